@@ -1,0 +1,131 @@
+"""Admin: configuration (bureaus, schools, users, memberships) is editable by administrators; records about
+youth are read-only here and scoped by the same access policy as every other page."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from . import policy
+from .audit import Actor, record
+from .models import (
+    Alert,
+    AuditAction,
+    AuditEntry,
+    Bureau,
+    Case,
+    Event,
+    Intervention,
+    Membership,
+    Referral,
+    School,
+    TriageDecision,
+    User,
+    Youth,
+)
+
+
+@admin.register(Bureau)
+class BureauAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "name_zh", "name_en"]
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "district", "bureau"]
+    list_filter = ["district"]
+    search_fields = ["code", "name_zh", "name_en"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["school"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "bureau", "role", "school", "active"]
+    list_filter = ["role", "bureau", "active"]
+    autocomplete_fields = ["user", "school"]
+
+
+class PolicyScopedAdmin(admin.ModelAdmin):
+    """Read-only, and showing only what ``policy`` lets this administrator see (usually nothing)."""
+
+    scope = None  # a policy function user -> queryset
+
+    def get_queryset(self, request):
+        return type(self).scope(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_queryset(request).filter(pk=object_id).first()
+        if obj is not None:
+            record(Actor.from_request(request), AuditAction.VIEW, obj, detail={"via": "admin"})
+        return response
+
+
+@admin.register(Youth)
+class YouthAdmin(PolicyScopedAdmin):
+    scope = policy.visible_youth
+    list_display = ["public_id", "name", "birth_date", "district"]
+    exclude = ["national_id"]
+
+
+@admin.register(Event)
+class EventAdmin(PolicyScopedAdmin):
+    scope = policy.visible_events
+    list_display = ["youth", "kind", "event_date", "knowledge_date", "owning_bureau"]
+
+
+@admin.register(Case)
+class CaseAdmin(PolicyScopedAdmin):
+    scope = policy.visible_cases
+    list_display = ["__str__", "youth", "lead_bureau", "status", "assignee"]
+
+
+@admin.register(Alert)
+class AlertAdmin(PolicyScopedAdmin):
+    scope = policy.visible_alerts
+    list_display = ["youth", "reason", "routed_to", "status", "due_at"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(PolicyScopedAdmin):
+    scope = policy.visible_referrals
+    list_display = ["youth", "kind", "from_bureau", "to_bureau", "status"]
+
+
+@admin.register(Intervention)
+class InterventionAdmin(PolicyScopedAdmin):
+    scope = policy.visible_interventions
+    list_display = ["case", "kind", "occurred_on", "worker"]
+
+
+@admin.register(TriageDecision)
+class TriageDecisionAdmin(PolicyScopedAdmin):
+    scope = policy.visible_triage_decisions
+    list_display = ["youth", "decision", "is_override", "decided_by", "created_at"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(PolicyScopedAdmin):
+    scope = policy.visible_audit_entries
+    list_display = ["at", "username", "action", "object_type", "object_id", "youth_public_id"]

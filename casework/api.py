@@ -1,0 +1,337 @@
+"""REST API for the casework record. Thin: querysets come from ``policy``, writes go to ``services``."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from . import policy, services
+from .audit import Actor, record, record_list
+from .filters import AlertFilter, AuditEntryFilter, CaseFilter, ReferralFilter, YouthFilter
+from .models import AuditAction, Bureau, School
+from .serializers import (
+    AlertSerializer,
+    AuditEntrySerializer,
+    BureauSerializer,
+    CaseSerializer,
+    CaseUpdateSerializer,
+    EventSerializer,
+    IdentitySerializer,
+    InterventionSerializer,
+    MeSerializer,
+    ReferralResponseSerializer,
+    ReferralSerializer,
+    SchoolSerializer,
+    TimelineSerializer,
+    TriageDecisionSerializer,
+    YouthSerializer,
+)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def call_service(fn, **kwargs):
+    """Run a service, turning its validation errors into API errors (409 for edit conflicts)."""
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        if getattr(exc, "code", None) == "conflict":
+            raise Conflict(exc.messages[0]) from exc
+        raise DRFValidationError(exc.messages) from exc
+
+
+class IsCaseworker(BasePermission):
+    def has_permission(self, request, view):
+        return policy.is_caseworker(request.user)
+
+
+class IsAuditor(BasePermission):
+    def has_permission(self, request, view):
+        return policy.can_read_audit_log(request.user)
+
+
+class IsDataSteward(BasePermission):
+    def has_permission(self, request, view):
+        return policy.can_use_identity_register(request.user)
+
+
+class AuditedListMixin:
+    """Logs every list or search: who asked what, and how many rows came back."""
+
+    audit_object_type = ""
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        count = response.data.get("count") if isinstance(response.data, dict) else len(response.data)
+        record_list(
+            Actor.from_request(request),
+            self.audit_object_type,
+            count=count or 0,
+            query={k: v for k, v in request.query_params.items() if k != "page"},
+        )
+        return response
+
+
+class AuditedRetrieveMixin:
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        record(Actor.from_request(request), AuditAction.VIEW, instance)
+        return Response(self.get_serializer(instance).data)
+
+
+class YouthViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Youth the user has a need-to-know reason to see. Others answer 404."""
+
+    serializer_class = YouthSerializer
+    permission_classes = [IsCaseworker]
+    lookup_field = "public_id"
+    filterset_class = YouthFilter
+    audit_object_type = "youth"
+
+    def get_queryset(self):
+        return policy.visible_youth(self.request.user).order_by("public_id")
+
+    @extend_schema(responses=TimelineSerializer)
+    @action(detail=True)
+    def timeline(self, request, public_id=None):
+        """The youth's timeline: full details from readable sources, counts only from the others."""
+        youth = self.get_object()
+        timeline = policy.timeline_for(request.user, youth)
+        record(Actor.from_request(request), AuditAction.VIEW, youth, detail={"part": "timeline"})
+        data = {
+            "youth": youth.public_id,
+            "events": timeline.events,
+            "restricted": [{"source": s, "count": n} for s, n in timeline.restricted_counts.items()],
+        }
+        return Response(TimelineSerializer(data).data)
+
+
+class IdentityRegisterViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Identity fields of every youth, for data stewards resolving record matches."""
+
+    serializer_class = IdentitySerializer
+    permission_classes = [IsDataSteward]
+    lookup_field = "public_id"
+    filterset_class = YouthFilter
+    audit_object_type = "identity"
+
+    def get_queryset(self):
+        return policy.identity_register(self.request.user).order_by("public_id")
+
+
+class EventViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Events the user may read in full. Sealed records are never listed."""
+
+    serializer_class = EventSerializer
+    permission_classes = [IsCaseworker]
+    filterset_fields = ["kind", "source"]
+    audit_object_type = "event"
+
+    def get_queryset(self):
+        return policy.visible_events(self.request.user).select_related("youth", "owning_bureau", "school")
+
+
+class CaseViewSet(
+    AuditedListMixin,
+    AuditedRetrieveMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    serializer_class = CaseSerializer
+    permission_classes = [IsCaseworker]
+    filterset_class = CaseFilter
+    audit_object_type = "case"
+
+    def get_queryset(self):
+        return policy.visible_cases(self.request.user).select_related(
+            "youth", "lead_bureau", "assignee", "opened_by"
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = call_service(
+            services.open_case,
+            actor=Actor.from_request(self.request),
+            youth=data["youth"],
+            lead_bureau=data["lead_bureau"],
+            concern=data["concern"],
+            summary=data.get("summary", ""),
+            assignee=data.get("assignee"),
+        )
+
+    @extend_schema(request=CaseUpdateSerializer, responses=CaseSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        case = self.get_object()
+        body = CaseUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        changes = {k: v for k, v in body.validated_data.items() if k != "expected_version"}
+        updated = call_service(
+            services.update_case,
+            actor=Actor.from_request(request),
+            case=case,
+            expected_version=body.validated_data["expected_version"],
+            **changes,
+        )
+        return Response(CaseSerializer(updated, context=self.get_serializer_context()).data)
+
+
+class InterventionViewSet(
+    AuditedListMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    serializer_class = InterventionSerializer
+    permission_classes = [IsCaseworker]
+    filterset_fields = ["case", "kind"]
+    audit_object_type = "intervention"
+
+    def get_queryset(self):
+        return policy.visible_interventions(self.request.user).select_related("case", "worker")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = call_service(
+            services.log_intervention, actor=Actor.from_request(self.request), **data
+        )
+
+
+class AlertViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = AlertSerializer
+    permission_classes = [IsCaseworker]
+    filterset_class = AlertFilter
+    audit_object_type = "alert"
+
+    def get_queryset(self):
+        return policy.visible_alerts(self.request.user).select_related(
+            "youth", "routed_to", "acknowledged_by"
+        )
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = self.get_object()
+        alert = call_service(services.acknowledge_alert, actor=Actor.from_request(request), alert=alert)
+        return Response(AlertSerializer(alert).data)
+
+
+class ReferralViewSet(
+    AuditedListMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    serializer_class = ReferralSerializer
+    permission_classes = [IsCaseworker]
+    filterset_class = ReferralFilter
+    audit_object_type = "referral"
+
+    def get_queryset(self):
+        return policy.visible_referrals(self.request.user).select_related(
+            "youth", "from_bureau", "to_bureau", "from_user", "to_user"
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = call_service(services.refer, actor=Actor.from_request(self.request), **data)
+
+    def _respond(self, request, accept: bool):
+        referral = self.get_object()
+        body = ReferralResponseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        referral = call_service(
+            services.respond_to_referral,
+            actor=Actor.from_request(request),
+            referral=referral,
+            accept=accept,
+            note=body.validated_data["note"],
+        )
+        return Response(ReferralSerializer(referral, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ReferralResponseSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._respond(request, accept=True)
+
+    @extend_schema(request=ReferralResponseSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._respond(request, accept=False)
+
+
+class TriageDecisionViewSet(
+    AuditedListMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    serializer_class = TriageDecisionSerializer
+    permission_classes = [IsCaseworker]
+    filterset_fields = ["decision", "is_override"]
+    audit_object_type = "triagedecision"
+
+    def get_queryset(self):
+        return policy.visible_triage_decisions(self.request.user).select_related(
+            "youth", "bureau", "decided_by"
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = call_service(
+            services.record_triage_decision, actor=Actor.from_request(self.request), **data
+        )
+
+
+class AuditEntryViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
+    """The access log, for auditors. Reading the log is itself logged."""
+
+    serializer_class = AuditEntrySerializer
+    permission_classes = [IsAuditor]
+    filterset_class = AuditEntryFilter
+    audit_object_type = "auditentry"
+
+    def get_queryset(self):
+        return policy.visible_audit_entries(self.request.user)
+
+
+class BureauViewSet(viewsets.ReadOnlyModelViewSet):
+    """The directory of bureaus (needed to route referrals); holds no personal data."""
+
+    serializer_class = BureauSerializer
+    queryset = Bureau.objects.all()
+    lookup_field = "code"
+    pagination_class = None
+
+
+class SchoolViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SchoolSerializer
+    queryset = School.objects.select_related("bureau")
+    lookup_field = "code"
+    filterset_fields = ["district"]
+
+
+class MeView(GenericAPIView):
+    """The signed-in user and their memberships."""
+
+    serializer_class = MeSerializer
+
+    def get(self, request):
+        user = request.user
+        data = {
+            "username": user.get_username(),
+            "get_full_name": user.get_full_name(),
+            "memberships": list(user.memberships.filter(active=True).select_related("bureau", "school")),
+        }
+        return Response(MeSerializer(data).data)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus a line in the access log for every refused request."""
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if response is not None and response.status_code in (401, 403) and request is not None:
+        record(Actor.from_request(request), AuditAction.DENIED, detail={"path": request.path})
+    return response

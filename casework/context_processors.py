@@ -1,0 +1,37 @@
+"""Navigation built from the user's roles, so each role sees only the pages it may use."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import policy
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(reverse("home"), _("Home"))]
+    if policy.is_caseworker(user):
+        items += [
+            (reverse("alert-list"), _("Alerts")),
+            (reverse("youth-list"), _("Youth")),
+            (reverse("case-list"), _("Cases")),
+            (reverse("referral-list"), _("Referrals")),
+        ]
+    if policy.can_use_identity_register(user):
+        items.append((reverse("identity-register"), _("Identity register")))
+    if policy.can_read_aggregates(user):
+        items.append((reverse("statistics"), _("Statistics")))
+    if policy.can_read_audit_log(user):
+        items.append((reverse("audit-log"), _("Audit log")))
+    if policy.can_administer(user):
+        items.append((reverse("admin:index"), _("Administration")))
+    items.append((reverse("api-docs"), _("API")))
+    path = request.path
+    return {
+        "nav_items": [
+            {"url": url, "label": label, "active": url == path or (url != "/" and path.startswith(url))}
+            for url, label in items
+        ],
+        "principal": policy.principal_for(user),
+    }

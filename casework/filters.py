@@ -1,0 +1,90 @@
+"""Filters for lists in pages and the API (django-filter). They narrow policy-scoped querysets only."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Alert,
+    AlertStatus,
+    AuditAction,
+    AuditEntry,
+    Case,
+    CaseStatus,
+    Referral,
+    ReferralStatus,
+    Youth,
+)
+
+
+class YouthFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Name, youth ID or national ID"))
+    district = django_filters.CharFilter(label=_("District"))
+
+    class Meta:
+        model = Youth
+        fields = ["q", "district"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # National IDs match exactly only: a partial ID must not enumerate people.
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(name_romanized__icontains=value)
+            | Q(public_id__iexact=value)
+            | Q(national_id__iexact=value)
+        )
+
+
+class CaseFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("Status"))
+    lead_bureau = django_filters.CharFilter(field_name="lead_bureau__code", label=_("Lead bureau"))
+    youth = django_filters.CharFilter(field_name="youth__public_id", label=_("Youth ID"))
+    mine = django_filters.BooleanFilter(method="only_mine", label=_("Assigned to me"))
+
+    class Meta:
+        model = Case
+        fields = ["status", "lead_bureau", "youth", "mine"]
+
+    def only_mine(self, queryset, name, value):
+        if value:
+            return queryset.filter(assignee=self.request.user)
+        return queryset
+
+
+class AlertFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AlertStatus.choices, label=_("Status"))
+    reason = django_filters.CharFilter(label=_("Reason"))
+    routed_to = django_filters.CharFilter(field_name="routed_to__code", label=_("Routed to"))
+
+    class Meta:
+        model = Alert
+        fields = ["status", "reason", "routed_to"]
+
+
+class ReferralFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, label=_("Status"))
+    to_bureau = django_filters.CharFilter(field_name="to_bureau__code", label=_("To bureau"))
+    from_bureau = django_filters.CharFilter(field_name="from_bureau__code", label=_("From bureau"))
+
+    class Meta:
+        model = Referral
+        fields = ["status", "to_bureau", "from_bureau"]
+
+
+class AuditEntryFilter(django_filters.FilterSet):
+    username = django_filters.CharFilter(label=_("User"))
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
+    object_type = django_filters.CharFilter(label=_("Object type"))
+    youth = django_filters.CharFilter(field_name="youth_public_id", label=_("Youth ID"))
+    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From date"))
+    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To date"))
+    purpose = django_filters.CharFilter(lookup_expr="icontains", label=_("Purpose contains"))
+
+    class Meta:
+        model = AuditEntry
+        fields = ["username", "action", "object_type", "youth", "since", "until", "purpose"]

@@ -1,0 +1,446 @@
+"""Need-to-know access: the one place that says who may see or do what.
+
+Every page, API endpoint, export and queryset that touches a youth goes through this module.
+
+Rules as implemented (docs/access-policy.md explains them for readers):
+
+1. Only case-working roles (juvenile officer, guidance worker, social worker, school counsellor, supervisor)
+   can ever hold a reason to see a youth. Data stewards, model stewards, auditors and administrators reach
+   youth records only through their own narrow views (identity register, aggregates, the audit log).
+2. A case worker sees a youth when they or their bureau have an *active* reason on record: an open case led
+   by their bureau or assigned to them, a pending or accepted referral/transfer routed to their bureau or to
+   them, or an active alert routed to their bureau.
+3. A supervisor sees every youth with anything ever routed to their bureau: cases it led, referrals it sent
+   or received, alerts routed to it (any status).
+4. A school counsellor sees the students currently enrolled in their own school, and only school events.
+5. Event details are visible by source: police details to the police unit and the committee, welfare details
+   to social welfare and the committee, school details to the education bureau, the committee and the
+   student's current school. Other viewers see only that records of that category exist (a count).
+6. A case's content (summary, interventions, referrals) is visible to its lead bureau, its assignee and the
+   worker who opened it, bureaus with an active referral on it, and the committee; other viewers of the youth
+   see only that a case led by that bureau exists.
+7. Fairness-audit attributes are not reachable from any case page or case API at all (they live in
+   ``FairnessAttributes``, which no casework serializer or template reads).
+8. Objects outside a user's reach answer 404 (never 403) so their existence does not leak; pages a role may
+   not use at all answer 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import (
+    ACTIVE_ALERT_STATUSES,
+    CASEWORK_ROLES,
+    OPEN_CASE_STATUSES,
+    Alert,
+    AuditEntry,
+    BureauKind,
+    Case,
+    Enrollment,
+    Event,
+    EventSource,
+    Intervention,
+    Referral,
+    ReferralStatus,
+    Role,
+    TriageDecision,
+    User,
+    Youth,
+)
+
+ACTIVE_REFERRAL_STATUSES = [ReferralStatus.PENDING, ReferralStatus.ACCEPTED]
+
+
+class Detail(IntEnum):
+    """How much of a record a viewer may see."""
+
+    HIDDEN = 0
+    CATEGORY = 1  # only that records of this category exist
+    FULL = 2
+
+
+# Which bureau kinds see full details of each event source (rule 5).
+SOURCE_READERS: dict[str, frozenset[str]] = {
+    EventSource.POLICE: frozenset({BureauKind.POLICE, BureauKind.COMMITTEE}),
+    EventSource.WELFARE: frozenset({BureauKind.WELFARE, BureauKind.COMMITTEE}),
+    EventSource.SCHOOL: frozenset({BureauKind.EDUCATION, BureauKind.COMMITTEE}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What a signed-in user's active memberships allow, resolved once per request."""
+
+    user: User
+    roles: frozenset[str]
+    # Bureaus in which the user holds a case-working role other than school counsellor.
+    casework_bureau_ids: frozenset[int]
+    casework_bureau_kinds: frozenset[str]
+    supervisor_bureau_ids: frozenset[int]
+    counsellor_school_ids: frozenset[int]
+    all_bureau_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @cached_property
+    def is_caseworker(self) -> bool:
+        return bool(self.roles & CASEWORK_ROLES)
+
+    @property
+    def is_counsellor_only(self) -> bool:
+        return bool(self.counsellor_school_ids) and not self.casework_bureau_ids
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def roles_label(self) -> str:
+        return ",".join(sorted(self.roles))
+
+
+def principal_for(user) -> Principal:
+    """Resolve (and cache on the user object) what the user's memberships allow."""
+    cached = getattr(user, "_principal", None)
+    if cached is not None:
+        return cached
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        principal = Principal(
+            user=user,
+            roles=frozenset(),
+            casework_bureau_ids=frozenset(),
+            casework_bureau_kinds=frozenset(),
+            supervisor_bureau_ids=frozenset(),
+            counsellor_school_ids=frozenset(),
+        )
+    else:
+        memberships = list(user.memberships.filter(active=True).select_related("bureau"))
+        casework = [m for m in memberships if m.role in CASEWORK_ROLES and m.role != Role.SCHOOL_COUNSELLOR]
+        principal = Principal(
+            user=user,
+            roles=frozenset(m.role for m in memberships),
+            casework_bureau_ids=frozenset(m.bureau_id for m in casework),
+            casework_bureau_kinds=frozenset(m.bureau.kind for m in casework),
+            supervisor_bureau_ids=frozenset(m.bureau_id for m in memberships if m.role == Role.SUPERVISOR),
+            counsellor_school_ids=frozenset(
+                m.school_id for m in memberships if m.role == Role.SCHOOL_COUNSELLOR and m.school_id
+            ),
+            all_bureau_ids=frozenset(m.bureau_id for m in memberships),
+        )
+    if getattr(user, "pk", None) is not None:
+        user._principal = principal
+    return principal
+
+
+def forget_principal(user) -> None:
+    """Drop the cached principal after memberships change."""
+    if hasattr(user, "_principal"):
+        del user._principal
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Roles that gate whole pages
+# ---------------------------------------------------------------------------------------------------------
+
+
+def can_read_audit_log(user) -> bool:
+    return principal_for(user).has_role(Role.AUDITOR)
+
+
+def can_use_identity_register(user) -> bool:
+    return principal_for(user).has_role(Role.DATA_STEWARD)
+
+
+def can_read_aggregates(user) -> bool:
+    return principal_for(user).has_role(Role.MODEL_STEWARD, Role.SUPERVISOR)
+
+
+def can_administer(user) -> bool:
+    return principal_for(user).has_role(Role.ADMINISTRATOR)
+
+
+def is_caseworker(user) -> bool:
+    return principal_for(user).is_caseworker
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Youth
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _current_enrollments(school_ids, day) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(school_id__in=school_ids).filter(
+        Q(enrolled_on__isnull=True) | Q(enrolled_on__lte=day),
+        Q(left_on__isnull=True) | Q(left_on__gt=day),
+    )
+
+
+def visible_youth(user) -> QuerySet[Youth]:
+    """Every youth the user has a need-to-know reason to see (rules 1-4)."""
+    p = principal_for(user)
+    if not p.is_caseworker:
+        return Youth.objects.none()
+    reasons = Q(pk__in=[])
+    bureaus = p.casework_bureau_ids
+    if bureaus or p.user.pk:
+        reasons |= Q(
+            pk__in=Case.objects.filter(status__in=OPEN_CASE_STATUSES)
+            .filter(Q(lead_bureau_id__in=bureaus) | Q(assignee_id=p.user.pk))
+            .values("youth_id")
+        )
+        reasons |= Q(
+            pk__in=Referral.objects.filter(status__in=ACTIVE_REFERRAL_STATUSES)
+            .filter(Q(to_bureau_id__in=bureaus) | Q(to_user_id=p.user.pk))
+            .values("youth_id")
+        )
+    if bureaus:
+        reasons |= Q(
+            pk__in=Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES, routed_to_id__in=bureaus).values(
+                "youth_id"
+            )
+        )
+    if p.supervisor_bureau_ids:
+        sup = p.supervisor_bureau_ids
+        reasons |= Q(pk__in=Case.objects.filter(lead_bureau_id__in=sup).values("youth_id"))
+        reasons |= Q(
+            pk__in=Referral.objects.filter(Q(to_bureau_id__in=sup) | Q(from_bureau_id__in=sup)).values(
+                "youth_id"
+            )
+        )
+        reasons |= Q(pk__in=Alert.objects.filter(routed_to_id__in=sup).values("youth_id"))
+    if p.counsellor_school_ids:
+        reasons |= Q(
+            pk__in=_current_enrollments(p.counsellor_school_ids, timezone.localdate()).values("youth_id")
+        )
+    return Youth.objects.filter(reasons, merged_into__isnull=True)
+
+
+def can_view_youth(user, youth: Youth) -> bool:
+    return visible_youth(user).filter(pk=youth.pk).exists()
+
+
+def identity_register(user) -> QuerySet[Youth]:
+    """Identities (no events, no cases) for data stewards resolving record matches."""
+    if not can_use_identity_register(user):
+        return Youth.objects.none()
+    return Youth.objects.all()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Events on the timeline
+# ---------------------------------------------------------------------------------------------------------
+
+
+def event_detail_by_source(user, youth: Youth) -> dict[str, Detail]:
+    """For each event source, how much of this youth's events the user may see (rule 5).
+
+    Assumes the caller has already established that the user may see the youth.
+    """
+    p = principal_for(user)
+    levels: dict[str, Detail] = {}
+    counsellor_here = (
+        bool(p.counsellor_school_ids)
+        and _current_enrollments(p.counsellor_school_ids, timezone.localdate()).filter(youth=youth).exists()
+    )
+    for source, readers in SOURCE_READERS.items():
+        if p.casework_bureau_kinds & readers or source == EventSource.SCHOOL and counsellor_here:
+            levels[source] = Detail.FULL
+        elif p.casework_bureau_ids:
+            levels[source] = Detail.CATEGORY
+        else:
+            # A school counsellor with no other role sees school events only (rule 4).
+            levels[source] = Detail.HIDDEN
+    return levels
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A youth's timeline as one viewer may see it."""
+
+    events: list[Event]  # events shown in full
+    restricted_counts: dict[str, int]  # source -> number of events the viewer may only know exist
+    levels: dict[str, Detail]
+
+
+def timeline_for(user, youth: Youth) -> Timeline:
+    """The youth's unsealed events, with details only from the sources the user may read."""
+    levels = event_detail_by_source(user, youth)
+    full_sources = [s for s, lvl in levels.items() if lvl == Detail.FULL]
+    category_sources = [s for s, lvl in levels.items() if lvl == Detail.CATEGORY]
+    events = list(
+        Event.objects.filter(youth=youth, source__in=full_sources).select_related("school", "owning_bureau")
+    )
+    counts: dict[str, int] = {}
+    if category_sources:
+        for source in category_sources:
+            n = Event.objects.filter(youth=youth, source=source).count()
+            if n:
+                counts[source] = n
+    return Timeline(events=events, restricted_counts=counts, levels=levels)
+
+
+def visible_events(user) -> QuerySet[Event]:
+    """Events the user may see in full, across every youth they may see (for the events API)."""
+    p = principal_for(user)
+    if not p.is_caseworker:
+        return Event.objects.none()
+    youth = visible_youth(user)
+    allowed = Q(pk__in=[])
+    for source, readers in SOURCE_READERS.items():
+        if p.casework_bureau_kinds & readers:
+            allowed |= Q(source=source)
+    if p.counsellor_school_ids:
+        allowed |= Q(
+            source=EventSource.SCHOOL,
+            youth__in=_current_enrollments(p.counsellor_school_ids, timezone.localdate()).values("youth_id"),
+        )
+    return Event.objects.filter(allowed, youth__in=youth)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cases, interventions, alerts, referrals, triage decisions
+# ---------------------------------------------------------------------------------------------------------
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    """Cases whose content the user may read in full (rule 6)."""
+    p = principal_for(user)
+    if not p.is_caseworker:
+        return Case.objects.none()
+    uid = p.user.pk
+    content = Q(assignee_id=uid) | Q(opened_by_id=uid)
+    if p.casework_bureau_ids:
+        content |= Q(lead_bureau_id__in=p.casework_bureau_ids)
+        content |= Q(
+            pk__in=Referral.objects.filter(
+                status__in=ACTIVE_REFERRAL_STATUSES, to_bureau_id__in=p.casework_bureau_ids
+            ).values("case_id")
+        )
+    content |= Q(
+        pk__in=Referral.objects.filter(status__in=ACTIVE_REFERRAL_STATUSES, to_user_id=uid).values("case_id")
+    )
+    if p.supervisor_bureau_ids:
+        content |= Q(
+            pk__in=Referral.objects.filter(
+                Q(to_bureau_id__in=p.supervisor_bureau_ids) | Q(from_bureau_id__in=p.supervisor_bureau_ids)
+            ).values("case_id")
+        )
+    if BureauKind.COMMITTEE in p.casework_bureau_kinds:
+        content = Q(pk__isnull=False)
+    return Case.objects.filter(content, youth__in=visible_youth(user))
+
+
+def can_view_case(user, case: Case) -> bool:
+    return visible_cases(user).filter(pk=case.pk).exists()
+
+
+def other_cases_of(user, youth: Youth) -> QuerySet[Case]:
+    """The youth's cases the user may know exist but not read (shown as a line each)."""
+    return youth.cases.exclude(pk__in=visible_cases(user).values("pk")).select_related("lead_bureau")
+
+
+def visible_interventions(user) -> QuerySet[Intervention]:
+    return Intervention.objects.filter(case__in=visible_cases(user))
+
+
+def visible_alerts(user) -> QuerySet[Alert]:
+    """Alerts routed to the user's bureaus: active ones for workers, all of them for supervisors."""
+    p = principal_for(user)
+    if not p.casework_bureau_ids:
+        return Alert.objects.none()
+    routed = Q(routed_to_id__in=p.casework_bureau_ids, status__in=ACTIVE_ALERT_STATUSES)
+    if p.supervisor_bureau_ids:
+        routed |= Q(routed_to_id__in=p.supervisor_bureau_ids)
+    return Alert.objects.filter(routed, youth__merged_into__isnull=True)
+
+
+def visible_referrals(user) -> QuerySet[Referral]:
+    """Referrals the user sent or received, or that concern their bureau."""
+    p = principal_for(user)
+    if not p.is_caseworker:
+        return Referral.objects.none()
+    uid = p.user.pk
+    mine = Q(from_user_id=uid) | Q(to_user_id=uid)
+    if p.casework_bureau_ids:
+        mine |= Q(from_bureau_id__in=p.casework_bureau_ids) | Q(to_bureau_id__in=p.casework_bureau_ids)
+    return Referral.objects.filter(mine)
+
+
+def visible_triage_decisions(user) -> QuerySet[TriageDecision]:
+    p = principal_for(user)
+    if not p.is_caseworker:
+        return TriageDecision.objects.none()
+    return TriageDecision.objects.filter(
+        Q(decided_by_id=p.user.pk) | Q(bureau_id__in=p.casework_bureau_ids), youth__in=visible_youth(user)
+    )
+
+
+def visible_audit_entries(user) -> QuerySet[AuditEntry]:
+    if not can_read_audit_log(user):
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.all()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Actions
+# ---------------------------------------------------------------------------------------------------------
+
+
+def acting_bureaus(user) -> list[int]:
+    """Bureaus on whose behalf the user may act (open cases, refer, decide triage)."""
+    return sorted(principal_for(user).casework_bureau_ids)
+
+
+def can_act_for_bureau(user, bureau_id: int) -> bool:
+    return bureau_id in principal_for(user).casework_bureau_ids
+
+
+def can_open_case(user, youth: Youth, lead_bureau_id: int) -> bool:
+    return can_act_for_bureau(user, lead_bureau_id) and can_view_youth(user, youth)
+
+
+def can_edit_case(user, case: Case) -> bool:
+    """Lead-bureau members and the assignee work the case; closed cases are read-only."""
+    p = principal_for(user)
+    if not case.is_open:
+        return False
+    return (case.lead_bureau_id in p.casework_bureau_ids or case.assignee_id == p.user.pk) and can_view_case(
+        user, case
+    )
+
+
+def can_log_intervention(user, case: Case) -> bool:
+    p = principal_for(user)
+    if not case.is_open or not can_view_case(user, case):
+        return False
+    if case.lead_bureau_id in p.casework_bureau_ids or case.assignee_id == p.user.pk:
+        return True
+    # A bureau working the case through an accepted referral logs its own work on it.
+    return case.referrals.filter(
+        Q(to_bureau_id__in=p.casework_bureau_ids) | Q(to_user_id=p.user.pk), status=ReferralStatus.ACCEPTED
+    ).exists()
+
+
+def can_refer(user, youth: Youth, from_bureau_id: int) -> bool:
+    return can_act_for_bureau(user, from_bureau_id) and can_view_youth(user, youth)
+
+
+def can_respond_to_referral(user, referral: Referral) -> bool:
+    p = principal_for(user)
+    return referral.to_user_id == p.user.pk or referral.to_bureau_id in p.casework_bureau_ids
+
+
+def can_revoke_referral(user, referral: Referral) -> bool:
+    p = principal_for(user)
+    return referral.from_user_id == p.user.pk or referral.from_bureau_id in p.supervisor_bureau_ids
+
+
+def can_acknowledge_alert(user, alert: Alert) -> bool:
+    return can_act_for_bureau(user, alert.routed_to_id)
+
+
+def can_decide_triage(user, youth: Youth, bureau_id: int) -> bool:
+    return can_act_for_bureau(user, bureau_id) and can_view_youth(user, youth)

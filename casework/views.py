@@ -1,0 +1,295 @@
+"""Server-rendered pages. Thin: every queryset comes from ``policy``; every view of a record is logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import policy
+from .audit import Actor, record, record_list
+from .filters import AlertFilter, AuditEntryFilter, CaseFilter, ReferralFilter, YouthFilter
+from .models import (
+    ACTIVE_ALERT_STATUSES,
+    OPEN_CASE_STATUSES,
+    Alert,
+    AuditAction,
+    Case,
+    Event,
+    EventSource,
+    ReferralStatus,
+)
+
+PAGE_SIZE = 25
+SMALL_CELL = 5  # aggregates below this are shown as "<5" so no one can be singled out
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+@login_required
+def home(request):
+    """A dashboard of what this user needs to see next, by role."""
+    user = request.user
+    p = policy.principal_for(user)
+    context: dict = {"principal": p}
+    if p.is_caseworker:
+        alerts = policy.visible_alerts(user).filter(status__in=ACTIVE_ALERT_STATUSES)
+        context.update(
+            youth_count=policy.visible_youth(user).count(),
+            alert_count=alerts.count(),
+            overdue_count=alerts.filter(due_at__lt=timezone.now()).count(),
+            pending_referrals=policy.visible_referrals(user)
+            .filter(status=ReferralStatus.PENDING, to_bureau_id__in=p.casework_bureau_ids)
+            .count(),
+            my_case_count=policy.visible_cases(user)
+            .filter(assignee=user, status__in=OPEN_CASE_STATUSES)
+            .count(),
+            next_alerts=alerts.select_related("youth", "routed_to").order_by("due_at")[:8],
+        )
+    return render(request, "casework/home.html", context)
+
+
+@login_required
+def youth_list(request):
+    _require(policy.is_caseworker(request.user))
+    filterset = YouthFilter(request.GET, queryset=policy.visible_youth(request.user).order_by("public_id"))
+    page = _page(request, filterset.qs)
+    record_list(
+        Actor.from_request(request), "youth", count=page.paginator.count, query=dict(request.GET.items())
+    )
+    return render(
+        request,
+        "casework/youth_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": _query_without_page(request),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+SOURCE_ORDER = [EventSource.SCHOOL, EventSource.POLICE, EventSource.WELFARE]
+
+
+@login_required
+def youth_detail(request, public_id: str):
+    """The integrated record of one youth, redacted to what this viewer may know."""
+    user = request.user
+    _require(policy.is_caseworker(user))
+    youth = policy.visible_youth(user).filter(public_id=public_id).first()
+    if youth is None:
+        raise Http404
+    record(Actor.from_request(request), AuditAction.VIEW, youth)
+    timeline = policy.timeline_for(user, youth)
+    by_source: dict[str, list[Event]] = defaultdict(list)
+    for event in timeline.events:
+        by_source[event.source].append(event)
+    sources = []
+    for source in SOURCE_ORDER:
+        level = timeline.levels[source]
+        if level == policy.Detail.HIDDEN:
+            continue
+        sources.append(
+            {
+                "code": source,
+                "label": EventSource(source).label,
+                "full": level == policy.Detail.FULL,
+                "events": by_source.get(source, []),
+                "restricted_count": timeline.restricted_counts.get(source, 0),
+            }
+        )
+    return render(
+        request,
+        "casework/youth_detail.html",
+        {
+            "youth": youth,
+            "age": youth.age_on(timezone.localdate()),
+            "sources": sources,
+            "cases": policy.visible_cases(user).filter(youth=youth).select_related("lead_bureau", "assignee"),
+            "other_cases": policy.other_cases_of(user, youth),
+            "alerts": policy.visible_alerts(user).filter(youth=youth).select_related("routed_to"),
+            "referrals": policy.visible_referrals(user)
+            .filter(youth=youth)
+            .select_related("from_bureau", "to_bureau"),
+        },
+    )
+
+
+@login_required
+def case_list(request):
+    _require(policy.is_caseworker(request.user))
+    qs = policy.visible_cases(request.user).select_related("youth", "lead_bureau", "assignee")
+    filterset = CaseFilter(request.GET, queryset=qs, request=request)
+    page = _page(request, filterset.qs)
+    record_list(
+        Actor.from_request(request), "case", count=page.paginator.count, query=dict(request.GET.items())
+    )
+    return render(
+        request,
+        "casework/case_list.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@login_required
+def case_detail(request, pk: int):
+    user = request.user
+    _require(policy.is_caseworker(user))
+    case = (
+        policy.visible_cases(user)
+        .select_related("youth", "lead_bureau", "assignee", "opened_by", "closure_approved_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    record(Actor.from_request(request), AuditAction.VIEW, case)
+    return render(
+        request,
+        "casework/case_detail.html",
+        {
+            "case": case,
+            "interventions": case.interventions.select_related("worker"),
+            "referrals": case.referrals.select_related("from_bureau", "to_bureau", "from_user", "to_user"),
+            "can_log": policy.can_log_intervention(user, case),
+        },
+    )
+
+
+@login_required
+def alert_list(request):
+    _require(policy.is_caseworker(request.user))
+    qs = policy.visible_alerts(request.user).select_related("youth", "routed_to").order_by("due_at")
+    filterset = AlertFilter(request.GET, queryset=qs)
+    page = _page(request, filterset.qs)
+    record_list(
+        Actor.from_request(request), "alert", count=page.paginator.count, query=dict(request.GET.items())
+    )
+    return render(
+        request,
+        "casework/alert_list.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request), "now": timezone.now()},
+    )
+
+
+@login_required
+def referral_list(request):
+    _require(policy.is_caseworker(request.user))
+    qs = policy.visible_referrals(request.user).select_related(
+        "youth", "from_bureau", "to_bureau", "from_user"
+    )
+    filterset = ReferralFilter(request.GET, queryset=qs)
+    page = _page(request, filterset.qs)
+    record_list(
+        Actor.from_request(request), "referral", count=page.paginator.count, query=dict(request.GET.items())
+    )
+    return render(
+        request,
+        "casework/referral_list.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@login_required
+def audit_log(request):
+    _require(policy.can_read_audit_log(request.user))
+    filterset = AuditEntryFilter(request.GET, queryset=policy.visible_audit_entries(request.user))
+    page = _page(request, filterset.qs)
+    record_list(
+        Actor.from_request(request), "auditentry", count=page.paginator.count, query=dict(request.GET.items())
+    )
+    return render(
+        request,
+        "casework/audit_log.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@login_required
+def identity_register(request):
+    _require(policy.can_use_identity_register(request.user))
+    filterset = YouthFilter(
+        request.GET, queryset=policy.identity_register(request.user).order_by("public_id")
+    )
+    page = _page(request, filterset.qs)
+    record_list(
+        Actor.from_request(request), "identity", count=page.paginator.count, query=dict(request.GET.items())
+    )
+    return render(
+        request,
+        "casework/identity_register.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+def _suppress(n: int) -> str:
+    return "<5" if 0 < n < SMALL_CELL else str(n)
+
+
+@login_required
+def statistics(request):
+    """City-wide aggregates for model stewards and supervisors; small cells are suppressed."""
+    _require(policy.can_read_aggregates(request.user))
+    since = (timezone.localdate().replace(day=1) - dt.timedelta(days=365)).replace(day=1)
+    monthly = (
+        Event.objects.filter(event_date__gte=since)
+        .annotate(month=TruncMonth("event_date"))
+        .values("month", "source")
+        .annotate(n=Count("id"))
+        .order_by("month", "source")
+    )
+    months: dict[dt.date, dict[str, str]] = defaultdict(dict)
+    for row in monthly:
+        months[row["month"]][row["source"]] = _suppress(row["n"])
+    rows = [
+        {"month": month, "cells": [months[month].get(s, "0") for s in SOURCE_ORDER]}
+        for month in sorted(months)
+    ]
+    case_counts = [
+        {"label": label, "n": _suppress(Case.objects.filter(status=value).count())}
+        for value, label in Case._meta.get_field("status").choices
+    ]
+    alert_counts = [
+        {"label": label, "n": _suppress(Alert.objects.filter(status=value).count())}
+        for value, label in Alert._meta.get_field("status").choices
+    ]
+    record_list(Actor.from_request(request), "statistics", count=len(rows))
+    return render(
+        request,
+        "casework/statistics.html",
+        {
+            "sources": [EventSource(s).label for s in SOURCE_ORDER],
+            "rows": rows,
+            "case_counts": case_counts,
+            "alert_counts": alert_counts,
+            "title": _("City statistics"),
+        },
+    )
+
+
+def permission_denied(request, exception=None):
+    record(Actor.from_request(request), AuditAction.DENIED, detail={"path": request.path})
+    return render(request, "403.html", status=403)

@@ -1,0 +1,17 @@
+"""Test settings: the suite runs on PostgreSQL, the database of record."""
+
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F401,F403
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/youthrisk"),
+    )
+}
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
