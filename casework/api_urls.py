@@ -16,4 +16,5 @@ router.register("audit", api.AuditEntryViewSet, basename="auditentry")
 router.register("bureaus", api.BureauViewSet, basename="bureau")
 router.register("schools", api.SchoolViewSet, basename="school")
 
-urlpatterns = [path("me/", api.MeView.as_view(), name="api-me"), *router.urls]
+app_name = "api"
+urlpatterns = [path("me/", api.MeView.as_view(), name="me"), *router.urls]

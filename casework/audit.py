@@ -25,9 +25,9 @@ class Actor:
     purpose: str = ""
 
     @classmethod
-    def from_request(cls, request, purpose: str = "") -> Actor:
+    def from_request(cls, request, purpose: str = "", user=None) -> Actor:
         return cls(
-            user=request.user,
+            user=user if user is not None else getattr(request, "user", None),
             ip_address=client_ip(request),
             user_agent=(request.META.get("HTTP_USER_AGENT") or "")[:255],
             path=request.get_full_path()[:512],
@@ -104,13 +104,13 @@ def record_list(actor: Actor, object_type: str, *, count: int, query: dict | Non
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
-    record(Actor.from_request(request), AuditAction.LOGIN)
+    record(Actor.from_request(request, user=user), AuditAction.LOGIN)
 
 
 @receiver(user_logged_out)
 def _on_logout(sender, request, user, **kwargs):
     if user is not None:
-        record(Actor.from_request(request), AuditAction.LOGOUT)
+        record(Actor.from_request(request, user=user), AuditAction.LOGOUT)
 
 
 @receiver(user_login_failed)

@@ -10,7 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include("casework.api_urls")),
+    path("api/", include("casework.api_urls", namespace="api")),
     path("", include("casework.urls")),
 ]
 

@@ -15,3 +15,6 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
+# Serve static files from the app folders (no collectstatic in tests, including browser tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,364 @@
+"""Every role against every page and API endpoint, with the allowed and the refused side.
+
+A row names an endpoint, the object it is tried on, and the status each role gets. Roles not listed in a
+row get the row's ``refused`` status. ``test_matrix_covers_every_endpoint`` fails when an endpoint exists
+that this matrix does not try, so no new endpoint can ship without its access rule being written down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from casework import services
+from casework.models import InterventionKind, TriageDecisionKind
+from tests.fixtures import PASSWORD, actor
+
+CASEWORKERS = {"officer", "guidance", "social", "counsellor", "supervisor", "police_supervisor"}
+NON_CASEWORKERS = {"steward", "modeller", "auditor", "admin"}
+SIGNED_IN = CASEWORKERS | NON_CASEWORKERS
+ROLES = ["anonymous", *sorted(SIGNED_IN)]
+
+
+@dataclass
+class Row:
+    name: str  # URL name
+    method: str
+    expect: dict[str, int]  # role -> status for the allowed side and for notable refusals
+    refused: int  # status for every role not in ``expect`` (signed in)
+    anonymous: int  # status for a request without a session
+    args: callable = None  # world -> reverse() args
+    data: callable = None  # world -> request body
+    label: str = ""
+    tags: set = field(default_factory=set)
+
+    @property
+    def id(self) -> str:
+        return self.label or f"{self.method} {self.name}"
+
+
+def ok(roles, status=200):
+    return dict.fromkeys(roles, status)
+
+
+def page(name, allowed, refused=403, args=None, anonymous=302, **kw):
+    return Row(name, "get", ok(allowed), refused, anonymous, args=args, **kw)
+
+
+def api(
+    name,
+    allowed,
+    refused=403,
+    args=None,
+    method="get",
+    status=200,
+    anonymous=403,
+    data=None,
+    extra=None,
+    **kw,
+):
+    expect = ok(allowed, status)
+    expect.update(extra or {})
+    return Row(name, method, expect, refused, anonymous, args=args, data=data, **kw)
+
+
+def case_args(w):
+    return [w.case.pk]
+
+
+def youth_case_args(w):
+    return [w.y.case.public_id]
+
+
+def not_visible(roles, status=404):
+    """Case workers with no reason on record: the object answers as if it did not exist."""
+    return ok(roles, status)
+
+
+MATRIX: list[Row] = [
+    # --- pages -----------------------------------------------------------------------------------------
+    page("home", SIGNED_IN),
+    page("youth-list", CASEWORKERS),
+    Row(
+        "youth-detail",
+        "get",
+        {**ok({"guidance", "supervisor"}), **not_visible(CASEWORKERS - {"guidance", "supervisor"})},
+        403,
+        302,
+        args=youth_case_args,
+    ),
+    page("case-list", CASEWORKERS),
+    Row(
+        "case-detail",
+        "get",
+        {**ok({"guidance", "supervisor"}), **not_visible(CASEWORKERS - {"guidance", "supervisor"})},
+        403,
+        302,
+        args=case_args,
+    ),
+    page("alert-list", CASEWORKERS),
+    page("referral-list", CASEWORKERS),
+    page("audit-log", {"auditor"}),
+    page("identity-register", {"steward"}),
+    page("statistics", {"modeller", "supervisor", "police_supervisor"}),
+    # The admin site sends everyone without the administrator role to its own login page.
+    page("admin:index", {"admin"}, refused=302),
+    # Public by design: signing in and out, and choosing a language.
+    page("login", SIGNED_IN, anonymous=200, tags={"public"}),
+    Row("logout", "post", ok(SIGNED_IN, 302), 302, 302, tags={"public"}),
+    Row(
+        "set_language",
+        "post",
+        ok(SIGNED_IN, 302),
+        302,
+        302,
+        data=lambda w: {"language": "en", "next": "/"},
+        tags={"public"},
+    ),
+    page("api-schema", SIGNED_IN, anonymous=403),
+    page("api-docs", SIGNED_IN, anonymous=403),
+    # --- API: directory and self ------------------------------------------------------------------------
+    api("api:api-root", SIGNED_IN),
+    api("api:me", SIGNED_IN),
+    api("api:bureau-list", SIGNED_IN),
+    api("api:bureau-detail", SIGNED_IN, args=lambda w: ["police"]),
+    api("api:school-list", SIGNED_IN),
+    api("api:school-detail", SIGNED_IN, args=lambda w: ["J01"]),
+    # --- API: youth and events ----------------------------------------------------------------------------
+    api("api:youth-list", CASEWORKERS),
+    api(
+        "api:youth-detail",
+        {"guidance", "supervisor"},
+        args=youth_case_args,
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}),
+    ),
+    api(
+        "api:youth-timeline",
+        {"guidance", "supervisor"},
+        args=youth_case_args,
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}),
+    ),
+    api("api:identity-list", {"steward"}),
+    api("api:identity-detail", {"steward"}, args=youth_case_args),
+    api("api:event-list", CASEWORKERS),
+    api(
+        "api:event-detail",
+        {"guidance", "supervisor"},
+        args=lambda w: [w.y.case.events.get(kind="police_offence").pk],
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}),
+    ),
+    # --- API: cases and interventions --------------------------------------------------------------------
+    api("api:case-list", CASEWORKERS),
+    api(
+        "api:case-detail",
+        {"guidance", "supervisor"},
+        args=case_args,
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}),
+    ),
+    api(
+        "api:case-list",
+        {"officer", "police_supervisor"},
+        method="post",
+        status=201,
+        # Others cannot name a youth they may not see: the same 400 as for a youth that does not exist.
+        extra=not_visible(CASEWORKERS - {"officer", "police_supervisor"}, 400),
+        data=lambda w: {"youth": w.y.alert.public_id, "lead_bureau": "police", "concern": "deviant"},
+        label="post api:case-list (open a case)",
+    ),
+    api(
+        "api:case-detail",
+        {"guidance", "supervisor"},
+        method="patch",
+        args=case_args,
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}),
+        data=lambda w: {"expected_version": 1, "summary": "Updated plan"},
+    ),
+    api("api:intervention-list", CASEWORKERS),
+    api(
+        "api:intervention-detail",
+        {"guidance", "supervisor"},
+        args=lambda w: [w.intervention.pk],
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}),
+        tags={"intervention"},
+    ),
+    api(
+        "api:intervention-list",
+        {"guidance", "supervisor"},
+        method="post",
+        status=201,
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}, 400),
+        data=lambda w: {"case": w.case.pk, "kind": "home_visit", "occurred_on": str(w.today)},
+        label="post api:intervention-list (log an intervention)",
+    ),
+    # --- API: alerts -------------------------------------------------------------------------------------
+    api("api:alert-list", CASEWORKERS),
+    api(
+        "api:alert-detail",
+        {"officer", "police_supervisor"},
+        args=lambda w: [w.alert.pk],
+        extra=not_visible(CASEWORKERS - {"officer", "police_supervisor"}),
+    ),
+    api(
+        "api:alert-acknowledge",
+        {"officer", "police_supervisor"},
+        method="post",
+        args=lambda w: [w.alert.pk],
+        extra=not_visible(CASEWORKERS - {"officer", "police_supervisor"}),
+    ),
+    # --- API: referrals ----------------------------------------------------------------------------------
+    api("api:referral-list", CASEWORKERS),
+    api(
+        "api:referral-detail",
+        {"guidance", "supervisor", "social"},
+        args=lambda w: [w.referral.pk],
+        extra=not_visible({"officer", "counsellor", "police_supervisor"}),
+    ),
+    api(
+        "api:referral-list",
+        {"guidance", "supervisor"},
+        method="post",
+        status=201,
+        extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}, 400),
+        data=lambda w: {
+            "youth": w.y.case.public_id,
+            "from_bureau": "committee",
+            "to_bureau": "welfare",
+            "reason": "Family support",
+            "consent": "obtained",
+        },
+        label="post api:referral-list (refer)",
+    ),
+    api(
+        "api:referral-accept",
+        {"social"},
+        method="post",
+        args=lambda w: [w.referral.pk],
+        # The sender sees the referral but may not answer it for the receiver.
+        extra={
+            **not_visible({"officer", "counsellor", "police_supervisor"}),
+            "guidance": 403,
+            "supervisor": 403,
+        },
+    ),
+    api(
+        "api:referral-decline",
+        {"social"},
+        method="post",
+        args=lambda w: [w.referral.pk],
+        data=lambda w: {"note": "Already known to another service"},
+        extra={
+            **not_visible({"officer", "counsellor", "police_supervisor"}),
+            "guidance": 403,
+            "supervisor": 403,
+        },
+    ),
+    # --- API: triage decisions ---------------------------------------------------------------------------
+    api("api:triagedecision-list", CASEWORKERS),
+    api(
+        "api:triagedecision-detail",
+        {"officer", "police_supervisor"},
+        args=lambda w: [w.decision.pk],
+        extra=not_visible(CASEWORKERS - {"officer", "police_supervisor"}),
+        tags={"decision"},
+    ),
+    api(
+        "api:triagedecision-list",
+        {"officer", "police_supervisor"},
+        method="post",
+        status=201,
+        extra=not_visible(CASEWORKERS - {"officer", "police_supervisor"}, 400),
+        data=lambda w: {
+            "youth": w.y.alert.public_id,
+            "bureau": "police",
+            "decision": "monitor",
+            "reason_code": "first_contact",
+        },
+        label="post api:triagedecision-list (decide)",
+    ),
+    # --- API: audit log ----------------------------------------------------------------------------------
+    api("api:auditentry-list", {"auditor"}),
+    api("api:auditentry-detail", {"auditor"}, args=lambda w: [w.audit_entry.pk], tags={"audit"}),
+]
+
+
+@pytest.fixture
+def matrix_world(world):
+    w = world
+    w.intervention = services.log_intervention(
+        actor=actor(w.u.guidance), case=w.case, kind=InterventionKind.HOME_VISIT, occurred_on=w.today
+    )
+    w.decision = services.record_triage_decision(
+        actor=actor(w.u.officer),
+        youth=w.y.alert,
+        bureau=w.b.police,
+        decision=TriageDecisionKind.MONITOR,
+        reason_code="first_contact",
+    )
+    from casework.models import AuditEntry
+
+    w.audit_entry = AuditEntry.objects.first()
+    return w
+
+
+CASES = [(row, role) for row in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{r.id} as {role}" for r, role in CASES])
+def test_permission_matrix(client, matrix_world, row: Row, role: str):
+    w = matrix_world
+    if role != "anonymous":
+        assert client.login(username=role, password=PASSWORD)
+        expected = row.expect.get(role, row.refused)
+    else:
+        expected = row.anonymous
+    url = reverse(row.name, args=row.args(w) if row.args else None)
+    data = row.data(w) if row.data else {}
+    if row.name.startswith("api:") and row.method in ("post", "patch"):
+        response = getattr(client, row.method)(url, data=data, content_type="application/json")
+    else:
+        response = getattr(client, row.method)(url, data=data)
+    assert response.status_code == expected, (
+        f"{row.id} as {role}: expected {expected}, got {response.status_code}: {response.content[:300]!r}"
+    )
+
+
+def _named_patterns(resolver, prefix=""):
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            if p.namespace == "admin":
+                continue  # the admin site is gated as a whole (admin:index row)
+            yield from _named_patterns(p, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            actions = getattr(p.callback, "actions", None)
+            if actions:
+                for method in actions:
+                    if method not in ("head", "options"):  # HEAD answers as GET does
+                        yield f"{prefix}{p.name}", method
+            else:
+                yield f"{prefix}{p.name}", None
+
+
+def test_matrix_covers_every_endpoint():
+    tried = {(row.name, row.method) for row in MATRIX}
+    tried_names = {row.name for row in MATRIX}
+    missing = []
+    for name, method in set(_named_patterns(get_resolver())):
+        if method is None:
+            if name not in tried_names:
+                missing.append(name)
+        elif (name, method) not in tried:
+            missing.append(f"{method} {name}")
+    assert not missing, f"endpoints with no row in the permission matrix: {sorted(missing)}"
+
+
+def test_matrix_rows_have_both_sides():
+    """Every row shows someone allowed and someone refused."""
+    for row in MATRIX:
+        if "public" in row.tags:
+            continue
+        statuses = {row.expect.get(role, row.refused) for role in SIGNED_IN} | {row.anonymous}
+        assert any(s < 300 for s in statuses), row.id
+        assert any(s >= 300 for s in statuses), row.id
