@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Command two: install into .venv and run lint, migration check and the whole test suite on PostgreSQL.
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+install_requirements -r requirements/dev.txt
+ensure_postgres
+ensure_chromium
+export DJANGO_SETTINGS_MODULE=config.settings.test
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/youthrisk}"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python manage.py makemigrations --check --dry-run
+.venv/bin/pytest "$@"
