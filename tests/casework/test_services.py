@@ -147,14 +147,14 @@ def test_declining_needs_a_reason_and_answers_only_once(world):
 
 
 def test_consent_override_needs_a_documented_reason(world):
-    kwargs = dict(
-        actor=actor(world.u.guidance),
-        youth=world.y.case,
-        from_bureau=world.b.committee,
-        to_bureau=world.b.welfare,
-        reason="danger",
-        consent="override",
-    )
+    kwargs = {
+        "actor": actor(world.u.guidance),
+        "youth": world.y.case,
+        "from_bureau": world.b.committee,
+        "to_bureau": world.b.welfare,
+        "reason": "danger",
+        "consent": "override",
+    }
     with pytest.raises(ValidationError):
         services.refer(**kwargs)
     assert services.refer(**kwargs, consent_note="Art. 53 report").consent == "override"
@@ -171,16 +171,16 @@ def test_consent_override_needs_a_documented_reason(world):
     ],
 )
 def test_decisions_against_the_band_are_overrides_and_need_a_note(world, band, decision, override):
-    kwargs = dict(
-        actor=actor(world.u.officer),
-        youth=world.y.alert,
-        bureau=world.b.police,
-        decision=decision,
-        reason_code="r",
-        score=0.4,
-        band=band,
-        model_version="m1",
-    )
+    kwargs = {
+        "actor": actor(world.u.officer),
+        "youth": world.y.alert,
+        "bureau": world.b.police,
+        "decision": decision,
+        "reason_code": "r",
+        "score": 0.4,
+        "band": band,
+        "model_version": "m1",
+    }
     if override:
         with pytest.raises(ValidationError):
             services.record_triage_decision(**kwargs)

@@ -19,10 +19,10 @@ def load(settings_module: str, **env) -> subprocess.CompletedProcess:
     }
     clean.update(env)
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']=%r; django.setup();"
+        f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']={settings_module!r}; django.setup();"
         "from django.conf import settings as s;"
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE, s.LANGUAGE_CODE)"
-    ) % settings_module
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
