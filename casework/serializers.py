@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import policy
@@ -26,6 +28,7 @@ from .models import (
 )
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ScopedSlugField(serializers.SlugRelatedField):
     """A related field whose choices are what the requesting user may see: unknown and unseen look alike."""
 
