@@ -318,7 +318,10 @@ def _casework_for(rng, youth, bureaus, users, risk, now, counts) -> dict[str, in
                 youth=youth,
                 reason=reason,
                 routed_to=bureaus[bureau],
-                due_at=max(known, now - dt.timedelta(days=3)) + dt.timedelta(hours=hours),
+                # Recent events keep their legal deadline; older ones get a spread so some are overdue.
+                due_at=max(
+                    known + dt.timedelta(hours=hours), now + dt.timedelta(hours=rng.randint(-60, 160))
+                ),
                 source_event=event,
             )
             counts["alerts"] += int(created)
