@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,10 @@ from .models import (
     ReferralStatus,
     Youth,
 )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
 
 
 class YouthFilter(django_filters.FilterSet):
@@ -44,7 +49,9 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("Status"))
     lead_bureau = django_filters.CharFilter(field_name="lead_bureau__code", label=_("Lead bureau"))
     youth = django_filters.CharFilter(field_name="youth__public_id", label=_("Youth ID"))
-    mine = django_filters.BooleanFilter(method="only_mine", label=_("Assigned to me"))
+    mine = django_filters.BooleanFilter(
+        method="only_mine", label=_("Assigned to me"), widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Case
@@ -81,8 +88,12 @@ class AuditEntryFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
     object_type = django_filters.CharFilter(label=_("Object type"))
     youth = django_filters.CharFilter(field_name="youth_public_id", label=_("Youth ID"))
-    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From date"))
-    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To date"))
+    since = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__gte", label=_("From date"), widget=DateInput
+    )
+    until = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__lte", label=_("To date"), widget=DateInput
+    )
     purpose = django_filters.CharFilter(lookup_expr="icontains", label=_("Purpose contains"))
 
     class Meta:

@@ -34,7 +34,11 @@ SMALL_CELL = 5  # aggregates below this are shown as "<5" so no one can be singl
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Read the rows now, before the view logs the list: the log line must not appear in (or shift) the
+    # page it describes.
+    page.object_list = list(page.object_list)
+    return page
 
 
 def _query_without_page(request) -> str:
