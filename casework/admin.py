@@ -23,13 +23,53 @@ from .models import (
 )
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Configuration, editable by the administrator role (not by Django's per-model permissions); every edit
+    is written to the access log like every other change."""
+
+    def has_module_permission(self, request):
+        return policy.can_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    def has_add_permission(self, request):
+        return policy.can_administer(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    def log_addition(self, request, obj, message):
+        record(Actor.from_request(request), AuditAction.CREATE, obj, detail={"via": "admin"})
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        record(
+            Actor.from_request(request),
+            AuditAction.UPDATE,
+            obj,
+            detail={"via": "admin", "change": str(message)},
+        )
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            record(
+                Actor.from_request(request), AuditAction.DELETE, obj, detail={"via": "admin", "was": str(obj)}
+            )
+        return super().log_deletions(request, queryset)
+
+
 @admin.register(Bureau)
-class BureauAdmin(admin.ModelAdmin):
+class BureauAdmin(AuditedAdmin):
     list_display = ["code", "kind", "name_zh", "name_en"]
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(AuditedAdmin):
     list_display = ["code", "name_zh", "district", "bureau"]
     list_filter = ["district"]
     search_fields = ["code", "name_zh", "name_en"]
@@ -40,15 +80,20 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["school"]
 
+    def has_view_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "bureau", "role", "school", "active"]
     list_filter = ["role", "bureau", "active"]
     autocomplete_fields = ["user", "school"]
@@ -72,6 +117,9 @@ class PolicyScopedAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    def has_module_permission(self, request):
         return policy.can_administer(request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -573,6 +573,7 @@ class AuditAction(models.TextChoices):
     LIST = "list", _("List or search")
     CREATE = "create", _("Create")
     UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
     EXPORT = "export", _("Export")
     LOGIN = "login", _("Login")
     LOGOUT = "logout", _("Logout")

@@ -115,3 +115,34 @@ class TestReadingTheLog:
         client.login(username="supervisor", password=PASSWORD)
         assert client.get(reverse("api:auditentry-list")).status_code == 403
         assert client.get(reverse("audit-log")).status_code == 403
+
+
+class TestAdminChanges:
+    def test_administrator_edits_are_logged(self, client, world):
+        from casework.models import Membership
+
+        client.login(username="admin", password=PASSWORD)
+        membership = Membership.objects.get(user=world.u.officer)
+        url = reverse("admin:casework_membership_change", args=[membership.pk])
+        response = client.post(
+            url,
+            {"user": world.u.officer.pk, "bureau": world.b.police.pk, "role": "supervisor", "active": "on"},
+        )
+        assert response.status_code == 302, response.content[:500]
+        line = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type="membership").get()
+        assert line.username == "admin" and line.detail["via"] == "admin"
+        client.post(reverse("admin:casework_membership_delete", args=[membership.pk]), {"post": "yes"})
+        assert AuditEntry.objects.filter(action=AuditAction.DELETE, object_type="membership").count() == 1
+
+    def test_only_administrators_reach_the_admin(self, client, world):
+        world.u.supervisor.is_staff = True
+        world.u.supervisor.save()
+        client.login(username="supervisor", password=PASSWORD)
+        assert client.get(reverse("admin:casework_membership_changelist")).status_code == 302
+        client.login(username="admin", password=PASSWORD)
+        assert client.get(reverse("admin:casework_membership_changelist")).status_code == 200
+
+    def test_administrator_sees_membership_inline_on_user_page(self, client, world):
+        client.login(username="admin", password=PASSWORD)
+        page = client.get(reverse("admin:casework_user_change", args=[world.u.officer.pk])).content.decode()
+        assert "memberships-TOTAL_FORMS" in page
