@@ -1,0 +1,300 @@
+"""Importing feed files into immutable, versioned source records, with quarantine for rows that break the
+contract (../shared/FEEDS.md).
+
+Guarantees:
+- one transaction per batch: a crash half-way leaves nothing half-written, and the batch can be re-run;
+- re-sending a row with the same key and other content adds a version and keeps the previous one;
+- re-sending an identical row, or an identical file, changes nothing;
+- a row that breaks the contract is kept in quarantine with its reasons, never dropped.
+
+Knowledge date (decision, see docs/feeds.md): the feed's ``recorded_on``/``reported_on`` when it has one,
+otherwise the row's event date, otherwise the import date; never later than the import date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from . import contract
+from .models import BatchOrigin, BatchStatus, ImportBatch, QuarantinedRow, QuarantineStatus, SourceRecord
+
+ROSTER_FEED = "school.students"
+CHUNK = 5000
+
+
+@dataclass
+class ImportSummary:
+    feed: str
+    batch_id: int | None
+    status: str
+    encoding: str = ""
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    error: str = ""
+
+    def as_text(self) -> str:
+        if self.status == BatchStatus.FAILED:
+            return f"{self.feed}: file could not be read: {self.error}"
+        note = (
+            " (identical file already imported: nothing changed)"
+            if self.status == BatchStatus.DUPLICATE
+            else ""
+        )
+        return (
+            f"{self.feed}: rows read {self.rows_read}, created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, quarantined {self.quarantined}{note}"
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _json_safe(value: Mapping) -> dict:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _row_hash(values: Mapping, extra: Mapping) -> str:
+    payload = json.dumps({"v": values, "x": extra}, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _knowledge_date(feed: str, values: Mapping, import_day: dt.date) -> dt.date:
+    known = contract.knowledge_date(feed, values) or contract.event_date(feed, values) or import_day
+    return min(known, import_day)
+
+
+def _current_versions(feed: str, keys: Iterable[str]) -> dict[str, tuple[int, str, int]]:
+    """key -> (id, row_hash, version) of the current version, for the keys given."""
+    keys = list(keys)
+    found: dict[str, tuple[int, str, int]] = {}
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        for pk, key, row_hash, version in SourceRecord.objects.filter(
+            feed=feed, is_current=True, record_key__in=chunk
+        ).values_list("id", "record_key", "row_hash", "version"):
+            found[key] = (pk, row_hash, version)
+    return found
+
+
+def _roster_keys() -> set[str]:
+    return set(
+        SourceRecord.objects.filter(feed=ROSTER_FEED, is_current=True, sealed_at__isnull=True).values_list(
+            "record_key", flat=True
+        )
+    )
+
+
+def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems: list[str]) -> ImportBatch:
+    """Validate, version and store rows for one batch (the caller holds the transaction)."""
+    feed = batch.feed
+    spec = contract.get_feed(feed)
+    import_day = timezone.localdate(batch.received_at)
+    parsed = [(row_number, raw, contract.validate_row(feed, raw)) for row_number, raw in rows]
+    needs_roster = spec.refers_to_student
+    roster = _roster_keys() if needs_roster else set()
+    current = _current_versions(feed, {p.key for _, _, p in parsed if p.ok and p.key})
+
+    seen: dict[str, tuple[str, int]] = {}
+    new_records: list[SourceRecord] = []
+    superseded: list[int] = []
+    quarantine: list[QuarantinedRow] = []
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+
+    for row_number, raw, row in parsed:
+        reasons = list(header_problems) + list(row.errors)
+        if not reasons and needs_roster:
+            student = f"{row.values.get('school_code')}/{row.values.get('student_no')}"
+            if student not in roster:
+                reasons.append(f"student_no: student {student} is not on any school roster (school.students)")
+        row_hash = _row_hash(row.values, row.extra) if not reasons else ""
+        if not reasons and row.key in seen:
+            first_hash, first_row = seen[row.key]
+            if first_hash == row_hash:
+                counts["unchanged"] += 1  # an exact duplicate row in the same file
+                continue
+            reasons.append(
+                f"{'/'.join(spec.key_columns)}: record key {row.key!r} already used by row {first_row} "
+                "of this file with different content"
+            )
+        if reasons:
+            quarantine.append(
+                QuarantinedRow(
+                    batch=batch,
+                    feed=feed,
+                    row_number=row_number,
+                    record_key=row.key or "",
+                    raw=_json_safe(raw),
+                    reasons=reasons,
+                )
+            )
+            continue
+        seen[row.key] = (row_hash, row_number)
+        previous = current.get(row.key)
+        if previous is not None and previous[1] == row_hash:
+            counts["unchanged"] += 1
+            continue
+        if previous is not None:
+            superseded.append(previous[0])
+            counts["updated"] += 1
+        else:
+            counts["created"] += 1
+        new_records.append(
+            SourceRecord(
+                feed=feed,
+                record_key=row.key,
+                version=(previous[2] + 1) if previous else 1,
+                is_current=True,
+                batch=batch,
+                row_number=row_number,
+                raw=_json_safe(raw),
+                values=_json_safe({**row.values, **({"_extra": row.extra} if row.extra else {})}),
+                row_hash=row_hash,
+                received_at=batch.received_at,
+                knowledge_date=_knowledge_date(feed, row.values, import_day),
+                event_date=contract.event_date(feed, row.values),
+                national_id_status=row.national_id_status or "",
+            )
+        )
+    if superseded:
+        for start in range(0, len(superseded), CHUNK):
+            SourceRecord.objects.filter(pk__in=superseded[start : start + CHUNK]).update(is_current=False)
+    SourceRecord.objects.bulk_create(new_records, batch_size=CHUNK)
+    QuarantinedRow.objects.bulk_create(quarantine, batch_size=CHUNK)
+    batch.rows_read = len(rows)
+    batch.created = counts["created"]
+    batch.updated = counts["updated"]
+    batch.unchanged = counts["unchanged"]
+    batch.quarantined = len(quarantine)
+    batch.status = BatchStatus.COMPLETED
+    batch.save()
+    return batch
+
+
+def _summary(batch: ImportBatch, status: str | None = None) -> ImportSummary:
+    return ImportSummary(
+        feed=batch.feed,
+        batch_id=batch.pk,
+        status=status or batch.status,
+        encoding=batch.encoding,
+        rows_read=batch.rows_read,
+        created=batch.created,
+        updated=batch.updated,
+        unchanged=batch.unchanged,
+        quarantined=batch.quarantined,
+        error=batch.error,
+    )
+
+
+def import_file_bytes(
+    *,
+    feed: str,
+    data: bytes,
+    file_name: str = "",
+    encoding: str | None = None,
+    origin: str = BatchOrigin.COMMAND,
+    uploaded_by=None,
+) -> ImportSummary:
+    """Import one feed file. Raises ``contract.ContractError`` only when the file as a whole cannot be read
+    (unknown feed, undecodable bytes, no header); the failure is recorded as a batch first."""
+    contract.get_feed(feed)  # unknown feed: nothing to record against
+    checksum = hashlib.sha256(data).hexdigest()
+    already = ImportBatch.objects.filter(feed=feed, checksum=checksum, status=BatchStatus.COMPLETED).first()
+    if already is not None:
+        summary = _summary(already, BatchStatus.DUPLICATE)
+        summary.created = summary.updated = summary.quarantined = 0
+        summary.unchanged = already.rows_read
+        return summary
+    try:
+        csv_file = contract.read_rows(data, encoding)
+    except contract.ContractError as exc:
+        ImportBatch.objects.create(
+            feed=feed,
+            file_name=file_name,
+            checksum=checksum,
+            origin=origin,
+            uploaded_by=uploaded_by,
+            status=BatchStatus.FAILED,
+            error=str(exc),
+        )
+        raise
+    missing = contract.missing_columns(feed, list(csv_file.header))
+    header_problems = [f"{column}: required column is missing from the file's header" for column in missing]
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            feed=feed,
+            file_name=file_name,
+            checksum=checksum,
+            encoding=csv_file.encoding,
+            origin=origin,
+            uploaded_by=uploaded_by,
+            status=BatchStatus.COMPLETED,
+        )
+        _ingest(batch, list(csv_file.rows), header_problems)
+    return _summary(batch)
+
+
+def import_rows(
+    *, feed: str, rows: list[Mapping], origin: str = BatchOrigin.API, uploaded_by=None
+) -> ImportSummary:
+    """Import rows given as JSON objects (the API's form of a feed file)."""
+    contract.get_feed(feed)
+    payload = json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    checksum = hashlib.sha256(payload).hexdigest()
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            feed=feed,
+            file_name="(api)",
+            checksum=checksum,
+            encoding="json",
+            origin=origin,
+            uploaded_by=uploaded_by,
+            status=BatchStatus.COMPLETED,
+        )
+        _ingest(batch, [(i, row) for i, row in enumerate(rows, start=1)], [])
+    return _summary(batch)
+
+
+def resubmit_quarantined(*, row: QuarantinedRow, fixed: Mapping[str, str], user) -> ImportSummary:
+    """Re-run a fixed row through the whole contract. If it passes, it is stored and the quarantine row is
+    closed; if not, nothing changes and the new reasons are returned in the summary's ``error``."""
+    if row.status != QuarantineStatus.OPEN:
+        raise ValueError("this row has already been resubmitted")
+    problems = contract.validate_row(row.feed, fixed).errors
+    if problems:
+        return ImportSummary(feed=row.feed, batch_id=None, status="rejected", error="; ".join(problems))
+    with transaction.atomic():
+        locked = QuarantinedRow.objects.select_for_update().get(pk=row.pk)
+        if locked.status != QuarantineStatus.OPEN:
+            raise ValueError("this row has already been resubmitted")
+        batch = ImportBatch.objects.create(
+            feed=row.feed,
+            file_name=f"(resubmission of {row.batch_id}:{row.row_number})",
+            checksum=hashlib.sha256(json.dumps(dict(fixed), sort_keys=True).encode()).hexdigest(),
+            encoding="json",
+            origin=BatchOrigin.RESUBMIT,
+            uploaded_by=user,
+            status=BatchStatus.COMPLETED,
+        )
+        _ingest(batch, [(row.row_number, fixed)], [])
+        if batch.quarantined:
+            # Rejected at the batch level (e.g. student not on a roster): undo the whole resubmission.
+            reasons = "; ".join(r for q in batch.quarantined_rows.all() for r in q.reasons)
+            transaction.set_rollback(True)
+            return ImportSummary(feed=row.feed, batch_id=None, status="rejected", error=reasons)
+        locked.status = QuarantineStatus.RESUBMITTED
+        locked.resolved_at = timezone.now()
+        locked.resolved_by = user
+        locked.resubmitted_in = batch
+        locked.save()
+    return _summary(batch)
