@@ -1,0 +1,219 @@
+"""Importing feed files: versions, idempotence, quarantine, whole-file failures, crash safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from integrations import contract, importing
+from integrations.models import BatchStatus, ImportBatch, QuarantinedRow, QuarantineStatus, SourceRecord
+
+pytestmark = pytest.mark.django_db
+
+STUDENTS = (
+    "student_no,school_code,name,birth_date,sex,grade,indigenous,new_immigrant_parent\n"
+    "S1,J01,王小明,098/03/12,男,7,N,是\n"
+    "S2,J01,林美華,2009-01-05,2,8,,\n"
+)
+
+
+def imp(feed: str, text: str, encoding: str = "utf-8", **kw) -> importing.ImportSummary:
+    return importing.import_file_bytes(feed=feed, data=text.encode(encoding), file_name="t.csv", **kw)
+
+
+def current(feed: str, key: str) -> SourceRecord:
+    return SourceRecord.objects.get(feed=feed, record_key=key, is_current=True)
+
+
+def test_rows_become_source_records_with_provenance():
+    summary = imp("school.students", STUDENTS)
+    assert (summary.rows_read, summary.created, summary.quarantined) == (2, 2, 0)
+    record = current("school.students", "J01/S1")
+    assert record.version == 1
+    assert record.row_number == 1
+    assert record.batch.checksum and record.batch.file_name == "t.csv"
+    assert record.values["birth_date"] == "2009-03-12"  # ROC 098 + 1911
+    assert record.values["sex"] == "M"
+    assert record.raw["name"] == "王小明"
+    assert record.national_id_status == "missing"
+
+
+def test_identical_file_changes_nothing():
+    imp("school.students", STUDENTS)
+    again = imp("school.students", STUDENTS)
+    assert again.status == BatchStatus.DUPLICATE
+    assert (again.created, again.updated, again.quarantined, again.unchanged) == (0, 0, 0, 2)
+    assert SourceRecord.objects.count() == 2
+    assert ImportBatch.objects.count() == 1
+
+
+def test_resent_identical_rows_in_a_new_file_are_unchanged():
+    imp("school.students", STUDENTS)
+    summary = imp("school.students", STUDENTS + "S3,J01,陳志豪,2010-02-02,M,7,,\n")
+    assert (summary.created, summary.unchanged, summary.updated) == (1, 2, 0)
+
+
+def test_changed_row_adds_a_version_and_keeps_the_previous():
+    imp("school.students", STUDENTS)
+    summary = imp("school.students", STUDENTS.replace("王小明,098/03/12,男,7", "王小明,098/03/12,男,8"))
+    assert (summary.updated, summary.unchanged) == (1, 1)
+    versions = SourceRecord.objects.filter(feed="school.students", record_key="J01/S1").order_by("version")
+    assert [(v.version, v.is_current, v.values["grade"]) for v in versions] == [(1, False, 7), (2, True, 8)]
+
+
+def test_cp950_file_is_detected_without_being_told():
+    summary = imp("school.students", STUDENTS, encoding="cp950")
+    assert summary.encoding == "cp950"
+    assert current("school.students", "J01/S2").values["name"] == "林美華"
+
+
+def test_forced_encoding_is_used():
+    summary = importing.import_file_bytes(
+        feed="school.students", data=STUDENTS.encode("cp950"), file_name="t.csv", encoding="big5"
+    )
+    assert summary.created == 2
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("S9,J01,,2009-01-01,F,7,,", "name"),
+        ("S9,J01,王一,,F,7,,", "birth_date"),
+        ("S9,J01,王一,098/13/40,F,7,,", "birth_date"),
+        ("S9,J01,王一,2009-01-01,X,7,,", "sex"),
+        ("S9,J01,王一,2009-01-01,F,13,,", "grade"),
+        ("S9,J01,王一,2009-01-01,F,7,maybe,", "indigenous"),
+        (",J01,王一,2009-01-01,F,7,,", "student_no"),
+    ],
+)
+def test_broken_rows_are_quarantined_with_a_reason_and_the_rest_imports(row, reason):
+    summary = imp("school.students", STUDENTS + row + "\n")
+    assert (summary.created, summary.quarantined) == (2, 1)
+    kept = QuarantinedRow.objects.get()
+    assert kept.row_number == 3
+    assert kept.status == QuarantineStatus.OPEN
+    assert any(r.startswith(reason) for r in kept.reasons), kept.reasons
+    assert kept.raw["school_code"] == "J01"
+
+
+def test_school_rows_for_a_student_on_no_roster_are_quarantined():
+    imp("school.students", STUDENTS)
+    summary = imp(
+        "school.absences",
+        "absence_no,student_no,school_code,date,kind\nA1,S1,J01,2024-03-01,unexcused\nA2,S9,J01,2024-03-01,excused\n",
+    )
+    assert (summary.created, summary.quarantined) == (1, 1)
+    assert "not on any school roster" in QuarantinedRow.objects.get().reasons[0]
+
+
+def test_same_key_twice_in_one_file_with_other_content_is_quarantined_identical_is_not():
+    text = STUDENTS + "S1,J01,王小明,098/03/12,男,7,N,是\n" + "S2,J01,林美華,2009-01-05,2,9,,\n"
+    summary = imp("school.students", text)
+    assert (summary.created, summary.unchanged, summary.quarantined) == (2, 1, 1)
+    assert "already used by row 2" in QuarantinedRow.objects.get().reasons[0]
+
+
+def test_missing_required_column_quarantines_every_row_with_that_reason():
+    summary = imp("school.students", "student_no,school_code,name\nS1,J01,王小明\n")
+    assert summary.quarantined == 1
+    assert any("birth_date: required column is missing" in r for r in QuarantinedRow.objects.get().reasons)
+
+
+def test_unknown_extra_columns_are_kept_in_the_raw_record():
+    imp("school.students", "student_no,school_code,name,birth_date,homeroom\nS1,J01,王小明,2009-01-01,7A\n")
+    record = current("school.students", "J01/S1")
+    assert record.raw["homeroom"] == "7A"
+    assert record.values["_extra"] == {"homeroom": "7A"}
+
+
+def test_knowledge_date_is_the_recorded_date_never_after_the_import():
+    text = (
+        "contact_no,name,birth_date,occurred_on,recorded_on,kind,code\n"
+        "P1,王小明,2009-01-01,2024-05-01,2024-05-09,offence,theft\n"
+        "P2,王小明,2009-01-01,2024-05-01,,deviant,late_night_loitering\n"
+        "P3,王小明,2009-01-01,2024-05-01,2099-01-01,deviant,late_night_loitering\n"
+    )
+    imp("police.contacts", text)
+    assert current("police.contacts", "P1").knowledge_date == dt.date(2024, 5, 9)
+    assert current("police.contacts", "P2").knowledge_date == dt.date(
+        2024, 5, 1
+    )  # no recorded_on: event date
+    assert current("police.contacts", "P3").knowledge_date <= dt.date.today() + dt.timedelta(days=1)
+
+
+def test_a_file_that_cannot_be_read_fails_whole_and_is_recorded():
+    with pytest.raises(contract.ContractError):
+        importing.import_file_bytes(
+            feed="school.students", data=b"\xff\xfe\x00\x00garbage", file_name="bad.csv"
+        )
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.FAILED and batch.error
+    assert SourceRecord.objects.count() == 0
+
+
+def test_unknown_feed_is_refused():
+    with pytest.raises(contract.ContractError, match="unknown feed"):
+        imp("school.nonsense", STUDENTS)
+
+
+def test_crash_half_way_leaves_nothing_and_the_rerun_imports_everything():
+    original = SourceRecord.objects.bulk_create
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    with (
+        mock.patch.object(QuarantinedRow.objects, "bulk_create", side_effect=crash),
+        pytest.raises(RuntimeError),
+    ):
+        imp("school.students", STUDENTS + ",J01,broken,,,,,\n")
+    assert SourceRecord.objects.count() == 0
+    assert ImportBatch.objects.count() == 0
+    assert original  # the real bulk_create is back
+    summary = imp("school.students", STUDENTS + ",J01,broken,,,,,\n")
+    assert (summary.created, summary.quarantined) == (2, 1)
+
+
+def test_import_feed_command_prints_the_summary_and_exits_zero_with_quarantined_rows(tmp_path, capsys):
+    path = tmp_path / "students.csv"
+    path.write_text(STUDENTS + "S9,J01,,,,,,\n", encoding="utf-8-sig")
+    call_command("import_feed", "school.students", str(path))
+    out = capsys.readouterr().out
+    assert "rows read 3, created 2, updated 0, unchanged 0, quarantined 1" in out
+
+
+def test_import_feed_command_fails_when_the_file_cannot_be_read(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"")
+    with pytest.raises(CommandError):
+        call_command("import_feed", "school.students", str(path))
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_feed", "school.students", str(tmp_path / "missing.csv"))
+
+
+class TestResubmission:
+    def test_fixed_row_is_imported_and_the_quarantine_row_closed(self, django_user_model):
+        steward = django_user_model.objects.create_user("steward")
+        imp("school.students", STUDENTS + "S9,J01,王一,098/13/40,F,7,,\n")
+        row = QuarantinedRow.objects.get()
+        fixed = {**row.raw, "birth_date": "098/12/30"}
+        summary = importing.resubmit_quarantined(row=row, fixed=fixed, user=steward)
+        assert summary.created == 1
+        row.refresh_from_db()
+        assert row.status == QuarantineStatus.RESUBMITTED and row.resolved_by == steward
+        assert current("school.students", "J01/S9").values["birth_date"] == "2009-12-30"
+
+    def test_a_fix_that_still_breaks_the_contract_changes_nothing(self, django_user_model):
+        steward = django_user_model.objects.create_user("steward")
+        imp("school.students", STUDENTS + "S9,J01,王一,098/13/40,F,7,,\n")
+        row = QuarantinedRow.objects.get()
+        summary = importing.resubmit_quarantined(
+            row=row, fixed={**row.raw, "birth_date": "nope"}, user=steward
+        )
+        assert summary.status == "rejected" and "birth_date" in summary.error
+        row.refresh_from_db()
+        assert row.status == QuarantineStatus.OPEN
+        assert not SourceRecord.objects.filter(record_key="J01/S9").exists()
