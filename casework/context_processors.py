@@ -18,6 +18,9 @@ def navigation(request):
             (reverse("case-list"), _("Cases")),
             (reverse("referral-list"), _("Referrals")),
         ]
+    if policy.can_steward_data(user):
+        items.append((reverse("integrations:batch-list"), _("Imports")))
+        items.append((reverse("integrations:quarantine-list"), _("Quarantine")))
     if policy.can_use_identity_register(user):
         items.append((reverse("identity-register"), _("Identity register")))
     if policy.can_read_aggregates(user):

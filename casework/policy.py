@@ -154,6 +154,11 @@ def can_use_identity_register(user) -> bool:
     return principal_for(user).has_role(Role.DATA_STEWARD)
 
 
+def can_steward_data(user) -> bool:
+    """Imports, quarantine and (later) record-match review: data stewards only."""
+    return principal_for(user).has_role(Role.DATA_STEWARD)
+
+
 def can_read_aggregates(user) -> bool:
     return principal_for(user).has_role(Role.MODEL_STEWARD, Role.SUPERVISOR)
 

@@ -10,7 +10,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/integrations/", include("integrations.api_urls", namespace="integrations-api")),
     path("api/", include("casework.api_urls", namespace="api")),
+    path("integrations/", include("integrations.urls", namespace="integrations")),
     path("", include("casework.urls")),
 ]
 

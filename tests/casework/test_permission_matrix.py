@@ -277,6 +277,21 @@ MATRIX: list[Row] = [
         },
         label="post api:triagedecision-list (decide)",
     ),
+    # --- data stewards: imports and quarantine ------------------------------------------------------------
+    page("integrations:batch-list", {"steward"}),
+    page("integrations:quarantine-list", {"steward"}),
+    page("integrations:quarantine-detail", {"steward"}, args=lambda w: [w.quarantined.pk]),
+    api("integrations-api:importbatch-list", {"steward"}),
+    api("integrations-api:importbatch-detail", {"steward"}, args=lambda w: [w.quarantined.batch_id]),
+    api("integrations-api:quarantinedrow-list", {"steward"}),
+    api("integrations-api:quarantinedrow-detail", {"steward"}, args=lambda w: [w.quarantined.pk]),
+    api(
+        "integrations-api:quarantinedrow-resubmit",
+        {"steward"},
+        method="post",
+        args=lambda w: [w.quarantined.pk],
+        data=lambda w: {"row": {**w.quarantined.raw, "birth_date": "2009-01-01"}},
+    ),
     # --- API: audit log ----------------------------------------------------------------------------------
     api("api:auditentry-list", {"auditor"}),
     api("api:auditentry-detail", {"auditor"}, args=lambda w: [w.audit_entry.pk], tags={"audit"}),
@@ -297,7 +312,11 @@ def matrix_world(world):
         reason_code="first_contact",
     )
     from casework.models import AuditEntry
+    from integrations.importing import import_rows
+    from integrations.models import QuarantinedRow
 
+    import_rows(feed="police.contacts", rows=[{"contact_no": "P1", "name": "王一", "birth_date": "bad"}])
+    w.quarantined = QuarantinedRow.objects.get()
     w.audit_entry = AuditEntry.objects.first()
     return w
 
@@ -315,7 +334,7 @@ def test_permission_matrix(client, matrix_world, row: Row, role: str):
         expected = row.anonymous
     url = reverse(row.name, args=row.args(w) if row.args else None)
     data = row.data(w) if row.data else {}
-    if row.name.startswith("api:") and row.method in ("post", "patch"):
+    if "api:" in row.name and row.method in ("post", "patch"):
         response = getattr(client, row.method)(url, data=data, content_type="application/json")
     else:
         response = getattr(client, row.method)(url, data=data)

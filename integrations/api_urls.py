@@ -1,0 +1,9 @@
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+app_name = "integrations-api"
+router = SimpleRouter()
+router.register("batches", api.ImportBatchViewSet, basename="importbatch")
+router.register("quarantine", api.QuarantinedRowViewSet, basename="quarantinedrow")
+urlpatterns = router.urls
