@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import contract
@@ -64,9 +64,52 @@ def _json_safe(value: Mapping) -> dict:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
-def _row_hash(values: Mapping, extra: Mapping) -> str:
-    payload = json.dumps({"v": values, "x": extra}, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def _dumps(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
+
+
+def _row_hash(values_json: str) -> str:
+    return hashlib.sha256(values_json.encode("utf-8")).hexdigest()
+
+
+SOURCE_RECORD_COLUMNS = (
+    "feed",
+    "record_key",
+    "version",
+    "is_current",
+    "batch_id",
+    "row_number",
+    "raw",
+    "values",
+    "row_hash",
+    "received_at",
+    "knowledge_date",
+    "event_date",
+    "national_id_status",
+)
+
+
+def _insert_source_records(rows: list[tuple]) -> None:
+    """Insert new versions: PostgreSQL's COPY where available (an order of magnitude faster), else the ORM."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = SourceRecord._meta.db_table
+        columns = ", ".join(f'"{c}"' for c in SOURCE_RECORD_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    records = []
+    for row in rows:
+        fields = dict(zip(SOURCE_RECORD_COLUMNS, row, strict=True))
+        fields["raw"] = json.loads(fields["raw"])
+        fields["values"] = json.loads(fields["values"])
+        records.append(SourceRecord(**fields))
+    SourceRecord.objects.bulk_create(records, batch_size=CHUNK)
 
 
 def _knowledge_date(feed: str, values: Mapping, import_day: dt.date) -> dt.date:
@@ -106,7 +149,7 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     current = _current_versions(feed, {p.key for _, _, p in parsed if p.ok and p.key})
 
     seen: dict[str, tuple[str, int]] = {}
-    new_records: list[SourceRecord] = []
+    new_records: list[tuple] = []
     superseded: list[int] = []
     quarantine: list[QuarantinedRow] = []
     counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -117,7 +160,10 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
             student = f"{row.values.get('school_code')}/{row.values.get('student_no')}"
             if student not in roster:
                 reasons.append(f"student_no: student {student} is not on any school roster (school.students)")
-        row_hash = _row_hash(row.values, row.extra) if not reasons else ""
+        values_json = (
+            _dumps({**row.values, "_extra": row.extra} if row.extra else row.values) if not reasons else ""
+        )
+        row_hash = _row_hash(values_json) if not reasons else ""
         if not reasons and row.key in seen:
             first_hash, first_row = seen[row.key]
             if first_hash == row_hash:
@@ -150,26 +196,26 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
         else:
             counts["created"] += 1
         new_records.append(
-            SourceRecord(
-                feed=feed,
-                record_key=row.key,
-                version=(previous[2] + 1) if previous else 1,
-                is_current=True,
-                batch=batch,
-                row_number=row_number,
-                raw=_json_safe(raw),
-                values=_json_safe({**row.values, **({"_extra": row.extra} if row.extra else {})}),
-                row_hash=row_hash,
-                received_at=batch.received_at,
-                knowledge_date=_knowledge_date(feed, row.values, import_day),
-                event_date=contract.event_date(feed, row.values),
-                national_id_status=row.national_id_status or "",
+            (
+                feed,
+                row.key,
+                (previous[2] + 1) if previous else 1,
+                True,
+                batch.pk,
+                row_number,
+                _dumps(raw),
+                values_json,
+                row_hash,
+                batch.received_at,
+                _knowledge_date(feed, row.values, import_day),
+                contract.event_date(feed, row.values),
+                row.national_id_status or "",
             )
         )
     if superseded:
         for start in range(0, len(superseded), CHUNK):
             SourceRecord.objects.filter(pk__in=superseded[start : start + CHUNK]).update(is_current=False)
-    SourceRecord.objects.bulk_create(new_records, batch_size=CHUNK)
+    _insert_source_records(new_records)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=CHUNK)
     batch.rows_read = len(rows)
     batch.created = counts["created"]
