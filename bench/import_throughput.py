@@ -71,7 +71,9 @@ def main() -> None:
                 f"{feed:<20} {summary.rows_read:>9} rows {took:7.2f} s {summary.rows_read / took:>9.0f} rows/s "
                 f"(created {summary.created}, quarantined {summary.quarantined})"
             )
-        print(f"{'all feeds':<20} {total_rows:>9} rows {total_time:7.2f} s {total_rows / total_time:>9.0f} rows/s")
+        print(
+            f"{'all feeds':<20} {total_rows:>9} rows {total_time:7.2f} s {total_rows / total_time:>9.0f} rows/s"
+        )
 
 
 if __name__ == "__main__":
