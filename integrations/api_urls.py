@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -6,4 +7,4 @@ app_name = "integrations-api"
 router = SimpleRouter()
 router.register("batches", api.ImportBatchViewSet, basename="importbatch")
 router.register("quarantine", api.QuarantinedRowViewSet, basename="quarantinedrow")
-urlpatterns = router.urls
+urlpatterns = [path("feeds/<str:feed>/", api.FeedUploadView.as_view(), name="feed-upload"), *router.urls]

@@ -116,3 +116,23 @@ class QuarantinedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed} row {self.row_number}"
+
+
+class FeedToken(models.Model):
+    """An API key for one bureau's automated uploads. Only a hash of the key is stored."""
+
+    bureau = models.ForeignKey("casework.Bureau", on_delete=models.PROTECT, related_name="feed_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(
+        _("key prefix"), max_length=8, help_text=_("The first characters, to recognise it.")
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("feed API token")
+        verbose_name_plural = _("feed API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,32 @@
+"""Celery tasks for scheduled feed drops. Idempotent: the same file imported twice changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import contract
+from .importing import import_file_bytes
+from .models import BatchOrigin
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
+def import_feed_file(self, feed: str, path: str, encoding: str | None = None) -> dict:
+    """Import a dropped file; database outages are retried with backoff, unreadable files are not."""
+    data = Path(path).read_bytes()
+    try:
+        summary = import_file_bytes(
+            feed=feed, data=data, file_name=Path(path).name, encoding=encoding, origin=BatchOrigin.TASK
+        )
+    except contract.ContractError as exc:
+        return {"feed": feed, "status": "failed", "error": str(exc)}
+    return summary.as_dict()
