@@ -27,6 +27,10 @@ from . import contract
 from .models import BatchOrigin, BatchStatus, ImportBatch, QuarantinedRow, QuarantineStatus, SourceRecord
 
 ROSTER_FEED = "school.students"
+CURRENT_VERSIONS_SQL = (
+    'SELECT id, record_key, row_hash, version FROM "integrations_sourcerecord" '
+    "WHERE feed = %s AND is_current AND record_key = ANY(%s)"
+)
 CHUNK = 5000
 
 
@@ -121,6 +125,15 @@ def _current_versions(feed: str, keys: Iterable[str]) -> dict[str, tuple[int, st
     """key -> (id, row_hash, version) of the current version, for the keys given."""
     keys = list(keys)
     found: dict[str, tuple[int, str, int]] = {}
+    if not keys:
+        return found
+    if connection.vendor == "postgresql":
+        # One query with an array parameter: far cheaper to build and plan than chunked IN lists.
+        with connection.cursor() as cursor:
+            cursor.execute(CURRENT_VERSIONS_SQL, [feed, keys])
+            for pk, key, row_hash, version in cursor.fetchall():
+                found[key] = (pk, row_hash, version)
+        return found
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         for pk, key, row_hash, version in SourceRecord.objects.filter(
