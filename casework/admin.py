@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import policy
-from .audit import Actor, record
+from .audit import Actor, record, record_list
 from .models import (
     Alert,
     AuditAction,
@@ -122,6 +122,17 @@ class PolicyScopedAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return policy.can_administer(request.user)
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        record_list(
+            Actor.from_request(request),
+            self.model._meta.model_name,
+            count=changelist.result_count if changelist is not None else 0,
+            query={"via": "admin"},
+        )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = self.get_queryset(request).filter(pk=object_id).first()
@@ -153,6 +164,8 @@ class CaseAdmin(PolicyScopedAdmin):
 class AlertAdmin(PolicyScopedAdmin):
     scope = policy.visible_alerts
     list_display = ["youth", "reason", "routed_to", "status", "due_at"]
+    # The triggering event may come from a source the viewer may not read (rule 5).
+    exclude = ["source_event"]
 
 
 @admin.register(Referral)

@@ -14,7 +14,14 @@ from rest_framework.response import Response
 
 from . import policy, services
 from .audit import Actor, record, record_list
-from .filters import AlertFilter, AuditEntryFilter, CaseFilter, ReferralFilter, YouthFilter
+from .filters import (
+    AlertFilter,
+    AuditEntryFilter,
+    CaseFilter,
+    InterventionFilter,
+    ReferralFilter,
+    YouthFilter,
+)
 from .models import AuditAction, Bureau, School
 from .serializers import (
     AlertSerializer,
@@ -190,7 +197,7 @@ class InterventionViewSet(
 ):
     serializer_class = InterventionSerializer
     permission_classes = [IsCaseworker]
-    filterset_fields = ["case", "kind"]
+    filterset_class = InterventionFilter
     audit_object_type = "intervention"
 
     def get_queryset(self):
@@ -283,7 +290,7 @@ class TriageDecisionViewSet(
         )
 
 
-class AuditEntryViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
+class AuditEntryViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """The access log, for auditors. Reading the log is itself logged."""
 
     serializer_class = AuditEntrySerializer
@@ -332,6 +339,15 @@ def exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     request = context.get("request")
-    if response is not None and response.status_code in (401, 403) and request is not None:
-        record(Actor.from_request(request), AuditAction.DENIED, detail={"path": request.path})
+    if response is None or request is None:
+        return response
+    refused = response.status_code in (401, 403, 404)
+    # A write naming an object the user may not see answers 400, like a missing one: log those too, so
+    # auditors can spot someone probing for records.
+    rejected_write = response.status_code == 400 and request.method in ("POST", "PATCH", "PUT")
+    if refused or rejected_write:
+        detail = {"path": request.path, "status": response.status_code}
+        if rejected_write and isinstance(response.data, dict):
+            detail["fields"] = sorted(response.data)
+        record(Actor.from_request(request), AuditAction.DENIED, detail=detail)
     return response

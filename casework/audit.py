@@ -69,6 +69,9 @@ def record(
         youth = obj
     if youth is None and obj is not None and hasattr(obj, "youth_id"):
         youth = getattr(obj, "youth", None)
+    if youth is None and obj is not None and hasattr(obj, "case_id"):
+        # Interventions belong to a youth through their case.
+        youth = obj.case.youth
     return AuditEntry.objects.create(
         user=user,
         username=username if username is not None else (user.get_username() if user else ""),

@@ -14,6 +14,7 @@ from .models import (
     AuditEntry,
     Case,
     CaseStatus,
+    Intervention,
     Referral,
     ReferralStatus,
     Youth,
@@ -61,6 +62,16 @@ class CaseFilter(django_filters.FilterSet):
         if value:
             return queryset.filter(assignee=self.request.user)
         return queryset
+
+
+class InterventionFilter(django_filters.FilterSet):
+    # A number, not a choice of cases: a choice field would list (and validate against) every case in the city.
+    case = django_filters.NumberFilter(field_name="case_id", label=_("Case"))
+    kind = django_filters.CharFilter(label=_("Kind"))
+
+    class Meta:
+        model = Intervention
+        fields = ["case", "kind"]
 
 
 class AlertFilter(django_filters.FilterSet):

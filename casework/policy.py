@@ -40,6 +40,7 @@ from .models import (
     OPEN_CASE_STATUSES,
     Alert,
     AuditEntry,
+    Bureau,
     BureauKind,
     Case,
     Enrollment,
@@ -343,7 +344,10 @@ def can_view_case(user, case: Case) -> bool:
 
 
 def other_cases_of(user, youth: Youth) -> QuerySet[Case]:
-    """The youth's cases the user may know exist but not read (shown as a line each)."""
+    """The youth's cases the user may know exist but not read (shown as a line each). School counsellors
+    learn nothing of other bureaus' work (rule 4)."""
+    if principal_for(user).is_counsellor_only:
+        return Case.objects.none()
     return youth.cases.exclude(pk__in=visible_cases(user).values("pk")).select_related("lead_bureau")
 
 
@@ -363,15 +367,21 @@ def visible_alerts(user) -> QuerySet[Alert]:
 
 
 def visible_referrals(user) -> QuerySet[Referral]:
-    """Referrals the user sent or received, or that concern their bureau."""
+    """Active referrals of the user's bureaus about youth they may see; every referral the user sent (to learn
+    its outcome); and, for supervisors, every referral their bureau sent or received."""
     p = principal_for(user)
     if not p.is_caseworker:
         return Referral.objects.none()
     uid = p.user.pk
-    mine = Q(from_user_id=uid) | Q(to_user_id=uid)
+    active = Q(to_user_id=uid)
     if p.casework_bureau_ids:
-        mine |= Q(from_bureau_id__in=p.casework_bureau_ids) | Q(to_bureau_id__in=p.casework_bureau_ids)
-    return Referral.objects.filter(mine)
+        active |= Q(from_bureau_id__in=p.casework_bureau_ids) | Q(to_bureau_id__in=p.casework_bureau_ids)
+    shown = Q(active, status__in=ACTIVE_REFERRAL_STATUSES, youth__in=visible_youth(user)) | Q(
+        from_user_id=uid
+    )
+    if p.supervisor_bureau_ids:
+        shown |= Q(from_bureau_id__in=p.supervisor_bureau_ids) | Q(to_bureau_id__in=p.supervisor_bureau_ids)
+    return Referral.objects.filter(shown, youth__merged_into__isnull=True)
 
 
 def visible_triage_decisions(user) -> QuerySet[TriageDecision]:
@@ -401,6 +411,28 @@ def acting_bureaus(user) -> list[int]:
 
 def can_act_for_bureau(user, bureau_id: int) -> bool:
     return bureau_id in principal_for(user).casework_bureau_ids
+
+
+def assignable_users(user) -> QuerySet[User]:
+    """Colleagues a case may be assigned to: case workers (not counsellors) of the user's own bureaus."""
+    bureaus = principal_for(user).casework_bureau_ids
+    return caseworkers_of(bureaus)
+
+
+def caseworkers_of(bureau_ids) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        memberships__active=True,
+        memberships__bureau_id__in=list(bureau_ids),
+        memberships__role__in=[r for r in CASEWORK_ROLES if r != Role.SCHOOL_COUNSELLOR],
+    ).distinct()
+
+
+def referral_recipients(user) -> QuerySet[User]:
+    """Workers a referral may name as receiver: case workers of any bureau (a staff directory, no youth data)."""
+    if not principal_for(user).is_caseworker:
+        return User.objects.none()
+    return caseworkers_of(Bureau.objects.values_list("pk", flat=True))
 
 
 def can_open_case(user, youth: Youth, lead_bureau_id: int) -> bool:
@@ -434,7 +466,10 @@ def can_refer(user, youth: Youth, from_bureau_id: int) -> bool:
 
 
 def can_respond_to_referral(user, referral: Referral) -> bool:
+    """The receiving bureau or worker answers; never the person who sent it."""
     p = principal_for(user)
+    if referral.from_user_id == p.user.pk:
+        return False
     return referral.to_user_id == p.user.pk or referral.to_bureau_id in p.casework_bureau_ids
 
 

@@ -23,7 +23,6 @@ from .models import (
     School,
     TriageDecision,
     TriageDecisionKind,
-    User,
     Youth,
 )
 
@@ -53,8 +52,12 @@ def _all_bureaus(user):
     return Bureau.objects.all()
 
 
-def _active_users(user):
-    return User.objects.filter(is_active=True)
+def _assignable(user):
+    return policy.assignable_users(user)
+
+
+def _recipients(user):
+    return policy.referral_recipients(user)
 
 
 class BureauSerializer(serializers.ModelSerializer):
@@ -142,7 +145,7 @@ class TimelineSerializer(serializers.Serializer):
 class CaseSerializer(serializers.ModelSerializer):
     youth = ScopedSlugField(policy.visible_youth, slug_field="public_id")
     lead_bureau = ScopedSlugField(_all_bureaus, slug_field="code")
-    assignee = ScopedSlugField(_active_users, slug_field="username", required=False, allow_null=True)
+    assignee = ScopedSlugField(_assignable, slug_field="username", required=False, allow_null=True)
     opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     concern = serializers.ChoiceField(choices=ConcernType.choices)
 
@@ -167,7 +170,7 @@ class CaseSerializer(serializers.ModelSerializer):
 class CaseUpdateSerializer(serializers.Serializer):
     expected_version = serializers.IntegerField(help_text="The case version you edited; stale edits get 409.")
     summary = serializers.CharField(required=False, allow_blank=True)
-    assignee = ScopedSlugField(_active_users, slug_field="username", required=False, allow_null=True)
+    assignee = ScopedSlugField(_assignable, slug_field="username", required=False, allow_null=True)
 
 
 class InterventionSerializer(serializers.ModelSerializer):
@@ -222,7 +225,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     case = ScopedPrimaryKeyField(policy.visible_cases, required=False, allow_null=True)
     from_bureau = ScopedSlugField(_all_bureaus, slug_field="code")
     to_bureau = ScopedSlugField(_all_bureaus, slug_field="code")
-    to_user = ScopedSlugField(_active_users, slug_field="username", required=False, allow_null=True)
+    to_user = ScopedSlugField(_recipients, slug_field="username", required=False, allow_null=True)
     from_user = serializers.SlugRelatedField(slug_field="username", read_only=True)
     kind = serializers.ChoiceField(choices=ReferralKind.choices, default=ReferralKind.REFERRAL)
     consent = serializers.ChoiceField(choices=ConsentBasis.choices)
@@ -277,7 +280,9 @@ class TriageDecisionSerializer(serializers.ModelSerializer):
             "is_override",
             "created_at",
         ]
-        read_only_fields = ["id", "decided_by", "is_override", "created_at"]
+        # The score, band and model version a decision is measured against come from the stored score on the
+        # server (risk model issue), never from the client: otherwise an override could be hidden.
+        read_only_fields = ["id", "decided_by", "score", "band", "model_version", "is_override", "created_at"]
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):

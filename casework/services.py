@@ -185,8 +185,8 @@ def open_case(
     """Open a case for a youth the actor may see, led by a bureau the actor works for."""
     if not policy.can_open_case(actor.user, youth, lead_bureau.pk):
         raise _deny(_("You may open cases only for your own bureau and for youth you may see."))
-    if assignee is not None and not assignee.memberships.filter(bureau=lead_bureau, active=True).exists():
-        raise ValidationError(_("The assignee must work for the lead bureau."))
+    if assignee is not None and not policy.caseworkers_of([lead_bureau.pk]).filter(pk=assignee.pk).exists():
+        raise ValidationError(_("The assignee must be a case worker of the lead bureau."))
     case = Case.objects.create(
         youth=youth,
         lead_bureau=lead_bureau,
@@ -219,9 +219,9 @@ def update_case(
     if assignee is not ...:
         if (
             assignee is not None
-            and not assignee.memberships.filter(bureau=locked.lead_bureau, active=True).exists()
+            and not policy.caseworkers_of([locked.lead_bureau_id]).filter(pk=assignee.pk).exists()
         ):
-            raise ValidationError(_("The assignee must work for the lead bureau."))
+            raise ValidationError(_("The assignee must be a case worker of the lead bureau."))
         locked.assignee = assignee
         changed["assignee"] = assignee.get_username() if assignee else None
     locked.version += 1
@@ -285,8 +285,10 @@ def refer(
         raise ValidationError(_("The case belongs to another youth."))
     if consent == ConsentBasis.OVERRIDE and not consent_note.strip():
         raise ValidationError(_("A consent override needs a documented reason."))
-    if to_user is not None and not to_user.memberships.filter(bureau=to_bureau, active=True).exists():
-        raise ValidationError(_("The receiving worker must belong to the receiving bureau."))
+    if to_user is not None and to_user.pk == actor.user.pk:
+        raise ValidationError(_("You cannot refer a youth to yourself."))
+    if to_user is not None and not policy.caseworkers_of([to_bureau.pk]).filter(pk=to_user.pk).exists():
+        raise ValidationError(_("The receiving worker must be a case worker of the receiving bureau."))
     if from_bureau.pk == to_bureau.pk and to_user is None:
         raise ValidationError(_("Choose another bureau, or a worker in your own bureau."))
     referral = Referral.objects.create(

@@ -47,6 +47,15 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
+def _log_not_found(request, object_type: str, object_id: str) -> None:
+    """Hidden and missing records both answer 404; the attempt is logged so probing shows up in the audit."""
+    record(
+        Actor.from_request(request),
+        AuditAction.DENIED,
+        detail={"path": request.path, "status": 404, "object_type": object_type, "object_id": object_id},
+    )
+
+
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
@@ -70,7 +79,13 @@ def home(request):
             my_case_count=policy.visible_cases(user)
             .filter(assignee=user, status__in=OPEN_CASE_STATUSES)
             .count(),
-            next_alerts=alerts.select_related("youth", "routed_to").order_by("due_at")[:8],
+            next_alerts=list(alerts.select_related("youth", "routed_to").order_by("due_at")[:8]),
+        )
+        record_list(
+            Actor.from_request(request),
+            "dashboard",
+            count=len(context["next_alerts"]),
+            query={"youth": [a.youth.public_id for a in context["next_alerts"]]},
         )
     return render(request, "casework/home.html", context)
 
@@ -105,6 +120,7 @@ def youth_detail(request, public_id: str):
     _require(policy.is_caseworker(user))
     youth = policy.visible_youth(user).filter(public_id=public_id).first()
     if youth is None:
+        _log_not_found(request, "youth", public_id)
         raise Http404
     record(Actor.from_request(request), AuditAction.VIEW, youth)
     timeline = policy.timeline_for(user, youth)
@@ -169,6 +185,7 @@ def case_detail(request, pk: int):
         .first()
     )
     if case is None:
+        _log_not_found(request, "case", str(pk))
         raise Http404
     record(Actor.from_request(request), AuditAction.VIEW, case)
     return render(

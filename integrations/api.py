@@ -98,6 +98,9 @@ class QuarantinedRowViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.Rea
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
         if summary.status == "rejected":
+            record(
+                Actor.from_request(request), AuditAction.DENIED, row, detail={"resubmission": summary.error}
+            )
             raise ValidationError({"row": [summary.error]})
         record(
             Actor.from_request(request), AuditAction.UPDATE, row, detail={"resubmitted_in": summary.batch_id}

@@ -88,6 +88,9 @@ def quarantine_detail(request, pk: int):
         fixed = {c: v for c, v in form.cleaned_data.items() if v != "" or c in row.raw}
         summary = importing.resubmit_quarantined(row=row, fixed=fixed, user=request.user)
         if summary.status == "rejected":
+            record(
+                Actor.from_request(request), AuditAction.DENIED, row, detail={"resubmission": summary.error}
+            )
             messages.error(
                 request, _("The corrected row still breaks the contract: %(why)s") % {"why": summary.error}
             )

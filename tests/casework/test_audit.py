@@ -146,3 +146,14 @@ class TestAdminChanges:
         client.login(username="admin", password=PASSWORD)
         page = client.get(reverse("admin:casework_user_change", args=[world.u.officer.pk])).content.decode()
         assert "memberships-TOTAL_FORMS" in page
+
+
+def test_database_refuses_truncate_outside_the_test_runner(entry):
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL youthrisk.allow_audit_truncate = 'off'")
+        cursor.execute("TRUNCATE casework_auditentry")
+    assert AuditEntry.objects.exists()
