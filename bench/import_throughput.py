@@ -18,17 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-FEEDS = [
-    "school.students",
-    "school.absences",
-    "school.dropouts",
-    "school.incidents",
-    "school.counselling",
-    "police.contacts",
-    "welfare.reports",
-    "welfare.assistance",
-    "court.sealing",
-]
 
 
 def main() -> None:
@@ -50,6 +39,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from integrations.contract import FEEDS  # the roster (school.students) comes first
     from integrations.importing import import_file_bytes
     from integrations.synthetic import generate_city
 

@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -28,17 +27,9 @@ from .models import (
     EventSource,
     ReferralStatus,
 )
+from .pagination import paginate
 
-PAGE_SIZE = 25
 SMALL_CELL = 5  # aggregates below this are shown as "<5" so no one can be singled out
-
-
-def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Read the rows now, before the view logs the list: the log line must not appear in (or shift) the
-    # page it describes.
-    page.object_list = list(page.object_list)
-    return page
 
 
 def _query_without_page(request) -> str:
@@ -94,7 +85,7 @@ def home(request):
 def youth_list(request):
     _require(policy.is_caseworker(request.user))
     filterset = YouthFilter(request.GET, queryset=policy.visible_youth(request.user).order_by("public_id"))
-    page = _page(request, filterset.qs)
+    page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "youth", count=page.paginator.count, query=dict(request.GET.items())
     )
@@ -163,7 +154,7 @@ def case_list(request):
     _require(policy.is_caseworker(request.user))
     qs = policy.visible_cases(request.user).select_related("youth", "lead_bureau", "assignee")
     filterset = CaseFilter(request.GET, queryset=qs, request=request)
-    page = _page(request, filterset.qs)
+    page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "case", count=page.paginator.count, query=dict(request.GET.items())
     )
@@ -205,7 +196,7 @@ def alert_list(request):
     _require(policy.is_caseworker(request.user))
     qs = policy.visible_alerts(request.user).select_related("youth", "routed_to").order_by("due_at")
     filterset = AlertFilter(request.GET, queryset=qs)
-    page = _page(request, filterset.qs)
+    page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "alert", count=page.paginator.count, query=dict(request.GET.items())
     )
@@ -223,7 +214,7 @@ def referral_list(request):
         "youth", "from_bureau", "to_bureau", "from_user"
     )
     filterset = ReferralFilter(request.GET, queryset=qs)
-    page = _page(request, filterset.qs)
+    page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "referral", count=page.paginator.count, query=dict(request.GET.items())
     )
@@ -238,7 +229,7 @@ def referral_list(request):
 def audit_log(request):
     _require(policy.can_read_audit_log(request.user))
     filterset = AuditEntryFilter(request.GET, queryset=policy.visible_audit_entries(request.user))
-    page = _page(request, filterset.qs)
+    page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "auditentry", count=page.paginator.count, query=dict(request.GET.items())
     )
@@ -255,7 +246,7 @@ def identity_register(request):
     filterset = YouthFilter(
         request.GET, queryset=policy.identity_register(request.user).order_by("public_id")
     )
-    page = _page(request, filterset.qs)
+    page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "identity", count=page.paginator.count, query=dict(request.GET.items())
     )

@@ -6,13 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from casework import policy
 from casework.audit import Actor, record, record_list
 from casework.models import AuditAction
+from casework.pagination import paginate
 
 from . import contract, importing
 from .models import ImportBatch, QuarantinedRow, QuarantineStatus
@@ -23,16 +23,10 @@ def _require_steward(request) -> None:
         raise PermissionDenied
 
 
-def _page(request, queryset):
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    return page
-
-
 @login_required
 def batch_list(request):
     _require_steward(request)
-    page = _page(request, ImportBatch.objects.select_related("uploaded_by"))
+    page = paginate(request, ImportBatch.objects.select_related("uploaded_by"))
     record_list(Actor.from_request(request), "importbatch", count=page.paginator.count)
     return render(request, "integrations/batch_list.html", {"page": page, "query": ""})
 
@@ -45,7 +39,7 @@ def quarantine_list(request):
     rows = QuarantinedRow.objects.filter(status=status).select_related("batch")
     if feed:
         rows = rows.filter(feed=feed)
-    page = _page(request, rows)
+    page = paginate(request, rows)
     record_list(
         Actor.from_request(request),
         "quarantinedrow",
