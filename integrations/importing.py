@@ -65,7 +65,7 @@ class ImportSummary:
 
 
 def _json_safe(value: Mapping) -> dict:
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return json.loads(_dumps(value))
 
 
 def _dumps(value) -> str:
@@ -255,6 +255,21 @@ def _summary(batch: ImportBatch, status: str | None = None) -> ImportSummary:
     )
 
 
+def _open_batch(
+    *, feed: str, file_name: str, checksum: str, encoding: str, origin: str, uploaded_by
+) -> ImportBatch:
+    """A batch row for rows about to be ingested (inside the caller's transaction)."""
+    return ImportBatch.objects.create(
+        feed=feed,
+        file_name=file_name,
+        checksum=checksum,
+        encoding=encoding,
+        origin=origin,
+        uploaded_by=uploaded_by,
+        status=BatchStatus.COMPLETED,
+    )
+
+
 def import_file_bytes(
     *,
     feed: str,
@@ -290,14 +305,13 @@ def import_file_bytes(
     missing = contract.missing_columns(feed, list(csv_file.header))
     header_problems = [f"{column}: required column is missing from the file's header" for column in missing]
     with transaction.atomic():
-        batch = ImportBatch.objects.create(
+        batch = _open_batch(
             feed=feed,
             file_name=file_name,
             checksum=checksum,
             encoding=csv_file.encoding,
             origin=origin,
             uploaded_by=uploaded_by,
-            status=BatchStatus.COMPLETED,
         )
         _ingest(batch, list(csv_file.rows), header_problems)
     return _summary(batch)
@@ -311,14 +325,13 @@ def import_rows(
     payload = json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode("utf-8")
     checksum = hashlib.sha256(payload).hexdigest()
     with transaction.atomic():
-        batch = ImportBatch.objects.create(
+        batch = _open_batch(
             feed=feed,
             file_name="(api)",
             checksum=checksum,
             encoding="json",
             origin=origin,
             uploaded_by=uploaded_by,
-            status=BatchStatus.COMPLETED,
         )
         _ingest(batch, [(i, row) for i, row in enumerate(rows, start=1)], [])
     return _summary(batch)
@@ -336,14 +349,13 @@ def resubmit_quarantined(*, row: QuarantinedRow, fixed: Mapping[str, str], user)
         locked = QuarantinedRow.objects.select_for_update().get(pk=row.pk)
         if locked.status != QuarantineStatus.OPEN:
             raise ValueError("this row has already been resubmitted")
-        batch = ImportBatch.objects.create(
+        batch = _open_batch(
             feed=row.feed,
             file_name=f"(resubmission of {row.batch_id}:{row.row_number})",
             checksum=hashlib.sha256(json.dumps(dict(fixed), sort_keys=True).encode()).hexdigest(),
             encoding="json",
             origin=BatchOrigin.RESUBMIT,
             uploaded_by=user,
-            status=BatchStatus.COMPLETED,
         )
         _ingest(batch, [(row.row_number, fixed)], [])
         if batch.quarantined:
