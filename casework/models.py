@@ -568,6 +568,54 @@ class TriageDecision(models.Model):
         return f"{self.get_decision_display()} ({self.youth})"
 
 
+class YouthMerge(models.Model):
+    """Two youth records found to be one person: everything of ``absorbed`` moved to ``kept``.
+
+    ``moved`` lists, per table, the rows that moved, so the merge can be reversed exactly.
+    """
+
+    kept = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="merges_kept")
+    absorbed = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="merges_absorbed")
+    moved = models.JSONField(default=dict)
+    reason = models.TextField(_("reason"))
+    origin = models.CharField(_("origin"), max_length=32, help_text=_("linkage run, review queue or manual"))
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("youth merge")
+        verbose_name_plural = _("youth merges")
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.kept_id}"
+
+
+class YouthSplit(models.Model):
+    """Source records taken out of one youth into a new one (a wrong link undone)."""
+
+    source = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="splits_from")
+    created = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="splits_into")
+    records = models.JSONField(default=list, help_text=_("[feed, record key] pairs that moved"))
+    moved = models.JSONField(default=dict)
+    reason = models.TextField(_("reason"))
+    origin = models.CharField(_("origin"), max_length=32)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("youth split")
+        verbose_name_plural = _("youth splits")
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.created_id}"
+
+
 class AuditAction(models.TextChoices):
     VIEW = "view", _("View")
     LIST = "list", _("List or search")
@@ -579,6 +627,11 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("Logout")
     LOGIN_FAILED = "login_failed", _("Failed login")
     DENIED = "denied", _("Access refused")
+    MERGE = "merge", _("Merge youth records")
+    SPLIT = "split", _("Split a youth record")
+    REVERSE = "reverse", _("Reverse a merge or split")
+    LINK = "link", _("Record linkage")
+    SEAL = "seal", _("Seal records")
 
 
 class AuditEntry(models.Model):

@@ -128,6 +128,19 @@ def record_event(
     )
 
 
+def record_events_bulk(events: list[Event]) -> int:
+    """Put many events on timelines at once (linkage writes imported records this way). Each event is
+    checked as :func:`record_event` checks one; the source is derived from the kind."""
+    for event in events:
+        if event.knowledge_date < event.event_date:
+            raise ValidationError(_("An event cannot be known before it happened."))
+        event.source = EVENT_SOURCE[event.kind]
+        if not event.sensitivity or event.sensitivity == Sensitivity.ORDINARY:
+            event.sensitivity = DEFAULT_SENSITIVITY.get(event.kind, Sensitivity.ORDINARY)
+    Event.all_objects.bulk_create(events, batch_size=5000)
+    return len(events)
+
+
 @transaction.atomic
 def raise_alert(
     *,

@@ -28,7 +28,7 @@ from .models import BatchOrigin, BatchStatus, ImportBatch, QuarantinedRow, Quara
 
 ROSTER_FEED = "school.students"
 CURRENT_VERSIONS_SQL = (
-    'SELECT id, record_key, row_hash, version FROM "integrations_sourcerecord" '
+    'SELECT id, record_key, row_hash, version, sealed_at IS NOT NULL FROM "integrations_sourcerecord" '
     "WHERE feed = %s AND is_current AND record_key = ANY(%s)"
 )
 CHUNK = 5000
@@ -121,25 +121,25 @@ def _knowledge_date(feed: str, values: Mapping, import_day: dt.date) -> dt.date:
     return min(known, import_day)
 
 
-def _current_versions(feed: str, keys: Iterable[str]) -> dict[str, tuple[int, str, int]]:
-    """key -> (id, row_hash, version) of the current version, for the keys given."""
+def _current_versions(feed: str, keys: Iterable[str]) -> dict[str, tuple[int, str, int, bool]]:
+    """key -> (id, row_hash, version, sealed) of the current version, for the keys given."""
     keys = list(keys)
-    found: dict[str, tuple[int, str, int]] = {}
+    found: dict[str, tuple[int, str, int, bool]] = {}
     if not keys:
         return found
     if connection.vendor == "postgresql":
         # One query with an array parameter: far cheaper to build and plan than chunked IN lists.
         with connection.cursor() as cursor:
             cursor.execute(CURRENT_VERSIONS_SQL, [feed, keys])
-            for pk, key, row_hash, version in cursor.fetchall():
-                found[key] = (pk, row_hash, version)
+            for pk, key, row_hash, version, sealed in cursor.fetchall():
+                found[key] = (pk, row_hash, version, sealed)
         return found
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        for pk, key, row_hash, version in SourceRecord.objects.filter(
+        for pk, key, row_hash, version, sealed_at in SourceRecord.objects.filter(
             feed=feed, is_current=True, record_key__in=chunk
-        ).values_list("id", "record_key", "row_hash", "version"):
-            found[key] = (pk, row_hash, version)
+        ).values_list("id", "record_key", "row_hash", "version", "sealed_at"):
+            found[key] = (pk, row_hash, version, sealed_at is not None)
     return found
 
 
@@ -200,7 +200,8 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
             continue
         seen[row.key] = (row_hash, row_number)
         previous = current.get(row.key)
-        if previous is not None and previous[1] == row_hash:
+        if previous is not None and (previous[1] == row_hash or previous[3]):
+            # Identical, or sealed by a court (Art. 83-1): a sealed record is never stored again.
             counts["unchanged"] += 1
             continue
         if previous is not None:

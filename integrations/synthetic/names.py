@@ -209,11 +209,17 @@ class NamePools:
 # ---------------------------------------------------------------------------------------------------
 
 
+# Readings used in Taiwanese names where pypinyin's default differs (柏 is bó in Taiwan: "Po-Han").
+TAIWAN_READINGS = {"柏": "bo", "崴": "wei"}
+
+
 @lru_cache(maxsize=4096)
 def char_pinyin(ch: str) -> str:
-    """Toneless Hanyu pinyin of one character ("ü" kept)."""
+    """Toneless Hanyu pinyin of one character ("ü" kept), with the Taiwanese reading of name characters."""
     from pypinyin import Style, lazy_pinyin
 
+    if ch in TAIWAN_READINGS:
+        return TAIWAN_READINGS[ch]
     return lazy_pinyin(ch, style=Style.NORMAL, v_to_u=True)[0]
 
 

@@ -1,0 +1,1 @@
+"""Record linkage: one youth record from many bureaus' records."""

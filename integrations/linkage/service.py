@@ -1,0 +1,409 @@
+"""Linking source records into youth records: full relinking and incremental linking.
+
+Youth IDs are stable across runs: a cluster of records keeps the youth its records were linked to
+before (the youth most of them had). A youth whose records all joined another youth's cluster is
+merged into it (an audited, reversible merge); records a data steward placed by hand (pinned) stay
+where they were put. Steward decisions on review pairs are honoured on every run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import splink
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from casework.audit import Actor, record
+from casework.models import AuditAction, Youth
+from casework.services import new_youth_public_id
+
+from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord
+from . import engine, features
+from .golden import apply_golden, fairness_values, golden_values
+from .identity import merge_youth
+from .sealing import apply_pending_notices
+from .timeline import sync_events
+
+
+def code_version() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(django_settings.BASE_DIR),
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def active_model() -> LinkageModel | None:
+    return LinkageModel.objects.filter(is_active=True).first()
+
+
+@transaction.atomic
+def train_and_register(df: pd.DataFrame, *, activate: bool = True) -> LinkageModel:
+    started = time.perf_counter()
+    trained = engine.train(df)
+    version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    if activate:
+        LinkageModel.objects.filter(is_active=True).update(is_active=False)
+    return LinkageModel.objects.create(
+        version=version,
+        splink_version=splink.__version__,
+        code_version=code_version(),
+        settings=trained.settings,
+        upper_threshold=engine.UPPER_THRESHOLD,
+        lower_threshold=engine.LOWER_THRESHOLD,
+        trained_on=trained.trained_on,
+        metrics={"training_seconds": round(time.perf_counter() - started, 2)},
+        is_active=activate,
+    )
+
+
+def _decisions(df: pd.DataFrame) -> tuple[set, set]:
+    """Steward decisions as pairs of unique ids present in df: (accepted, rejected)."""
+    uid = dict(zip(zip(df["feed"], df["record_key"], strict=True), df["unique_id"], strict=True))
+    accepted, rejected = set(), set()
+    decided = ReviewPair.objects.filter(status__in=[ReviewStatus.ACCEPTED, ReviewStatus.REJECTED])
+    for lf, lk, rf, rk, status in decided.values_list(
+        "left_feed", "left_key", "right_feed", "right_key", "status"
+    ):
+        a, b = uid.get((lf, lk)), uid.get((rf, rk))
+        if a is None or b is None:
+            continue
+        (accepted if status == ReviewStatus.ACCEPTED else rejected).add((a, b))
+    return accepted, rejected
+
+
+def link_all(*, retrain: bool = False, actor: Actor | None = None) -> dict:
+    """(Re)link every current, unsealed person-naming record."""
+    timings = {}
+    t = time.perf_counter()
+    df = features.frame()
+    timings["load_seconds"] = round(time.perf_counter() - t, 2)
+    if df.empty:
+        return {"records": 0}
+    model = active_model()
+    if model is None or retrain:
+        t = time.perf_counter()
+        model = train_and_register(df)
+        timings["train_seconds"] = round(time.perf_counter() - t, 2)
+    return _link(df, model=model, mode=LinkageRun.Mode.FULL, actor=actor, timings=timings)
+
+
+def link_incremental(*, actor: Actor | None = None) -> dict:
+    """Link records that are new or changed since they were last linked, against the existing youth."""
+    t = time.perf_counter()
+    linked = {
+        (f, k): r for f, k, r in RecordLink.objects.values_list("feed", "record_key", "source_record_id")
+    }
+    pending = [
+        (f, k)
+        for rid, f, k in SourceRecord.objects.filter(
+            is_current=True, sealed_at__isnull=True, feed__in=features.PERSON_FEEDS
+        ).values_list("id", "feed", "record_key")
+        if linked.get((f, k)) != rid
+    ]
+    if not pending:
+        return {"records": 0, "new_or_changed": 0}
+    model = active_model()
+    if model is None or not linked:
+        return link_all(actor=actor)
+    df_all = features.frame()
+    timings = {"load_seconds": round(time.perf_counter() - t, 2)}
+    pending_set = set(pending)
+    is_new = np.array(
+        [(f, k) in pending_set for f, k in zip(df_all["feed"], df_all["record_key"], strict=True)]
+    )
+    new = df_all[is_new]
+    old = df_all[~is_new]
+    # Existing records that share any blocking key with a new record, and every record of their youth.
+    touch = np.zeros(len(old), dtype=bool)
+    for column in ("nid", "dob", "name_trad", "phonetic"):
+        values = set(new[column].dropna())
+        touch |= old[column].isin(values).to_numpy()
+    youth_of = {(f, k): y for f, k, y in RecordLink.objects.values_list("feed", "record_key", "youth_id")}
+    old_youth = np.array([youth_of.get((f, k)) for f, k in zip(old["feed"], old["record_key"], strict=True)])
+    involved = set(old_youth[touch]) - {None}
+    subset = pd.concat([new, old[np.isin(old_youth, list(involved))]], ignore_index=True)
+    return _link(
+        subset, model=model, mode=LinkageRun.Mode.INCREMENTAL, actor=actor, timings=timings, keep_existing=True,
+        extra={"new_or_changed": len(new)},
+    )  # fmt: skip
+
+
+def _link(
+    df: pd.DataFrame,
+    *,
+    model: LinkageModel,
+    mode: str,
+    actor: Actor | None,
+    timings: dict,
+    keep_existing: bool = False,
+    extra: dict | None = None,
+) -> dict:
+    actor = actor or Actor.system("link_records")
+    run = LinkageRun.objects.create(mode=mode, model=model)
+    t = time.perf_counter()
+    pairs = engine.predict(df, model.settings, model.lower_threshold)
+    timings["predict_seconds"] = round(time.perf_counter() - t, 2)
+    accepted, rejected = _decisions(df)
+    links = {
+        (f, k): (y, p)
+        for f, k, y, p in RecordLink.objects.values_list("feed", "record_key", "youth_id", "pinned")
+    }
+    if keep_existing:
+        # Existing youth stay together: chain their records as must-link pairs.
+        by_youth = defaultdict(list)
+        for uid, f, k in zip(df["unique_id"], df["feed"], df["record_key"], strict=True):
+            if (f, k) in links:
+                by_youth[links[(f, k)][0]].append(uid)
+        for uids in by_youth.values():
+            accepted |= set(zip(uids, uids[1:], strict=False))
+    t = time.perf_counter()
+    result = engine.cluster(
+        df, pairs, upper=model.upper_threshold, lower=model.lower_threshold, settings=model.settings,
+        accepted=accepted, rejected=rejected,
+    )  # fmt: skip
+    timings["cluster_seconds"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    with transaction.atomic():
+        figures = _apply(df, result, links=links, run=run, model=model, actor=actor)
+    timings["write_seconds"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    figures.update(sync_events())
+    timings["timeline_seconds"] = round(time.perf_counter() - t, 2)
+    figures.update(apply_pending_notices(actor=actor))
+    figures = {**(extra or {}), **result.figures, **figures, **timings}
+    run.finished_at = timezone.now()
+    run.figures = figures
+    run.save(update_fields=["finished_at", "figures"])
+    record(
+        actor, AuditAction.LINK, run, detail={k: v for k, v in figures.items() if isinstance(v, int | float)}
+    )
+    return figures
+
+
+def _apply(df, result, *, links, run, model, actor) -> dict:
+    labels = dict(zip(result.clusters["unique_id"], result.clusters["cluster"], strict=True))
+    method = dict(zip(result.clusters["unique_id"], result.clusters["method"], strict=True))
+    prob = dict(zip(result.clusters["unique_id"], result.clusters["match_probability"], strict=True))
+    keys = list(zip(df["feed"], df["record_key"], strict=True))
+    uids = df["unique_id"].tolist()
+
+    # Candidate youth per cluster: pinned records vote far more than ordinary ones.
+    votes: dict[int, Counter] = defaultdict(Counter)
+    for uid, key in zip(uids, keys, strict=True):
+        if key in links:
+            youth, pinned = links[key]
+            votes[labels[uid]][youth] += 1000 if pinned else 1
+    candidates = sorted(
+        (
+            (count, -youth, cluster, youth)
+            for cluster, counter in votes.items()
+            for youth, count in counter.items()
+        ),
+        reverse=True,
+    )
+    cluster_youth: dict[int, int] = {}
+    claimed: set[int] = set()
+    for _count, _neg, cluster, youth in candidates:
+        if cluster not in cluster_youth and youth not in claimed:
+            cluster_youth[cluster] = youth
+            claimed.add(youth)
+    new_clusters = sorted(set(labels.values()) - set(cluster_youth))
+    if new_clusters:
+        created = Youth.objects.bulk_create(
+            [Youth(public_id=new_youth_public_id()) for _ in new_clusters], batch_size=5000
+        )
+        if created and created[0].pk is None:  # databases that do not return ids
+            ids = Youth.objects.filter(public_id__in=[y.public_id for y in created]).values_list(
+                "public_id", "pk"
+            )
+            by_public = dict(ids)
+            for y in created:
+                y.pk = by_public[y.public_id]
+        cluster_youth.update({c: y.pk for c, y in zip(new_clusters, created, strict=True)})
+
+    record_ids = dict(zip(keys, uids, strict=True))
+    target: dict[tuple[str, str], int] = {}
+    for uid, key in zip(uids, keys, strict=True):
+        if key in links and links[key][1]:
+            target[key] = links[key][0]  # pinned
+        else:
+            target[key] = cluster_youth[labels[uid]]
+
+    # Write links.
+    now = timezone.now()
+    to_create, to_update = [], []
+    existing_links = {(f, k): (pk, y, rid, m) for pk, f, k, y, rid, m in RecordLink.objects.values_list(
+        "id", "feed", "record_key", "youth_id", "source_record_id", "method")}  # fmt: skip
+    moved_records = 0
+    for uid, key in zip(uids, keys, strict=True):
+        youth = target[key]
+        m = method[uid] if not (key in links and links[key][1]) else LinkMethod.CLERICAL
+        p = None if np.isnan(prob[uid]) else float(prob[uid])
+        found = existing_links.get(key)
+        if found is None:
+            to_create.append(
+                RecordLink(
+                    feed=key[0],
+                    record_key=key[1],
+                    youth_id=youth,
+                    source_record_id=record_ids[key],
+                    method=m,
+                    match_probability=p,
+                    run=run,
+                    linked_at=now,
+                )  # fmt: skip
+            )
+        elif found[1] != youth or found[2] != record_ids[key] or found[3] != m:
+            moved_records += found[1] != youth
+            to_update.append(
+                RecordLink(
+                    pk=found[0],
+                    youth_id=youth,
+                    source_record_id=record_ids[key],
+                    method=m,
+                    match_probability=p,
+                    run=run,
+                    linked_at=now,
+                )  # fmt: skip
+            )
+    RecordLink.objects.bulk_create(to_create, batch_size=5000)
+    for start in range(0, len(to_update), 2000):
+        RecordLink.objects.bulk_update(
+            to_update[start : start + 2000],
+            ["youth_id", "source_record_id", "method", "match_probability", "run", "linked_at"],
+        )
+
+    # Youth left with no record at all were absorbed by another cluster: merge them (audited, reversible).
+    previous_youth = {y for y, _ in links.values()} & {links[k][0] for k in keys if k in links}
+    still = set(RecordLink.objects.filter(youth_id__in=previous_youth).values_list("youth_id", flat=True))
+    merges = 0
+    for youth_id in sorted(previous_youth - still):
+        went = Counter(target[k] for k in keys if k in links and links[k][0] == youth_id)
+        kept_id = went.most_common(1)[0][0]
+        absorbed = Youth.objects.get(pk=youth_id)
+        if absorbed.merged_into_id:
+            continue
+        merge_youth(
+            kept=Youth.objects.get(pk=kept_id), absorbed=absorbed, origin=f"linkage run {run.pk}",
+            reason=f"Linkage run {run.pk} (model v{model.version}) found these records to be one person.",
+            actor=actor,
+        )  # fmt: skip
+        merges += 1
+
+    # Golden records for every youth touched.
+    touched = set(target.values())
+    frame = df.assign(youth_id=[target[k] for k in keys])
+    frame = frame[frame["youth_id"].isin(touched)]
+    changed = apply_golden(golden_values(frame), fairness_values(touched))
+
+    review = _write_review(df, result, run=run, model=model)
+    return {
+        "youth_created": len(new_clusters),
+        "links_created": len(to_create),
+        "links_updated": len(to_update),
+        "records_moved": moved_records,
+        "merges": merges,
+        "golden_changed": changed,
+        **review,
+    }
+
+
+def _write_review(df, result, *, run, model) -> dict:
+    key_of = dict(zip(df["unique_id"], zip(df["feed"], df["record_key"], strict=True), strict=True))
+    wanted = {}
+    for row in result.review.itertuples(index=False):
+        a, b = sorted([key_of[row.unique_id_l], key_of[row.unique_id_r]])
+        wanted[(a, b)] = row
+    existing = {
+        ((r.left_feed, r.left_key), (r.right_feed, r.right_key)): r
+        for r in ReviewPair.objects.filter(status__in=[ReviewStatus.OPEN])
+    }
+    decided = set(
+        ReviewPair.objects.exclude(status=ReviewStatus.OPEN).values_list(
+            "left_feed", "left_key", "right_feed", "right_key"
+        )
+    )
+    create = []
+    for (a, b), row in wanted.items():
+        if (a + b) in decided:
+            continue
+        comparison = row.comparison
+        if (a, b) in existing:
+            pair = existing.pop((a, b))
+            pair.match_probability, pair.match_weight, pair.comparison, pair.run, pair.model = (
+                float(row.match_probability), float(row.match_weight), comparison, run, model
+            )  # fmt: skip
+            pair.save(update_fields=["match_probability", "match_weight", "comparison", "run", "model"])
+            continue
+        if key_of.get(row.unique_id_l) != a:
+            comparison = {k: {**v, "left": v["right"], "right": v["left"]} for k, v in comparison.items()}
+        create.append(
+            ReviewPair(
+                left_feed=a[0],
+                left_key=a[1],
+                right_feed=b[0],
+                right_key=b[1],
+                match_probability=float(row.match_probability),
+                match_weight=float(row.match_weight),
+                comparison=comparison,
+                model=model,
+                run=run,
+            )  # fmt: skip
+        )
+    ReviewPair.objects.bulk_create(create, batch_size=2000)
+    # Open pairs among the records of this run that are no longer in doubt.
+    in_run = set(key_of.values())
+    stale = [p.pk for (a, b), p in existing.items() if a in in_run and b in in_run]
+    ReviewPair.objects.filter(pk__in=stale).update(status=ReviewStatus.SUPERSEDED, decided_at=timezone.now())
+    return {"review_created": len(create), "review_superseded": len(stale)}
+
+
+def after_import(batch_id: int, *, actor: Actor | None = None) -> dict:
+    """What an import does once its rows are stored: link new person records (when the city has been
+    linked before) and put the batch's events on the timeline."""
+    if active_model() is None:
+        return {"linked": False, "reason": "no linkage model yet: run link_records"}
+    figures = link_incremental(actor=actor)
+    if not figures.get("new_or_changed"):
+        figures.update(sync_events(batch_ids=[batch_id]))
+        figures.update(apply_pending_notices(actor=actor))
+    return {"linked": True, **figures}
+
+
+def export_links(path: Path) -> int:
+    """CSV ``feed,record_key,youth_id`` for every linked person-naming record (unsealed)."""
+    import csv
+
+    sealed = set(
+        SourceRecord.objects.filter(is_current=True, sealed_at__isnull=False).values_list(
+            "feed", "record_key"
+        )
+    )
+    rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["feed", "record_key", "youth_id"])
+        query = RecordLink.objects.select_related("youth").order_by("feed", "record_key")
+        for feed, key, public_id in query.values_list("feed", "record_key", "youth__public_id").iterator(
+            chunk_size=10000
+        ):
+            if (feed, key) in sealed:
+                continue
+            writer.writerow([feed, key, public_id])
+            rows += 1
+    return rows
