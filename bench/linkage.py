@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=4)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--skip-timeline", action="store_true")
+    parser.add_argument("--city", help="use an already generated city folder instead of generating one")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres") or not url.rsplit("/", 1)[-1].endswith("bench"):
@@ -93,8 +94,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     ensure_reference_data()
     figures: dict = {"youth": args.youth, "years": args.years, "seed": args.seed}
-    with tempfile.TemporaryDirectory() as out:
-        generate_city(youth=args.youth, years=args.years, seed=args.seed, out=out)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.city or tmp
+        if not args.city:
+            generate_city(youth=args.youth, years=args.years, seed=args.seed, out=out)
         held_day = b""
         t0 = time.perf_counter()
         rows = 0
@@ -119,7 +122,7 @@ def main() -> None:
             figures["timeline"] = timeline_mod_sync()
             figures["timeline_seconds"] = round(time.perf_counter() - t0, 1)
 
-        links_path = Path(out) / "links.csv"
+        links_path = Path(tmp) / "links.csv"
         call_command("export_links", str(links_path), verbosity=0)
         with open(links_path, encoding="utf-8", newline="") as handle:
             assigned = {(r["feed"], r["record_key"]): r["youth_id"] for r in csv.DictReader(handle)}

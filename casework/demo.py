@@ -123,8 +123,9 @@ def ensure_reference_data() -> dict[str, Bureau]:
     return bureaus
 
 
-def ensure_demo_users(bureaus: dict[str, Bureau]) -> dict[str, User]:
-    """One user per role (idempotent); every demo user has the password DEMO_PASSWORD."""
+def ensure_demo_users(bureaus: dict[str, Bureau], *, counsellor_school: str | None = None) -> dict[str, User]:
+    """One user per role (idempotent); every demo user has the password DEMO_PASSWORD. The counsellor
+    works at ``counsellor_school`` when given (the synthetic city's own schools), else at J01."""
     users = {}
     for spec in USERS:
         user, created = User.objects.get_or_create(
@@ -134,7 +135,8 @@ def ensure_demo_users(bureaus: dict[str, Bureau]) -> dict[str, User]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        school = School.objects.get(code=spec.school) if spec.school else None
+        code = (counsellor_school or spec.school) if spec.school else None
+        school = School.objects.get(code=code) if code else None
         Membership.objects.get_or_create(
             user=user, bureau=bureaus[spec.bureau], role=spec.role, school=school
         )

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward
+from casework import policy
+from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
 from casework.audit import Actor, record
-from casework.models import AuditAction
+from casework.models import AuditAction, YouthMerge, YouthSplit
 
-from . import contract, importing
-from .models import BatchOrigin, ImportBatch, QuarantinedRow
+from . import contract, importing, review_views
+from .linkage import identity, review
+from .models import BatchOrigin, ImportBatch, LinkageModel, QuarantinedRow, ReviewPair
 from .tokens import FeedTokenAuthentication, HasFeedToken
 
 
@@ -141,6 +145,10 @@ class FeedUploadView(APIView):
                 summary = importing.import_rows(feed=feed, rows=rows)
         except contract.ContractError as exc:
             raise ValidationError(str(exc)) from exc
+        if summary.batch_id and (summary.created or summary.updated):
+            from .tasks import link_after_import
+
+            link_after_import.delay(summary.batch_id)
         record(
             Actor(user=None, ip_address=request.META.get("REMOTE_ADDR"), path=request.path),
             AuditAction.CREATE,
@@ -153,3 +161,263 @@ class FeedUploadView(APIView):
             username=f"token:{token.prefix}",
         )
         return Response(summary.as_dict(), status=201 if summary.status == "completed" else 200)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Record linkage: the review queue, the models, merges and splits (data stewards)
+# --------------------------------------------------------------------------------------------------------
+
+
+class CanStewardData(BasePermission):
+    """Imports, quarantine and record-match review: data stewards only."""
+
+    def has_permission(self, request, view):
+        return policy.can_steward_data(request.user)
+
+
+class ReviewSideSerializer(serializers.Serializer):
+    feed = serializers.CharField()
+    record_key = serializers.CharField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    youth = serializers.CharField(
+        help_text="Public ID of the youth the record is linked to now ('' if none)."
+    )
+    sealed = serializers.BooleanField(
+        help_text="The record is sealed or withdrawn: its values are not shown."
+    )
+
+
+class ReviewPairSerializer(serializers.ModelSerializer):
+    """A pair of records for review. The values of a sealed or withdrawn record are blanked (null)."""
+
+    model_version = serializers.IntegerField(source="model.version", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    left = serializers.SerializerMethodField()
+    right = serializers.SerializerMethodField()
+    comparison = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewPair
+        fields = [
+            "id",
+            "left_feed",
+            "left_key",
+            "right_feed",
+            "right_key",
+            "left",
+            "right",
+            "match_probability",
+            "match_weight",
+            "comparison",
+            "model_version",
+            "created_at",
+            "status",
+            "decided_by",
+            "decided_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def _sides(self, pair) -> tuple[dict, dict]:
+        cache = self.context.setdefault("_sides", {})
+        if pair.pk not in cache:
+            left, right = review_views.sides(pair)
+            keep = ("feed", "record_key", "received_at", "youth", "sealed")
+            cache[pair.pk] = ({k: left[k] for k in keep}, {k: right[k] for k in keep})
+        return cache[pair.pk]
+
+    @extend_schema_field(ReviewSideSerializer)
+    def get_left(self, pair) -> dict:
+        return ReviewSideSerializer(self._sides(pair)[0]).data
+
+    @extend_schema_field(ReviewSideSerializer)
+    def get_right(self, pair) -> dict:
+        return ReviewSideSerializer(self._sides(pair)[1]).data
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_comparison(self, pair) -> dict:
+        left, right = self._sides(pair)
+        return review_views.redacted_comparison(pair, left["sealed"], right["sealed"])
+
+
+class ReviewDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why: optional when accepting, required when rejecting.",
+    )
+
+
+class ReviewPairViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Record pairs the linkage model could not decide on. Accept: one person (the youth are merged);
+    reject: different people (with a note). A refused decision answers 400 with the reason."""
+
+    serializer_class = ReviewPairSerializer
+    permission_classes = [CanStewardData]
+    filterset_fields = ["status"]
+    audit_object_type = "reviewpair"
+    queryset = ReviewPair.objects.select_related("model", "decided_by")
+
+    def retrieve(self, request, *args, **kwargs):
+        pair = self.get_object()
+        data = self.get_serializer(pair).data
+        # As the pair page does: the log names the youth both records are in.
+        youth = [data["left"]["youth"], data["right"]["youth"]]
+        record(Actor.from_request(request), AuditAction.VIEW, pair, detail={"youth": youth})
+        return Response(data)
+
+    def _decide(self, request, accept: bool):
+        pair = self.get_object()
+        body = ReviewDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        pair = call_service(
+            review.decide,
+            pair=pair,
+            accept=accept,
+            actor=Actor.from_request(request),
+            note=body.validated_data["note"],
+        )
+        pair = self.get_queryset().get(pk=pair.pk)
+        return Response(self.get_serializer(pair).data)
+
+    @extend_schema(request=ReviewDecisionSerializer, responses=ReviewPairSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Same person: the two youth records are merged (reversibly)."""
+        return self._decide(request, accept=True)
+
+    @extend_schema(request=ReviewDecisionSerializer, responses=ReviewPairSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Different people: the records are kept apart on every relink. A note is required."""
+        return self._decide(request, accept=False)
+
+
+class LinkageModelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LinkageModel
+        fields = [
+            "id",
+            "version",
+            "is_active",
+            "created_at",
+            "splink_version",
+            "code_version",
+            "upper_threshold",
+            "lower_threshold",
+            "trained_on",
+            "metrics",
+        ]
+        read_only_fields = fields
+
+
+class LinkageModelDetailSerializer(LinkageModelSerializer):
+    class Meta(LinkageModelSerializer.Meta):
+        fields = [*LinkageModelSerializer.Meta.fields, "settings"]
+        read_only_fields = fields
+
+
+class LinkageModelViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Trained linkage models (read-only). The detail includes the Splink settings with m and u values."""
+
+    permission_classes = [CanStewardData]
+    filterset_fields = ["is_active"]
+    audit_object_type = "linkagemodel"
+    queryset = LinkageModel.objects.all()
+
+    def get_serializer_class(self):
+        return LinkageModelDetailSerializer if self.action == "retrieve" else LinkageModelSerializer
+
+
+class YouthMergeSerializer(serializers.ModelSerializer):
+    kept = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    absorbed = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    rows_moved = serializers.SerializerMethodField()
+
+    class Meta:
+        model = YouthMerge
+        fields = [
+            "id",
+            "kept",
+            "absorbed",
+            "reason",
+            "origin",
+            "by",
+            "at",
+            "rows_moved",
+            "reversed_at",
+            "reversed_by",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_rows_moved(self, merge) -> dict:
+        """Per table, how many rows moved (not which)."""
+        return {k: len(v) for k, v in (merge.moved or {}).items()}
+
+
+class YouthSplitSerializer(serializers.ModelSerializer):
+    source = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    created = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    records = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text="[feed, record key] pairs that moved to the new youth.",
+    )
+
+    class Meta:
+        model = YouthSplit
+        fields = [
+            "id",
+            "source",
+            "created",
+            "records",
+            "reason",
+            "origin",
+            "by",
+            "at",
+            "reversed_at",
+            "reversed_by",
+        ]
+        read_only_fields = fields
+
+
+class YouthMergeViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Merges of youth records (by linkage runs or review decisions); each can be reversed once."""
+
+    serializer_class = YouthMergeSerializer
+    permission_classes = [CanStewardData]
+    audit_object_type = "youthmerge"
+    queryset = YouthMerge.objects.select_related("kept", "absorbed", "by", "reversed_by")
+
+    @extend_schema(request=None, responses=YouthMergeSerializer)
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Undo the merge: the rows that moved go back to the absorbed youth."""
+        merge = call_service(
+            identity.reverse_merge, merge=self.get_object(), actor=Actor.from_request(request)
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=merge.pk)).data)
+
+
+class YouthSplitViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Splits of youth records (records taken out into a new youth); each can be reversed once."""
+
+    serializer_class = YouthSplitSerializer
+    permission_classes = [CanStewardData]
+    audit_object_type = "youthsplit"
+    queryset = YouthSplit.objects.select_related("source", "created", "by", "reversed_by")
+
+    @extend_schema(request=None, responses=YouthSplitSerializer)
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Undo the split: the records (and their events) go back to the original youth."""
+        split = call_service(
+            identity.reverse_split, split=self.get_object(), actor=Actor.from_request(request)
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=split.pk)).data)

@@ -29,4 +29,22 @@ def import_feed_file(self, feed: str, path: str, encoding: str | None = None) ->
         )
     except contract.ContractError as exc:
         return {"feed": feed, "status": "failed", "error": str(exc)}
+    if summary.batch_id and (summary.created or summary.updated):
+        link_after_import.delay(summary.batch_id)
     return summary.as_dict()
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
+def link_after_import(self, batch_id: int) -> dict:
+    """Link an imported batch's new person records and put its events on the timeline. Idempotent:
+    records already linked, and events already on a timeline, are left as they are."""
+    from .linkage.service import after_import
+
+    return after_import(batch_id)

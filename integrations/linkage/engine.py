@@ -45,6 +45,7 @@ BLOCKING_RULES = [
     f"l.name_trad = r.name_trad AND l.dob_y = r.dob_y AND {_SCORABLE}",
     f"l.name_trad = r.name_trad AND l.dob_md = r.dob_md AND {_SCORABLE}",
     f"l.phonetic = r.phonetic AND l.dob = r.dob AND {_SCORABLE}",
+    f"l.phonetic = r.phonetic AND l.dob_y = r.dob_y AND {_SCORABLE}",
     f"l.address = r.address AND l.dob = r.dob AND {_SCORABLE}",
 ]
 
@@ -93,7 +94,13 @@ COMPARISONS = [
             ),
             _level('"given_pinyin_l" = "given_pinyin_r"', "same sound (homophone)", 0.03),
             _level('"given_sorted_l" = "given_sorted_r"', "same characters, other order", 0.01),
-            _level('cjk_lev("given_l", "given_r") <= 1', "one character apart", 0.058),
+            # A dropped character; a different character of another sound is a different name (twins'
+            # names often differ in one character: 家豪 and 家慧).
+            _level(
+                'length("given_l") <> length("given_r") AND cjk_lev("given_l", "given_r") <= 1',
+                "one character missing",
+                0.058,
+            ),
             _level("ELSE", "different", 0.002),
         ],
     },
@@ -188,12 +195,28 @@ def _connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _linker(df: pd.DataFrame, settings: dict):
+TF_COLUMNS = ("surname", "given", "dob", "address")
+
+
+def term_frequencies(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """How common each surname, given name, birth date and address is, over the whole population. A
+    prediction over a few records (incremental linking) must not learn how common 陳 is from those few."""
+    out = {}
+    for column in TF_COLUMNS:
+        counts = df[column].dropna().value_counts()
+        out[column] = pd.DataFrame({column: counts.index, f"tf_{column}": (counts / counts.sum()).to_numpy()})
+    return out
+
+
+def _linker(df: pd.DataFrame, settings: dict, tf: dict[str, pd.DataFrame] | None = None):
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=_connection())
     sdf = db_api.register(df)
-    return Linker(sdf, settings, log_level=logging.ERROR)
+    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    for column, table in (tf or {}).items():
+        linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
+    return linker
 
 
 @dataclass
@@ -295,9 +318,12 @@ def _levels(settings: dict) -> dict[str, list[str]]:
     return out
 
 
-def predict(df: pd.DataFrame, settings: dict, lower: float) -> pd.DataFrame:
-    """Scored candidate pairs at or above ``lower``."""
-    linker = _linker(df, settings)
+def predict(
+    df: pd.DataFrame, settings: dict, lower: float, tf: dict[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """Scored candidate pairs at or above ``lower``; ``tf``: term frequencies of the whole population
+    (:func:`term_frequencies`) when ``df`` is only part of it."""
+    linker = _linker(df, settings, tf)
     return linker.inference.predict(
         threshold_match_probability=lower, warning_mode="never"
     ).as_pandas_dataframe()

@@ -48,3 +48,26 @@ def pairwise_scores(
         "review_records": review_records,
         "review_share": round(review_records / len(common), 5) if common else 0.0,
     }
+
+
+def frame_from_files(city_dir: Path):
+    """The linkage input straight from a city's feed files (no database): every person-naming row that
+    passes the contract, numbered in file order. For measuring and training without an import."""
+    from .. import contract
+    from . import features
+
+    rows = []
+    for feed in features.PERSON_FEEDS:
+        data = (Path(city_dir) / f"{feed}.csv").read_bytes()
+        for _number, raw in contract.read_rows(data).rows:
+            parsed = contract.validate_row(feed, raw)
+            if not parsed.ok:
+                continue
+            v = parsed.values
+            birth = v.get("birth_date")
+            rows.append(
+                (len(rows) + 1, feed, parsed.key, None, parsed.national_id_status, v.get("national_id"),
+                 v.get("name"), v.get("name_romanized"), birth.isoformat() if birth else None, v.get("sex"),
+                 v.get("district"), v.get("address"))
+            )  # fmt: skip
+    return features.frame_from_raw(rows)

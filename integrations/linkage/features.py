@@ -40,6 +40,7 @@ COLUMNS = (
     "sex",
     "district",
     "address",
+    "address_full",
 )
 
 _SQL = (
@@ -131,6 +132,7 @@ def frame_from_raw(rows: Iterable[tuple]) -> pd.DataFrame:
                 sex or None,
                 district or None,
                 address_key(address),
+                (address or "").strip() or None,
             )
         )
     df = pd.DataFrame.from_records(out, columns=list(COLUMNS))

@@ -37,7 +37,7 @@ def golden_values(df: pd.DataFrame) -> pd.DataFrame:
             "sex": grouped["sex"].agg(_mode),
             "national_id": grouped["nid_valid"].agg(_mode),
             "district": grouped["district"].agg("last"),
-            "address": grouped["address"].agg("last"),
+            "address": grouped["address_full"].agg("last"),
         }
     )
     out = out.astype(object).where(out.notna(), None)
@@ -62,6 +62,19 @@ def fairness_values(youth_ids: Iterable[int] | None = None) -> dict[int, tuple]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def golden_fields(row) -> dict:
+    """Model field values from one row of :func:`golden_values`."""
+    return {
+        "name": (row.name or "")[:64],
+        "name_romanized": (row.name_romanized or "")[:128],
+        "birth_date": pd.Timestamp(row.birth_date).date() if row.birth_date else None,
+        "sex": row.sex or "",
+        "national_id": row.national_id or "",
+        "district": (row.district or "")[:16],
+        "address": (row.address or "")[:255],
+    }
+
+
 def apply_golden(values: pd.DataFrame, fairness: dict[int, tuple]) -> int:
     """Write golden values onto youth records where they changed. Returns how many changed."""
     youths = Youth.objects.in_bulk(list(values["youth_id"]))
@@ -70,15 +83,7 @@ def apply_golden(values: pd.DataFrame, fairness: dict[int, tuple]) -> int:
         youth = youths.get(row.youth_id)
         if youth is None:
             continue
-        new = {
-            "name": row.name or "",
-            "name_romanized": (row.name_romanized or "")[:128],
-            "birth_date": pd.Timestamp(row.birth_date).date() if row.birth_date else None,
-            "sex": row.sex or "",
-            "national_id": row.national_id or "",
-            "district": row.district or "",
-            "address": (row.address or "")[:255],
-        }
+        new = golden_fields(row)
         if any(getattr(youth, k) != v for k, v in new.items()):
             for k, v in new.items():
                 setattr(youth, k, v)

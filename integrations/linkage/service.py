@@ -8,6 +8,7 @@ where they were put. Steward decisions on review pairs are honoured on every run
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from collections import Counter, defaultdict
@@ -27,16 +28,19 @@ from casework.services import new_youth_public_id
 
 from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord
 from . import engine, features
-from .golden import apply_golden, fairness_values, golden_values
+from .golden import apply_golden, fairness_values, golden_fields, golden_values
 from .identity import merge_youth
 from .sealing import apply_pending_notices
 from .timeline import sync_events
 
 
 def code_version() -> str:
+    git = shutil.which("git")
+    if git is None:
+        return ""
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+        out = subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "rev-parse", "--short", "HEAD"],
             cwd=Path(django_settings.BASE_DIR),
             capture_output=True,
             text=True,
@@ -139,7 +143,7 @@ def link_incremental(*, actor: Actor | None = None) -> dict:
     subset = pd.concat([new, old[np.isin(old_youth, list(involved))]], ignore_index=True)
     return _link(
         subset, model=model, mode=LinkageRun.Mode.INCREMENTAL, actor=actor, timings=timings, keep_existing=True,
-        extra={"new_or_changed": len(new)},
+        extra={"new_or_changed": len(new)}, tf=engine.term_frequencies(df_all),
     )  # fmt: skip
 
 
@@ -152,11 +156,12 @@ def _link(
     timings: dict,
     keep_existing: bool = False,
     extra: dict | None = None,
+    tf: dict | None = None,
 ) -> dict:
     actor = actor or Actor.system("link_records")
     run = LinkageRun.objects.create(mode=mode, model=model)
     t = time.perf_counter()
-    pairs = engine.predict(df, model.settings, model.lower_threshold)
+    pairs = engine.predict(df, model.settings, model.lower_threshold, tf)
     timings["predict_seconds"] = round(time.perf_counter() - t, 2)
     accepted, rejected = _decisions(df)
     links = {
@@ -224,8 +229,13 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
             claimed.add(youth)
     new_clusters = sorted(set(labels.values()) - set(cluster_youth))
     if new_clusters:
+        # New youth are created with their golden values at once (no second pass of updates).
+        members = df.assign(youth_id=[labels[u] for u in uids])
+        members = members[members["youth_id"].isin(set(new_clusters))]
+        values = {row.youth_id: row for row in golden_values(members).itertuples(index=False)}
         created = Youth.objects.bulk_create(
-            [Youth(public_id=new_youth_public_id()) for _ in new_clusters], batch_size=5000
+            [Youth(public_id=new_youth_public_id(), **golden_fields(values[c])) for c in new_clusters],
+            batch_size=5000,
         )
         if created and created[0].pk is None:  # databases that do not return ids
             ids = Youth.objects.filter(public_id__in=[y.public_id for y in created]).values_list(
@@ -305,11 +315,11 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
         )  # fmt: skip
         merges += 1
 
-    # Golden records for every youth touched.
-    touched = set(target.values())
+    # Golden records for every youth touched (new youth were created with theirs).
+    touched = set(target.values()) - {cluster_youth[c] for c in new_clusters}
     frame = df.assign(youth_id=[target[k] for k in keys])
     frame = frame[frame["youth_id"].isin(touched)]
-    changed = apply_golden(golden_values(frame), fairness_values(touched))
+    changed = apply_golden(golden_values(frame), fairness_values(set(target.values())))
 
     review = _write_review(df, result, run=run, model=model)
     return {

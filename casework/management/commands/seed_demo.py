@@ -5,19 +5,35 @@ from casework.demo import DEMO_PASSWORD, USERS, build_demo_city
 
 
 class Command(BaseCommand):
-    help = "Create the demo city: bureaus, schools, one user per role and synthetic youth with casework."
+    help = (
+        "Create the demo city: a synthetic city generated, imported through the feed contract and linked "
+        "(--hand-made: a small hand-made city instead), one user per role, and casework on top."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--youth", type=int, default=300)
+        parser.add_argument("--youth", type=int, default=3000)
+        parser.add_argument("--years", type=int, default=3)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--hand-made", action="store_true", help="the small hand-made city (no linkage)")
 
-    def handle(self, *args, youth, seed, **options):
+    def handle(self, *args, youth, years, seed, hand_made=False, **options):
         if not settings.DEBUG and "prod" in settings.SETTINGS_MODULE:
             raise CommandError("Demo users with a known password are never created in production.")
-        counts = build_demo_city(youth_count=youth, seed=seed)
+        if hand_made:
+            counts = build_demo_city(youth_count=youth, seed=seed)
+        else:
+            from integrations.demo import build_linked_demo
+
+            counts = build_linked_demo(youth=youth, years=years, seed=seed)
         self.stdout.write(self.style.SUCCESS(f"Demo city ready: {counts}"))
         self.stdout.write(f"Demo users (password '{DEMO_PASSWORD}'):")
+        from casework.models import Membership
+
         for spec in USERS:
+            membership = (
+                Membership.objects.filter(user__username=spec.username).select_related("school").first()
+            )
+            school = membership.school.code if membership and membership.school else ""
             self.stdout.write(
-                f"  {spec.username:<20} {spec.role} @ {spec.bureau}{' / ' + spec.school if spec.school else ''}"
+                f"  {spec.username:<20} {spec.role} @ {spec.bureau}{' / ' + school if school else ''}"
             )

@@ -21,8 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--encoding", help="force an encoding (utf-8, utf-8-sig, cp950, big5)")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+        parser.add_argument(
+            "--no-link",
+            action="store_true",
+            help="store the rows only; link and put events on the timeline later (link_records)",
+        )
 
-    def handle(self, *args, feed, path, encoding=None, json: bool = False, **options):
+    def handle(self, *args, feed, path, encoding=None, json: bool = False, no_link: bool = False, **options):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file")
@@ -32,7 +37,24 @@ class Command(BaseCommand):
             )
         except contract.ContractError as exc:
             raise CommandError(f"{feed} {path}: {exc}") from exc
-        self.stdout.write(_json_dumps(summary.as_dict()) if json else summary.as_text())
+        result = summary.as_dict()
+        if not no_link and summary.batch_id and (summary.created or summary.updated):
+            from integrations.linkage.service import after_import
+
+            result["linkage"] = after_import(summary.batch_id)
+        if json:
+            self.stdout.write(_json_dumps(result))
+            return
+        self.stdout.write(summary.as_text())
+        linkage = result.get("linkage")
+        if linkage is not None:
+            if linkage.get("linked"):
+                self.stdout.write(
+                    f"linked: {linkage.get('new_or_changed', 0)} new or changed person records, "
+                    f"{linkage.get('events_created', 0)} events added to timelines"
+                )
+            else:
+                self.stdout.write(f"not linked: {linkage.get('reason')}")
 
 
 def _json_dumps(value) -> str:
