@@ -4,41 +4,53 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from casework.models import FairnessAttributes, Youth
 
 from ..models import RecordLink, SourceRecord
 from . import features
+from .bulk import copy_rows
 
 ROSTER = "school.students"
-_FIELDS = ["name", "name_romanized", "birth_date", "sex", "national_id", "district", "address"]
+FIELDS = ["name", "name_romanized", "birth_date", "sex", "national_id", "district", "address"]
 
 
-def _mode(series: pd.Series):
-    values = series.dropna()
+def _modes(df: pd.DataFrame, column: str) -> pd.Series:
+    """Per youth, the most common non-blank value of ``column`` (ties: the value first seen). Vectorised:
+    a city has hundreds of thousands of youth."""
+    values = df[["youth_id", column]].dropna()
     if values.empty:
-        return None
-    return values.value_counts(sort=True).index[0]
+        return pd.Series(dtype=object)
+    values = values.assign(_order=np.arange(len(values)))
+    counted = values.groupby(["youth_id", column], sort=False).agg(
+        n=("_order", "size"), first=("_order", "min")
+    )
+    counted = counted.reset_index().sort_values(["youth_id", "n", "first"], ascending=[True, False, True])
+    best = counted.drop_duplicates("youth_id")
+    return pd.Series(best[column].to_numpy(), index=best["youth_id"].to_numpy())
 
 
 def golden_values(df: pd.DataFrame) -> pd.DataFrame:
     """One row per ``youth_id`` with the golden fields, from a features frame with a ``youth_id`` column."""
     if df.empty:
-        return pd.DataFrame(columns=["youth_id", *_FIELDS])
-    ordered = df.sort_values(["youth_id", "knowledge_date"], na_position="first")
+        return pd.DataFrame(columns=["youth_id", *FIELDS])
+    ordered = df.sort_values(["youth_id", "knowledge_date"], na_position="first", kind="stable")
+    youth_ids = pd.Index(ordered["youth_id"].unique(), name="youth_id")
     grouped = ordered.groupby("youth_id", sort=False)
     # Most common value (ties: the value seen first); address and district: the most recent known.
     out = pd.DataFrame(
         {
-            "name": grouped["name_trad"].agg(_mode),
-            "name_romanized": grouped["roman"].agg(_mode),
-            "birth_date": grouped["dob"].agg(_mode),
-            "sex": grouped["sex"].agg(_mode),
-            "national_id": grouped["nid_valid"].agg(_mode),
+            "name": _modes(ordered, "name_trad"),
+            "name_romanized": _modes(ordered, "roman"),
+            "birth_date": _modes(ordered, "dob"),
+            "sex": _modes(ordered, "sex"),
+            "national_id": _modes(ordered, "nid_valid"),
             "district": grouped["district"].agg("last"),
             "address": grouped["address_full"].agg("last"),
-        }
+        },
+        index=youth_ids,
     )
     out = out.astype(object).where(out.notna(), None)
     return out.reset_index()
@@ -47,18 +59,26 @@ def golden_values(df: pd.DataFrame) -> pd.DataFrame:
 def fairness_values(youth_ids: Iterable[int] | None = None) -> dict[int, tuple]:
     """youth id -> (indigenous, new_immigrant_parent) from the latest roster row that says so."""
     links = RecordLink.objects.filter(feed=ROSTER)
-    if youth_ids is not None:
-        links = links.filter(youth_id__in=list(youth_ids))
-    youth_of = dict(links.values_list("record_key", "youth_id"))
+    wanted = None if youth_ids is None else set(youth_ids)
+    youth_of = {
+        key: youth
+        for key, youth in links.values_list("record_key", "youth_id")
+        if wanted is None or youth in wanted
+    }
     out: dict[int, list] = {}
-    rows = SourceRecord.objects.filter(
-        feed=ROSTER, is_current=True, sealed_at__isnull=True, record_key__in=list(youth_of)
-    )
-    for key, values in rows.order_by("knowledge_date").values_list("record_key", "values"):
-        current = out.setdefault(youth_of[key], [None, None])
-        for i, column in enumerate(("indigenous", "new_immigrant_parent")):
-            if values.get(column) is not None:
-                current[i] = values[column]
+    rows = SourceRecord.objects.filter(feed=ROSTER, is_current=True, sealed_at__isnull=True)
+    if len(youth_of) < 5000:
+        rows = rows.filter(record_key__in=list(youth_of))
+    columns = ("record_key", "values__indigenous", "values__new_immigrant_parent")
+    for key, indigenous, immigrant in rows.order_by("knowledge_date").values_list(*columns):
+        youth = youth_of.get(key)
+        if youth is None:
+            continue
+        current = out.setdefault(youth, [None, None])
+        if indigenous is not None:
+            current[0] = indigenous
+        if immigrant is not None:
+            current[1] = immigrant
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -88,7 +108,7 @@ def apply_golden(values: pd.DataFrame, fairness: dict[int, tuple]) -> int:
             for k, v in new.items():
                 setattr(youth, k, v)
             changed.append(youth)
-    Youth.objects.bulk_update(changed, _FIELDS, batch_size=2000)
+    Youth.objects.bulk_update(changed, FIELDS, batch_size=2000)
     attrs = FairnessAttributes.objects.in_bulk(list(fairness), field_name="youth_id") if fairness else {}
     update, create = [], []
     for youth_id, (indigenous, immigrant) in fairness.items():
@@ -100,7 +120,11 @@ def apply_golden(values: pd.DataFrame, fairness: dict[int, tuple]) -> int:
         elif (row.indigenous, row.new_immigrant_parent) != (indigenous, immigrant):
             row.indigenous, row.new_immigrant_parent = indigenous, immigrant
             update.append(row)
-    FairnessAttributes.objects.bulk_create(create, batch_size=5000)
+    copy_rows(
+        FairnessAttributes,
+        ["youth_id", "indigenous", "new_immigrant_parent"],
+        [(a.youth_id, a.indigenous, a.new_immigrant_parent) for a in create],
+    )
     FairnessAttributes.objects.bulk_update(update, ["indigenous", "new_immigrant_parent"], batch_size=2000)
     return len(changed)
 

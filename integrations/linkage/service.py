@@ -28,6 +28,8 @@ from casework.services import new_youth_public_id
 
 from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord
 from . import engine, features
+from .bulk import copy_rows
+from .golden import FIELDS as YOUTH_FIELDS
 from .golden import apply_golden, fairness_values, golden_fields, golden_values
 from .identity import merge_youth
 from .sealing import apply_pending_notices
@@ -233,18 +235,19 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
         members = df.assign(youth_id=[labels[u] for u in uids])
         members = members[members["youth_id"].isin(set(new_clusters))]
         values = {row.youth_id: row for row in golden_values(members).itertuples(index=False)}
-        created = Youth.objects.bulk_create(
-            [Youth(public_id=new_youth_public_id(), **golden_fields(values[c])) for c in new_clusters],
-            batch_size=5000,
+        now = timezone.now()
+        public_ids = [new_youth_public_id() for _ in new_clusters]
+        fields = [golden_fields(values[c]) for c in new_clusters]
+        copy_rows(
+            Youth,
+            ["public_id", *YOUTH_FIELDS, "created_at", "updated_at"],
+            [(p, *(f[k] for k in YOUTH_FIELDS), now, now) for p, f in zip(public_ids, fields, strict=True)],
         )
-        if created and created[0].pk is None:  # databases that do not return ids
-            ids = Youth.objects.filter(public_id__in=[y.public_id for y in created]).values_list(
-                "public_id", "pk"
-            )
-            by_public = dict(ids)
-            for y in created:
-                y.pk = by_public[y.public_id]
-        cluster_youth.update({c: y.pk for c, y in zip(new_clusters, created, strict=True)})
+        by_public = {}
+        for start in range(0, len(public_ids), 20000):
+            chunk = public_ids[start : start + 20000]
+            by_public.update(Youth.objects.filter(public_id__in=chunk).values_list("public_id", "pk"))
+        cluster_youth.update({c: by_public[p] for c, p in zip(new_clusters, public_ids, strict=True)})
 
     record_ids = dict(zip(keys, uids, strict=True))
     target: dict[tuple[str, str], int] = {}
@@ -266,18 +269,7 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
         p = None if np.isnan(prob[uid]) else float(prob[uid])
         found = existing_links.get(key)
         if found is None:
-            to_create.append(
-                RecordLink(
-                    feed=key[0],
-                    record_key=key[1],
-                    youth_id=youth,
-                    source_record_id=record_ids[key],
-                    method=m,
-                    match_probability=p,
-                    run=run,
-                    linked_at=now,
-                )  # fmt: skip
-            )
+            to_create.append((key[0], key[1], youth, int(record_ids[key]), m, p, False, run.pk, now))
         elif found[1] != youth or found[2] != record_ids[key] or found[3] != m:
             moved_records += found[1] != youth
             to_update.append(
@@ -291,7 +283,12 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
                     linked_at=now,
                 )  # fmt: skip
             )
-    RecordLink.objects.bulk_create(to_create, batch_size=5000)
+    copy_rows(
+        RecordLink,
+        ["feed", "record_key", "youth_id", "source_record_id", "method", "match_probability", "pinned", "run_id",
+         "linked_at"],
+        to_create,
+    )  # fmt: skip
     for start in range(0, len(to_update), 2000):
         RecordLink.objects.bulk_update(
             to_update[start : start + 2000],

@@ -1,0 +1,26 @@
+"""Fast inserts for linkage writes: PostgreSQL's COPY where available, the ORM's bulk_create elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+
+
+def copy_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert ``rows`` (tuples in the order of ``columns``, which are model field attnames)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000
+    )
