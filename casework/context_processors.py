@@ -21,6 +21,8 @@ def navigation(request):
     if policy.can_steward_data(user):
         items.append((reverse("integrations:batch-list"), _("Imports")))
         items.append((reverse("integrations:quarantine-list"), _("Quarantine")))
+        items.append((reverse("integrations:review-list"), _("Match review")))
+        items.append((reverse("integrations:linkage-overview"), _("Linkage")))
     if policy.can_use_identity_register(user):
         items.append((reverse("identity-register"), _("Identity register")))
     if policy.can_read_aggregates(user):

@@ -196,6 +196,21 @@ def _link(
     run.finished_at = timezone.now()
     run.figures = figures
     run.save(update_fields=["finished_at", "figures"])
+    if mode == LinkageRun.Mode.FULL:
+        records = figures.get("records") or 0
+        model.metrics = {
+            **model.metrics,
+            "last_full_run": {
+                "run": run.pk,
+                "records": records,
+                "youth": figures.get("clusters"),
+                "deterministic_edges": figures.get("deterministic_edges"),
+                "auto_links": figures.get("auto_links"),
+                "review_pairs": figures.get("review_pairs"),
+                "review_share_at_most": round(2 * (figures.get("review_pairs") or 0) / records, 5) if records else 0,
+            },
+        }
+        model.save(update_fields=["metrics"])
     record(
         actor, AuditAction.LINK, run, detail={k: v for k, v in figures.items() if isinstance(v, int | float)}
     )
@@ -390,6 +405,27 @@ def after_import(batch_id: int, *, actor: Actor | None = None) -> dict:
         figures.update(sync_events(batch_ids=[batch_id]))
         figures.update(apply_pending_notices(actor=actor))
     return {"linked": True, **figures}
+
+
+def evaluate_against_truth(city_dir: Path) -> dict:
+    """Pairwise precision, recall and F1 of the current links against a synthetic city's ground truth, and
+    the share of records waiting in review; kept in the active model's metrics."""
+    from . import evaluate
+
+    assigned = {
+        (f, k): y for f, k, y in RecordLink.objects.values_list("feed", "record_key", "youth__public_id")
+    }
+    review = set()
+    for lf, lk, rf, rk in ReviewPair.objects.filter(status=ReviewStatus.OPEN).values_list(
+        "left_feed", "left_key", "right_feed", "right_key"
+    ):
+        review |= {(lf, lk), (rf, rk)}
+    scores = evaluate.pairwise_scores(assigned, evaluate.read_truth(city_dir), review_records=len(review))
+    model = active_model()
+    if model is not None:
+        model.metrics = {**model.metrics, "synthetic_truth": scores}
+        model.save(update_fields=["metrics"])
+    return scores
 
 
 def export_links(path: Path) -> int:

@@ -4,7 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from integrations.linkage.service import link_all, link_incremental
+from pathlib import Path
+
+from integrations.linkage.service import evaluate_against_truth, link_all, link_incremental
 
 
 class Command(BaseCommand):
@@ -24,9 +26,17 @@ class Command(BaseCommand):
             help="only link records that are new or changed since last time",
         )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument(
+            "--truth",
+            metavar="CITY_DIR",
+            help="a synthetic city's folder: score the links against its truth/record_person.csv and keep "
+            "the figures with the active linkage model",
+        )
 
-    def handle(self, *args, retrain=False, incremental=False, json=False, **options):
+    def handle(self, *args, retrain=False, incremental=False, json=False, truth=None, **options):
         figures = link_incremental() if incremental else link_all(retrain=retrain)
+        if truth:
+            figures["quality"] = evaluate_against_truth(Path(truth))
         if json:
             self.stdout.write(_dumps(figures))
             return
