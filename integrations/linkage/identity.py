@@ -28,7 +28,7 @@ from casework.models import (
     YouthSplit,
 )
 
-from ..models import LinkMethod, RecordLink
+from ..models import LinkMethod, RecordLink, ReviewPair, ReviewStatus
 
 _NOT_MOVED = {YouthMerge, YouthSplit, FairnessAttributes, Youth}
 
@@ -127,8 +127,25 @@ def reverse_merge(*, merge: YouthMerge, actor: Actor) -> YouthMerge:
     for pk, status in merge.moved.get("_resolved_alerts", []):
         Alert.objects.filter(pk=pk).update(status=status, resolved_at=None)
     Youth.objects.filter(pk=merge.absorbed_id).update(merged_into=None)
-    # Keep the records apart on the next relink: the absorbed youth's links are pinned.
-    RecordLink.objects.filter(youth_id=merge.absorbed_id).update(pinned=True, method=LinkMethod.CLERICAL)
+    # Keep the records apart on the next relink: both youth's links are pinned, and a review decision
+    # that joined them is turned into "different people".
+    both = [merge.kept_id, merge.absorbed_id]
+    RecordLink.objects.filter(youth_id__in=both).update(pinned=True, method=LinkMethod.CLERICAL)
+    kept_keys = set(RecordLink.objects.filter(youth_id=merge.kept_id).values_list("feed", "record_key"))
+    absorbed_keys = set(
+        RecordLink.objects.filter(youth_id=merge.absorbed_id).values_list("feed", "record_key")
+    )
+    for pair in ReviewPair.objects.filter(status=ReviewStatus.ACCEPTED):
+        left, right = (pair.left_feed, pair.left_key), (pair.right_feed, pair.right_key)
+        if (left in kept_keys and right in absorbed_keys) or (left in absorbed_keys and right in kept_keys):
+            pair.status = ReviewStatus.REJECTED
+            pair.note = (pair.note + "\n" if pair.note else "") + _("The merge was reversed.")
+            pair.decided_by = _user(actor)
+            pair.decided_at = timezone.now()
+            pair.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    from .golden import refresh_golden_records
+
+    refresh_golden_records(both)
     merge.reversed_at = timezone.now()
     merge.reversed_by = _user(actor)
     merge.save(update_fields=["reversed_at", "reversed_by"])
@@ -191,6 +208,10 @@ def reverse_split(*, split: YouthSplit, actor: Actor) -> YouthSplit:
     split = YouthSplit.objects.select_for_update().get(pk=split.pk)
     if split.reversed_at:
         raise ValidationError(_("This split has already been reversed."))
+    if Youth.objects.filter(pk=split.created_id).exclude(merged_into=None).exists():
+        raise ValidationError(
+            _("The split-off record has since been merged into another; reverse that first.")
+        )
     keys = {tuple(r) for r in split.records}
     for link in RecordLink.objects.filter(youth=split.created):
         if (link.feed, link.record_key) in keys:

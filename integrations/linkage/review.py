@@ -32,7 +32,7 @@ def side(feed: str, key: str) -> dict:
         "values": source.values if source else {},
         "received_at": source.received_at if source else None,
         "youth": _live(link.youth).public_id if link else "",
-        "sealed": source is None,
+        "sealed": current is not None and current.sealed_at is not None,
     }
 
 

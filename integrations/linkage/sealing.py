@@ -19,7 +19,7 @@ from django.utils import timezone
 from casework.audit import Actor, record
 from casework.models import ACTIVE_ALERT_STATUSES, Alert, AlertStatus, AuditAction, Event, Youth
 
-from ..models import RecordLink, SealingAction, SourceRecord
+from ..models import RecordLink, ReviewPair, ReviewStatus, SealingAction, SourceRecord
 
 NOTICE_FEED = "court.sealing"
 CONTACT_FEED = "police.contacts"
@@ -89,6 +89,11 @@ def apply_notice(notice: SourceRecord, *, actor: Actor) -> SealingAction | None:
         RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=keys).values_list("youth_id", flat=True)
     )
     RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=keys).delete()
+    # Review pairs hold copies of identity values: blank them and close the pair.
+    for side in ("left", "right"):
+        ReviewPair.objects.filter(**{f"{side}_feed": CONTACT_FEED, f"{side}_key__in": keys}).update(
+            comparison={}, status=ReviewStatus.SUPERSEDED, decided_at=now
+        )
     action, _ = SealingAction.objects.update_or_create(
         notice_key=notice.record_key,
         defaults={

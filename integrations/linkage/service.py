@@ -207,7 +207,9 @@ def _link(
                 "deterministic_edges": figures.get("deterministic_edges"),
                 "auto_links": figures.get("auto_links"),
                 "review_pairs": figures.get("review_pairs"),
-                "review_share_at_most": round(2 * (figures.get("review_pairs") or 0) / records, 5) if records else 0,
+                "review_share_at_most": round(2 * (figures.get("review_pairs") or 0) / records, 5)
+                if records
+                else 0,
             },
         }
         model.save(update_fields=["metrics"])
@@ -272,6 +274,35 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
         else:
             target[key] = cluster_youth[labels[uid]]
 
+    # Youth left with no record at all were absorbed by another cluster: merge them first (audited,
+    # reversible: the merge lists the record links it moves, so reversing it moves them back).
+    in_frame = set(keys)
+    previous_youth = {links[k][0] for k in keys if k in links}
+    absorbed_ids = previous_youth - set(target.values())
+    outside = {
+        y
+        for f, k, y in RecordLink.objects.filter(youth_id__in=absorbed_ids).values_list(
+            "feed", "record_key", "youth_id"
+        )
+        if (f, k) not in in_frame
+    }
+    merges = 0
+    for youth_id in sorted(absorbed_ids - outside):
+        went = Counter(target[k] for k in keys if k in links and links[k][0] == youth_id)
+        kept_id = went.most_common(1)[0][0]
+        absorbed = Youth.objects.get(pk=youth_id)
+        if absorbed.merged_into_id:
+            continue
+        merge_youth(
+            kept=Youth.objects.get(pk=kept_id), absorbed=absorbed, origin=f"linkage run {run.pk}",
+            reason=f"Linkage run {run.pk} (model v{model.version}) found these records to be one person.",
+            actor=actor,
+        )  # fmt: skip
+        merges += 1
+        for k in keys:
+            if k in links and links[k][0] == youth_id:
+                links[k] = (kept_id, links[k][1])
+
     # Write links.
     now = timezone.now()
     to_create, to_update = [], []
@@ -309,23 +340,6 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
             to_update[start : start + 2000],
             ["youth_id", "source_record_id", "method", "match_probability", "run", "linked_at"],
         )
-
-    # Youth left with no record at all were absorbed by another cluster: merge them (audited, reversible).
-    previous_youth = {y for y, _ in links.values()} & {links[k][0] for k in keys if k in links}
-    still = set(RecordLink.objects.filter(youth_id__in=previous_youth).values_list("youth_id", flat=True))
-    merges = 0
-    for youth_id in sorted(previous_youth - still):
-        went = Counter(target[k] for k in keys if k in links and links[k][0] == youth_id)
-        kept_id = went.most_common(1)[0][0]
-        absorbed = Youth.objects.get(pk=youth_id)
-        if absorbed.merged_into_id:
-            continue
-        merge_youth(
-            kept=Youth.objects.get(pk=kept_id), absorbed=absorbed, origin=f"linkage run {run.pk}",
-            reason=f"Linkage run {run.pk} (model v{model.version}) found these records to be one person.",
-            actor=actor,
-        )  # fmt: skip
-        merges += 1
 
     # Golden records for every youth touched (new youth were created with theirs).
     touched = set(target.values()) - {cluster_youth[c] for c in new_clusters}
@@ -365,6 +379,8 @@ def _write_review(df, result, *, run, model) -> dict:
         if (a + b) in decided:
             continue
         comparison = row.comparison
+        if key_of.get(row.unique_id_l) != a:
+            comparison = {k: {**v, "left": v["right"], "right": v["left"]} for k, v in comparison.items()}
         if (a, b) in existing:
             pair = existing.pop((a, b))
             pair.match_probability, pair.match_weight, pair.comparison, pair.run, pair.model = (
@@ -372,8 +388,6 @@ def _write_review(df, result, *, run, model) -> dict:
             )  # fmt: skip
             pair.save(update_fields=["match_probability", "match_weight", "comparison", "run", "model"])
             continue
-        if key_of.get(row.unique_id_l) != a:
-            comparison = {k: {**v, "left": v["right"], "right": v["left"]} for k, v in comparison.items()}
         create.append(
             ReviewPair(
                 left_feed=a[0],

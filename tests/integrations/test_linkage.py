@@ -238,7 +238,16 @@ def test_an_accepted_review_pair_holds_on_relink(linked):
     )  # fmt: skip
     service.link_all()
     assert _youth_of(left.feed, left.record_key) == _youth_of(right.feed, right.record_key)
-    assert YouthMerge.objects.exists()
+    merge = YouthMerge.objects.get()
+    # Reversing that merge undoes the decision too: the next relink keeps them apart, and the golden
+    # record of the kept youth no longer carries the other's values.
+    reverse_merge(merge=merge, actor=actor(linked.world.u.steward))
+    service.link_all()
+    assert _youth_of(left.feed, left.record_key) != _youth_of(right.feed, right.record_key)
+    assert ReviewPair.objects.get().status == ReviewStatus.REJECTED
+    merge.kept.refresh_from_db()
+    merge.absorbed.refresh_from_db()
+    assert merge.kept.national_id != merge.absorbed.national_id or not merge.kept.national_id
 
 
 def test_sealing_removes_a_contact_from_every_place(linked, client, tmp_path):
