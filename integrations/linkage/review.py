@@ -22,9 +22,8 @@ def _live(youth: Youth) -> Youth:
 
 def side(feed: str, key: str) -> dict:
     """One side of a pair as a steward sees it: the record's current values and the youth it is in."""
-    source = SourceRecord.objects.filter(
-        feed=feed, record_key=key, is_current=True, sealed_at__isnull=True
-    ).first()
+    current = SourceRecord.objects.filter(feed=feed, record_key=key, is_current=True).first()
+    source = current if current is not None and current.sealed_at is None else None
     link = RecordLink.objects.filter(feed=feed, record_key=key).select_related("youth").first()
     return {
         "feed": feed,

@@ -1,10 +1,9 @@
 """python manage.py link_records [--retrain] [--incremental] [--json]"""
 
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
-
-from pathlib import Path
 
 from integrations.linkage.service import evaluate_against_truth, link_all, link_incremental
 
