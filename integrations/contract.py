@@ -38,6 +38,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 import unicodedata
@@ -99,7 +100,16 @@ def _as_text(value: object) -> str:
 
 def _clean(value: object) -> str:
     """NFKC-normalise (fullwidth to ASCII, compatibility ideographs to unified ones) and trim."""
+    if type(value) is str:
+        if value.isascii():  # NFKC leaves ASCII as it is
+            return value.strip()
+        return _clean_text(value)
     return unicodedata.normalize("NFKC", _as_text(value)).strip()
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_text(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 def _is_blank(value: object) -> bool:
@@ -285,6 +295,18 @@ def parse_date(value: object) -> datetime.date | None:
         return value.date()
     if isinstance(value, datetime.date):
         return value
+    if isinstance(value, str):
+        return _parse_date_text(value)
+    return _parse_date_uncached(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_date_text(value: str) -> datetime.date | None:
+    # Feeds repeat the same few thousand dates: parse each spelling once (errors are not cached).
+    return _parse_date_uncached(value)
+
+
+def _parse_date_uncached(value: object) -> datetime.date | None:
     text = _WHITESPACE_RE.sub("", _clean(value))
     if not text:
         return None
@@ -491,6 +513,13 @@ def _normalise_romanized(value: object) -> str:
 
 
 def _normalise_text(value: object) -> str:
+    if type(value) is str:
+        return _normalise_text_cached(value)
+    return _WHITESPACE_RE.sub(" ", _clean(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalise_text_cached(value: str) -> str:
     return _WHITESPACE_RE.sub(" ", _clean(value))
 
 
@@ -887,6 +916,24 @@ def record_key(feed: str, values: Mapping[str, object]) -> str:
     return "/".join(parts) if all(parts) else ""
 
 
+@functools.lru_cache(maxsize=256)
+def _header_names(feed: str, raw_names: tuple) -> tuple:
+    """For each raw column name, the contract column it is (or None: unknown or overflow). A file's rows
+    share one header, so this is worked out once per file."""
+    known = get_feed(feed).column_map
+    exact_names = {key.strip() for key in raw_names if isinstance(key, str)}
+    out = []
+    for raw_name in raw_names:
+        if raw_name is None or raw_name == OVERFLOW_KEY:
+            out.append(None)
+            continue
+        name = str(raw_name).strip()
+        if name not in known and name.lower() in known and name.lower() not in exact_names:
+            name = name.lower()
+        out.append(name if name in known else None)
+    return tuple(out)
+
+
 def validate_row(feed: str, raw: Mapping[str, object]) -> ParsedRow:
     """Check one raw row (CSV cells or a JSON object) against the contract of ``feed``.
 
@@ -895,22 +942,21 @@ def validate_row(feed: str, raw: Mapping[str, object]) -> ParsedRow:
     Raises ``ContractError`` only for an unknown feed name.
     """
     spec = get_feed(feed)
-    known = spec.column_map
     result = ParsedRow(feed=spec.name, key="")
 
-    exact_names = {key.strip() for key in raw if isinstance(key, str)}
+    try:
+        names = _header_names(spec.name, tuple(raw))
+    except TypeError:  # a key that cannot be hashed: map this row on its own
+        names = _header_names.__wrapped__(spec.name, tuple(raw))
     cells: dict[str, object] = {}
-    for raw_name, value in raw.items():
+    for (raw_name, value), name in zip(raw.items(), names, strict=True):
         if raw_name is None or raw_name == OVERFLOW_KEY:
             surplus = value if isinstance(value, str) else ",".join(_as_text(v) for v in value or ())
             if surplus.strip(", "):
                 result.extra[OVERFLOW_KEY] = surplus
                 result.errors.append(f"row has more fields than the header (surplus: {surplus!r})")
             continue
-        name = str(raw_name).strip()
-        if name not in known and name.lower() in known and name.lower() not in exact_names:
-            name = name.lower()
-        if name in known:
+        if name is not None:
             cells[name] = value
         else:
             result.extra[str(raw_name)] = _as_text(value)

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -69,7 +70,13 @@ def _json_safe(value: Mapping) -> dict:
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
+    """Canonical JSON (sorted keys, compact, UTF-8): the row hash is taken over it."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:  # a type orjson does not know: Django's encoder, same canonical form
+        return json.dumps(
+            value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
 
 
 def _row_hash(values_json: str) -> str:

@@ -49,7 +49,9 @@ def _contacts_of_person(
 
 
 @transaction.atomic
-def apply_notice(notice: SourceRecord, *, actor: Actor) -> SealingAction | None:
+def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = None) -> SealingAction | None:
+    """Apply one notice. The youth whose records changed are refreshed at once, or, when ``affected`` is
+    given, added to it for the caller to refresh together."""
     values = notice.values
     effective_on = dt.date.fromisoformat(values["effective_on"][:10]) if values.get("effective_on") else None
     named = values.get("contact_nos") or []
@@ -107,7 +109,9 @@ def apply_notice(notice: SourceRecord, *, actor: Actor) -> SealingAction | None:
             "applied_at": now,
         },
     )
-    if affected_youth:
+    if affected is not None:
+        affected |= affected_youth
+    elif affected_youth:
         from .golden import refresh_golden_records
 
         refresh_golden_records(affected_youth)
@@ -126,10 +130,15 @@ def apply_pending_notices(*, actor: Actor | None = None) -> dict:
     actor = actor or Actor.system("sealing")
     done = set(SealingAction.objects.filter(pending=False).values_list("notice_key", flat=True))
     applied = waiting = 0
+    affected: set[int] = set()
     for notice in SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True).exclude(record_key__in=done):
-        action = apply_notice(notice, actor=actor)
+        action = apply_notice(notice, actor=actor, affected=affected)
         if action is not None and action.pending:
             waiting += 1
         else:
             applied += 1
+    if affected:
+        from .golden import refresh_golden_records
+
+        refresh_golden_records(affected)
     return {"notices_applied": applied, "notices_waiting": waiting}
