@@ -916,6 +916,30 @@ def record_key(feed: str, values: Mapping[str, object]) -> str:
     return "/".join(parts) if all(parts) else ""
 
 
+@functools.lru_cache(maxsize=262144, typed=True)
+def _parse_cell(feed: str, column_name: str, value: object) -> tuple[bool, object, str | None]:
+    """(blank, typed value, error) for one cell. Feeds repeat the same codes, dates and names over and
+    over, so each distinct spelling is parsed once; lists come back shared (callers copy them)."""
+    column = get_feed(feed).column_map[column_name]
+    blank = _is_blank(value)
+    try:
+        return blank, _parse_value(column, value), None
+    except ContractError as exc:
+        return blank, None, str(exc)
+
+
+def _national_id_status(value: object) -> str:
+    try:
+        return _national_id_status_cached(value)
+    except TypeError:
+        return normalise_national_id(value)[1]
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _national_id_status_cached(value: object) -> str:
+    return normalise_national_id(value)[1]
+
+
 @functools.lru_cache(maxsize=256)
 def _header_names(feed: str, raw_names: tuple) -> tuple:
     """For each raw column name, the contract column it is (or None: unknown or overflow). A file's rows
@@ -963,19 +987,21 @@ def validate_row(feed: str, raw: Mapping[str, object]) -> ParsedRow:
 
     for column in spec.columns:
         value = cells.get(column.name)
-        if column.required and _is_blank(value):
+        try:
+            blank, parsed, error = _parse_cell(spec.name, column.name, value)
+        except TypeError:  # an unhashable cell (a JSON list or object from the API): parse it directly
+            blank, parsed, error = _parse_cell.__wrapped__(spec.name, column.name, value)
+        if column.required and blank:
             where = "required value is missing" if column.name in cells else "required column is missing"
             result.errors.append(f"{column.name}: {where}")
-        try:
-            result.values[column.name] = _parse_value(column, value)
-        except ContractError as exc:
-            result.values[column.name] = None
-            result.errors.append(f"{column.name}: {exc}")
+        result.values[column.name] = list(parsed) if isinstance(parsed, list) else parsed
+        if error is not None:
+            result.errors.append(f"{column.name}: {error}")
 
     if spec.carries_identity:
         if not result.values.get("name") and not result.values.get("name_romanized"):
             result.errors.append("name: required unless name_romanized is given, and both are blank")
-        result.national_id_status = normalise_national_id(cells.get("national_id"))[1]
+        result.national_id_status = _national_id_status(cells.get("national_id"))
 
     result.key = record_key(spec.name, result.values)
     result.warnings.extend(_date_warnings(spec, result.values))

@@ -100,6 +100,24 @@ SOURCE_RECORD_COLUMNS = (
 )
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """One value in PostgreSQL COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _insert_source_records(rows: list[tuple]) -> None:
     """Insert new versions: PostgreSQL's COPY where available (an order of magnitude faster), else the ORM."""
     if not rows:
@@ -111,8 +129,11 @@ def _insert_source_records(rows: list[tuple]) -> None:
             connection.cursor() as cursor,
             cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            # COPY's text format written directly: several times cheaper per row than write_row().
+            for start in range(0, len(rows), CHUNK):
+                copy.write(
+                    "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows[start : start + CHUNK])
+                )
         return
     records = []
     for row in rows:

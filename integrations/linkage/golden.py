@@ -7,11 +7,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from casework.bulk import copy_rows
 from casework.models import FairnessAttributes, Youth
 
 from ..models import RecordLink, SourceRecord
 from . import features
-from .bulk import copy_rows
 
 ROSTER = "school.students"
 FIELDS = ["name", "name_romanized", "birth_date", "sex", "national_id", "district", "address"]

@@ -23,12 +23,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from casework.audit import Actor, record
+from casework.bulk import copy_rows
 from casework.models import AuditAction, Youth
 from casework.services import new_youth_public_id
 
 from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord
 from . import engine, features
-from .bulk import copy_rows
 from .golden import FIELDS as YOUTH_FIELDS
 from .golden import apply_golden, fairness_values, golden_fields, golden_values
 from .identity import merge_youth
@@ -189,7 +189,9 @@ def _link(
         figures = _apply(df, result, links=links, run=run, model=model, actor=actor)
     timings["write_seconds"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
-    figures.update(sync_events())
+    touched = figures.pop("_touched")
+    # A full run brings every timeline in line; an incremental one only those of the youth it touched.
+    figures.update(sync_events() if mode == LinkageRun.Mode.FULL else sync_events(youth_ids=touched))
     timings["timeline_seconds"] = round(time.perf_counter() - t, 2)
     figures.update(apply_pending_notices(actor=actor))
     figures = {**(extra or {}), **result.figures, **figures, **timings}
@@ -287,6 +289,7 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
         if (f, k) not in in_frame
     }
     merges = 0
+    merged_into: set[int] = set()
     for youth_id in sorted(absorbed_ids - outside):
         went = Counter(target[k] for k in keys if k in links and links[k][0] == youth_id)
         kept_id = went.most_common(1)[0][0]
@@ -299,6 +302,7 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
             actor=actor,
         )  # fmt: skip
         merges += 1
+        merged_into.add(kept_id)
         for k in keys:
             if k in links and links[k][0] == youth_id:
                 links[k] = (kept_id, links[k][1])
@@ -329,6 +333,12 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
                     linked_at=now,
                 )  # fmt: skip
             )
+    changed_youth = {row[2] for row in to_create} | {link.youth_id for link in to_update} | merged_into
+    changed_youth |= {
+        existing_links[(f, k)][1]
+        for f, k in keys
+        if (f, k) in existing_links and target[(f, k)] != existing_links[(f, k)][1]
+    }
     copy_rows(
         RecordLink,
         ["feed", "record_key", "youth_id", "source_record_id", "method", "match_probability", "pinned", "run_id",
@@ -356,6 +366,7 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
         "merges": merges,
         "golden_changed": changed,
         **review,
+        "_touched": changed_youth,
     }
 
 

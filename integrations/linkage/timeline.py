@@ -173,8 +173,10 @@ def sync_events(*, youth_ids: Iterable[int] | None = None, batch_ids: Iterable[i
             fields.setdefault("knowledge_date", max(known, fields["event_date"]))
             fields.setdefault("code", "")
             fields.setdefault("details", {})
-            desired[(feed, source_key)] = {**fields, "youth_id": youth, "school": school, "source_record_id": rid,
-                                           "owning_bureau": bureaus[_owner_kind(feed)]}  # fmt: skip
+            desired[(feed, source_key)] = {
+                **fields, "youth_id": youth, "school_id": school.pk if school else None, "source_record_id": rid,
+                "owning_bureau_id": bureaus[_owner_kind(feed)].pk,
+            }  # fmt: skip
 
     existing = {
         (f, k): (pk, y, r)
@@ -197,13 +199,13 @@ def sync_events(*, youth_ids: Iterable[int] | None = None, batch_ids: Iterable[i
     for (feed, source_key), fields in desired.items():
         found = existing.get((feed, source_key))
         if found is None:
-            create.append(Event(source_feed=feed, source_key=source_key, **fields))
+            create.append({"source_feed": feed, "source_key": source_key, **fields})
             continue
         pk, youth, record_id = found
         if youth == fields["youth_id"] and record_id == fields["source_record_id"]:
             continue
         moved += youth != fields["youth_id"]
-        update.append(Event(pk=pk, **{k: v for k, v in fields.items() if k != "owning_bureau"}))
+        update.append(Event(pk=pk, **{k: v for k, v in fields.items() if k != "owning_bureau_id"}))
     record_events_bulk(create)
     for start in range(0, len(update), 2000):
         Event.all_objects.bulk_update(update[start : start + 2000], _UPDATED_FIELDS)

@@ -998,3 +998,30 @@ def test_read_rows_accepts_old_mac_line_endings():
 def test_bom_followed_by_invalid_utf8_raises():
     with pytest.raises(ContractError, match="byte-order mark but is not valid UTF-8"):
         detect_encoding(b"\xef\xbb\xbfcontact_no\n\xa4\xa4\n")
+
+
+def test_cached_parsing_keeps_json_types_apart():
+    """Cells are parsed once per distinct value; 1 and True are equal in Python but not the same cell."""
+    from integrations.contract import validate_row
+
+    base = {
+        "absence_no": "A1",
+        "student_no": "S1",
+        "school_code": "J01",
+        "date": "2025-01-02",
+        "kind": "excused",
+    }
+    first = validate_row("school.absences", {**base, "student_no": 1})
+    second = validate_row("school.absences", {**base, "student_no": True})
+    assert first.values["student_no"] == "1"
+    assert second.values["student_no"] == "true"
+
+
+def test_cached_list_values_are_not_shared_between_rows():
+    from integrations.contract import validate_row
+
+    row = {"report_no": "R1", "reported_on": "2025-01-02", "kind": "fragile_family", "reason_codes": "a;b",
+           "name": "測試甲", "birth_date": "2012-01-01"}  # fmt: skip
+    first = validate_row("welfare.reports", row)
+    first.values["reason_codes"].append("changed")
+    assert validate_row("welfare.reports", row).values["reason_codes"] == ["a", "b"]

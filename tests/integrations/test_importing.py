@@ -217,3 +217,15 @@ class TestResubmission:
         row.refresh_from_db()
         assert row.status == QuarantineStatus.OPEN
         assert not SourceRecord.objects.filter(record_key="J01/S9").exists()
+
+
+def test_tabs_newlines_and_backslashes_survive_the_fast_copy(db):
+    data = (
+        "contact_no,occurred_on,recorded_on,kind,code,unit,name,birth_date,address\n"
+        'P1,2025-01-02,2025-01-03,deviant,runaway,"a\\b\tc","測試甲","2012-01-01","一樓\n二樓\\N"\n'
+    ).encode()
+    summary = importing.import_file_bytes(feed="police.contacts", data=data, file_name="p.csv")
+    assert summary.created == 1, summary
+    record = SourceRecord.objects.get(feed="police.contacts", record_key="P1")
+    assert record.raw["unit"] == "a\\b\tc" and record.values["unit"] == "a\\b c"
+    assert record.raw["address"] == "一樓\n二樓\\N"

@@ -1,4 +1,4 @@
-"""Fast inserts for linkage writes: PostgreSQL's COPY where available, the ORM's bulk_create elsewhere."""
+"""Fast inserts for bulk writes (linkage, timelines): PostgreSQL's COPY where available, the ORM's bulk_create elsewhere."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from django.db import connection
 
 
-def copy_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert ``rows`` (tuples in the order of ``columns``, which are model field attnames)."""
+def copy_rows(model, columns: Sequence[str], rows: list[tuple], json_columns: Sequence[str] = ()) -> None:
+    """Insert ``rows`` (tuples in the order of ``columns``, which are model field attnames). Values of
+    ``json_columns`` are JSON text."""
     if not rows:
         return
     if connection.vendor == "postgresql":
