@@ -1,0 +1,609 @@
+"""Bias audit of a scored table, group by group (in the manner of aequitas).
+
+A row is *flagged* (predicted positive) when its score is at least the threshold. For each group the audit
+counts true and false positives and negatives, derives the usual rates from them, and divides each rate by
+the reference group's to give a *disparity*. ``docs/fairness.md`` explains every number for a supervisor.
+
+Pure Python on numpy and pandas: no Django, no database. The ``fairness_audit`` management command reads a
+CSV file and prints :func:`audit`'s result as JSON; the model report calls :func:`audit` and
+:func:`audit_intersections` on a DataFrame.
+
+Decisions on points ``FEEDS.md`` leaves open:
+
+* Group values are strings (``1`` becomes ``"1"``); a missing group value forms the group ``""`` so that rows
+  whose attribute is unknown are audited, not dropped. Groups are listed in sorted order.
+* The default reference group is the largest group (most rows); a tie goes to the name that sorts first.
+* A rate whose denominator is 0 is ``None``; a disparity is ``None`` when either rate is ``None`` or the
+  reference rate is 0. Nothing is ever NaN or infinite.
+* Labels may be spelt ``1``/``0``, ``1.0``/``0.0``, ``true``/``false``, ``Y``/``N``, ``yes``/``no`` or
+  ``是``/``否`` (any case, surrounding spaces ignored) or be booleans; anything else, including a blank, is an
+  error. Scores must be finite numbers; a blank is an error. Bad rows are named by their index (the CSV row
+  number in the command; 1-based positions for plain sequences).
+
+:func:`audit` returns FEEDS.md's keys (``threshold``, ``reference_group``, ``groups``, ``disparities``) and
+adds:
+
+* ``flags``: per group, the metrics whose disparity is outside the four-fifths band [0.8, 1.25] (the band's
+  ends are inside it).
+* ``undefined_disparities``: per group, the metrics whose own rate exists but whose disparity cannot be
+  computed because the reference rate is 0 or ``None``; such a gap can be large, so it is listed rather than
+  silently left unflagged.
+* ``calibration``: per group, reliability-curve data in score deciles and the expected calibration error;
+  ``None`` when some score is outside [0, 1] (the scores are then not probabilities).
+* ``confidence_intervals`` (only when ``bootstrap > 0``): percentile bootstrap 95% intervals for every
+  group's rates and disparities.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BAND",
+    "CALIBRATION_BINS",
+    "CONFIDENCE_LEVEL",
+    "COUNTS",
+    "DEFAULT_MIN_N",
+    "GROUP_KEYS",
+    "RATES",
+    "Intersection",
+    "audit",
+    "audit_intersections",
+    "calibration",
+    "default_reference_group",
+    "disparities",
+    "flags",
+    "group_metrics",
+    "intersections",
+]
+
+COUNTS = ("tp", "fp", "tn", "fn")
+RATES = ("tpr", "fpr", "fnr", "tnr", "precision", "fdr", "for", "npv", "pprev", "ppr", "prev")
+GROUP_KEYS = ("n", *COUNTS, *RATES)
+"""The keys of each group's entry, in FEEDS.md's order."""
+
+BAND = (0.8, 1.25)
+"""The four-fifths band: a disparity inside it (ends included) is not flagged."""
+CONFIDENCE_LEVEL = 0.95
+CALIBRATION_BINS = 10
+DEFAULT_MIN_N = 30
+"""Smallest intersectional group :func:`intersections` reports; smaller groups are suppressed."""
+
+# A ratio that should be exactly on the band's edge (0.4 / 0.5) may land a rounding error outside it.
+_BAND_TOLERANCE = 1e-9
+
+_LABEL_SPELLINGS = {
+    "1": 1,
+    "1.0": 1,
+    "true": 1,
+    "y": 1,
+    "yes": 1,
+    "是": 1,
+    "0": 0,
+    "0.0": 0,
+    "false": 0,
+    "n": 0,
+    "no": 0,
+    "否": 0,
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Input checking
+# --------------------------------------------------------------------------------------------------
+
+
+def _as_series(values: Iterable[Any], what: str) -> pd.Series:
+    if isinstance(values, pd.Series):
+        series = values
+    else:
+        values = list(values)
+        series = pd.Series(values, index=range(1, len(values) + 1), dtype=object)
+    if series.empty:
+        raise ValueError(f"no rows to audit ({what} is empty)")
+    return series
+
+
+def _examples(series: pd.Series, bad: np.ndarray) -> str:
+    shown = [f"{_shown(series.iloc[i])} at row {series.index[i]}" for i in np.flatnonzero(bad)[:3]]
+    more = int(bad.sum()) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _shown(value: Any) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _scores(values: Iterable[Any], name: str = "scores") -> np.ndarray:
+    series = _as_series(values, name)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        raise ValueError(f"{name} holds true/false values, not numeric scores")
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        text = series.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        # pd.to_numeric turns a Python bool into 0/1; a score of True is a wrong column, not a number.
+        numbers[series.astype(object).map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)] = np.nan
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        raise ValueError(f"{name} has values that are not finite numbers: {_examples(series, bad)}")
+    return numbers
+
+
+def _label_value(value: Any) -> int | None:
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, int | np.integer | float | np.floating):
+        return int(value) if value in (0, 1) else None
+    if isinstance(value, str):
+        return _LABEL_SPELLINGS.get(unicodedata.normalize("NFKC", value).strip().lower())
+    return None
+
+
+def _labels(values: Iterable[Any], name: str = "labels") -> np.ndarray:
+    series = _as_series(values, name)
+    # Read each distinct spelling once: a table of 100,000 rows has a handful of them.
+    inverse, uniques = pd.factorize(series.astype(object), use_na_sentinel=False)
+    lookup = np.array([_label_value(value) for value in uniques], dtype=object)
+    codes = lookup[inverse]
+    bad = np.array([code is None for code in lookup], dtype=bool)[inverse]
+    if bad.any():
+        raise ValueError(f"{name} must be 0/1 (or true/false, Y/N, yes/no, 是/否): {_examples(series, bad)}")
+    return codes.astype(np.int8)
+
+
+def _groups(values: Iterable[Any], name: str = "groups") -> np.ndarray:
+    series = _as_series(values, name)
+    return series.astype(object).map(lambda v: "" if _is_missing(v) else str(v)).to_numpy(dtype=object)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _threshold(value: Any) -> float:
+    try:
+        threshold = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"threshold {value!r} is not a number") from None
+    if not math.isfinite(threshold):
+        raise ValueError(f"threshold {value!r} is not a finite number")
+    return threshold
+
+
+def _require_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
+    if missing:
+        available = ", ".join(map(str, df.columns)) or "none"
+        raise ValueError(f"missing column(s): {', '.join(missing)} (the table has: {available})")
+    if df.empty:
+        raise ValueError("the table has no rows")
+
+
+def _check_lengths(*arrays: np.ndarray) -> None:
+    if len({len(a) for a in arrays}) > 1:
+        raise ValueError(
+            f"scores, labels and groups differ in length: {', '.join(str(len(a)) for a in arrays)}"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Counts and rates: one formula, used for point estimates (shape G) and bootstrap replicates (B x G)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Counts:
+    names: list[str]
+    tp: np.ndarray
+    fp: np.ndarray
+    tn: np.ndarray
+    fn: np.ndarray
+
+    @property
+    def n(self) -> np.ndarray:
+        return self.tp + self.fp + self.tn + self.fn
+
+
+def _count(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, threshold: float) -> _Counts:
+    names, index = np.unique(groups.astype(str), return_inverse=True)
+    flagged = scores >= threshold
+    positive = labels == 1
+    size = len(names)
+
+    def tally(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(index[mask], minlength=size).astype(np.int64)
+
+    return _Counts(
+        names=[str(name) for name in names],
+        tp=tally(flagged & positive),
+        fp=tally(flagged & ~positive),
+        tn=tally(~flagged & ~positive),
+        fn=tally(~flagged & positive),
+    )
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.broadcast_to(np.asarray(denominator, dtype=float), numerator.shape)
+    out = np.full(numerator.shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def _rates(tp: np.ndarray, fp: np.ndarray, tn: np.ndarray, fn: np.ndarray) -> dict[str, np.ndarray]:
+    """Every rate for arrays of counts whose last axis is the group; NaN where a denominator is 0."""
+    positives, negatives = tp + fn, fp + tn
+    flagged, unflagged = tp + fp, fn + tn
+    n = positives + negatives
+    all_flagged = flagged.sum(axis=-1, keepdims=True)
+    return {
+        "tpr": _ratio(tp, positives),
+        "fpr": _ratio(fp, negatives),
+        "fnr": _ratio(fn, positives),
+        "tnr": _ratio(tn, negatives),
+        "precision": _ratio(tp, flagged),
+        "fdr": _ratio(fp, flagged),
+        "for": _ratio(fn, unflagged),
+        "npv": _ratio(tn, unflagged),
+        "pprev": _ratio(flagged, n),
+        "ppr": _ratio(flagged, all_flagged),
+        "prev": _ratio(positives, n),
+    }
+
+
+def _disparity_arrays(rates: Mapping[str, np.ndarray], reference: int) -> dict[str, np.ndarray]:
+    return {
+        metric: _ratio(values, values[..., reference : reference + 1]) for metric, values in rates.items()
+    }
+
+
+def _number(value: float) -> float | None:
+    return None if not math.isfinite(value) else float(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------------
+
+
+def group_metrics(
+    scores: Iterable[Any], labels: Iterable[Any], groups: Iterable[Any], threshold: float
+) -> dict[str, dict[str, int | float | None]]:
+    """Counts and rates per group; a row is flagged when its score is at least ``threshold``.
+
+    Each group maps to ``n, tp, fp, tn, fn`` (ints) and ``tpr, fpr, fnr, tnr, precision, fdr, for, npv,
+    pprev, ppr, prev`` (fractions in [0, 1], ``None`` when the denominator is 0). Raises ``ValueError`` on
+    bad input.
+    """
+    score_values, label_values, group_values = _scores(scores), _labels(labels), _groups(groups)
+    _check_lengths(score_values, label_values, group_values)
+    return _metrics_from_counts(_count(score_values, label_values, group_values, _threshold(threshold)))
+
+
+def _metrics_from_counts(counts: _Counts) -> dict[str, dict[str, int | float | None]]:
+    rates = _rates(counts.tp, counts.fp, counts.tn, counts.fn)
+    n = counts.n
+    result: dict[str, dict[str, int | float | None]] = {}
+    for i, name in enumerate(counts.names):
+        entry: dict[str, int | float | None] = {"n": int(n[i])}
+        entry.update({key: int(getattr(counts, key)[i]) for key in COUNTS})
+        entry.update({metric: _number(rates[metric][i]) for metric in RATES})
+        result[name] = entry
+    return result
+
+
+def default_reference_group(metrics: Mapping[str, Mapping[str, Any]]) -> str:
+    """The largest group (most rows); a tie goes to the name that sorts first."""
+    if not metrics:
+        raise ValueError("there are no groups to choose a reference group from")
+    return min(metrics, key=lambda name: (-metrics[name]["n"], str(name)))
+
+
+def disparities(
+    metrics: Mapping[str, Mapping[str, Any]], reference_group: str | None = None
+) -> dict[str, dict[str, float | None]]:
+    """Each group's rates divided by the reference group's (the largest group when not given).
+
+    A ratio is ``None`` when either rate is ``None`` or the reference rate is 0. Raises ``ValueError`` for a
+    reference group that is not among the groups.
+    """
+    reference = _reference(metrics, reference_group)
+    result: dict[str, dict[str, float | None]] = {}
+    for name, entry in metrics.items():
+        ratios: dict[str, float | None] = {}
+        for metric in RATES:
+            own, base = entry.get(metric), metrics[reference].get(metric)
+            ratios[metric] = None if own is None or base is None or base == 0 else float(own) / float(base)
+        result[name] = ratios
+    return result
+
+
+def _reference(metrics: Mapping[str, Any], reference_group: Any) -> str:
+    if reference_group is None:
+        return default_reference_group(metrics)
+    if reference_group not in metrics:
+        known = ", ".join(repr(name) for name in sorted(metrics)) or "none"
+        raise ValueError(f"reference group {reference_group!r} does not exist (groups: {known})")
+    return reference_group
+
+
+def flags(
+    disparity: Mapping[str, Mapping[str, float | None]], band: tuple[float, float] = BAND
+) -> dict[str, list[str]]:
+    """Per group, the metrics whose disparity is outside ``band`` (ends included in the band)."""
+    low, high = band
+    return {
+        name: [
+            metric
+            for metric in RATES
+            if ratios.get(metric) is not None
+            and (ratios[metric] < low - _BAND_TOLERANCE or ratios[metric] > high + _BAND_TOLERANCE)
+        ]
+        for name, ratios in disparity.items()
+    }
+
+
+def _undefined_disparities(
+    metrics: Mapping[str, Mapping[str, Any]], disparity: Mapping[str, Mapping[str, float | None]]
+) -> dict[str, list[str]]:
+    return {
+        name: [m for m in RATES if metrics[name][m] is not None and disparity[name][m] is None]
+        for name in metrics
+    }
+
+
+def calibration(
+    scores: Iterable[Any], labels: Iterable[Any], groups: Iterable[Any], bins: int = CALIBRATION_BINS
+) -> dict[str, dict[str, Any]] | None:
+    """Reliability-curve data per group: mean score against observed rate in deciles of the group's scores.
+
+    Bins are the group's own score deciles (equal counts, except that tied scores stay in one bin, so a group
+    can have fewer bins). Each group gives ``n``, ``mean_score``, ``observed_rate``, ``ece`` (expected
+    calibration error: the row-weighted mean of ``|mean_score - observed_rate|`` over bins) and ``bins``
+    (``n, score_min, score_max, mean_score, observed_rate`` each). ``None`` when any score is outside [0, 1].
+    """
+    score_values, label_values, group_values = _scores(scores), _labels(labels), _groups(groups)
+    _check_lengths(score_values, label_values, group_values)
+    return _calibration(score_values, label_values, group_values, bins)
+
+
+def _calibration(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, bins: int = CALIBRATION_BINS):
+    if bins < 1:
+        raise ValueError("calibration needs at least one bin")
+    if scores.min() < 0 or scores.max() > 1:
+        return None
+    result: dict[str, dict[str, Any]] = {}
+    for name in sorted(set(groups)):
+        mask = groups == name
+        s, y = scores[mask], labels[mask].astype(float)
+        edges = np.quantile(s, np.linspace(0, 1, bins + 1))
+        index = np.searchsorted(edges[1:-1], s, side="right")
+        count = np.bincount(index, minlength=bins)
+        score_sum = np.bincount(index, weights=s, minlength=bins)
+        label_sum = np.bincount(index, weights=y, minlength=bins)
+        rows, error = [], 0.0
+        for b in np.flatnonzero(count):
+            in_bin = s[index == b]
+            mean_score, observed = score_sum[b] / count[b], label_sum[b] / count[b]
+            error += count[b] / len(s) * abs(mean_score - observed)
+            rows.append(
+                {
+                    "n": int(count[b]),
+                    "score_min": float(in_bin.min()),
+                    "score_max": float(in_bin.max()),
+                    "mean_score": float(mean_score),
+                    "observed_rate": float(observed),
+                }
+            )
+        result[name] = {
+            "n": len(s),
+            "mean_score": float(s.mean()),
+            "observed_rate": float(y.mean()),
+            "ece": float(error),
+            "bins": rows,
+        }
+    return result
+
+
+def _bootstrap(counts: _Counts, reference: int, resamples: int, seed: int) -> dict[str, Any]:
+    """Percentile intervals from resampling rows with replacement within each group.
+
+    Every audited number depends on a row only through its cell (tp, fp, tn or fn), so drawing n rows with
+    replacement from a group is exactly drawing its four cell counts from Multinomial(n, cell shares). Drawing
+    the counts gives the same distribution as resampling the rows, in time independent of the row count.
+    A replicate in which a rate's denominator is 0 is left out of that rate's interval.
+    """
+    rng = np.random.default_rng(seed)
+    n = counts.n
+    cells = np.stack([counts.tp, counts.fp, counts.tn, counts.fn], axis=-1)  # G x 4
+    draws = np.stack(
+        [rng.multinomial(n[g], cells[g] / n[g], size=resamples) for g in range(len(counts.names))], axis=1
+    )  # B x G x 4
+    rates = _rates(draws[..., 0], draws[..., 1], draws[..., 2], draws[..., 3])
+    ratios = _disparity_arrays(rates, reference)
+    tail = (1 - CONFIDENCE_LEVEL) / 2 * 100
+
+    def intervals(arrays: Mapping[str, np.ndarray]) -> dict[str, dict[str, list[float] | None]]:
+        bounds = {}
+        for metric, values in arrays.items():
+            defined = np.isfinite(values)
+            low = np.full(values.shape[1], np.nan)
+            high = np.full(values.shape[1], np.nan)
+            for g in np.flatnonzero(defined.any(axis=0)):
+                low[g], high[g] = np.percentile(values[defined[:, g], g], [tail, 100 - tail])
+            bounds[metric] = (low, high)
+        return {
+            name: {metric: _interval(*bounds[metric], g) for metric in RATES}
+            for g, name in enumerate(counts.names)
+        }
+
+    return {
+        "level": CONFIDENCE_LEVEL,
+        "resamples": resamples,
+        "seed": seed,
+        "method": "percentile bootstrap, rows resampled with replacement within each group",
+        "groups": intervals(rates),
+        "disparities": intervals(ratios),
+    }
+
+
+def _interval(low: np.ndarray, high: np.ndarray, group: int) -> list[float] | None:
+    return None if np.isnan(low[group]) else [float(low[group]), float(high[group])]
+
+
+def audit(
+    df: pd.DataFrame,
+    score_col: str,
+    label_col: str,
+    group_col: str,
+    threshold: float,
+    reference_group: str | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The bias audit of a scored table, as the ``fairness_audit`` command prints it.
+
+    Returns ``{"threshold", "reference_group", "groups", "disparities", "flags", "undefined_disparities",
+    "calibration"}`` plus ``"confidence_intervals"`` when ``bootstrap`` (the number of resamples) is above 0;
+    see the module docstring. ``seed`` makes the intervals reproducible. Raises ``ValueError`` on bad input.
+    """
+    _require_columns(df, [score_col, label_col, group_col])
+    threshold = _threshold(threshold)
+    if not _is_whole(bootstrap) or bootstrap < 0:
+        raise ValueError(f"bootstrap must be a whole number of resamples, 0 or more (got {bootstrap!r})")
+    if not _is_whole(seed) or seed < 0:
+        raise ValueError(f"seed must be a whole number, 0 or more (got {seed!r})")
+    scores = _scores(df[score_col], f"score column {score_col!r}")
+    labels = _labels(df[label_col], f"label column {label_col!r}")
+    groups = _groups(df[group_col], f"group column {group_col!r}")
+
+    counts = _count(scores, labels, groups, threshold)
+    metrics = _metrics_from_counts(counts)
+    reference = _reference(metrics, None if reference_group is None else str(reference_group))
+    disparity = disparities(metrics, reference)
+    result: dict[str, Any] = {
+        "threshold": threshold,
+        "reference_group": reference,
+        "groups": metrics,
+        "disparities": disparity,
+        "flags": flags(disparity),
+        "undefined_disparities": _undefined_disparities(metrics, disparity),
+        "calibration": _calibration(scores, labels, groups),
+    }
+    if bootstrap > 0:
+        result["confidence_intervals"] = _bootstrap(
+            counts, counts.names.index(reference), int(bootstrap), int(seed)
+        )
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Intersections of two attributes
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intersection:
+    """The groups formed by one pair of attributes, e.g. ``sex=F & indigenous=Y``."""
+
+    columns: tuple[str, str]
+    labels: pd.Series
+    """Per row of the table, its group's name, or ``None`` where the group is suppressed."""
+    groups: dict[str, int]
+    """Groups with at least ``min_n`` rows, and their row counts."""
+    suppressed: dict[str, int]
+    """Groups with fewer than ``min_n`` rows, and their row counts; not audited."""
+
+    @property
+    def name(self) -> str:
+        return " & ".join(self.columns)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), "groups": self.groups, "suppressed": self.suppressed}
+
+
+def intersections(
+    df: pd.DataFrame, group_cols: Sequence[str], min_n: int = DEFAULT_MIN_N
+) -> list[Intersection]:
+    """The groups formed by every pair of ``group_cols``, keeping those with at least ``min_n`` rows.
+
+    Group names read ``a=x & b=y`` with the columns in the order given and values as strings (a missing
+    value is ``""``). Smaller groups are listed in ``suppressed`` with their row count and get a ``None``
+    label, so the audit of a pair covers only the groups large enough to say something.
+    """
+    group_cols = list(dict.fromkeys(group_cols))
+    if len(group_cols) < 2:
+        raise ValueError("intersections need at least two group columns")
+    _require_columns(df, group_cols)
+    if not _is_whole(min_n) or min_n < 1:
+        raise ValueError(f"min_n must be a whole number of rows, 1 or more (got {min_n!r})")
+    values = {col: pd.Series(_groups(df[col], f"group column {col!r}"), index=df.index) for col in group_cols}
+    result = []
+    for first, second in itertools.combinations(group_cols, 2):
+        labels = f"{first}=" + values[first] + f" & {second}=" + values[second]
+        sizes = labels.value_counts()
+        kept = sorted(str(name) for name, size in sizes.items() if size >= min_n)
+        small = sorted(str(name) for name, size in sizes.items() if size < min_n)
+        result.append(
+            Intersection(
+                columns=(first, second),
+                labels=labels.where(labels.isin(kept), None).astype(object),
+                groups={name: int(sizes[name]) for name in kept},
+                suppressed={name: int(sizes[name]) for name in small},
+            )
+        )
+    return result
+
+
+def audit_intersections(
+    df: pd.DataFrame,
+    score_col: str,
+    label_col: str,
+    group_cols: Sequence[str],
+    threshold: float,
+    min_n: int = DEFAULT_MIN_N,
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """:func:`audit` for every pair of ``group_cols``, on the intersectional groups that numbers allow.
+
+    Returns ``{"min_n", "pairs": {"a & b": {"columns", "groups", "suppressed", "audit"}}}``. Each pair's
+    audit covers only the rows of its unsuppressed groups (so ``ppr`` is a share of those rows' flags), with
+    the largest of them as reference; ``audit`` is ``None`` when every group of the pair is suppressed.
+    """
+    _require_columns(df, [score_col, label_col, *group_cols])
+    pairs: dict[str, Any] = {}
+    for pair in intersections(df, group_cols, min_n):
+        keep = pair.labels.notna()
+        frame = pd.DataFrame(
+            {
+                score_col: df.loc[keep, score_col],
+                label_col: df.loc[keep, label_col],
+                pair.name: pair.labels[keep],
+            }
+        )
+        pairs[pair.name] = {
+            **pair.as_dict(),
+            "audit": (
+                audit(frame, score_col, label_col, pair.name, threshold, bootstrap=bootstrap, seed=seed)
+                if not frame.empty
+                else None
+            ),
+        }
+    return {"min_n": int(min_n), "pairs": pairs}
