@@ -568,6 +568,44 @@ class TriageDecision(models.Model):
         return f"{self.get_decision_display()} ({self.youth})"
 
 
+class RiskBand(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    VERY_HIGH = "very_high", _("Very high")
+
+
+class RiskScore(models.Model):
+    """A youth's calibrated risk score as of a date, with the reasons behind it, written by the risk model.
+
+    The score is the model's estimate of the chance of an adverse outcome in the next 12 months: a reason
+    to offer support first, never a finding about the child.
+    """
+
+    youth = models.ForeignKey(Youth, on_delete=models.CASCADE, related_name="risk_scores")
+    as_of = models.DateField(_("as of"))
+    score = models.FloatField(_("score"), help_text=_("Calibrated probability of the default label."))
+    band = models.CharField(_("band"), max_length=16, choices=RiskBand.choices)
+    rank = models.PositiveIntegerField(_("rank"))
+    model_version = models.CharField(_("model version"), max_length=32)
+    reasons = models.JSONField(_("reasons"), default=list)
+    scored_at = models.DateTimeField(_("scored at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-as_of", "rank"]
+        verbose_name = _("risk score")
+        verbose_name_plural = _("risk scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["youth", "as_of", "model_version"], name="one_score_per_youth_date_model"
+            )
+        ]
+        indexes = [models.Index(fields=["model_version", "as_of", "rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.youth_id} {self.as_of} {self.score:.3f}"
+
+
 class YouthMerge(models.Model):
     """Two youth records found to be one person: everything of ``absorbed`` moved to ``kept``.
 

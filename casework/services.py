@@ -170,6 +170,35 @@ def record_events_bulk(events: list[dict]) -> int:
     return len(rows)
 
 
+RISK_SCORE_COLUMNS = ("youth_id", "as_of", "score", "band", "rank", "model_version", "reasons", "scored_at")
+
+
+@transaction.atomic
+def record_scores_bulk(*, model_version: str, as_of: dt.date, scores: list[dict]) -> int:
+    """Write one scoring run's scores onto the youth (replacing an earlier run of the same model and date).
+    Each score: youth_id, score (a probability), band, rank, reasons."""
+    import orjson
+
+    from .bulk import copy_rows
+    from .models import RiskBand, RiskScore
+
+    bands = set(RiskBand.values)
+    now = timezone.now()
+    rows = []
+    for item in scores:
+        if not 0.0 <= item["score"] <= 1.0:
+            raise ValidationError(_("A score is a probability between 0 and 1."))
+        if item["band"] not in bands:
+            raise ValidationError(_("Unknown risk band."))
+        rows.append(
+            (item["youth_id"], as_of, float(item["score"]), item["band"], int(item["rank"]), model_version,
+             orjson.dumps(item.get("reasons") or []).decode("utf-8"), now)
+        )  # fmt: skip
+    RiskScore.objects.filter(model_version=model_version, as_of=as_of).delete()
+    copy_rows(RiskScore, RISK_SCORE_COLUMNS, rows, json_columns=("reasons",))
+    return len(rows)
+
+
 @transaction.atomic
 def raise_alert(
     *,
