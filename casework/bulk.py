@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from django.db import connection
@@ -22,6 +23,12 @@ def copy_rows(model, columns: Sequence[str], rows: list[tuple], json_columns: Se
             for row in rows:
                 copy.write_row(row)
         return
-    model.objects.bulk_create(
-        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000
-    )
+    positions = [list(columns).index(c) for c in json_columns]
+    objects = []
+    for row in rows:
+        row = list(row)
+        for i in positions:
+            row[i] = json.loads(row[i])
+        objects.append(model(**dict(zip(columns, row, strict=True))))
+    manager = getattr(model, "all_objects", model._default_manager)
+    manager.bulk_create(objects, batch_size=2000)

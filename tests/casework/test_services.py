@@ -189,3 +189,30 @@ def test_decisions_against_the_band_are_overrides_and_need_a_note(world, band, d
         row = services.record_triage_decision(**kwargs)
     assert row.is_override is override
     assert (row.score, row.band, row.model_version) == (0.4, band, "m1")
+
+
+def test_bulk_events_keep_their_details_as_objects_on_databases_without_copy(world):
+    """SQLite (the demo's default) takes the ORM path: details must arrive as JSON objects, not strings."""
+    from unittest import mock
+
+    from casework.models import Event
+
+    with mock.patch("casework.bulk.connection") as conn:
+        conn.vendor = "sqlite"
+        services.record_events_bulk(
+            [
+                {
+                    "youth_id": world.y.none.pk,
+                    "kind": "child_protection",
+                    "event_date": dt.date(2024, 1, 1),
+                    "knowledge_date": dt.date(2024, 1, 2),
+                    "owning_bureau_id": world.b.welfare.pk,
+                    "details": {"substantiated": True},
+                    "source_feed": "welfare.reports",
+                    "source_key": "TEST-DETAILS",
+                }
+            ]
+        )
+    event = Event.objects.get(source_key="TEST-DETAILS")
+    assert event.details == {"substantiated": True}
+    assert Event.objects.filter(details__substantiated=True, source_key="TEST-DETAILS").exists()

@@ -1,0 +1,24 @@
+"""python manage.py score_youth --as-of DATE"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from riskmodel.service import score_youth
+
+
+class Command(BaseCommand):
+    help = "Score every youth in scope (aged 12-17 on DATE) with the active model, with the reasons for each score."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
+
+    def handle(self, *args, as_of, **options):
+        try:
+            run = score_youth(as_of=as_of)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self.stdout.write(
+            f"{run.scored} youth scored as of {as_of} with {run.model.label}: {run.figures['bands']}"
+        )

@@ -1,0 +1,333 @@
+"""Training, registering, activating and scoring risk models (the database side of the pipeline)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from casework.audit import Actor, record
+from casework.models import AuditAction, Event, FairnessAttributes, RiskScore, Youth
+from casework.services import record_scores_bulk
+
+from . import fairness, indicators, pipeline
+from .models import ModelStatus, RiskModel, ScoringRun
+
+# Indicators summed for the "count of focal indicators" baseline: the legal focal events of the 3P model.
+FOCAL = (
+    "police_offence_contacts_365d",
+    "police_exposure_contacts_365d",
+    "dropout_reports_365d",
+    "substantiated_child_protection_365d",
+    "serious_campus_incidents_365d",
+    "in_dropout_now",
+)
+# What a model must show before it may become the active one.
+GATE = {"min_auc_margin_over_logistic": -0.01, "max_ece": 0.05, "min_test_positives": 20}
+FAIRNESS_GROUPS = ("sex", "indigenous", "new_immigrant_parent", "district", "low_income")
+
+
+def code_version() -> str:
+    git = shutil.which("git")
+    if git is None:
+        return ""
+    try:
+        out = subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "rev-parse", "--short", "HEAD"],
+            cwd=Path(django_settings.BASE_DIR),
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def active_model() -> RiskModel | None:
+    return RiskModel.objects.filter(status=ModelStatus.ACTIVE).first()
+
+
+def data_start() -> dt.date | None:
+    return Event.objects.aggregate(d=Min("event_date"))["d"]
+
+
+def _matrix(dates: list[dt.date], config: pipeline.TrainConfig, *, with_label: bool = True):
+    X = indicators.compute(dates)
+    if with_label:
+        y = indicators.label(dates, horizon_days=config.horizon_days, variant=config.label_variant)
+        X = X.set_index(["youth_id", "as_of"]).join(y.rename("label"), how="inner").reset_index()
+    return X
+
+
+def _features(config: pipeline.TrainConfig) -> list[str]:
+    return [i.key for i in indicators.CATALOGUE if i.key not in set(config.exclude)]
+
+
+def groups_for(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fairness-audit groups for scored rows (never model inputs): sex, indigenous, new-immigrant parent,
+    district and household low income (any assistance status known on the as-of date)."""
+    ids = frame["youth_id"].unique().tolist()
+    youth = pd.DataFrame(list(Youth.objects.filter(pk__in=ids).values("id", "sex", "district"))).rename(
+        columns={"id": "youth_id"}
+    )
+    attrs = pd.DataFrame(
+        list(
+            FairnessAttributes.objects.filter(youth_id__in=ids).values(
+                "youth_id", "indigenous", "new_immigrant_parent"
+            )
+        ),
+        columns=["youth_id", "indigenous", "new_immigrant_parent"],
+    )
+    out = frame[["youth_id"]].merge(youth, on="youth_id", how="left").merge(attrs, on="youth_id", how="left")
+
+    def yn(series):
+        return series.map({True: "Y", False: "N"}).fillna("unknown")
+
+    out["sex"] = out["sex"].replace("", "unknown").fillna("unknown")
+    out["district"] = out["district"].replace("", "unknown").fillna("unknown")
+    out["indigenous"] = yn(out["indigenous"])
+    out["new_immigrant_parent"] = yn(out["new_immigrant_parent"])
+    low = (frame["household_low_income_status_now"].to_numpy() > 0) | (
+        frame["household_mid_low_income_status_now"].to_numpy() > 0
+    )
+    out["low_income"] = np.where(low, "Y", "N")
+    return out[list(FAIRNESS_GROUPS)].reset_index(drop=True)
+
+
+def _fairness(test: pd.DataFrame, p: np.ndarray, threshold: float, seed: int) -> dict:
+    groups = groups_for(test)
+    table = groups.assign(score=p, label=test["label"].to_numpy())
+    out = {"threshold": threshold, "by_attribute": {}}
+    for column in FAIRNESS_GROUPS:
+        out["by_attribute"][column] = fairness.audit(
+            table, "score", "label", column, threshold, bootstrap=200, seed=seed
+        )
+    out["pairs"] = fairness.audit_intersections(
+        table, "score", "label", list(FAIRNESS_GROUPS[:3]) + ["low_income"], threshold, min_n=30
+    )
+    flagged = {
+        column: {g: m for g, m in audit.get("flags", {}).items() if m}
+        for column, audit in out["by_attribute"].items()
+    }
+    out["flag_summary"] = {c: f for c, f in flagged.items() if f}
+    return out
+
+
+def train_model(
+    *,
+    as_of: dt.date,
+    activate: bool = False,
+    config: pipeline.TrainConfig | None = None,
+    actor: Actor | None = None,
+) -> RiskModel:
+    """Train on what was known by ``as_of`` with temporal validation inside that history; register the
+    model with its report; with ``activate``, make it active if it passes the promotion gate."""
+    config = config or pipeline.TrainConfig()
+    actor = actor or Actor.system("train_model")
+    start = data_start()
+    if start is None:
+        raise ValidationError("There are no events to learn from: import and link the feeds first.")
+    split = pipeline.temporal_split(start, as_of, config)
+    features = _features(config)
+    frame = _matrix(split.train + split.calibration + split.test, config)
+    train = frame[frame["as_of"].isin(split.train)]
+    cal = frame[frame["as_of"].isin(split.calibration)]
+    test = frame[frame["as_of"].isin(split.test)].reset_index(drop=True)
+    if train["label"].nunique() < 2 or test.empty:
+        raise ValidationError("Not enough outcomes to learn from in this history.")
+
+    estimator = pipeline.RiskEstimator(config).fit(
+        train[features], train["label"].to_numpy(), cal[features], cal["label"].to_numpy()
+    )
+    p_test = estimator.predict(test[features])
+    y_test = test["label"].to_numpy()
+    metrics = {
+        "split": split.as_dict(),
+        "rows": {"train": len(train), "calibration": len(cal), "test": len(test)},
+        "test": pipeline.evaluate(y_test, p_test, config.capacities),
+        "baselines": pipeline.baselines(
+            train[features], train["label"].to_numpy(), test[features], y_test, list(FOCAL), config
+        ),
+        "uncalibrated_ece": pipeline.reliability(
+            y_test, 1 / (1 + np.exp(-estimator.predict_raw(test[features])))
+        )[1],
+    }
+    # Other label definitions, evaluated with the same model (its ranking) on the same test rows.
+    metrics["label_variants"] = {}
+    for variant in ("police_only", "dropout_only", "protection_only"):
+        other = indicators.label(split.test, horizon_days=config.horizon_days, variant=variant)
+        joined = (
+            test.set_index(["youth_id", "as_of"]).join(other.rename("other"), how="left")["other"].fillna(0)
+        )
+        metrics["label_variants"][variant] = {
+            k: v
+            for k, v in pipeline.evaluate(joined.to_numpy(dtype=int), p_test, config.capacities).items()
+            if k != "reliability"
+        }
+
+    shap_values, base = estimator.shap(test[features])
+    raw = estimator.predict_raw(test[features])
+    additivity = float(np.max(np.abs(shap_values.sum(axis=1) + base - raw))) if len(raw) else 0.0
+    cuts = pipeline.band_cutoffs(p_test, config.band_shares)
+    capacity = max(config.capacities)
+    threshold = float(np.sort(p_test)[::-1][min(capacity, len(p_test)) - 1])
+    report = {
+        "importance": pipeline.global_importance(shap_values, test[features], features),
+        "beeswarm": pipeline.beeswarm_points(shap_values, test[features], features, seed=config.seed),
+        "shap_base_value": base,
+        "shap_additivity_max_error": additivity,
+        "bands": {"cutoffs": cuts, "table": pipeline.band_table(y_test, p_test, cuts)},
+        "capacity_threshold": {"k": capacity, "score": threshold},
+        "score_distribution": np.histogram(p_test, bins=20, range=(0, 1))[0].tolist(),
+    }
+    # The household features are about other people: report what the model loses without them.
+    if not config.exclude:
+        ablated = pipeline.TrainConfig(**{**config.as_dict(), "exclude": tuple(indicators.ABOUT_OTHERS)})
+        af = _features(ablated)
+        est_a = pipeline.RiskEstimator(ablated).fit(
+            train[af], train["label"].to_numpy(), cal[af], cal["label"].to_numpy()
+        )
+        report["ablation_without_household"] = {
+            "excluded": list(indicators.ABOUT_OTHERS),
+            "test": {
+                k: v
+                for k, v in pipeline.evaluate(y_test, est_a.predict(test[af]), config.capacities).items()
+                if k != "reliability"
+            },
+        }
+    fair = _fairness(test, p_test, threshold, config.seed)
+    test_auc = metrics["test"]["roc_auc"] or 0.0
+    lr_auc = metrics["baselines"]["logistic_regression"]["roc_auc"] or 0.0
+    checks = {
+        "beats_logistic_regression": test_auc - lr_auc >= GATE["min_auc_margin_over_logistic"],
+        "calibrated": metrics["test"]["ece"] <= GATE["max_ece"],
+        "enough_test_outcomes": int(y_test.sum()) >= GATE["min_test_positives"],
+        "shap_additive": additivity < 1e-6,
+    }
+    gate = {"rules": GATE, "checks": checks, "passed": all(checks.values())}
+    booster, calibrator = estimator.to_artifact()
+    snapshot = {
+        "known_by": as_of.isoformat(),
+        "data_start": start.isoformat(),
+        "events": Event.objects.filter(knowledge_date__lte=as_of).count(),
+        "youth": int(frame["youth_id"].nunique()),
+        "matrix_sha256": hashlib.sha256(
+            pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+        ).hexdigest(),
+    }
+    with transaction.atomic():
+        version = (RiskModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        model = RiskModel.objects.create(
+            version=version,
+            trained_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            as_of=as_of,
+            label_variant=config.label_variant,
+            config={**config.as_dict(), "features": features},
+            data_snapshot=snapshot,
+            code_version=code_version(),
+            seed=config.seed,
+            metrics=metrics,
+            fairness=fair,
+            report=report,
+            gate=gate,
+            booster=booster,
+            calibrator=calibrator,
+        )
+        record(actor, AuditAction.CREATE, model, detail={"version": version, "gate": gate["passed"]})
+    if activate:
+        activate_model(model=model, actor=actor)
+    return model
+
+
+@transaction.atomic
+def activate_model(*, model: RiskModel, actor: Actor, override_reason: str = "") -> RiskModel:
+    """Make a model the active one. A model that failed the gate needs a written reason."""
+    model = RiskModel.objects.select_for_update().get(pk=model.pk)
+    if not model.gate.get("passed") and not override_reason.strip():
+        raise ValidationError(f"{model.label} did not pass the promotion gate: {model.gate.get('checks')}")
+    RiskModel.objects.filter(status=ModelStatus.ACTIVE).exclude(pk=model.pk).update(
+        status=ModelStatus.RETIRED
+    )
+    model.status = ModelStatus.ACTIVE
+    model.activated_at = timezone.now()
+    model.save(update_fields=["status", "activated_at"])
+    record(actor, AuditAction.UPDATE, model, detail={"activated": True, "override_reason": override_reason})
+    return model
+
+
+def estimator_for(model: RiskModel) -> pipeline.RiskEstimator:
+    config = pipeline.TrainConfig(**{k: v for k, v in model.config.items() if k != "features"})
+    return pipeline.RiskEstimator.from_artifact(model.booster, model.calibrator, config)
+
+
+def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel | None = None) -> ScoringRun:
+    """Score every youth in scope (aged 12-17 on ``as_of``, not merged) with the active model, with reasons."""
+    actor = actor or Actor.system("score_youth")
+    model = model or active_model()
+    if model is None:
+        raise ValidationError("There is no active risk model: train one with train_model --activate.")
+    estimator = estimator_for(model)
+    features = estimator.features
+    frame = indicators.compute([as_of])
+    scores: list[dict] = []
+    if not frame.empty:
+        p = estimator.predict(frame[features])
+        shap_values, _base = estimator.shap(frame[features])
+        cuts = model.report["bands"]["cutoffs"]
+        order = np.argsort(-p, kind="stable")
+        rank = np.empty(len(p), dtype=int)
+        rank[order] = np.arange(1, len(p) + 1)
+        X = frame[features].to_numpy(dtype=float)
+        for i in range(len(p)):
+            scores.append(
+                {
+                    "youth_id": int(frame["youth_id"].iat[i]),
+                    "score": float(p[i]),
+                    "band": pipeline.band_of(float(p[i]), cuts),
+                    "rank": int(rank[i]),
+                    "reasons": pipeline.top_reasons(shap_values[i], X[i], features),
+                }
+            )
+    written = record_scores_bulk(model_version=model.label, as_of=as_of, scores=scores)
+    run = ScoringRun.objects.create(
+        model=model,
+        as_of=as_of,
+        scored=written,
+        figures={"bands": {b: sum(1 for s in scores if s["band"] == b) for b in pipeline.BANDS}},
+    )
+    record(
+        actor,
+        AuditAction.CREATE,
+        run,
+        detail={"model": model.label, "as_of": as_of.isoformat(), "scored": written},
+    )
+    return run
+
+
+def export_scores(path: Path) -> int:
+    """CSV ``youth_id,as_of,score,band,rank,model_version`` for the latest scoring run (FEEDS.md)."""
+    run = ScoringRun.objects.select_related("model").first()
+    rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["youth_id", "as_of", "score", "band", "rank", "model_version"])
+        if run is not None:
+            query = RiskScore.objects.filter(model_version=run.model.label, as_of=run.as_of).order_by("rank")
+            for public_id, as_of, score, band, rank in query.values_list(
+                "youth__public_id", "as_of", "score", "band", "rank"
+            ).iterator(chunk_size=5000):
+                writer.writerow([public_id, as_of.isoformat(), f"{score:.6f}", band, rank, run.model.label])
+                rows += 1
+    return rows
