@@ -49,7 +49,7 @@ def main() -> None:
     t0 = time.perf_counter()
     model = service.train_model(as_of=end, config=config)
     train_seconds = time.perf_counter() - t0
-    test_day = dt.date.fromisoformat(model.metrics["split"]["test"][0])
+    test_days = [dt.date.fromisoformat(d) for d in model.metrics["split"]["test"]]
 
     # youth -> the person most of its records belong to
     with open(city / "truth" / "record_person.csv", encoding="utf-8", newline="") as handle:
@@ -59,19 +59,24 @@ def main() -> None:
         if (feed, key) in person_of_record:
             votes[youth][person_of_record[(feed, key)]] += 1
     person_of_youth = {y: c.most_common(1)[0][0] for y, c in votes.items()}
-    month = test_day.strftime("%Y-%m")
+    months = {d.strftime("%Y-%m") for d in test_days}
     p_true = {}
     with open(city / "truth" / "monthly_risk.csv", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["month"] == month:
-                p_true[row["person_id"]] = float(row["p_adverse_12m"])
+            if row["month"] in months:
+                p_true[(row["person_id"], row["month"])] = float(row["p_adverse_12m"])
 
-    frame = indicators.compute([test_day])
-    y = indicators.label([test_day], horizon_days=config.horizon_days)
+    frame = indicators.compute(test_days)
+    y = indicators.label(test_days, horizon_days=config.horizon_days)
     frame = frame.set_index(["youth_id", "as_of"]).join(y.rename("label"), how="inner").reset_index()
     estimator = service.estimator_for(model)
     p_model = estimator.predict(frame[estimator.features])
-    truth = np.array([p_true.get(person_of_youth.get(int(yid)), np.nan) for yid in frame["youth_id"]])
+    truth = np.array(
+        [
+            p_true.get((person_of_youth.get(int(yid)), day.strftime("%Y-%m")), np.nan)
+            for yid, day in zip(frame["youth_id"], frame["as_of"], strict=True)
+        ]
+    )
     keep = ~np.isnan(truth)
     labels = frame["label"].to_numpy()[keep]
     pm, pt = p_model[keep], truth[keep]
@@ -79,7 +84,7 @@ def main() -> None:
     model_auc = float(roc_auc_score(labels, pm))
     bayes_auc = float(roc_auc_score(labels, pt))
     result = {
-        "test_as_of": test_day.isoformat(),
+        "test_as_of": [d.isoformat() for d in test_days],
         "rows": int(keep.sum()),
         "rows_without_truth": int((~keep).sum()),
         "prevalence": round(float(labels.mean()), 5),

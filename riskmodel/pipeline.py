@@ -27,6 +27,7 @@ class TrainConfig:
     label_variant: str = "default"
     horizon_days: int = 365
     step_months: int = 1
+    test_months: int = 3
     first_history_months: int = 3
     capacities: tuple[int, ...] = (25, 50, 100, 200)
     # Share of scored youth in each band, top down: the bands are read as "the top 2 %", and the report
@@ -82,9 +83,11 @@ def temporal_split(data_start: dt.date, known_by: dt.date, config: TrainConfig) 
     test = _add_months(known_by - horizon, 0)
     if test + horizon > known_by:
         test = _add_months(test, -1)
-    train_end = test - horizon
+    # Several test months, so one season (summer: no school days) does not decide the verdict.
+    tests = [_add_months(test, -i) for i in reversed(range(config.test_months))]
+    train_end = tests[0] - horizon
     months, day = [], first
-    while day <= test:
+    while day <= train_end:
         months.append(day)
         day = _add_months(day, config.step_months)
     train = [d for d in months if d <= train_end]
@@ -98,7 +101,7 @@ def temporal_split(data_start: dt.date, known_by: dt.date, config: TrainConfig) 
     n_cal = max(1, len(train) // 4)
     calibration = train[-n_cal:]
     train = train[:-n_cal]
-    return Split(train=train, calibration=calibration, test=[test])
+    return Split(train=train, calibration=calibration, test=tests)
 
 
 class Calibrator:

@@ -14,7 +14,7 @@ import pandas as pd
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max
 from django.utils import timezone
 
 from casework.audit import Actor, record
@@ -60,7 +60,20 @@ def active_model() -> RiskModel | None:
 
 
 def data_start() -> dt.date | None:
-    return Event.objects.aggregate(d=Min("event_date"))["d"]
+    """When the feeds really begin: the first month with at least a quarter of the median monthly number
+    of events known (a few back-dated records, such as assistance valid from an earlier year, do not
+    make a history)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    months = list(
+        Event.objects.annotate(m=TruncMonth("knowledge_date")).values("m").annotate(n=Count("id")).order_by("m")
+    )
+    if not months:
+        return None
+    median = float(np.median([m["n"] for m in months]))
+    first = next(m["m"] for m in months if m["n"] >= 0.25 * median)
+    return first.date() if isinstance(first, dt.datetime) else first
 
 
 def _matrix(dates: list[dt.date], config: pipeline.TrainConfig, *, with_label: bool = True):

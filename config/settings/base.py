@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "casework",
     "integrations",
     "riskmodel",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from casework.audit import Actor
 from casework.demo import _casework_for, ensure_demo_users, ensure_reference_data
 from casework.models import ACTIVE_ALERT_STATUSES, Alert, EventKind, School, Youth
-
-from . import contract
-from .importing import import_file_bytes
-from .linkage.service import link_all
-from .synthetic import generate_city
+from integrations import contract
+from integrations.importing import import_file_bytes
+from integrations.linkage.service import link_all
+from integrations.synthetic import generate_city
+from riskmodel import service as risk
 
 FOCAL = [
     EventKind.POLICE_OFFENCE,
@@ -77,6 +78,13 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
     figures = link_all()
     counts.update({k: figures.get(k) for k in ("records", "youth_created", "review_pairs", "events_created")})
     users = ensure_demo_users(bureaus, counsellor_school=counsellor_school)
+
+    # A risk model trained on what the city knows today, and everyone in scope scored with reasons.
+    model = risk.train_model(as_of=today)
+    reason = "" if model.gate.get("passed") else "demo city: too few outcomes for the promotion gate"
+    risk.activate_model(model=model, actor=Actor.system("seed_demo"), override_reason=reason)
+    run = risk.score_youth(as_of=today)
+    counts.update(model=model.label, gate_passed=model.gate.get("passed"), scored=run.scored)
 
     # Casework for the youth with the most recent focal events.
     rng = random.Random(seed)

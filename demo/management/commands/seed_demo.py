@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if hand_made:
             counts = build_demo_city(youth_count=youth, seed=seed)
         else:
-            from integrations.demo import build_linked_demo
+            from demo.city import build_linked_demo
 
             counts = build_linked_demo(youth=youth, years=years, seed=seed)
         self.stdout.write(self.style.SUCCESS(f"Demo city ready: {counts}"))
