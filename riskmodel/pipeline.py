@@ -400,3 +400,36 @@ def beeswarm_points(
             }
         )
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Drift
+# --------------------------------------------------------------------------------------------------
+
+PSI_MODERATE, PSI_MAJOR = 0.1, 0.25
+
+
+def reference_bins(values: np.ndarray, bins: int = 10) -> list[float]:
+    """Inner bin edges (deciles, duplicates removed) for a feature or the score on the reference data."""
+    values = np.asarray(values, dtype=float)
+    if not len(values):
+        return []
+    return sorted(set(np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1]).round(6).tolist()))
+
+
+def proportions(values: np.ndarray, edges: list[float]) -> list[float]:
+    values = np.asarray(values, dtype=float)
+    counts = np.bincount(np.searchsorted(np.asarray(edges), values, side="right"), minlength=len(edges) + 1)
+    total = counts.sum()
+    return (counts / total).round(6).tolist() if total else [0.0] * (len(edges) + 1)
+
+
+def psi(expected: list[float], actual: list[float], eps: float = 1e-4) -> float:
+    """Population stability index: sum over bins of (actual - expected) * ln(actual / expected)."""
+    e = np.clip(np.asarray(expected, dtype=float), eps, None)
+    a = np.clip(np.asarray(actual, dtype=float), eps, None)
+    return round(float(np.sum((a - e) * np.log(a / e))), 5)
+
+
+def drift_level(value: float) -> str:
+    return "major" if value >= PSI_MAJOR else "moderate" if value >= PSI_MODERATE else "stable"

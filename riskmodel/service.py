@@ -67,7 +67,10 @@ def data_start() -> dt.date | None:
     from django.db.models.functions import TruncMonth
 
     months = list(
-        Event.objects.annotate(m=TruncMonth("knowledge_date")).values("m").annotate(n=Count("id")).order_by("m")
+        Event.objects.annotate(m=TruncMonth("knowledge_date"))
+        .values("m")
+        .annotate(n=Count("id"))
+        .order_by("m")
     )
     if not months:
         return None
@@ -138,6 +141,30 @@ def _fairness(test: pd.DataFrame, p: np.ndarray, threshold: float, seed: int) ->
     return out
 
 
+def _distributions(
+    frame: pd.DataFrame, features: list[str], scores: np.ndarray, edges: dict | None = None
+) -> dict:
+    out = {}
+    for name in features:
+        cut = edges[name]["edges"] if edges else pipeline.reference_bins(frame[name].to_numpy())
+        out[name] = {"edges": cut, "p": pipeline.proportions(frame[name].to_numpy(), cut)}
+    cut = edges["__score__"]["edges"] if edges else pipeline.reference_bins(scores)
+    out["__score__"] = {"edges": cut, "p": pipeline.proportions(scores, cut)}
+    return out
+
+
+def drift(reference: dict, current: dict) -> dict:
+    """PSI per feature and for the score, with a level (stable / moderate / major)."""
+    values = {
+        name: pipeline.psi(reference[name]["p"], current[name]["p"]) for name in current if name in reference
+    }
+    return {
+        "psi": values,
+        "levels": {name: pipeline.drift_level(v) for name, v in values.items()},
+        "flagged": sorted(name for name, v in values.items() if v >= pipeline.PSI_MODERATE),
+    }
+
+
 def train_model(
     *,
     as_of: dt.date,
@@ -204,6 +231,8 @@ def train_model(
         "bands": {"cutoffs": cuts, "table": pipeline.band_table(y_test, p_test, cuts)},
         "capacity_threshold": {"k": capacity, "score": threshold},
         "score_distribution": np.histogram(p_test, bins=20, range=(0, 1))[0].tolist(),
+        # Reference distributions on the test period, for drift (PSI) at every scoring run.
+        "reference": _distributions(test, features, p_test),
     }
     # The household features are about other people: report what the model loses without them.
     if not config.exclude:
@@ -314,12 +343,19 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
                 }
             )
     written = record_scores_bulk(model_version=model.label, as_of=as_of, scores=scores)
-    run = ScoringRun.objects.create(
-        model=model,
-        as_of=as_of,
-        scored=written,
-        figures={"bands": {b: sum(1 for s in scores if s["band"] == b) for b in pipeline.BANDS}},
-    )
+    figures = {"bands": {b: sum(1 for s in scores if s["band"] == b) for b in pipeline.BANDS}}
+    reference = model.report.get("reference")
+    if reference and not frame.empty:
+        current = _distributions(frame, features, p, edges=reference)
+        figures["distributions"] = current
+        figures["drift_vs_training"] = drift(reference, current)
+        previous = ScoringRun.objects.filter(model=model).exclude(as_of=as_of).order_by("-as_of").first()
+        if previous is not None and previous.figures.get("distributions"):
+            figures["drift_vs_previous_run"] = {
+                "as_of": previous.as_of.isoformat(),
+                **drift(previous.figures["distributions"], current),
+            }
+    run = ScoringRun.objects.create(model=model, as_of=as_of, scored=written, figures=figures)
     record(
         actor,
         AuditAction.CREATE,

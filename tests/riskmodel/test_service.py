@@ -103,3 +103,27 @@ def test_activation_follows_the_gate_and_scoring_writes_reasons(trained, world, 
 def test_scoring_without_an_active_model_is_refused(world):
     with pytest.raises(ValidationError):
         service.score_youth(as_of=KNOWN_BY)
+
+
+def test_nightly_task_scores_with_the_active_model_and_reports_drift(trained):
+    from riskmodel.tasks import score_nightly
+
+    assert score_nightly.delay(KNOWN_BY.isoformat()).get()["reason"] == "no active model"
+    service.activate_model(model=trained, actor=Actor.system("test"), override_reason="test")
+    first = score_nightly.delay(KNOWN_BY.isoformat()).get()
+    assert first["scored"] > 100 and first["model"] == trained.label
+    later = (KNOWN_BY + dt.timedelta(days=31)).isoformat()
+    score_nightly.delay(later).get()
+    run = ScoringRun.objects.order_by("-as_of").first()
+    drift = run.figures["drift_vs_training"]
+    assert set(drift["psi"]) == set(trained.config["features"]) | {"__score__"}
+    assert all(v >= 0 for v in drift["psi"].values())
+    assert run.figures["drift_vs_previous_run"]["as_of"] == KNOWN_BY.isoformat()
+
+
+def test_psi_against_hand_worked_values():
+    assert pipeline.psi([0.5, 0.5], [0.5, 0.5]) == 0.0
+    # (0.7-0.5)ln(0.7/0.5) + (0.3-0.5)ln(0.3/0.5) = 0.0673 + 0.1022 = 0.1695
+    assert pipeline.psi([0.5, 0.5], [0.7, 0.3]) == pytest.approx(0.16946, abs=1e-4)
+    assert pipeline.drift_level(0.3) == "major" and pipeline.drift_level(0.12) == "moderate"
+    assert pipeline.proportions([1, 2, 3, 4], [2.5]) == [0.5, 0.5]
