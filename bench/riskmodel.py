@@ -31,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--city", required=True)
     parser.add_argument("--step-months", type=int, default=3)
+    parser.add_argument("--protected-ablation", action="store_true", help="also measure a model given sex and district")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
@@ -100,6 +101,39 @@ def main() -> None:
         "gate": model.gate,
         "model": model.label,
     }
+    # What the protected attributes would add (they are not model inputs by policy): the same model with
+    # sex and district added, trained on the same dates, evaluated on the same rows.
+    if args.protected_ablation:
+        import lightgbm as lgb
+
+        from casework.models import Youth
+
+        split = model.metrics["split"]
+        train_days = [dt.date.fromisoformat(d) for d in split["train"]]
+        tr = indicators.compute(train_days)
+        ytr = indicators.label(train_days, horizon_days=config.horizon_days)
+        tr = tr.set_index(["youth_id", "as_of"]).join(ytr.rename("label"), how="inner").reset_index()
+        info = {y: (s, d) for y, s, d in Youth.objects.values_list("id", "sex", "district")}
+        districts = sorted({d for _, d in info.values()})
+
+        def extra(frame):
+            out = frame[estimator.features].copy()
+            out["sex_m"] = [1.0 if info.get(int(y), ("", ""))[0] == "M" else 0.0 for y in frame["youth_id"]]
+            out["district_code"] = [float(districts.index(info.get(int(y), ("", ""))[1])) for y in frame["youth_id"]]
+            return out
+
+        clf = lgb.LGBMClassifier(**{**config.lgbm, "random_state": config.seed})
+        clf.fit(extra(tr).to_numpy(dtype=float), tr["label"].to_numpy(), categorical_feature=[len(estimator.features) + 1])
+        pp = clf.predict_proba(extra(frame).to_numpy(dtype=float))[:, 1][keep]
+        result["with_sex_and_district_auc"] = round(float(roc_auc_score(labels, pp)), 4)
+        result["with_sex_and_district_ratio"] = round(float(roc_auc_score(labels, pp)) / bayes_auc, 4)
+
+    # Scoring speed: features for one as-of date, calibrated scores, SHAP reasons and bands for everyone.
+    service.activate_model(model=model, actor=service.Actor.system("bench"), override_reason="benchmark")
+    t0 = time.perf_counter()
+    run = service.score_youth(as_of=end)
+    result["scoring_seconds"] = round(time.perf_counter() - t0, 1)
+    result["scored"] = run.scored
     model.metrics = {**model.metrics, "synthetic_truth": result}
     model.save(update_fields=["metrics"])
     print(json.dumps(result, ensure_ascii=False, indent=1))
