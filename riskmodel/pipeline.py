@@ -39,10 +39,12 @@ class TrainConfig:
     lgbm: dict = field(
         default_factory=lambda: {
             "objective": "binary",
+            # Small trees: on the 150,000-youth city as accurate as larger ones (AUC 0.671 vs 0.668 with 15
+            # leaves and 300 trees, 0.660 with 31 and 600) and faster to explain.
             "learning_rate": 0.05,
-            "n_estimators": 300,
-            "num_leaves": 15,
-            "min_child_samples": 40,
+            "n_estimators": 200,
+            "num_leaves": 7,
+            "min_child_samples": 400,
             "subsample": 0.8,
             "subsample_freq": 1,
             "colsample_bytree": 0.8,

@@ -1,0 +1,779 @@
+"""The model card of a registered risk model (Mitchell et al., "Model Cards for Model Reporting", 2019), and
+the plain readings of a model's recorded numbers that the card and the model report page share.
+
+:func:`sections` builds the card as data (titles, paragraphs, bullet points, tables); :func:`render` writes
+it as Markdown (the ``model_card`` command) and ``templates/riskmodel/model_card.html`` shows the same
+sections on the page. Everything comes from the registry row (config, data snapshot, code version, seed,
+metrics, fairness audit, report, gate) and the access log (who activated it, and why); nothing is computed
+anew here except ratios and wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from casework.models import AuditAction, AuditEntry, RiskBand
+
+from . import indicators
+from .models import RiskModel
+
+# ---------------------------------------------------------------------------------------------------------
+# Numbers as people read them
+# ---------------------------------------------------------------------------------------------------------
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """0.0563 -> '5.6%'; None -> '—'."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def dec(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def signed(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:+.{digits}f}"
+
+
+def horizon_months(model: RiskModel) -> int:
+    return max(1, round((model.config or {}).get("horizon_days", 365) / 30.4))
+
+
+def indicator_name(key: str) -> str:
+    """The catalogue's name for an indicator in the page's language (the key when it is not in it)."""
+    if key == "__score__":
+        return _("The score itself")
+    item = indicators.INDICATORS.get(key)
+    if item is None:
+        return key
+    return item.name_en if (get_language() or "").startswith("en") else item.name_zh
+
+
+LABEL_TEXT = {
+    "default": gettext_lazy(
+        "a police contact for an offence or an exposure behaviour, a new dropout report, or a substantiated "
+        "child-protection report"
+    ),
+    "police_only": gettext_lazy("a police contact for an offence or an exposure behaviour"),
+    "dropout_only": gettext_lazy("a new dropout report"),
+    "protection_only": gettext_lazy("a substantiated child-protection report"),
+}
+LABEL_NAMES = {
+    "default": gettext_lazy("Any adverse outcome (the model's label)"),
+    "police_only": gettext_lazy("Police contact only"),
+    "dropout_only": gettext_lazy("Dropout only"),
+    "protection_only": gettext_lazy("Child protection only"),
+}
+
+
+def label_text(variant: str) -> str:
+    return str(LABEL_TEXT.get(variant, variant))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Headline metrics
+# ---------------------------------------------------------------------------------------------------------
+
+METRIC_NAMES = {
+    "roc_auc": gettext_lazy("ROC AUC"),
+    "average_precision": gettext_lazy("Average precision"),
+    "brier": gettext_lazy("Brier score"),
+    "ece": gettext_lazy("Calibration error (ECE)"),
+    "prevalence": gettext_lazy("Outcome rate (base rate)"),
+}
+METRIC_GLOSSES = {
+    "roc_auc": gettext_lazy(
+        "The chance that a youth who later had an adverse outcome was scored higher than one who did not. "
+        "0.5 is a coin toss, 1 is a perfect ranking. Higher is better."
+    ),
+    "average_precision": gettext_lazy(
+        "How well the youth with an outcome are gathered at the top of the list, from 0 to 1. A random "
+        "order scores about the base rate. Higher is better."
+    ),
+    "brier": gettext_lazy(
+        "The average squared gap between the score and what happened (1 or 0). Lower is better."
+    ),
+    "ece": gettext_lazy(
+        "How far scores are from the outcome rates actually seen, on average: 0.01 means one percentage "
+        "point. Lower is better."
+    ),
+    "prevalence": gettext_lazy("The share of youth in the test period who had an adverse outcome."),
+}
+HEADLINE = ("roc_auc", "average_precision", "brier", "ece", "prevalence")
+BASELINES = ("logistic_regression", "focal_count", "random")
+BASELINE_NAMES = {
+    "model": gettext_lazy("This model"),
+    "logistic_regression": gettext_lazy("Logistic regression"),
+    "focal_count": gettext_lazy("Count of focal indicators"),
+    "random": gettext_lazy("Random order"),
+}
+BASELINE_GLOSSES = {
+    "logistic_regression": gettext_lazy("a simple straight-line model on the same 44 indicators"),
+    "focal_count": gettext_lazy(
+        "youth ordered by how many focal events (offence, exposure, dropout, substantiated protection "
+        "report, serious campus incident) they have, the early-warning rule without a model"
+    ),
+    "random": gettext_lazy("youth in random order: what no model at all achieves"),
+}
+
+
+def metric_text(name: str, value: float | None) -> str:
+    return pct(value) if name == "prevalence" else dec(value)
+
+
+def test_metrics(model: RiskModel) -> dict:
+    return (model.metrics or {}).get("test") or {}
+
+
+def test_outcomes(model: RiskModel) -> int | None:
+    test = test_metrics(model)
+    if test.get("n") is None or test.get("prevalence") is None:
+        return None
+    return round(test["n"] * test["prevalence"])
+
+
+def has_report(model: RiskModel) -> bool:
+    """A model can be read, and so made active, only with a report that says what its bands mean."""
+    return bool(model.report) and bool((model.report or {}).get("bands"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bands in plain words
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _per_hundred(rate: float) -> str:
+    per100 = rate * 100
+    if per100 <= 0:
+        return _("none of these youth")
+    if per100 < 1:
+        return _("fewer than 1 of every 100 such youth")
+    return _("about %(n)s of every 100 such youth") % {"n": round(per100)}
+
+
+def band_rows(model: RiskModel) -> list[dict]:
+    """Each band of the report's ``bands.table`` with its share of youth and observed outcome rate, and one
+    sentence a supervisor can read it by."""
+    table = (((model.report or {}).get("bands") or {}).get("table")) or []
+    total = sum(row.get("n") or 0 for row in table)
+    intended = list((model.config or {}).get("band_shares") or [])
+    if len(intended) == len(table) - 1:
+        intended.append(max(0.0, 1 - sum(intended)))
+    months = horizon_months(model)
+    rows, above = [], 0.0
+    for i, row in enumerate(table):
+        band = row.get("band", "")
+        label = str(RiskBand(band).label) if band in RiskBand.values else band
+        n = row.get("n") or 0
+        share = n / total if total else None
+        rate = row.get("observed_rate")
+        if not n or share is None:
+            sentence = _("%(band)s: no youth in the test period fell in this band.") % {"band": label}
+        else:
+            outcome = _per_hundred(rate or 0.0)
+            values = {
+                "band": label,
+                "share": pct(share),
+                "above": pct(above),
+                "outcome": outcome,
+                "months": months,
+            }
+            if i == 0:
+                sentence = _(
+                    "%(band)s: the top %(share)s of youth. In the test period %(outcome)s had an adverse "
+                    "outcome within %(months)s months."
+                )
+            elif i == len(table) - 1:
+                sentence = _(
+                    "%(band)s: the remaining %(share)s of youth. In the test period %(outcome)s had an "
+                    "adverse outcome within %(months)s months."
+                )
+            else:
+                sentence = _(
+                    "%(band)s: the next %(share)s of youth, below the top %(above)s. In the test period "
+                    "%(outcome)s had an adverse outcome within %(months)s months."
+                )
+            sentence %= values
+        intended_share = intended[i] if i < len(intended) else None
+        note = ""
+        if share is not None and intended_share is not None and abs(share - intended_share) > 0.005:
+            note = _(
+                "Many youth share the same score, so this band holds %(share)s of youth instead of the "
+                "intended %(intended)s."
+            ) % {"share": pct(share), "intended": pct(intended_share, 0)}
+        rows.append(
+            {
+                "band": band,
+                "label": label,
+                "n": n,
+                "share": share,
+                "share_text": pct(share),
+                "intended_text": pct(intended_share, 0) if intended_share is not None else "—",
+                "min_score": row.get("min_score"),
+                "min_score_text": pct(row.get("min_score"), 2) if row.get("min_score") is not None else "—",
+                "observed_rate": rate,
+                "observed_text": pct(rate),
+                "mean_score_text": pct(row.get("mean_score")),
+                "sentence": sentence,
+                "note": note,
+            }
+        )
+        above += share or 0.0
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fairness in plain words
+# ---------------------------------------------------------------------------------------------------------
+
+ATTRIBUTE_NAMES = {
+    "sex": gettext_lazy("Sex"),
+    "indigenous": gettext_lazy("Indigenous"),
+    "new_immigrant_parent": gettext_lazy("New-immigrant parent"),
+    "district": gettext_lazy("District"),
+    "low_income": gettext_lazy("Household low or middle-low income"),
+}
+# TPR is left out: it is 1 − FNR, and its ratio would tell the same story less directly.
+FAIRNESS_METRICS = ("prev", "pprev", "fnr", "fpr", "precision")
+FAIRNESS_METRIC_NAMES = {
+    "prev": gettext_lazy("Had an outcome"),
+    "pprev": gettext_lazy("Flagged"),
+    "fnr": gettext_lazy("Missed"),
+    "fpr": gettext_lazy("Contacted without need"),
+    "precision": gettext_lazy("Flagged who had an outcome"),
+}
+FAIRNESS_METRIC_GLOSSES = {
+    "prev": gettext_lazy("share of the group who had an adverse outcome (base rate)"),
+    "pprev": gettext_lazy("share of the group whose score reached the threshold"),
+    "fnr": gettext_lazy("of those with an outcome, the share not flagged: missed children (FNR)"),
+    "fpr": gettext_lazy("of those without an outcome, the share flagged anyway (FPR)"),
+    "precision": gettext_lazy("of those flagged, the share who had an outcome (precision)"),
+}
+# The disparities that matter most for supportive outreach (docs/fairness.md): missed children, who gets
+# flagged, families contacted without need.
+KEY_FAIRNESS_METRICS = ("fnr", "pprev", "fpr", "precision")
+
+
+def attribute_name(attribute: str) -> str:
+    return str(ATTRIBUTE_NAMES.get(attribute, attribute))
+
+
+def group_name(attribute: str, value: str) -> str:
+    if value in ("", "unknown"):
+        return _("unknown")
+    if attribute == "sex" and value in ("M", "F"):
+        return _("male") if value == "M" else _("female")
+    if value == "Y":
+        return _("yes")
+    if value == "N":
+        return _("no")
+    return value
+
+
+_PAIR_PART = re.compile(r"^\s*([^=&]+?)=(.*?)\s*$")
+
+
+def pair_group_name(name: str) -> str:
+    """'sex=F & indigenous=Y' -> 'Sex: female · Indigenous: yes'."""
+    parts = []
+    for part in name.split(" & "):
+        match = _PAIR_PART.match(part)
+        if match is None:
+            parts.append(part)
+            continue
+        attribute, value = match.groups()
+        parts.append(f"{attribute_name(attribute)}: {group_name(attribute, value)}")
+    return " · ".join(parts)
+
+
+def fairness_summary(model: RiskModel) -> list[dict]:
+    """Per audited attribute: the reference group, how many groups, and which groups are outside the
+    0.8–1.25 band on the disparities that matter most."""
+    out = []
+    for attribute, audit in ((model.fairness or {}).get("by_attribute") or {}).items():
+        flags = audit.get("flags") or {}
+        flagged = []
+        for metric in KEY_FAIRNESS_METRICS:
+            groups = [group_name(attribute, g) for g, metrics in flags.items() if metric in (metrics or [])]
+            if groups:
+                flagged.append(f"{FAIRNESS_METRIC_NAMES[metric]}: {', '.join(groups)}")
+        out.append(
+            {
+                "attribute": attribute,
+                "name": attribute_name(attribute),
+                "reference": group_name(attribute, audit.get("reference_group") or ""),
+                "groups": len(audit.get("groups") or {}),
+                "flagged": flagged,
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Activation history (from the access log)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def activation(model: RiskModel) -> AuditEntry | None:
+    """The access-log row of the model's latest activation (who, when, and any override reason)."""
+    return (
+        AuditEntry.objects.filter(
+            object_type=RiskModel._meta.model_name,
+            object_id=str(model.pk),
+            action=AuditAction.UPDATE,
+            detail__activated=True,
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The card
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+def _model_details(model: RiskModel) -> Section:
+    config = model.config or {}
+    lgbm = config.get("lgbm") or {}
+    calibration = config.get("calibration", "isotonic")
+    calibration_name = _("isotonic calibration") if calibration == "isotonic" else _("Platt calibration")
+    owner = model.trained_by.get_username() if model.trained_by else _("a scheduled job (no person)")
+    entry = activation(model)
+    bullets = [
+        _("Version: %(label)s (registry version %(version)s), status: %(status)s.")
+        % {"label": model.label, "version": model.version, "status": model.get_status_display()},
+        _("Trained on %(created)s on what was known by %(as_of)s.")
+        % {"created": model.created_at.date().isoformat(), "as_of": model.as_of.isoformat()},
+        _(
+            "Type: gradient-boosted decision trees (LightGBM, %(trees)s trees of at most %(leaves)s leaves) "
+            "whose output is turned into a probability by %(calibration)s fitted on a later period than "
+            "training."
+        )
+        % {
+            "trees": lgbm.get("n_estimators", "—"),
+            "leaves": lgbm.get("num_leaves", "—"),
+            "calibration": calibration_name,
+        },
+        _("Inputs: %(n)s indicators from the catalogue (docs/indicators.md).")
+        % {"n": len(config.get("features") or [])},
+        _("Predicts: %(label)s within %(months)s months of the scoring date.")
+        % {"label": label_text(model.label_variant), "months": horizon_months(model)},
+        _("Code version: %(code)s; random seed: %(seed)s.")
+        % {"code": model.code_version or "—", "seed": model.seed},
+        _(
+            "Owner: the guidance committee's model stewards, who keep the model registry; trained by "
+            "%(owner)s."
+        )
+        % {"owner": owner},
+    ]
+    if model.activated_at:
+        bullets.append(
+            _("Made active on %(when)s by %(who)s.")
+            % {
+                "when": model.activated_at.date().isoformat(),
+                "who": (entry.username or entry.path) if entry else "—",
+            }
+        )
+    return Section("model-details", _("Model details"), bullets=bullets)
+
+
+def _intended_use(model: RiskModel) -> Section:
+    return Section(
+        "intended-use",
+        _("Intended use"),
+        paragraphs=[
+            _(
+                "The score helps juvenile officers, guidance workers and social workers, who have too little "
+                "time to reach everyone, decide whom to offer supportive, voluntary help first, under the "
+                "city's Prediction · Prevention · Protection (3P) programme. A person reviews every score "
+                "with its reasons and the integrated record, and decides; the platform records who decided "
+                "what, and why."
+            )
+        ],
+        bullets=[
+            _("Use it to order outreach: who to visit, call or refer first, and which offer of help fits."),
+            _("Read a score as a band with its reasons, never as a finding about a child."),
+            _("Out of scope: any punitive use, police investigation or surveillance."),
+            _("Out of scope: court proceedings of any kind; a score is never shown to a court."),
+            _("Out of scope: deciding eligibility for benefits, services or school places."),
+            _("Out of scope: any decision taken without a person reviewing the case."),
+        ],
+    )
+
+
+def _factors(model: RiskModel) -> Section:
+    fairness = model.fairness or {}
+    attributes = [attribute_name(a) for a in (fairness.get("by_attribute") or {})]
+    pairs = ((fairness.get("pairs") or {}).get("pairs")) or {}
+    min_n = (fairness.get("pairs") or {}).get("min_n", 30)
+    bullets = [
+        _("Groups audited: %(groups)s.") % {"groups": ", ".join(attributes) or "—"},
+        _(
+            "Pairs of attributes audited together (%(n)s pairs); groups with fewer than %(min_n)s youth are "
+            "left out because their rates would be noise."
+        )
+        % {"n": len(pairs), "min_n": min_n},
+        _(
+            "None of these attributes is a model input: they are kept apart (FairnessAttributes) only so "
+            "that this audit can be done. Age is an input."
+        ),
+        _(
+            "Other factors reported: the label definition (three narrower labels beside the model's own) "
+            "and the household indicators (the model retrained without them)."
+        ),
+    ]
+    return Section("factors", _("Factors"), bullets=bullets)
+
+
+def _metrics_section(model: RiskModel) -> Section:
+    capacities = ", ".join(str(k) for k in (model.config or {}).get("capacities") or [])
+    return Section(
+        "metrics",
+        _("Metrics"),
+        bullets=[
+            _(
+                "Precision and recall at capacity k (k = %(k)s): teams can reach only so many youth, so "
+                "what matters is how many of the top k later had an adverse outcome (precision) and what "
+                "share of all such youth the top k include (recall)."
+            )
+            % {"k": capacities or "—"},
+            _(
+                "ROC AUC and average precision: how well the whole list is ordered, compared with a count "
+                "of focal indicators, logistic regression and random order."
+            ),
+            _(
+                "Brier score, calibration error (ECE) and the calibration curve: bands and scores are read "
+                "as chances, so they must match the outcome rates actually seen."
+            ),
+            _(
+                "Fairness rates per group at the capacity threshold: missed children (FNR) first, then who "
+                "gets flagged (share flagged against the group's outcome rate) and families contacted "
+                "without need (FPR), each as a ratio to the largest group, with bootstrap 95% intervals."
+            ),
+        ],
+    )
+
+
+def _evaluation_data(model: RiskModel) -> Section:
+    metrics = model.metrics or {}
+    split = metrics.get("split") or {}
+    rows = metrics.get("rows") or {}
+    test = test_metrics(model)
+    return Section(
+        "evaluation-data",
+        _("Evaluation data"),
+        paragraphs=[
+            _(
+                "A temporal test: the model is judged on months after everything it learned from, as it "
+                "would be used. Each row is one youth aged 12–17 on one test date, with the indicators known "
+                "on that date and what happened in the following %(months)s months."
+            )
+            % {"months": horizon_months(model)}
+        ],
+        bullets=[
+            _("Test dates: %(dates)s.") % {"dates": ", ".join(split.get("test") or []) or "—"},
+            _("Test rows: %(rows)s; with an adverse outcome: %(outcomes)s (%(rate)s).")
+            % {
+                "rows": rows.get("test", test.get("n", "—")),
+                "outcomes": test_outcomes(model) if test_outcomes(model) is not None else "—",
+                "rate": pct(test.get("prevalence")),
+            },
+            _("Calibration dates (later than training, before the test): %(dates)s; rows: %(rows)s.")
+            % {
+                "dates": ", ".join(split.get("calibration") or []) or "—",
+                "rows": rows.get("calibration", "—"),
+            },
+        ],
+    )
+
+
+def _training_data(model: RiskModel) -> Section:
+    snapshot = model.data_snapshot or {}
+    split = (model.metrics or {}).get("split") or {}
+    train = split.get("train") or []
+    rows = (model.metrics or {}).get("rows") or {}
+    return Section(
+        "training-data",
+        _("Training data"),
+        paragraphs=[
+            _(
+                "The platform's own integrated records (education, police and welfare feeds, linked into one "
+                "record per youth), as known on each training date. Sealed records count as never made. "
+                "Training dates end a full label window before the first test date, so no training label "
+                "overlaps the test period."
+            )
+        ],
+        bullets=[
+            _("Known by: %(d)s; feeds used from: %(start)s.")
+            % {"d": snapshot.get("known_by", "—"), "start": snapshot.get("data_start", "—")},
+            _("Events known: %(events)s; youth in the matrix: %(youth)s.")
+            % {"events": snapshot.get("events", "—"), "youth": snapshot.get("youth", "—")},
+            _("Training dates: %(n)s months, %(first)s to %(last)s; rows: %(rows)s.")
+            % {
+                "n": len(train),
+                "first": train[0] if train else "—",
+                "last": train[-1] if train else "—",
+                "rows": rows.get("train", "—"),
+            },
+            _("Fingerprint of the training matrix (SHA-256): %(sha)s.")
+            % {"sha": snapshot.get("matrix_sha256", "—")},
+        ],
+    )
+
+
+def headline_table(model: RiskModel) -> Table:
+    test = test_metrics(model)
+    baselines = (model.metrics or {}).get("baselines") or {}
+    header = [_("Metric"), *[str(BASELINE_NAMES[b]) for b in ("model", *BASELINES)]]
+    rows = []
+    for name in HEADLINE:
+        row = [str(METRIC_NAMES[name]), metric_text(name, test.get(name))]
+        row += [metric_text(name, (baselines.get(b) or {}).get(name)) for b in BASELINES]
+        rows.append(row)
+    return Table(_("Headline metrics on the test period, with the baselines"), header, rows)
+
+
+def at_k_table(model: RiskModel) -> Table:
+    test = test_metrics(model)
+    baselines = (model.metrics or {}).get("baselines") or {}
+    header = [_("Capacity k"), *[str(BASELINE_NAMES[b]) for b in ("model", *BASELINES)]]
+    rows = []
+    for i, item in enumerate(test.get("at_k") or []):
+        row = [str(item.get("k")), f"{pct(item.get('precision'))} / {pct(item.get('recall'))}"]
+        for b in BASELINES:
+            other = (baselines.get(b) or {}).get("at_k") or []
+            other = other[i] if i < len(other) else {}
+            row.append(f"{pct(other.get('precision'))} / {pct(other.get('recall'))}")
+        rows.append(row)
+    return Table(_("Precision / recall among the top k of the test period"), header, rows)
+
+
+def _quantitative(model: RiskModel) -> Section:
+    bands = band_rows(model)
+    fairness = fairness_summary(model)
+    ablation = (model.report or {}).get("ablation_without_household") or {}
+    tables = [headline_table(model), at_k_table(model)]
+    if bands:
+        tables.append(
+            Table(
+                _("What each band means in the test period"),
+                [_("Band"), _("Share of youth"), _("Lowest score in band"), _("Observed outcome rate")],
+                [[b["label"], b["share_text"], b["min_score_text"], b["observed_text"]] for b in bands],
+            )
+        )
+    if fairness:
+        threshold = (model.fairness or {}).get("threshold")
+        tables.append(
+            Table(
+                _("Fairness audit at the capacity threshold (score ≥ %(t)s): groups outside 0.8–1.25")
+                % {"t": pct(threshold, 2)},
+                [_("Attribute"), _("Reference group"), _("Groups"), _("Outside the band")],
+                [
+                    [f["name"], f["reference"], str(f["groups"]), "; ".join(f["flagged"]) or _("none")]
+                    for f in fairness
+                ],
+            )
+        )
+    paragraphs = [b["sentence"] for b in bands]
+    if ablation.get("test"):
+        paragraphs.append(ablation_sentence(model))
+    return Section("quantitative-analyses", _("Quantitative analyses"), paragraphs=paragraphs, tables=tables)
+
+
+def ablation_sentence(model: RiskModel) -> str:
+    ablation = (model.report or {}).get("ablation_without_household") or {}
+    without = ablation.get("test") or {}
+    return _(
+        "Without the %(n)s household indicators the ROC AUC is %(without)s against %(with)s with them, and "
+        "the average precision %(ap_without)s against %(ap_with)s."
+    ) % {
+        "n": len(ablation.get("excluded") or []),
+        "without": dec(without.get("roc_auc")),
+        "with": dec(test_metrics(model).get("roc_auc")),
+        "ap_without": dec(without.get("average_precision")),
+        "ap_with": dec(test_metrics(model).get("average_precision")),
+    }
+
+
+def _ethics(model: RiskModel) -> Section:
+    district = ((model.fairness or {}).get("by_attribute") or {}).get("district") or {}
+    flagged_districts = [
+        g for g, m in (district.get("flags") or {}).items() if set(m or []) & {"fnr", "pprev", "fpr"}
+    ]
+    bullets = [
+        _(
+            "Labels record what the system did, not only what the youth did. Police contacts depend on "
+            "how closely each district is policed, so youth in heavily policed districts have more "
+            "recorded contacts, look riskier and are flagged more. District is not an input, but the "
+            "police indicators carry it; the audit by district shows %(n)s of %(total)s districts outside "
+            "the band on missed, flagged or contacted-without-need rates."
+        )
+        % {"n": len(flagged_districts), "total": len(district.get("groups") or {})},
+        _(
+            "Self-fulfilling labels: outreach itself creates records (cases, interventions, reports), and "
+            "a youth who is watched more has more recorded outcomes. When help works, the predicted outcome "
+            "does not happen and the model looks wrong. Judge new models on periods before the previous "
+            "model was in use where possible, and read recorded outcomes with this in mind."
+        ),
+        _(
+            "Sealed records (Juvenile Justice Act Art. 83-1) count as never made: they are removed from "
+            "every indicator and label. A model trained before a sealing notice has learned patterns that "
+            "included the record; retrain after sealing notices so no model keeps them."
+        ),
+        _(
+            "Protected attributes (sex, indigenous status, new-immigrant parentage, district, household "
+            "low income as a group) are never inputs. They are kept apart for the fairness audit only. "
+            "Other indicators can still stand in for them, which is why the audit is run on every model."
+        ),
+        _(
+            "Household indicators describe the family, not the youth, and can keep flagging a child for "
+            "the family's situation. They point to help the family can be offered, and every report shows "
+            "the model retrained without them: %(ablation)s"
+        )
+        % {"ablation": ablation_sentence(model)},
+        _(
+            "What this field has taught (DOMAIN.md): lists without a supportive protocol led to more "
+            "arrests, not more help; registration errors produced unjustified flags; families had no way "
+            "to correct data. Here a score only ever leads to an offer of help, overrides are logged and "
+            "reviewed, records can be corrected and sealed, and data expires."
+        ),
+    ]
+    return Section("ethical-considerations", _("Ethical considerations"), bullets=bullets)
+
+
+def caveats(model: RiskModel) -> list[str]:
+    """What a reader should know before relying on this model, derived from its own numbers."""
+    out = []
+    test = test_metrics(model)
+    gate = model.gate or {}
+    checks = gate.get("checks") or {}
+    if gate and not gate.get("passed"):
+        failed = ", ".join(str(GATE_NAMES.get(k, k)) for k, ok in checks.items() if not ok)
+        out.append(_("The model did not pass the promotion gate: %(failed)s.") % {"failed": failed or "—"})
+        entry = activation(model)
+        if entry and (entry.detail or {}).get("override_reason"):
+            out.append(
+                _("It was made active anyway, with this reason: “%(reason)s”.")
+                % {"reason": entry.detail["override_reason"]}
+            )
+    auc = test.get("roc_auc")
+    if auc is not None and auc < 0.6:
+        out.append(
+            _(
+                "The model ranks youth only a little better than chance (ROC AUC %(auc)s). Scores and bands "
+                "are weak evidence; the reasons and the record matter more."
+            )
+            % {"auc": dec(auc)}
+        )
+    bands = band_rows(model)
+    if any(b["note"] for b in bands):
+        out.append(
+            _(
+                "Bands are not the intended sizes because many youth share the same calibrated score; read "
+                "the band table for the real shares."
+            )
+        )
+    rates = [b["observed_rate"] for b in bands if b["observed_rate"] is not None]
+    if any(later > earlier for earlier, later in zip(rates, rates[1:], strict=False)):
+        out.append(
+            _(
+                "A lower band had a higher observed outcome rate than the band above it in the test period: "
+                "the bands do not order youth reliably."
+            )
+        )
+    months = len(((model.metrics or {}).get("split") or {}).get("test") or [])
+    if months > 1:
+        out.append(
+            _(
+                "Precision and recall at k are taken over all %(months)s test months together, so k counts "
+                "youth-months, not youth in one month."
+            )
+            % {"months": months}
+        )
+    out.append(
+        _(
+            "Scores of different model versions are not comparable; compare bands and reasons, and retrain "
+            "at least yearly and after waves of sealing notices."
+        )
+    )
+    out.append(
+        _(
+            "Review overrides (triage decisions that go against the band) regularly: they show where the "
+            "model and the people who know the youth disagree."
+        )
+    )
+    return out
+
+
+GATE_NAMES = {
+    "beats_logistic_regression": gettext_lazy("at least as good as logistic regression"),
+    "calibrated": gettext_lazy("calibrated"),
+    "enough_test_outcomes": gettext_lazy("enough outcomes in the test period"),
+    "shap_additive": gettext_lazy("explanations add up"),
+}
+
+
+def _caveats(model: RiskModel) -> Section:
+    return Section("caveats", _("Caveats and recommendations"), bullets=caveats(model))
+
+
+def sections(model: RiskModel) -> list[Section]:
+    """The nine sections of a model card, in Mitchell et al.'s order."""
+    return [
+        _model_details(model),
+        _intended_use(model),
+        _factors(model),
+        _metrics_section(model),
+        _evaluation_data(model),
+        _training_data(model),
+        _quantitative(model),
+        _ethics(model),
+        _caveats(model),
+    ]
+
+
+def title(model: RiskModel) -> str:
+    return _("Model card: %(label)s") % {"label": model.label}
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(model: RiskModel) -> str:
+    """The model card as Markdown, in the active language."""
+    lines = [f"# {title(model)}", ""]
+    for section in sections(model):
+        lines += [f"## {section.title}", ""]
+        for paragraph in section.paragraphs:
+            lines += [paragraph, ""]
+        if section.bullets:
+            lines += [f"- {bullet}" for bullet in section.bullets] + [""]
+        for table in section.tables:
+            lines += [f"**{table.caption}**", ""]
+            lines.append("| " + " | ".join(_cell(h) for h in table.header) + " |")
+            lines.append("|" + "---|" * len(table.header))
+            lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "riskmodel"
+urlpatterns = [
+    path("", views.model_list, name="model-list"),
+    path("<int:version>/", views.model_report, name="model-report"),
+    path("<int:version>/card/", views.model_card_page, name="model-card"),
+    path("<int:version>/activate/", views.model_activate, name="model-activate"),
+]
