@@ -27,6 +27,8 @@ def navigation(request):
         items.append((reverse("identity-register"), _("Identity register")))
     if policy.can_read_aggregates(user):
         items.append((reverse("statistics"), _("Statistics")))
+    if policy.can_read_model_reports(user):
+        items.append((reverse("riskmodel:model-list"), _("Risk models")))
     if policy.can_read_audit_log(user):
         items.append((reverse("audit-log"), _("Audit log")))
     if policy.can_administer(user):

@@ -164,6 +164,16 @@ def can_read_aggregates(user) -> bool:
     return principal_for(user).has_role(Role.MODEL_STEWARD, Role.SUPERVISOR)
 
 
+def can_read_model_reports(user) -> bool:
+    """The risk-model registry, model reports and model cards: model stewards and supervisors."""
+    return principal_for(user).has_role(Role.MODEL_STEWARD, Role.SUPERVISOR)
+
+
+def can_promote_models(user) -> bool:
+    """Making a risk model the active one: model stewards and supervisors."""
+    return principal_for(user).has_role(Role.MODEL_STEWARD, Role.SUPERVISOR)
+
+
 def can_administer(user) -> bool:
     return principal_for(user).has_role(Role.ADMINISTRATOR)
 

@@ -241,7 +241,7 @@ ATTRIBUTE_NAMES = {
 FAIRNESS_METRICS = ("prev", "pprev", "fnr", "fpr", "precision")
 FAIRNESS_METRIC_NAMES = {
     "prev": gettext_lazy("Had an outcome"),
-    "pprev": gettext_lazy("Flagged"),
+    "pprev": gettext_lazy("Share flagged"),
     "fnr": gettext_lazy("Missed"),
     "fpr": gettext_lazy("Contacted without need"),
     "precision": gettext_lazy("Flagged who had an outcome"),
@@ -256,6 +256,20 @@ FAIRNESS_METRIC_GLOSSES = {
 # The disparities that matter most for supportive outreach (docs/fairness.md): missed children, who gets
 # flagged, families contacted without need.
 KEY_FAIRNESS_METRICS = ("fnr", "pprev", "fpr", "precision")
+
+
+def in_order(mapping: dict | None, order) -> list[tuple]:
+    """``mapping``'s items with the keys of ``order`` first, in that order, then the rest sorted. The
+    registry's JSON comes back from PostgreSQL (jsonb) with its keys reordered, so pages and cards put them
+    back in the order people read them."""
+    mapping = mapping or {}
+    known = [k for k in order if k in mapping]
+    return [(k, mapping[k]) for k in known + sorted(k for k in mapping if k not in set(known))]
+
+
+def attributes(model: RiskModel) -> list[tuple[str, dict]]:
+    """The fairness audit per attribute, in the order of ATTRIBUTE_NAMES."""
+    return in_order((model.fairness or {}).get("by_attribute"), ATTRIBUTE_NAMES)
 
 
 def attribute_name(attribute: str) -> str:
@@ -294,7 +308,7 @@ def fairness_summary(model: RiskModel) -> list[dict]:
     """Per audited attribute: the reference group, how many groups, and which groups are outside the
     0.8–1.25 band on the disparities that matter most."""
     out = []
-    for attribute, audit in ((model.fairness or {}).get("by_attribute") or {}).items():
+    for attribute, audit in attributes(model):
         flags = audit.get("flags") or {}
         flagged = []
         for metric in KEY_FAIRNESS_METRICS:
@@ -424,11 +438,11 @@ def _intended_use(model: RiskModel) -> Section:
 
 def _factors(model: RiskModel) -> Section:
     fairness = model.fairness or {}
-    attributes = [attribute_name(a) for a in (fairness.get("by_attribute") or {})]
+    names = [attribute_name(a) for a, _audit in attributes(model)]
     pairs = ((fairness.get("pairs") or {}).get("pairs")) or {}
     min_n = (fairness.get("pairs") or {}).get("min_n", 30)
     bullets = [
-        _("Groups audited: %(groups)s.") % {"groups": ", ".join(attributes) or "—"},
+        _("Groups audited: %(groups)s.") % {"groups": ", ".join(names) or "—"},
         _(
             "Pairs of attributes audited together (%(n)s pairs); groups with fewer than %(min_n)s youth are "
             "left out because their rates would be noise."
@@ -649,11 +663,11 @@ def _ethics(model: RiskModel) -> Section:
         _(
             "Household indicators describe the family, not the youth, and can keep flagging a child for "
             "the family's situation. They point to help the family can be offered, and every report shows "
-            "the model retrained without them: %(ablation)s"
+            "the model retrained without them. %(ablation)s"
         )
         % {"ablation": ablation_sentence(model)},
         _(
-            "What this field has taught (DOMAIN.md): lists without a supportive protocol led to more "
+            "What this field has taught: lists without a supportive protocol led to more "
             "arrests, not more help; registration errors produced unjustified flags; families had no way "
             "to correct data. Here a score only ever leads to an offer of help, overrides are logged and "
             "reviewed, records can be corrected and sealed, and data expires."
@@ -669,7 +683,7 @@ def caveats(model: RiskModel) -> list[str]:
     gate = model.gate or {}
     checks = gate.get("checks") or {}
     if gate and not gate.get("passed"):
-        failed = ", ".join(str(GATE_NAMES.get(k, k)) for k, ok in checks.items() if not ok)
+        failed = ", ".join(str(GATE_NAMES.get(k, k)) for k, ok in in_order(checks, GATE_NAMES) if not ok)
         out.append(_("The model did not pass the promotion gate: %(failed)s.") % {"failed": failed or "—"})
         entry = activation(model)
         if entry and (entry.detail or {}).get("override_reason"):

@@ -5,13 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -20,6 +17,7 @@ from django.utils import timezone
 from casework.audit import Actor, record
 from casework.models import AuditAction, Event, FairnessAttributes, RiskScore, Youth
 from casework.services import record_scores_bulk
+from casework.versioning import code_version
 
 from . import fairness, indicators, pipeline
 from .models import ModelStatus, RiskModel, ScoringRun
@@ -36,23 +34,6 @@ FOCAL = (
 # What a model must show before it may become the active one.
 GATE = {"min_auc_margin_over_logistic": -0.01, "max_ece": 0.05, "min_test_positives": 20}
 FAIRNESS_GROUPS = ("sex", "indigenous", "new_immigrant_parent", "district", "low_income")
-
-
-def code_version() -> str:
-    git = shutil.which("git")
-    if git is None:
-        return ""
-    try:
-        out = subprocess.run(  # noqa: S603 - fixed arguments
-            [git, "rev-parse", "--short", "HEAD"],
-            cwd=Path(django_settings.BASE_DIR),
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def active_model() -> RiskModel | None:

@@ -598,11 +598,11 @@ def _ci(interval) -> str:
 
 def _fairness(model: RiskModel) -> dict | None:
     fairness = model.fairness or {}
-    by_attribute = fairness.get("by_attribute") or {}
+    by_attribute = model_card.attributes(model)
     if not by_attribute:
         return None
     attributes = []
-    for attribute, audit in by_attribute.items():
+    for attribute, audit in by_attribute:
         groups = audit.get("groups") or {}
         disparities = audit.get("disparities") or {}
         flags = audit.get("flags") or {}
@@ -656,7 +656,8 @@ def _fairness(model: RiskModel) -> dict | None:
             }
         )
     pairs = []
-    for pair_name, pair in (((fairness.get("pairs") or {}).get("pairs")) or {}).items():
+    pairs_audit = ((fairness.get("pairs") or {}).get("pairs")) or {}
+    for pair_name, pair in sorted(pairs_audit.items()):
         audit = pair.get("audit") or {}
         groups = audit.get("groups") or {}
         disparities = audit.get("disparities") or {}
@@ -730,7 +731,7 @@ def _label_variants(model: RiskModel) -> dict | None:
             "own": True,
         }
     ]
-    for variant, result in variants.items():
+    for variant, result in model_card.in_order(variants, LABEL_NAMES):
         rows.append(
             {
                 **_evaluation_row(LABEL_NAMES.get(variant, variant), result, capacities),
@@ -806,7 +807,7 @@ def _gate(model: RiskModel) -> dict | None:
         ),
     }
     rows = []
-    for key, passed in checks.items():
+    for key, passed in model_card.in_order(checks, GATE_NAMES):
         rule, value = described.get(key, (key, "—"))
         rows.append(
             {"key": key, "name": GATE_NAMES.get(key, key), "rule": rule, "value": value, "passed": passed}

@@ -8,8 +8,6 @@ where they were put. Steward decisions on review pairs are honoured on every run
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -17,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import splink
-from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,6 +23,7 @@ from casework.audit import Actor, record
 from casework.bulk import copy_rows
 from casework.models import AuditAction, Youth
 from casework.services import new_youth_public_id
+from casework.versioning import code_version
 
 from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord
 from . import engine, features
@@ -34,23 +32,6 @@ from .golden import apply_golden, fairness_values, golden_fields, golden_values
 from .identity import merge_youth
 from .sealing import apply_pending_notices
 from .timeline import sync_events
-
-
-def code_version() -> str:
-    git = shutil.which("git")
-    if git is None:
-        return ""
-    try:
-        out = subprocess.run(  # noqa: S603 - fixed arguments
-            [git, "rev-parse", "--short", "HEAD"],
-            cwd=Path(django_settings.BASE_DIR),
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def active_model() -> LinkageModel | None:
