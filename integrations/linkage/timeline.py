@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from casework.models import Bureau, BureauKind, Enrollment, Event, EventKind, School
 from casework.services import record_events_bulk
@@ -129,18 +129,38 @@ def sync_events(*, youth_ids: Iterable[int] | None = None, batch_ids: Iterable[i
             keys = [k for f, k in mine if f == feed]
             if keys:
                 q |= Q(feed=feed, record_key__in=keys)
-        for student in students:
-            school_code, student_no = student.split("/", 1)
-            q |= Q(
-                feed__in=SCHOOL_EVENT_FEEDS, values__school_code=school_code, values__student_no=student_no
+        ids = set(
+            SourceRecord.objects.filter(q, is_current=True, sealed_at__isnull=True).values_list(
+                "pk", flat=True
             )
-        records = records.filter(q) | SourceRecord.objects.filter(
-            is_current=True,
-            sealed_at__isnull=True,
-            pk__in=Event.all_objects.filter(youth_id__in=restrict)
-            .exclude(source_record_id=None)
-            .values("source_record_id"),
         )
+        if students:
+            # One pass over the school feeds for these students' records (new or never synced).
+            school = SourceRecord.objects.filter(
+                feed__in=SCHOOL_EVENT_FEEDS, is_current=True, sealed_at__isnull=True
+            )
+            if connection.vendor == "postgresql":
+                school = school.extra(  # noqa: S610 - fixed SQL, parameters bound
+                    where=["(\"values\"->>'school_code') || '/' || (\"values\"->>'student_no') = ANY(%s)"],
+                    params=[students],
+                )
+            else:
+                by_school: dict[str, list[str]] = {}
+                for student in students:
+                    code, number = student.split("/", 1)
+                    by_school.setdefault(code, []).append(number)
+                sq = Q(pk__in=[])
+                for code, numbers in by_school.items():
+                    sq |= Q(values__school_code=code, values__student_no__in=numbers)
+                school = school.filter(sq)
+            ids |= set(school.values_list("pk", flat=True))
+        # Records whose events sit on these youth now (they may have to move away).
+        ids |= set(
+            Event.all_objects.filter(youth_id__in=restrict)
+            .exclude(source_record_id=None)
+            .values_list("source_record_id", flat=True)
+        )
+        records = SourceRecord.objects.filter(pk__in=ids, is_current=True, sealed_at__isnull=True)
     if batch_ids is not None:
         records = records.filter(batch_id__in=list(batch_ids))
     rows = list(records.values_list("id", "feed", "record_key", "values", "knowledge_date"))
@@ -219,9 +239,9 @@ def _sync_enrolments(enrolments: dict[tuple[str, str], dict], schools: dict[str,
         return
     current = {
         (e.school.code, e.student_no): e
-        for e in Enrollment.objects.filter(school__code__in={c for c, _ in enrolments}).select_related(
-            "school"
-        )
+        for e in Enrollment.objects.filter(
+            school__code__in={c for c, _ in enrolments}, student_no__in={n for _, n in enrolments}
+        ).select_related("school")
     }
     create, update = [], []
     for (code, student_no), fields in enrolments.items():
