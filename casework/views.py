@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import policy
@@ -132,11 +133,28 @@ def youth_detail(request, public_id: str):
                 "restricted_count": timeline.restricted_counts.get(source, 0),
             }
         )
+    score = youth.risk_scores.order_by("-as_of", "-scored_at").first()
+    reasons = []
+    if score is not None:
+        english = (get_language() or "").startswith("en")
+        for reason in score.reasons:
+            level = timeline.levels.get(reason.get("source"), policy.Detail.FULL)
+            visible = level == policy.Detail.FULL
+            reasons.append(
+                {
+                    "up": reason.get("direction") == "up",
+                    "text": (reason.get("text_en") if english else reason.get("text_zh"))
+                    if visible
+                    else None,
+                }
+            )
     return render(
         request,
         "casework/youth_detail.html",
         {
             "youth": youth,
+            "score": score,
+            "score_reasons": reasons,
             "age": youth.age_on(timezone.localdate()),
             "sources": sources,
             "cases": policy.visible_cases(user).filter(youth=youth).select_related("lead_bureau", "assignee"),

@@ -290,6 +290,22 @@ def activate_model(*, model: RiskModel, actor: Actor, override_reason: str = "")
     return model
 
 
+# The timeline source whose records an indicator reads, so a page can hide a reason from a viewer who may
+# not see that source's details (need-to-know applies to reasons too).
+_REASON_SOURCE = {"education": "school", "police": "police", "welfare": "welfare", "casework": "casework"}
+
+
+def _explain(reason: dict) -> dict:
+    indicator = indicators.INDICATORS[reason["key"]]
+    value = reason["value"] if reason["value"] is not None else 0
+    return {
+        **reason,
+        "source": _REASON_SOURCE[indicator.source],
+        "text_zh": indicator.reason(value, "zh"),
+        "text_en": indicator.reason(value, "en"),
+    }
+
+
 def estimator_for(model: RiskModel) -> pipeline.RiskEstimator:
     config = pipeline.TrainConfig(**{k: v for k, v in model.config.items() if k != "features"})
     return pipeline.RiskEstimator.from_artifact(model.booster, model.calibrator, config)
@@ -320,7 +336,7 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
                     "score": float(p[i]),
                     "band": pipeline.band_of(float(p[i]), cuts),
                     "rank": int(rank[i]),
-                    "reasons": pipeline.top_reasons(shap_values[i], X[i], features),
+                    "reasons": [_explain(r) for r in pipeline.top_reasons(shap_values[i], X[i], features)],
                 }
             )
     written = record_scores_bulk(model_version=model.label, as_of=as_of, scores=scores)

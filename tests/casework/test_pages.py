@@ -67,3 +67,32 @@ def test_statistics_suppress_small_cells(client, world):
     # Seven youth with one to three events of each source this month: every cell is below five.
     assert "&lt;5" in page
     assert world.y.case.name not in page
+
+
+def test_the_youth_page_shows_the_stored_score_and_hides_reasons_from_unseen_sources(world, client):
+    """The score on the page is the stored value; a reason from welfare records is not told to a police
+    officer who may not read welfare details."""
+    import datetime as dt
+
+    from casework.models import RiskScore
+
+    youth = world.y.alert
+    RiskScore.objects.create(
+        youth=youth,
+        as_of=dt.date(2026, 11, 1),
+        score=0.123456,
+        band="high",
+        rank=7,
+        model_version="risk-v9",
+        reasons=[
+            {"key": "police_offence_contacts_365d", "direction": "up", "value": 2, "shap": 0.5,
+             "source": "police", "text_zh": "近一年觸法接觸 2 次", "text_en": "offence contacts in the last year: 2"},
+            {"key": "child_protection_reports_365d", "direction": "up", "value": 1, "shap": 0.3,
+             "source": "welfare", "text_zh": "近一年兒保通報 1 件", "text_en": "child-protection reports: 1"},
+        ],
+    )  # fmt: skip
+    client.login(username="officer", password=PASSWORD)
+    html = client.get(reverse("youth-detail", args=[youth.public_id])).content.decode()
+    assert 'data-score="0.123456"' in html and "0.123" in html
+    assert "近一年觸法接觸 2 次" in html
+    assert "近一年兒保通報 1 件" not in html
