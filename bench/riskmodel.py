@@ -31,7 +31,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--city", required=True)
     parser.add_argument("--step-months", type=int, default=3)
-    parser.add_argument("--protected-ablation", action="store_true", help="also measure a model given sex and district")
+    parser.add_argument(
+        "--protected-ablation", action="store_true", help="also measure a model given sex and district"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
@@ -119,11 +121,17 @@ def main() -> None:
         def extra(frame):
             out = frame[estimator.features].copy()
             out["sex_m"] = [1.0 if info.get(int(y), ("", ""))[0] == "M" else 0.0 for y in frame["youth_id"]]
-            out["district_code"] = [float(districts.index(info.get(int(y), ("", ""))[1])) for y in frame["youth_id"]]
+            out["district_code"] = [
+                float(districts.index(info.get(int(y), ("", ""))[1])) for y in frame["youth_id"]
+            ]
             return out
 
         clf = lgb.LGBMClassifier(**{**config.lgbm, "random_state": config.seed})
-        clf.fit(extra(tr).to_numpy(dtype=float), tr["label"].to_numpy(), categorical_feature=[len(estimator.features) + 1])
+        clf.fit(
+            extra(tr).to_numpy(dtype=float),
+            tr["label"].to_numpy(),
+            categorical_feature=[len(estimator.features) + 1],
+        )
         pp = clf.predict_proba(extra(frame).to_numpy(dtype=float))[:, 1][keep]
         result["with_sex_and_district_auc"] = round(float(roc_auc_score(labels, pp)), 4)
         result["with_sex_and_district_ratio"] = round(float(roc_auc_score(labels, pp)) / bayes_auc, 4)

@@ -11,8 +11,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/integrations/", include("integrations.api_urls", namespace="integrations-api")),
+    path("api/models/", include("riskmodel.api_urls", namespace="riskmodel-api")),
     path("api/", include("casework.api_urls", namespace="api")),
     path("integrations/", include("integrations.urls", namespace="integrations")),
+    path("models/", include("riskmodel.urls", namespace="riskmodel")),
     path("", include("casework.urls")),
 ]
 

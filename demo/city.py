@@ -81,7 +81,12 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
 
     # A risk model trained on what the city knows today, and everyone in scope scored with reasons.
     model = risk.train_model(as_of=today)
-    reason = "" if model.gate.get("passed") else "demo city: too few outcomes for the promotion gate"
+    failed = [name for name, ok in model.gate.get("checks", {}).items() if not ok]
+    reason = (
+        ""
+        if model.gate.get("passed")
+        else f"demo city too small to judge a model (failed: {', '.join(failed)}); activated for demonstration only"
+    )
     risk.activate_model(model=model, actor=Actor.system("seed_demo"), override_reason=reason)
     run = risk.score_youth(as_of=today)
     counts.update(model=model.label, gate_passed=model.gate.get("passed"), scored=run.scored)

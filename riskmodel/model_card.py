@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.utils.translation import get_language, gettext_lazy
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from casework.models import AuditAction, AuditEntry, RiskBand
@@ -36,7 +37,19 @@ def dec(value: float | None, digits: int = 3) -> str:
 
 
 def signed(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:+.{digits}f}"
+    """+0.012 / -0.004; a change that rounds to nothing is shown as 0.000, without a sign."""
+    if value is None:
+        return "—"
+    if round(value, digits) == 0:
+        return f"{0:.{digits}f}"
+    return f"{value:+.{digits}f}"
+
+
+def points(change: float | None) -> str:
+    """A change of a rate in percentage points: 0.02 -> '+2.0 pp'."""
+    if change is None:
+        return "—"
+    return _("%(n)s pp") % {"n": signed(change * 100, 1)}
 
 
 def horizon_months(model: RiskModel) -> int:
@@ -378,7 +391,7 @@ def _model_details(model: RiskModel) -> Section:
         _("Version: %(label)s (registry version %(version)s), status: %(status)s.")
         % {"label": model.label, "version": model.version, "status": model.get_status_display()},
         _("Trained on %(created)s on what was known by %(as_of)s.")
-        % {"created": model.created_at.date().isoformat(), "as_of": model.as_of.isoformat()},
+        % {"created": timezone.localdate(model.created_at).isoformat(), "as_of": model.as_of.isoformat()},
         _(
             "Type: gradient-boosted decision trees (LightGBM, %(trees)s trees of at most %(leaves)s leaves) "
             "whose output is turned into a probability by %(calibration)s fitted on a later period than "
@@ -405,7 +418,7 @@ def _model_details(model: RiskModel) -> Section:
         bullets.append(
             _("Made active on %(when)s by %(who)s.")
             % {
-                "when": model.activated_at.date().isoformat(),
+                "when": timezone.localdate(model.activated_at).isoformat(),
                 "who": (entry.username or entry.path) if entry else "—",
             }
         )
@@ -464,7 +477,7 @@ def _metrics_section(model: RiskModel) -> Section:
     capacities = ", ".join(str(k) for k in (model.config or {}).get("capacities") or [])
     return Section(
         "metrics",
-        _("Metrics"),
+        pgettext("model card section", "Metrics"),
         bullets=[
             _(
                 "Precision and recall at capacity k (k = %(k)s): teams can reach only so many youth, so "
@@ -483,7 +496,7 @@ def _metrics_section(model: RiskModel) -> Section:
             _(
                 "Fairness rates per group at the capacity threshold: missed children (FNR) first, then who "
                 "gets flagged (share flagged against the group's outcome rate) and families contacted "
-                "without need (FPR), each as a ratio to the largest group, with bootstrap 95% intervals."
+                "without need (FPR), each as a ratio to the largest group, with 95-percent bootstrap intervals."
             ),
         ],
     )

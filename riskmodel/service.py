@@ -153,8 +153,9 @@ def train_model(
     config: pipeline.TrainConfig | None = None,
     actor: Actor | None = None,
 ) -> RiskModel:
-    """Train on what was known by ``as_of`` with temporal validation inside that history; register the
-    model with its report; with ``activate``, make it active if it passes the promotion gate."""
+    """Train on what was known by ``as_of`` with temporal validation inside that history and register the
+    model with its report. With ``activate`` it is made active; a model that failed the promotion gate is
+    kept as a candidate and ``ValidationError`` is raised (activate it with a written reason instead)."""
     config = config or pipeline.TrainConfig()
     actor = actor or Actor.system("train_model")
     start = data_start()
@@ -278,6 +279,8 @@ def train_model(
 def activate_model(*, model: RiskModel, actor: Actor, override_reason: str = "") -> RiskModel:
     """Make a model the active one. A model that failed the gate needs a written reason."""
     model = RiskModel.objects.select_for_update().get(pk=model.pk)
+    if not model.report or "bands" not in model.report:
+        raise ValidationError(f"{model.label} has no report: it cannot be made active.")
     if not model.gate.get("passed") and not override_reason.strip():
         raise ValidationError(f"{model.label} did not pass the promotion gate: {model.gate.get('checks')}")
     RiskModel.objects.filter(status=ModelStatus.ACTIVE).exclude(pk=model.pk).update(

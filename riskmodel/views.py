@@ -48,6 +48,7 @@ from .model_card import (
 from .models import RiskModel, ScoringRun
 
 TOP_INDICATORS = 15
+SMALL_GROUP = 5  # fairness groups below this are not shown with their rates (as casework.views.SMALL_CELL)
 TOP_DRIFT = 12
 DRIFT_LEVELS = {
     "stable": gettext_lazy("stable"),
@@ -114,6 +115,14 @@ def fit(text: str, width: float, size: float = FONT) -> str:
     return text.rstrip() + "…"
 
 
+def axis_max(value: float, n: int = 4) -> float:
+    """The top of an axis from 0 that shows ``value``: a whole number of round steps (about ``n``)."""
+    if not value or value <= 0 or not math.isfinite(value):
+        return 1.0
+    step = nice_max(value / n)
+    return step * math.ceil(value / step - 1e-9)
+
+
 def _ticks(maximum: float, fmt: Callable[[float], str], n: int = 4) -> list[tuple[float, str]]:
     """Ticks at round steps (about ``n`` of them) from 0 to ``maximum``."""
     step = nice_max(maximum / n)
@@ -157,7 +166,7 @@ def hbar_chart(
     plot_x = label_width + 10
     plot_w = CHART_WIDTH - plot_x - 70
     values = [abs(i["value"] or 0.0) for i in items]
-    maximum = maximum or nice_max(max([*values, *(m[0] for m in markers)], default=0.0))
+    maximum = maximum or axis_max(max([*values, *(m[0] for m in markers)], default=0.0))
     bars = []
     for n, item in enumerate(items):
         value = abs(item["value"] or 0.0)
@@ -203,7 +212,7 @@ def grouped_bar_chart(groups: list[dict], series: list[dict], *, fmt: Callable[[
     plot_w = CHART_WIDTH - left - 12
     plot_h = height - top - bottom
     values = [v for g in groups for v in g["values"] if v is not None]
-    maximum = nice_max(max(values, default=0.0))
+    maximum = axis_max(max(values, default=0.0))
     slot = plot_w / max(1, len(groups))
     bar_w = min(28.0, (slot - 24) / max(1, len(series)))
     out = []
@@ -250,7 +259,7 @@ def calibration_chart(points: list[dict]) -> dict | None:
         return None
     width, height, left, bottom, top, right = 520, 420, 60, 48, 14, 18
     plot_w, plot_h = width - left - right, height - top - bottom
-    maximum = nice_max(max(max(p["mean_score"], p["observed"]) for p in points) * 1.05)
+    maximum = axis_max(max(max(p["mean_score"], p["observed"]) for p in points) * 1.05)
 
     def x(v):
         return round(left + plot_w * min(v, maximum) / maximum, 1)
@@ -538,7 +547,9 @@ def _importance(model: RiskModel) -> dict | None:
                 {
                     "text": signed(value, 2) if value is not None else "—",
                     "n": d.get("n", 0),
-                    "css": "" if value is None else ("shap-up" if value > 0 else "shap-down"),
+                    "css": ""
+                    if value is None or abs(value) < 0.005
+                    else ("shap-up" if value > 0 else "shap-down"),
                 }
             )
         dependence.append(
@@ -630,6 +641,17 @@ def _fairness(model: RiskModel) -> dict | None:
                     }
                 )
             cal = calibration.get(group) if isinstance(calibration, dict) else None
+            if 0 < (metrics.get("n") or 0) < SMALL_GROUP:
+                # As on the statistics page: a handful of youth could be singled out by their rates.
+                rows.append(
+                    {
+                        "group": group,
+                        "name": model_card.group_name(attribute, group),
+                        "n": f"<{SMALL_GROUP}",
+                        "small": True,
+                    }
+                )
+                continue
             rows.append(
                 {
                     "group": group,
@@ -767,7 +789,7 @@ def _ablation(model: RiskModel) -> dict | None:
                 "name": _("Precision at k = %(k)s") % {"k": item.get("k")},
                 "with": pct(a),
                 "without": pct(b),
-                "change": signed((b - a) * 100, 1) + " pp" if a is not None and b is not None else "—",
+                "change": model_card.points(b - a) if a is not None and b is not None else "—",
             }
         )
     return {
@@ -911,7 +933,7 @@ def _comparison(model: RiskModel) -> dict | None:
                 "this": model_card.metric_text(name, b),
                 "change": "—"
                 if change is None
-                else (signed(change * 100, 1) + " pp" if name == "prevalence" else signed(change)),
+                else (model_card.points(change) if name == "prevalence" else signed(change)),
                 "css": ""
                 if change is None or higher_better is None or abs(change) < 1e-9
                 else ("weight-pos" if (change > 0) == higher_better else "weight-neg"),
@@ -927,7 +949,7 @@ def _comparison(model: RiskModel) -> dict | None:
                 "name": _("Precision at k = %(k)s") % {"k": item.get("k")},
                 "before": pct(a),
                 "this": pct(b),
-                "change": "—" if change is None else signed(change * 100, 1) + " pp",
+                "change": model_card.points(change),
                 "css": "" if not change else ("weight-pos" if change > 0 else "weight-neg"),
             }
         )

@@ -16,10 +16,12 @@ from casework import services
 from casework.models import InterventionKind, TriageDecisionKind
 from tests.fixtures import PASSWORD, actor
 from tests.linkage_fixtures import build_linkage
+from tests.riskmodel.test_registry_pages import build_risk_model
 
 CASEWORKERS = {"officer", "guidance", "social", "counsellor", "supervisor", "police_supervisor"}
 NON_CASEWORKERS = {"steward", "modeller", "auditor", "admin"}
 SIGNED_IN = CASEWORKERS | NON_CASEWORKERS
+MODEL_READERS = {"modeller", "supervisor", "police_supervisor"}
 ROLES = ["anonymous", *sorted(SIGNED_IN)]
 
 
@@ -71,6 +73,10 @@ def case_args(w):
 
 def youth_case_args(w):
     return [w.y.case.public_id]
+
+
+def model_args(w):
+    return [w.risk_model.version]
 
 
 def not_visible(roles, status=404):
@@ -371,6 +377,29 @@ MATRIX: list[Row] = [
     api(
         "integrations-api:youthsplit-reverse", {"steward"}, method="post", args=lambda w: [w.linkage.split.pk]
     ),
+    # --- risk models: registry, reports, model cards, making a model active (model stewards, supervisors) ---
+    page("riskmodel:model-list", MODEL_READERS),
+    page("riskmodel:model-report", MODEL_READERS, args=model_args),
+    page("riskmodel:model-card", MODEL_READERS, args=model_args),
+    Row(
+        "riskmodel:model-activate",
+        "post",
+        ok(MODEL_READERS, 302),
+        403,
+        302,
+        args=model_args,
+        label="post riskmodel:model-activate (make active)",
+        tags={"redirects"},
+    ),
+    api("riskmodel-api:riskmodel-list", MODEL_READERS),
+    api("riskmodel-api:riskmodel-detail", MODEL_READERS, args=model_args),
+    api(
+        "riskmodel-api:riskmodel-activate",
+        MODEL_READERS,
+        method="post",
+        args=model_args,
+        data=lambda w: {"override_reason": ""},
+    ),
     # --- API: audit log ----------------------------------------------------------------------------------
     api("api:auditentry-list", {"auditor"}),
     api("api:auditentry-detail", {"auditor"}, args=lambda w: [w.audit_entry.pk], tags={"audit"}),
@@ -400,6 +429,7 @@ def matrix_world(world):
     # Built on first use only: most rows never touch it, and building it (a split runs the timeline sync)
     # would slow every one of them.
     w.linkage = Lazy(lambda: build_linkage(actor(w.u.steward), history=True))
+    w.risk_model = Lazy(lambda: build_risk_model(version=1))
     return w
 
 

@@ -83,7 +83,9 @@ def test_activation_follows_the_gate_and_scoring_writes_reasons(trained, world, 
     assert all(0 <= s.score <= 1 for s in scores)
     assert scores[0].score >= scores[-1].score
     top = scores[0]
-    assert top.reasons and {"key", "direction", "value", "shap", "source", "text_zh", "text_en"} <= set(top.reasons[0])
+    assert top.reasons and {"key", "direction", "value", "shap", "source", "text_zh", "text_en"} <= set(
+        top.reasons[0]
+    )
     assert top.reasons[0]["source"] in {"school", "police", "welfare", "casework"}
     # Everyone scored is 12-17 on the date.
     ages = {Youth.objects.get(pk=s.youth_id).age_on(KNOWN_BY) for s in scores[:50]}
