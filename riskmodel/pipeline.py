@@ -290,16 +290,21 @@ def band_of(score: float, cuts: dict[str, float]) -> str:
     return "low"
 
 
-def band_table(y: np.ndarray, p: np.ndarray, cuts: dict[str, float]) -> list[dict]:
-    """What each band means on the test period: how many youth, and how many had an adverse outcome."""
-    labels = np.array([band_of(s, cuts) for s in p])
+def band_table(
+    y: np.ndarray, p: np.ndarray, cuts: dict[str, float], raw: np.ndarray | None = None
+) -> list[dict]:
+    """What each band means on the test period: how many youth, and how many had an adverse outcome.
+    With ``raw``, bands are cut on the model's raw margin (``cuts`` on that scale): isotonic calibration
+    gives many tied probabilities, and cutting on them would make bands the wrong size."""
+    on = p if raw is None else np.asarray(raw)
+    labels = np.array([band_of(s, cuts) for s in on])
     out = []
     for band in BANDS:
         mask = labels == band
         out.append(
             {
                 "band": band,
-                "min_score": cuts.get(band),
+                "min_score": round(float(p[mask].min()), 5) if mask.any() and band != "low" else None,
                 "n": int(mask.sum()),
                 "observed_rate": round(float(y[mask].mean()), 5) if mask.any() else None,
                 "mean_score": round(float(p[mask].mean()), 5) if mask.any() else None,

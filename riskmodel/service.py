@@ -202,7 +202,11 @@ def train_model(
     shap_values, base = estimator.shap(test[features])
     raw = estimator.predict_raw(test[features])
     additivity = float(np.max(np.abs(shap_values.sum(axis=1) + base - raw))) if len(raw) else 0.0
-    cuts = pipeline.band_cutoffs(p_test, config.band_shares)
+    raw_test = estimator.predict_raw(test[features])
+    # Bands are cut on the raw margin (same order as the calibrated score, without its ties).
+    cuts_raw = pipeline.band_cutoffs(raw_test, config.band_shares)
+    band_rows = pipeline.band_table(y_test, p_test, cuts_raw, raw=raw_test)
+    cuts = {row["band"]: row["min_score"] for row in band_rows if row["band"] != "low"}
     capacity = max(config.capacities)
     threshold = float(np.sort(p_test)[::-1][min(capacity, len(p_test)) - 1])
     report = {
@@ -210,7 +214,7 @@ def train_model(
         "beeswarm": pipeline.beeswarm_points(shap_values, test[features], features, seed=config.seed),
         "shap_base_value": base,
         "shap_additivity_max_error": additivity,
-        "bands": {"cutoffs": cuts, "table": pipeline.band_table(y_test, p_test, cuts)},
+        "bands": {"cutoffs": cuts, "cutoffs_raw": cuts_raw, "table": band_rows},
         "capacity_threshold": {"k": capacity, "score": threshold},
         "score_distribution": np.histogram(p_test, bins=20, range=(0, 1))[0].tolist(),
         # Reference distributions on the test period, for drift (PSI) at every scoring run.
@@ -325,10 +329,13 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
     frame = indicators.compute([as_of])
     scores: list[dict] = []
     if not frame.empty:
-        p = estimator.predict(frame[features])
+        raw = estimator.predict_raw(frame[features])
+        p = estimator.calibrator.predict(raw)
         shap_values, _base = estimator.shap(frame[features])
-        cuts = model.report["bands"]["cutoffs"]
-        order = np.argsort(-p, kind="stable")
+        bands = model.report["bands"]
+        on, cuts = (raw, bands["cutoffs_raw"]) if "cutoffs_raw" in bands else (p, bands["cutoffs"])
+        # Rank by the calibrated score, ties broken by the raw margin.
+        order = np.lexsort((-raw, -p))
         rank = np.empty(len(p), dtype=int)
         rank[order] = np.arange(1, len(p) + 1)
         X = frame[features].to_numpy(dtype=float)
@@ -337,7 +344,7 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
                 {
                     "youth_id": int(frame["youth_id"].iat[i]),
                     "score": float(p[i]),
-                    "band": pipeline.band_of(float(p[i]), cuts),
+                    "band": pipeline.band_of(float(on[i]), cuts),
                     "rank": int(rank[i]),
                     "reasons": [_explain(r) for r in pipeline.top_reasons(shap_values[i], X[i], features)],
                 }
