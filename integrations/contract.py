@@ -512,8 +512,17 @@ def _normalise_romanized(value: object) -> str:
     return _WHITESPACE_RE.sub(" ", _clean(value))
 
 
+_ASCII_WHITESPACE = frozenset(" \t\n\r\x0b\x0c")
+
+
 def _normalise_text(value: object) -> str:
     if type(value) is str:
+        if value.isascii():
+            # Record keys are unique per row, so caching them only churns the cache: the common case (no
+            # inner whitespace) is a strip.
+            text = value.strip()
+            if _ASCII_WHITESPACE.isdisjoint(text):
+                return text
         return _normalise_text_cached(value)
     return _WHITESPACE_RE.sub(" ", _clean(value))
 
@@ -586,9 +595,9 @@ class FeedSpec:
         """Names of all known columns, in contract order."""
         return tuple(column.name for column in self.columns)
 
-    @property
+    @functools.cached_property
     def column_map(self) -> dict[str, ColumnSpec]:
-        """Known columns by name."""
+        """Known columns by name (worked out once per feed; treat as read-only)."""
         return {column.name: column for column in self.columns}
 
     @property
