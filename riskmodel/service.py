@@ -33,6 +33,7 @@ FOCAL = (
 )
 # What a model must show before it may become the active one.
 GATE = {"min_auc_margin_over_logistic": -0.01, "max_ece": 0.05, "min_test_positives": 20}
+CONTEXT_METRICS = ("prev", "ppr")
 FAIRNESS_GROUPS = ("sex", "indigenous", "new_immigrant_parent", "district", "low_income")
 
 
@@ -114,10 +115,16 @@ def _fairness(test: pd.DataFrame, p: np.ndarray, threshold: float, seed: int) ->
     out["pairs"] = fairness.audit_intersections(
         table, "score", "label", list(FAIRNESS_GROUPS[:3]) + ["low_income"], threshold, min_n=30
     )
+    # The summary lists disparities in what the model does to a group. Base rate (prev) and share of all
+    # flagged (ppr, which follows group size) are context, not model errors: kept in the audit, not here.
     flagged = {
-        column: {g: m for g, m in audit.get("flags", {}).items() if m}
+        column: {
+            g: [m for m in metrics if m not in CONTEXT_METRICS]
+            for g, metrics in audit.get("flags", {}).items()
+        }
         for column, audit in out["by_attribute"].items()
     }
+    flagged = {c: {g: m for g, m in groups.items() if m} for c, groups in flagged.items()}
     out["flag_summary"] = {c: f for c, f in flagged.items() if f}
     return out
 

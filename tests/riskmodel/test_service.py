@@ -61,6 +61,10 @@ def test_a_trained_model_is_registered_with_everything_needed_to_reproduce_and_j
     assert model.report["importance"] and model.report["beeswarm"]
     assert [row["band"] for row in model.report["bands"]["table"]] == list(pipeline.BANDS)
     assert set(model.fairness["by_attribute"]) == set(service.FAIRNESS_GROUPS)
+    summary_metrics = {
+        m for groups in model.fairness["flag_summary"].values() for ms in groups.values() for m in ms
+    }
+    assert not summary_metrics & {"prev", "ppr"}
     assert "ablation_without_household" in model.report
     assert set(model.gate["checks"]) >= {"beats_logistic_regression", "calibrated", "shap_additive"}
     json.dumps(model.metrics, allow_nan=False)
