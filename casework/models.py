@@ -606,14 +606,9 @@ class RiskScore(models.Model):
         return f"{self.youth_id} {self.as_of} {self.score:.3f}"
 
 
-class YouthMerge(models.Model):
-    """Two youth records found to be one person: everything of ``absorbed`` moved to ``kept``.
+class ReversibleIdentityChange(models.Model):
+    """What a merge and a split share: why, by whom, when, the rows moved, and whether it was undone."""
 
-    ``moved`` lists, per table, the rows that moved, so the merge can be reversed exactly.
-    """
-
-    kept = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="merges_kept")
-    absorbed = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="merges_absorbed")
     moved = models.JSONField(default=dict)
     reason = models.TextField(_("reason"))
     origin = models.CharField(_("origin"), max_length=32, help_text=_("linkage run, review queue or manual"))
@@ -623,7 +618,20 @@ class YouthMerge(models.Model):
     reversed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
+        abstract = True
         ordering = ["-at"]
+
+
+class YouthMerge(ReversibleIdentityChange):
+    """Two youth records found to be one person: everything of ``absorbed`` moved to ``kept``.
+
+    ``moved`` lists, per table, the rows that moved, so the merge can be reversed exactly.
+    """
+
+    kept = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="merges_kept")
+    absorbed = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="merges_absorbed")
+
+    class Meta(ReversibleIdentityChange.Meta):
         verbose_name = _("youth merge")
         verbose_name_plural = _("youth merges")
 
@@ -631,22 +639,14 @@ class YouthMerge(models.Model):
         return f"{self.absorbed_id} → {self.kept_id}"
 
 
-class YouthSplit(models.Model):
+class YouthSplit(ReversibleIdentityChange):
     """Source records taken out of one youth into a new one (a wrong link undone)."""
 
     source = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="splits_from")
     created = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="splits_into")
     records = models.JSONField(default=list, help_text=_("[feed, record key] pairs that moved"))
-    moved = models.JSONField(default=dict)
-    reason = models.TextField(_("reason"))
-    origin = models.CharField(_("origin"), max_length=32)
-    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    reversed_at = models.DateTimeField(null=True, blank=True)
-    reversed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
-    class Meta:
-        ordering = ["-at"]
+    class Meta(ReversibleIdentityChange.Meta):
         verbose_name = _("youth split")
         verbose_name_plural = _("youth splits")
 

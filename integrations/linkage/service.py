@@ -8,6 +8,7 @@ where they were put. Steward decisions on review pairs are honoured on every run
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import splink
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -32,6 +33,27 @@ from .golden import apply_golden, fairness_values, golden_fields, golden_values
 from .identity import merge_youth
 from .sealing import apply_pending_notices
 from .timeline import sync_events
+
+LOCK_KEY = 74_201_122  # PostgreSQL advisory lock: one linkage run at a time
+
+
+def one_run_at_a_time(func):
+    """Serialise linkage runs (two imports finishing together must not both create the same new youth).
+    A session-level PostgreSQL advisory lock; other databases run one process anyway (the demo)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if connection.vendor != "postgresql":
+            return func(*args, **kwargs)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+        try:
+            return func(*args, **kwargs)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+    return wrapper
 
 
 def active_model() -> LinkageModel | None:
@@ -73,6 +95,7 @@ def _decisions(df: pd.DataFrame) -> tuple[set, set]:
     return accepted, rejected
 
 
+@one_run_at_a_time
 def link_all(*, retrain: bool = False, actor: Actor | None = None) -> dict:
     """(Re)link every current, unsealed person-naming record."""
     timings = {}
@@ -89,6 +112,7 @@ def link_all(*, retrain: bool = False, actor: Actor | None = None) -> dict:
     return _link(df, model=model, mode=LinkageRun.Mode.FULL, actor=actor, timings=timings)
 
 
+@one_run_at_a_time
 def link_incremental(*, actor: Actor | None = None) -> dict:
     """Link records that are new or changed since they were last linked, against the existing youth."""
     t = time.perf_counter()

@@ -402,3 +402,30 @@ def test_two_valid_ids_are_never_one_person_by_the_model(trained_settings, city_
 def test_address_key_drops_city_and_district():
     assert address_key("桃園市平鎮區福德路二段1號") == address_key("平鎮區福德路二段1號") == "福德路二段1號"
     assert address_key("  ") is None
+
+
+def test_the_fact_of_sealing_is_shown_to_auditors_and_stewards_only(linked, client, tmp_path):
+    contact = SourceRecord.objects.filter(
+        feed="police.contacts", is_current=True, sealed_at__isnull=True
+    ).first()
+    youth = _youth_of("police.contacts", contact.record_key)
+    notice = tmp_path / "court.csv"
+    notice.write_text(
+        "notice_no,court_case_no,effective_on,contact_nos,national_id,name,name_romanized,birth_date,sex\n"
+        f"TESTSEAL03,114年度少調字第3號,2025-01-01,{contact.record_key},{youth.national_id},{youth.name},,"
+        f"{youth.birth_date},{youth.sex}\n",
+        encoding="utf-8",
+    )
+    call_command("import_feed", "court.sealing", str(notice), verbosity=0)
+    # Auditors read the seal entry in the access log; officers cannot read the log at all.
+    client.login(username="auditor", password=PASSWORD)
+    listed = client.get(reverse("api:auditentry-list"), {"action": "seal"})
+    assert listed.status_code == 200 and listed.json()["count"] >= 1
+    client.login(username="officer", password=PASSWORD)
+    assert client.get(reverse("api:auditentry-list"), {"action": "seal"}).status_code in (403, 404)
+    # Data stewards see the notice on the linkage overview, without the sealed contact's key.
+    client.login(username="steward", password=PASSWORD)
+    page = client.get(reverse("integrations:linkage-overview")).content.decode()
+    assert "TESTSEAL03" in page and contact.record_key not in page
+    client.login(username="guidance", password=PASSWORD)
+    assert client.get(reverse("integrations:linkage-overview")).status_code == 403
