@@ -391,7 +391,7 @@ def _casework_for(rng, youth, bureaus, users, risk, now, counts) -> dict[str, in
             alert=by_bureau["police"],
             bureau=bureaus["police"],
             decision=TriageDecisionKind.REFER,
-            reason_code="needs_guidance",
+            reason_code="needs_support",
             note="轉介少輔會評估。Refer to the committee for assessment.",
         )
         services.refer(

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, transition
 
 
 class BureauKind(models.TextChoices):
@@ -363,23 +364,62 @@ class CaseStatus(models.TextChoices):
 
 
 OPEN_CASE_STATUSES = [s for s in CaseStatus.values if s != CaseStatus.CLOSED]
+# Statuses from which a worker may ask to close early for a reason other than goals met.
+WORKING_STATUSES = [
+    CaseStatus.OPENED,
+    CaseStatus.ASSESSMENT,
+    CaseStatus.PLANNING,
+    CaseStatus.INTERVENTION,
+    CaseStatus.MONITORING,
+]
+
+# The committee follows a case for at least six months, or until the youth turns 18 if that comes first.
+MONITORING_MONTHS = 6
+ADULT_AGE = 18
+
+
+class ClosureReason(models.TextChoices):
+    GOALS_MET = "goals_met", _("Goals met after the monitoring period")
+    TURNED_18 = "turned_18", _("The youth turned 18")
+    MOVED_AWAY = "moved_away", _("Moved out of the city (handed to the new city)")
+    COURT = "court", _("Taken over by the juvenile court")
+    DECLINED = "declined", _("Youth and family declined voluntary guidance")
+    DUPLICATE = "duplicate", _("Duplicate of another case")
 
 
 class Case(models.Model):
-    """A youth's episode of attention, led by one bureau."""
+    """A youth's episode of attention, led by one bureau.
+
+    The status moves only along the declared transitions below (django-fsm); ``casework.services`` calls
+    them, checks who may, and records every move in :class:`CaseStatusChange`.
+    """
 
     youth = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="cases")
     lead_bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="cases")
     assignee = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
     )
-    status = models.CharField(
-        _("status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.OPENED
-    )
+    status = FSMField(_("status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.OPENED)
     concern = models.CharField(_("concern"), max_length=16, choices=ConcernType.choices)
     summary = models.TextField(_("summary"), blank=True)
+    assessment = models.TextField(
+        _("assessment"), blank=True, help_text=_("Needs and strengths found; required before planning.")
+    )
+    plan = models.TextField(
+        _("plan"), blank=True, help_text=_("Goals and agreed steps; required before intervention starts.")
+    )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="opened_cases")
+    monitoring_since = models.DateField(_("monitoring since"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=16, choices=ClosureReason.choices, blank=True
+    )
+    closure_note = models.TextField(_("closure note"), blank=True)
+    closure_requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="requested_closures"
+    )
+    closure_requested_at = models.DateTimeField(null=True, blank=True)
+    status_before_closure = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closure_approved_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="approved_closures"
@@ -398,6 +438,190 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
 
+    # -- conditions ---------------------------------------------------------------------------------------
+    def has_assessment(self) -> bool:
+        return bool(self.assessment.strip())
+
+    def has_plan(self) -> bool:
+        return bool(self.plan.strip())
+
+    def monitoring_complete_on(self):
+        """The first day closure for goals met may be asked: six months of monitoring, or the 18th birthday."""
+        from dateutil.relativedelta import relativedelta
+
+        ends = []
+        if self.monitoring_since is not None:
+            ends.append(self.monitoring_since + relativedelta(months=MONITORING_MONTHS))
+        if self.youth.birth_date is not None:
+            ends.append(self.youth.birth_date + relativedelta(years=ADULT_AGE))
+        return min(ends) if ends else None
+
+    def closure_allowed(self) -> bool:
+        """Goals met needs the monitoring period served; the other reasons stand on their own note."""
+        if self.closure_reason != ClosureReason.GOALS_MET:
+            return bool(self.closure_note.strip())
+        if self.status_before_closure != CaseStatus.MONITORING:
+            return False
+        done = self.monitoring_complete_on()
+        return done is not None and done <= timezone.localdate()
+
+    # -- transitions (the only ways the status changes) --------------------------------------------------
+    @transition(field=status, source=CaseStatus.OPENED, target=CaseStatus.ASSESSMENT)
+    def start_assessment(self):
+        pass
+
+    @transition(
+        field=status, source=CaseStatus.ASSESSMENT, target=CaseStatus.PLANNING, conditions=[has_assessment]
+    )
+    def start_planning(self):
+        pass
+
+    @transition(
+        field=status, source=CaseStatus.PLANNING, target=CaseStatus.INTERVENTION, conditions=[has_plan]
+    )
+    def start_intervention(self):
+        pass
+
+    @transition(field=status, source=CaseStatus.INTERVENTION, target=CaseStatus.MONITORING)
+    def start_monitoring(self):
+        self.monitoring_since = timezone.localdate()
+
+    @transition(field=status, source=CaseStatus.MONITORING, target=CaseStatus.INTERVENTION)
+    def resume_intervention(self):
+        self.monitoring_since = None
+
+    @transition(
+        field=status,
+        source=WORKING_STATUSES,
+        target=CaseStatus.CLOSURE_REQUESTED,
+        conditions=[closure_allowed],
+    )
+    def request_closure(self):
+        pass
+
+    @transition(field=status, source=CaseStatus.CLOSURE_REQUESTED, target=CaseStatus.CLOSED)
+    def approve_closure(self):
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=CaseStatus.CLOSURE_REQUESTED,
+        target=RETURN_VALUE(*WORKING_STATUSES),
+    )
+    def return_closure(self):
+        back = self.status_before_closure or CaseStatus.MONITORING
+        self.closure_reason = ""
+        self.closure_requested_by = None
+        self.closure_requested_at = None
+        self.status_before_closure = ""
+        return back
+
+
+class CaseStatusChange(models.Model):
+    """One move of a case's status: who, when, from what to what, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=24, choices=CaseStatus.choices)
+    to_status = models.CharField(max_length=24, choices=CaseStatus.choices)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case status change")
+        verbose_name_plural = _("case status changes")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.from_status} → {self.to_status}"
+
+
+class AlertTrigger(models.TextChoices):
+    EVENT = "event", _("An event arrives on the timeline")
+    SCORE = "score", _("A risk score in the chosen bands, with no open case")
+
+
+class AlertRule(models.Model):
+    """A focal-linkage rule: what raises an alert, which bureaus it goes to, and by when they must act.
+
+    Rules are data, edited by administrators. An edit never changes a rule in place: it writes the next
+    version and retires the previous one, and each alert keeps the version that raised it.
+    """
+
+    key = models.SlugField(_("rule"), max_length=48)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(default=True, editable=False)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    duty_zh = models.CharField(_("what must be done (Chinese)"), max_length=200)
+    duty_en = models.CharField(_("what must be done (English)"), max_length=200)
+    trigger = models.CharField(_("trigger"), max_length=8, choices=AlertTrigger.choices)
+    event_kind = models.CharField(_("event kind"), max_length=32, choices=EventKind.choices, blank=True)
+    event_codes = models.JSONField(
+        _("event codes"), default=list, blank=True, help_text=_("Only these codes; empty means any code.")
+    )
+    bands = models.JSONField(_("score bands"), default=list, blank=True)
+    route_to = models.JSONField(
+        _("route to"), default=list, help_text=_("Bureau kinds that receive the alert.")
+    )
+    deadline_hours = models.PositiveIntegerField(_("deadline (hours)"), null=True, blank=True)
+    deadline_days = models.PositiveIntegerField(
+        _("deadline (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Counted in Taipei calendar days from the day the bureau learned of the event."),
+    )
+    lookback_days = models.PositiveIntegerField(
+        _("look back (days)"),
+        default=30,
+        help_text=_(
+            "Event rules: events learned of longer ago raise no alert (a backlog import is not news). "
+            "Score rules: no new alert within this many days of the last one being decided."
+        ),
+    )
+    notify_referrer = models.BooleanField(
+        _("notify the referrer"),
+        default=False,
+        help_text=_("Tell the bureau that reported the event what was decided."),
+    )
+    concern = models.CharField(
+        _("concern of a case opened from it"), max_length=16, choices=ConcernType.choices
+    )
+    change_note = models.TextField(_("why this version"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["key", "-version"]
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="uniq_alert_rule_version"),
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(is_current=True), name="one_current_alert_rule_version"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(deadline_hours__isnull=True) ^ models.Q(deadline_days__isnull=True)),
+                name="alert_rule_one_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def duty(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.duty_en if (get_language() or "").startswith("en") else self.duty_zh
+
 
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
@@ -414,6 +638,10 @@ class Alert(models.Model):
 
     youth = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="alerts")
     reason = models.CharField(_("reason"), max_length=48)
+    rule = models.ForeignKey(
+        AlertRule, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts",
+        help_text=_("The rule version that raised it."),
+    )  # fmt: skip
     routed_to = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="alerts")
     source_event = models.ForeignKey(
         Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
@@ -427,7 +655,11 @@ class Alert(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="acknowledged_alerts"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="resolved_alerts"
+    )
 
     class Meta:
         ordering = ["due_at"]
@@ -441,6 +673,7 @@ class Alert(models.Model):
                 name="one_active_alert_per_reason",
             ),
         ]
+        indexes = [models.Index(fields=["status", "due_at"])]
 
     def __str__(self) -> str:
         return f"{self.reason} → {self.routed_to}"
@@ -448,6 +681,17 @@ class Alert(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status in ACTIVE_ALERT_STATUSES and self.due_at < timezone.now()
+
+    @property
+    def met_deadline(self) -> bool | None:
+        """For a resolved alert, whether it was decided in time; None while it is still active."""
+        if self.resolved_at is None:
+            return None
+        return self.resolved_at <= self.due_at
+
+    @property
+    def label(self) -> str:
+        return self.rule.display_name if self.rule_id else self.reason
 
 
 class ReferralKind(models.TextChoices):
@@ -491,6 +735,10 @@ class Referral(models.Model):
     response_note = models.TextField(_("response note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    closed_note = models.TextField(_("completion or revocation note"), blank=True)
+    closed_at = models.DateTimeField(_("completed or revoked at"), null=True, blank=True)
+    closed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
@@ -541,6 +789,21 @@ class TriageDecisionKind(models.TextChoices):
     NO_ACTION = "no_action", _("No action")
 
 
+class TriageReason(models.TextChoices):
+    """Why a person decided as they did: coded, so overrides can be counted by reason in the report."""
+
+    LEGAL_DUTY = "legal_duty", _("A legal duty applies (offence, exposure, protection)")
+    NEEDS_SUPPORT = "needs_support", _("The record shows needs we can meet")
+    FAMILY_REQUEST = "family_request", _("The youth or family asked for help")
+    RECENT_CHANGE = "recent_change", _("A recent change to watch before acting")
+    ALREADY_SUPPORTED = "already_supported", _("Already supported by another service")
+    BETTER_PLACED = "better_placed", _("Another bureau is better placed to help")
+    NO_CONCERN = "no_concern", _("No concern found on review")
+    RECORD_ERROR = "record_error", _("The record behind the alert is wrong")
+    MOVED_AWAY = "moved_away", _("Moved out of the city")
+    DUPLICATE = "duplicate", _("Duplicate of an alert already handled")
+
+
 class TriageDecision(models.Model):
     """A person's decision on an alert or score, with the score and model version they saw."""
 
@@ -551,12 +814,18 @@ class TriageDecision(models.Model):
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="triage_decisions")
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="triage_decisions")
     decision = models.CharField(_("decision"), max_length=16, choices=TriageDecisionKind.choices)
-    reason_code = models.CharField(_("reason code"), max_length=48)
+    reason_code = models.CharField(_("reason code"), max_length=48, choices=TriageReason.choices)
     note = models.TextField(_("note"), blank=True)
     score = models.FloatField(_("score shown"), null=True, blank=True)
     band = models.CharField(_("band shown"), max_length=16, blank=True)
     model_version = models.CharField(_("model version"), max_length=64, blank=True)
     is_override = models.BooleanField(_("override of the model"), default=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="triage_decisions"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="triage_decisions"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -566,6 +835,55 @@ class TriageDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} ({self.youth})"
+
+
+class NotificationKind(models.TextChoices):
+    ALERT_RAISED = "alert_raised", _("New alert")
+    ALERT_ESCALATED = "alert_escalated", _("Alert overdue: escalated")
+    TRIAGE_OUTCOME = "triage_outcome", _("Decision on your report")
+    REFERRAL_RECEIVED = "referral_received", _("Referral received")
+    REFERRAL_ANSWERED = "referral_answered", _("Referral answered")
+    CLOSURE_REQUESTED = "closure_requested", _("Closure awaits approval")
+    CLOSURE_DECIDED = "closure_decided", _("Closure decided")
+    TASK_DUE = "task_due", _("Next step due")
+
+
+class Notification(models.Model):
+    """A message in someone's inbox: to one user, or to every case worker of a bureau."""
+
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    youth = models.ForeignKey(Youth, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=96, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(bureau__isnull=False),
+                name="notification_has_recipient",
+            ),
+            # A reminder sent once stays sent: re-running the reminder job does not repeat it.
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~models.Q(dedupe_key=""), name="uniq_notification_dedupe"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id or self.bureau_id}"
 
 
 class RiskBand(models.TextChoices):

@@ -494,3 +494,49 @@ def can_acknowledge_alert(user, alert: Alert) -> bool:
 
 def can_decide_triage(user, youth: Youth, bureau_id: int) -> bool:
     return can_act_for_bureau(user, bureau_id) and can_view_youth(user, youth)
+
+
+def can_complete_referral(user, referral: Referral) -> bool:
+    """The receiver says the referred work is done (never the sender)."""
+    return can_respond_to_referral(user, referral)
+
+
+def can_approve_closure(user, case: Case) -> bool:
+    """A supervisor of the lead bureau decides on closure, but never on a closure they asked for or a case
+    they carry (no one approves their own work)."""
+    p = principal_for(user)
+    return (
+        case.lead_bureau_id in p.supervisor_bureau_ids
+        and case.closure_requested_by_id != p.user.pk
+        and case.assignee_id != p.user.pk
+        and can_view_case(user, case)
+    )
+
+
+def can_edit_alert_rules(user) -> bool:
+    return principal_for(user).has_role(Role.ADMINISTRATOR)
+
+
+def can_read_alert_rules(user) -> bool:
+    """Case workers see the rules that route work to them; administrators edit them."""
+    p = principal_for(user)
+    return p.is_caseworker or p.has_role(Role.ADMINISTRATOR, Role.AUDITOR)
+
+
+def can_read_supervisor_reports(user) -> bool:
+    return bool(principal_for(user).supervisor_bureau_ids)
+
+
+def triage_bureaus(user) -> QuerySet[Bureau]:
+    """The bureaus whose triage queue the user works: those they act for."""
+    return Bureau.objects.filter(pk__in=principal_for(user).casework_bureau_ids).order_by("code")
+
+
+def visible_notifications(user):
+    """Messages to the user, and to every case-working bureau they belong to."""
+    from .models import Notification
+
+    p = principal_for(user)
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(Q(user_id=p.user.pk) | Q(bureau_id__in=p.casework_bureau_ids))

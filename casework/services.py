@@ -24,10 +24,15 @@ from .models import (
     AuditAction,
     Bureau,
     Case,
+    CaseStatus,
+    CaseStatusChange,
+    ClosureReason,
+    ConcernType,
     ConsentBasis,
     Event,
     EventKind,
     Intervention,
+    NotificationKind,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -35,6 +40,7 @@ from .models import (
     Sensitivity,
     TriageDecision,
     TriageDecisionKind,
+    TriageReason,
     User,
     Youth,
 )
@@ -272,9 +278,17 @@ def open_case(
 
 @transaction.atomic
 def update_case(
-    *, actor: Actor, case: Case, expected_version: int, summary: str | None = None, assignee=...
+    *,
+    actor: Actor,
+    case: Case,
+    expected_version: int,
+    summary: str | None = None,
+    assessment: str | None = None,
+    plan: str | None = None,
+    assignee=...,
 ) -> Case:
-    """Edit a case's summary or assignee; a stale version is refused rather than silently overwritten."""
+    """Edit a case's summary, assessment, plan or assignee; a stale version is refused rather than silently
+    overwritten."""
     if not policy.can_edit_case(actor.user, case):
         raise _deny(_("You may not edit this case."))
     locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -284,9 +298,10 @@ def update_case(
             code="conflict",
         )
     changed = {}
-    if summary is not None and summary != locked.summary:
-        locked.summary = summary
-        changed["summary"] = True
+    for name, value in (("summary", summary), ("assessment", assessment), ("plan", plan)):
+        if value is not None and value != getattr(locked, name):
+            setattr(locked, name, value)
+            changed[name] = True
     if assignee is not ...:
         if (
             assignee is not None
@@ -375,22 +390,95 @@ def refer(
         consent_note=consent_note,
     )
     record(actor, AuditAction.CREATE, referral, detail={"to": to_bureau.code, "kind": kind})
+    notify(
+        kind=NotificationKind.REFERRAL_RECEIVED,
+        user=to_user,
+        bureau=None if to_user else to_bureau,
+        youth=youth,
+        referral=referral,
+        case=case,
+    )
     return referral
 
 
 @transaction.atomic
 def respond_to_referral(*, actor: Actor, referral: Referral, accept: bool, note: str = "") -> Referral:
+    """Accept or decline. Accepting a transfer hands the case's lead to the receiving bureau (and worker)."""
     if not policy.can_respond_to_referral(actor.user, referral):
         raise _deny(_("Only the receiving bureau or worker may respond to this referral."))
-    if referral.status != ReferralStatus.PENDING:
+    if _locked_status(referral) != ReferralStatus.PENDING:
         raise ValidationError(_("This referral has already been answered."))
     if not accept and not note.strip():
         raise ValidationError(_("Declining a referral needs a reason."))
     referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
     referral.response_note = note
     referral.responded_at = timezone.now()
-    referral.save(update_fields=["status", "response_note", "responded_at"])
-    record(actor, AuditAction.UPDATE, referral, detail={"status": referral.status})
+    referral.responded_by = actor.user
+    referral.save(update_fields=["status", "response_note", "responded_at", "responded_by"])
+    detail = {"status": referral.status}
+    if accept and referral.kind == ReferralKind.TRANSFER and referral.case_id:
+        case = Case.objects.select_for_update().get(pk=referral.case_id)
+        if case.is_open:
+            detail["lead_from"] = case.lead_bureau_id
+            case.lead_bureau_id = referral.to_bureau_id
+            case.assignee = referral.to_user or actor.user
+            case.version += 1
+            case.save(update_fields=["lead_bureau", "assignee", "version"])
+            detail["lead_to"] = case.lead_bureau_id
+    record(actor, AuditAction.UPDATE, referral, detail=detail)
+    notify(
+        kind=NotificationKind.REFERRAL_ANSWERED,
+        user=referral.from_user,
+        youth_id=referral.youth_id,
+        referral=referral,
+        detail={"status": referral.status},
+    )
+    return referral
+
+
+@transaction.atomic
+def complete_referral(*, actor: Actor, referral: Referral, note: str = "") -> Referral:
+    """The receiver reports the referred work done; the sender learns of it."""
+    if not policy.can_complete_referral(actor.user, referral):
+        raise _deny(_("Only the receiving bureau or worker may complete this referral."))
+    if _locked_status(referral) != ReferralStatus.ACCEPTED:
+        raise ValidationError(_("Only an accepted referral can be completed."))
+    return _close_referral(actor, referral, ReferralStatus.COMPLETED, note)
+
+
+@transaction.atomic
+def revoke_referral(*, actor: Actor, referral: Referral, note: str) -> Referral:
+    """The sender (or their supervisor) withdraws a referral; the receiver loses the access it gave."""
+    if not policy.can_revoke_referral(actor.user, referral):
+        raise _deny(_("Only the sender or a supervisor of the sending bureau may revoke this referral."))
+    if _locked_status(referral) not in (ReferralStatus.PENDING, ReferralStatus.ACCEPTED):
+        raise ValidationError(_("Only a pending or accepted referral can be revoked."))
+    if not note.strip():
+        raise ValidationError(_("Revoking a referral needs a reason."))
+    return _close_referral(actor, referral, ReferralStatus.REVOKED, note)
+
+
+def _locked_status(referral: Referral) -> str:
+    """Lock the referral's row and read its status as committed (two answers at once: the second loses)."""
+    return Referral.objects.select_for_update().values_list("status", flat=True).get(pk=referral.pk)
+
+
+def _close_referral(actor: Actor, referral: Referral, status: str, note: str) -> Referral:
+    referral.status = status
+    referral.closed_note = note
+    referral.closed_at = timezone.now()
+    referral.closed_by = actor.user
+    referral.save(update_fields=["status", "closed_note", "closed_at", "closed_by"])
+    record(actor, AuditAction.UPDATE, referral, detail={"status": status})
+    recipient = referral.from_user if status == ReferralStatus.COMPLETED else referral.to_user
+    notify(
+        kind=NotificationKind.REFERRAL_ANSWERED,
+        user=recipient,
+        bureau=None if recipient else referral.to_bureau,
+        youth_id=referral.youth_id,
+        referral=referral,
+        detail={"status": status},
+    )
     return referral
 
 
@@ -413,6 +501,8 @@ def record_triage_decision(
         raise _deny(_("You may decide only for your own bureau and for youth you may see."))
     if alert is not None and alert.youth_id != youth.pk:
         raise ValidationError(_("The alert belongs to another youth."))
+    if reason_code not in TriageReason.values:
+        raise ValidationError({"reason_code": _("Choose a reason from the list.")})
     is_override = (band in TOP_BANDS and decision == TriageDecisionKind.NO_ACTION) or (
         band in LOW_BANDS and decision == TriageDecisionKind.OPEN_CASE
     )
@@ -438,3 +528,224 @@ def record_triage_decision(
         detail={"decision": decision, "override": is_override, "band": band},
     )
     return decision_row
+
+
+def latest_score(youth: Youth):
+    """The score a worker sees on the youth's record now (the newest scoring run)."""
+    from .models import RiskScore
+
+    return RiskScore.objects.filter(youth=youth).order_by("-as_of", "-scored_at").first()
+
+
+@transaction.atomic
+def decide_alert(
+    *,
+    actor: Actor,
+    alert: Alert,
+    decision: str,
+    reason_code: str,
+    note: str = "",
+    concern: str = "",
+    assignee: User | None = None,
+    to_bureau: Bureau | None = None,
+    to_user: User | None = None,
+    consent: str = "",
+    consent_note: str = "",
+) -> TriageDecision:
+    """Triage one alert: open a case, monitor, refer or take no action, in one step that resolves the alert,
+    records the decision with the score the worker saw (an override when it goes against the band) and,
+    where the rule says so, tells the referring bureau what was decided."""
+    alert = Alert.objects.select_for_update().select_related("rule", "source_event", "youth").get(pk=alert.pk)
+    if not policy.can_decide_triage(actor.user, alert.youth, alert.routed_to_id):
+        raise _deny(_("Only the bureau the alert is routed to may decide on it."))
+    if alert.status not in ACTIVE_ALERT_STATUSES:
+        raise ValidationError(_("This alert has already been decided."))
+    if decision not in TriageDecisionKind.values:
+        raise ValidationError({"decision": _("Choose a decision.")})
+    if reason_code not in TriageReason.values:
+        raise ValidationError({"reason_code": _("Choose a reason from the list.")})
+    youth = alert.youth
+    bureau = alert.routed_to
+    score = latest_score(youth)
+    case = referral = None
+    if decision == TriageDecisionKind.OPEN_CASE:
+        concern = concern or (alert.rule.concern if alert.rule_id else ConcernType.HIGH_CONCERN)
+        case = open_case(
+            actor=actor, youth=youth, lead_bureau=bureau, concern=concern, summary=note, assignee=assignee
+        )
+    elif decision == TriageDecisionKind.REFER:
+        if to_bureau is None:
+            raise ValidationError({"to_bureau": _("Choose the bureau to refer to.")})
+        referral = refer(
+            actor=actor,
+            youth=youth,
+            from_bureau=bureau,
+            to_bureau=to_bureau,
+            to_user=to_user,
+            reason=note or str(TriageReason(reason_code).label),
+            consent=consent,
+            consent_note=consent_note,
+        )
+    row = record_triage_decision(
+        actor=actor,
+        youth=youth,
+        bureau=bureau,
+        decision=decision,
+        reason_code=reason_code,
+        note=note,
+        alert=alert,
+        score=score.score if score else None,
+        band=score.band if score else "",
+        model_version=score.model_version if score else "",
+    )
+    if case is not None or referral is not None:
+        row.case, row.referral = case, referral
+        row.save(update_fields=["case", "referral"])
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_at = timezone.now()
+    alert.resolved_by = actor.user
+    alert.save(update_fields=["status", "resolved_at", "resolved_by"])
+    record(actor, AuditAction.UPDATE, alert, detail={"status": AlertStatus.RESOLVED, "decision": decision})
+    if alert.rule_id and alert.rule.notify_referrer and alert.source_event_id:
+        notify(
+            kind=NotificationKind.TRIAGE_OUTCOME,
+            bureau=alert.source_event.owning_bureau,
+            youth=youth,
+            alert=alert,
+            case=case,
+            detail={"decision": decision, "decided_by_bureau": bureau.code},
+        )
+    return row
+
+
+# Moves a worker makes on their own case, and the two a supervisor makes on a closure request.
+WORKER_MOVES = (
+    "start_assessment", "start_planning", "start_intervention", "start_monitoring", "resume_intervention",
+    "request_closure",
+)  # fmt: skip
+SUPERVISOR_MOVES = ("approve_closure", "return_closure")
+
+
+def available_moves(user, case: Case) -> list[str]:
+    """The status moves this user may make on this case now (for the buttons on the case page)."""
+    from django_fsm import can_proceed
+
+    moves = []
+    if policy.can_edit_case(user, case):
+        for name in WORKER_MOVES:
+            if name == "request_closure":
+                if case.status == CaseStatus.CLOSURE_REQUESTED or not case.is_open:
+                    continue
+                moves.append(name)  # conditions are checked on the reason given
+            elif can_proceed(getattr(case, name)):
+                moves.append(name)
+    if case.status == CaseStatus.CLOSURE_REQUESTED and policy.can_approve_closure(user, case):
+        moves.extend(SUPERVISOR_MOVES)
+    return moves
+
+
+@transaction.atomic
+def move_case(
+    *,
+    actor: Actor,
+    case: Case,
+    move: str,
+    expected_version: int,
+    note: str = "",
+    closure_reason: str = "",
+) -> Case:
+    """Move a case along its status transitions (see :class:`Case`), checking who may and why."""
+    from django_fsm import TransitionNotAllowed, can_proceed
+
+    if move not in WORKER_MOVES + SUPERVISOR_MOVES:
+        raise ValidationError(_("Unknown case action."))
+    locked = Case.objects.select_for_update().select_related("youth").get(pk=case.pk)
+    if move in SUPERVISOR_MOVES:
+        if not policy.can_approve_closure(actor.user, locked):
+            raise _deny(
+                _(
+                    "Closure is decided by a supervisor of the lead bureau who neither asked for it nor carries the case."
+                )
+            )
+        if move == "return_closure" and not note.strip():
+            raise ValidationError({"note": _("Say why the case is not ready to close.")})
+    elif not policy.can_edit_case(actor.user, locked):
+        raise _deny(_("You may not change this case."))
+    if locked.version != expected_version:
+        raise ValidationError(
+            _("Someone else changed this case since you opened it. Reload to see their change."),
+            code="conflict",
+        )
+    before = locked.status
+    requester_id = locked.closure_requested_by_id
+    if move == "request_closure":
+        if closure_reason not in ClosureReason.values:
+            raise ValidationError({"closure_reason": _("Choose why the case should close.")})
+        locked.closure_reason = closure_reason
+        locked.closure_note = note
+        locked.status_before_closure = before
+        if not can_proceed(locked.request_closure):
+            if closure_reason == ClosureReason.GOALS_MET:
+                done = locked.monitoring_complete_on()
+                raise ValidationError(
+                    {
+                        "closure_reason": _(
+                            "A case closes for goals met only after monitoring for six months or until the "
+                            "youth turns 18 (here: %(day)s)."
+                        )
+                        % {
+                            "day": done.isoformat()
+                            if done and before == CaseStatus.MONITORING
+                            else _("not yet in monitoring")
+                        }
+                    }
+                )
+            raise ValidationError({"note": _("Explain the reason for closing in a note.")})
+        locked.closure_requested_by = actor.user
+        locked.closure_requested_at = timezone.now()
+    try:
+        getattr(locked, move)()
+    except TransitionNotAllowed:
+        if move == "start_planning":
+            raise ValidationError({"assessment": _("Write the assessment before planning.")}) from None
+        if move == "start_intervention":
+            raise ValidationError({"plan": _("Write the plan before the intervention starts.")}) from None
+        raise ValidationError(
+            _("A case in status “%(status)s” cannot do that.") % {"status": CaseStatus(before).label}
+        ) from None
+    if move == "approve_closure":
+        locked.closure_approved_by = actor.user
+    locked.version += 1
+    locked.save()
+    CaseStatusChange.objects.create(
+        case=locked, from_status=before, to_status=locked.status, by=actor.user, note=note
+    )
+    record(actor, AuditAction.UPDATE, locked, detail={"status": [before, locked.status], "move": move})
+    if move == "request_closure":
+        from .alerting import supervisors_of
+
+        for supervisor in supervisors_of(locked.lead_bureau_id):
+            if supervisor.pk not in (actor.user.pk, locked.assignee_id):
+                notify(
+                    kind=NotificationKind.CLOSURE_REQUESTED,
+                    user=supervisor,
+                    youth_id=locked.youth_id,
+                    case=locked,
+                )
+    elif move in SUPERVISOR_MOVES:
+        notify(
+            kind=NotificationKind.CLOSURE_DECIDED,
+            user_id=requester_id or locked.assignee_id or locked.opened_by_id,
+            youth_id=locked.youth_id,
+            case=locked,
+            detail={"approved": move == "approve_closure", "note": note[:200]},
+        )
+    return locked
+
+
+def notify(**fields) -> bool:
+    from .alerting import notify as send
+
+    if fields.get("user") is None and fields.get("user_id") is None and fields.get("bureau") is None:
+        return False
+    return send(**{k: v for k, v in fields.items() if v is not None})

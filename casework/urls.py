@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit-log"),
     path("identity/", views.identity_register, name="identity-register"),
     path("statistics/", views.statistics, name="statistics"),
+    path("", include("casework.urls_triage")),
+    path("", include("casework.urls_cases")),
+    path("", include("casework.urls_reports")),
 ]

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from casework.alerting import raise_score_alerts
 from casework.audit import Actor, record
 from casework.models import AuditAction, Event, FairnessAttributes, RiskScore, Youth
 from casework.services import record_scores_bulk
@@ -358,6 +359,9 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
             )
     written = record_scores_bulk(model_version=model.label, as_of=as_of, scores=scores)
     figures = {"bands": {b: sum(1 for s in scores if s["band"] == b) for b in pipeline.BANDS}}
+    if model.status == ModelStatus.ACTIVE:
+        # Only the active model's scores route youth to people (the top-band rule).
+        figures["alerts_raised"] = raise_score_alerts(model_version=model.label, as_of=as_of)
     reference = model.report.get("reference")
     if reference and not frame.empty:
         current = _distributions(frame, features, p, edges=reference)

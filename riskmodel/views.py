@@ -1,6 +1,8 @@
 """Pages about risk models for model stewards and supervisors: the registry, each model's report (what its
-bands mean, how well it finds youth, how calibrated it is, what drives it, how it treats groups, how the
-population has drifted since) and its model card; and making a model the active one.
+bands mean, how well it finds youth, how calibrated it is, what drives it and how each indicator's effect
+moves with its value, how it treats groups, how the population has drifted since and from run to run, and
+how it compares with the model before it), the same report for whichever model is active now, and its
+model card; and making a model the active one.
 
 Charts are inline SVG drawn from coordinates computed here (no scripts, no inline styles: a CSP forbids
 them); every chart has a table with the same numbers right under it. Refusals (403, 404, a promotion the
@@ -19,14 +21,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from casework import policy
 from casework.audit import Actor, record, record_list
 from casework.models import AuditAction, RiskBand
 
-from . import indicators, model_card, pipeline, service
+from . import indicators, model_card, pipeline, report, service
 from .model_card import (
     BASELINE_GLOSSES,
     BASELINE_NAMES,
@@ -372,6 +374,145 @@ def beeswarm_chart(beeswarm: list[dict]) -> dict | None:
     }
 
 
+def paired_hbar_chart(
+    items: list[dict],
+    *,
+    series: list[dict],
+    fmt: Callable[[float], str],
+    tick_fmt: Callable[[float], str] | None = None,
+    label_width: int = 280,
+) -> dict | None:
+    """Two horizontal bars per row on one scale (the previous model's and this one's): ``items`` are dicts
+    with ``label`` and ``values`` (two numbers, None where a model has none); ``series`` name the two."""
+    if not items:
+        return None
+    top, axis, row, bar = 30, 28, 32, 12
+    plot_x = label_width + 10
+    plot_w = CHART_WIDTH - plot_x - 70
+    maximum = axis_max(max((v for i in items for v in i["values"] if v is not None), default=0.0))
+    rows = []
+    for n, item in enumerate(items):
+        y = top + n * row
+        bars = []
+        for s, value in enumerate(item["values"]):
+            width = 0.0 if value is None else plot_w * min(abs(value), maximum) / maximum
+            text = "—" if value is None else fmt(value)
+            bar_y = y + 3 + s * (bar + 1)
+            bars.append(
+                {
+                    "y": bar_y,
+                    "h": bar,
+                    "w": round(width, 1),
+                    "css": series[s]["css"],
+                    "text": text,
+                    "text_x": round(plot_x + width + 4, 1),
+                    "text_y": bar_y + bar - 2,
+                    "title": f"{item['label']}, {series[s]['name']}: {text}",
+                }
+            )
+        rows.append(
+            {
+                "label": fit(item["label"], label_width),
+                "title": item["label"],
+                "label_y": y + (2 * bar + 7) / 2 + FONT * 0.35,
+                "bars": bars,
+            }
+        )
+    plot_bottom = top + len(items) * row
+    legend, x = [], plot_x
+    for s in series:
+        legend.append({"x": x, "text": s["name"], "css": s["css"]})
+        x += 24 + text_width(s["name"]) + 18
+    return {
+        "width": CHART_WIDTH,
+        "height": plot_bottom + axis,
+        "label_x": label_width,
+        "plot_x": plot_x,
+        "plot_top": top,
+        "plot_bottom": plot_bottom,
+        "rows": rows,
+        "ticks": [
+            {"x": round(plot_x + plot_w * v / maximum, 1), "text": t}
+            for v, t in _ticks(maximum, tick_fmt or fmt)
+        ],
+        "tick_y": plot_bottom + 16,
+        "legend": legend,
+    }
+
+
+def dependence_chart(panels: list[dict], *, columns: int = 3) -> dict | None:
+    """Small multiples, one panel per indicator: a bar per value bin at the bin's mean SHAP value, above
+    the zero line when the bin raises the score and below it when it lowers it. All panels share one scale,
+    so a tall bar means a large effect whichever the indicator. ``panels`` are dicts with ``title`` and
+    ``bins`` (dicts with ``label``, ``mean``, ``title``)."""
+    panels = [p for p in panels if p["bins"]]
+    if not panels:
+        return None
+    gap, title_h, plot_h, label_h, pad = 18, 20, 104, 16, 14
+    panel_w = CHART_WIDTH / columns
+    inner_w = panel_w - gap
+    panel_h = title_h + plot_h + label_h + 12
+    means = [b["mean"] for p in panels for b in p["bins"]]
+    high, low = max(0.0, *means), min(0.0, *means)
+    span = (high - low) or 1.0
+
+    def y(value: float, top: float) -> float:
+        return top + title_h + pad + (plot_h - 2 * pad) * (high - value) / span
+
+    out = []
+    for i, panel in enumerate(panels):
+        x0 = (i % columns) * panel_w + gap / 2
+        top = (i // columns) * panel_h
+        zero = y(0.0, top)
+        slot = inner_w / len(panel["bins"])
+        bar_w = min(30.0, slot * 0.7)
+        bars = []
+        for j, b in enumerate(panel["bins"]):
+            centre = x0 + slot * (j + 0.5)
+            end = y(b["mean"], top)
+            bars.append(
+                {
+                    "x": round(centre - bar_w / 2, 1),
+                    "y": round(min(end, zero), 1),
+                    "w": round(bar_w, 1),
+                    "h": round(abs(zero - end), 1),
+                    "css": "bee-4" if b["mean"] > 0 else "bee-0" if b["mean"] < 0 else "series-random",
+                    "label": fit(b["label"], slot - 2, 11),
+                    "label_x": round(centre, 1),
+                    "value": signed(b["mean"], 2),
+                    "value_y": round(end - 4 if b["mean"] >= 0 else end + 12, 1),
+                    "title": b["title"],
+                }
+            )
+        out.append(
+            {
+                "title": fit(panel["title"], inner_w),
+                "full_title": panel["title"],
+                "x": round(x0, 1),
+                "x2": round(x0 + inner_w, 1),
+                "title_y": top + 14,
+                "zero_y": round(zero, 1),
+                "label_y": top + title_h + plot_h + 12,
+                "bars": bars,
+            }
+        )
+    bottom = math.ceil(len(panels) / columns) * panel_h
+    legend, x = [], gap / 2
+    for css, text in (("bee-4", _("raises the score")), ("bee-0", _("lowers the score"))):
+        legend.append({"x": round(x, 1), "text_x": round(x + 18, 1), "css": css, "text": text})
+        x += 18 + text_width(text, 11) + 18
+    return {
+        "width": CHART_WIDTH,
+        "height": bottom + 22,
+        "panels": out,
+        "legend": legend,
+        "legend_y": bottom + 6,
+        "legend_text_y": bottom + 16,
+        "low": signed(low, 2),
+        "high": signed(high, 2),
+    }
+
+
 # ---------------------------------------------------------------------------------------------------------
 # What the report page shows, section by section (each returns None when the model did not record it)
 # ---------------------------------------------------------------------------------------------------------
@@ -599,6 +740,72 @@ def _beeswarm(model: RiskModel) -> dict | None:
             }
         )
     return {"chart": chart, "rows": rows}
+
+
+def _position(value: float) -> str:
+    return _trim(f"{value * 100:.0f}") + "%"
+
+
+def _bin_labels(key: str, low: float, high: float) -> tuple[str, str]:
+    """A value bin of the stored sample (values scaled 0..1 between the indicator's lowest and highest
+    value in the test period) in words for the table and in short for the chart."""
+    item = indicators.INDICATORS.get(key)
+    if item is not None and item.value_kind == "flag" and low == high and low in (0.0, 1.0):
+        text = item.format_value(low, get_language() or "zh")
+        return text, text
+    if low == high:
+        if low == 0:
+            return _("the lowest value"), "0%"
+        if low == 1:
+            return _("the highest value"), "100%"
+        return _("at %(at)s of the range") % {"at": _position(low)}, _position(low)
+    short = f"{_trim(f'{low * 100:.0f}')}–{_position(high)}"
+    return _("%(low)s to %(high)s of the range") % {"low": _position(low), "high": _position(high)}, short
+
+
+def _dependence(model: RiskModel) -> dict | None:
+    """Binned mean SHAP values per indicator, from the beeswarm sample, as small multiples and a table."""
+    panels, rows = [], []
+    for item in (model.report or {}).get("beeswarm") or []:
+        bins = report.sample_dependence(item.get("points") or [])
+        if not bins:
+            continue
+        name = indicator_name(item["key"])
+        cells = []
+        for b in bins:
+            words, short = _bin_labels(item["key"], b["low"], b["high"])
+            cells.append(
+                {
+                    "label": words,
+                    "short": short,
+                    "n": b["n"],
+                    "mean": b["mean_shap"],
+                    "text": signed(b["mean_shap"], 2),
+                    "css": ""
+                    if abs(b["mean_shap"]) < 0.005
+                    else ("shap-up" if b["mean_shap"] > 0 else "shap-down"),
+                }
+            )
+        panels.append(
+            {
+                "title": name,
+                "bins": [
+                    {
+                        "label": c["short"],
+                        "mean": c["mean"],
+                        "title": _("%(name)s, %(bin)s: %(shap)s on average, %(n)s youth")
+                        % {"name": name, "bin": c["label"], "shap": c["text"], "n": c["n"]},
+                    }
+                    for c in cells
+                ],
+            }
+        )
+        rows.append({"key": item["key"], "name": name, "bins": cells, "reading": _direction(bins)})
+    chart = dependence_chart(panels)
+    if chart is None:
+        return None
+    sample = max((sum(c["n"] for c in r["bins"]) for r in rows), default=0)
+    return {"chart": chart, "rows": rows, "sample": sample}
 
 
 def _ci(interval) -> str:
@@ -860,31 +1067,80 @@ def _drift_rows(run: ScoringRun) -> list[dict]:
             "level_previous": levels_p.get(key, ""),
             "level_previous_text": DRIFT_LEVELS.get(levels_p.get(key, ""), "—"),
             "value": psi_t.get(key) or 0.0,
+            "previous_value": psi_p.get(key),
         }
         for key in names
     ]
 
 
-def _drift(model: RiskModel) -> dict | None:
-    run = model.scoring_runs.order_by("-created_at", "-pk").first()
-    if run is None:
+def _drift_chart(rows: list[dict], value: str, css: str) -> dict | None:
+    if not rows:
         return None
-    rows = _drift_rows(run)
-    top = sorted(rows, key=lambda r: -r["value"])[:TOP_DRIFT]
+    return hbar_chart(
+        [{"label": r["name"], "value": r[value], "css": f"drift-{r[css] or 'stable'}"} for r in rows],
+        fmt=lambda v: f"{v:.3f}",
+        tick_fmt=_num_tick,
+        markers=((pipeline.PSI_MODERATE, "0.1"), (pipeline.PSI_MAJOR, "0.25")),
+        label_width=280,
+    )
+
+
+def _run_history(runs: list[ScoringRun]) -> dict | None:
+    """Each run's drift of the score against the previous run and the test period, oldest first."""
+    if not runs:
+        return None
+    rows = []
+    for run in reversed(runs):
+        figures = report.run_drift(run.figures or {})
+        rows.append(
+            {
+                "run": run,
+                "as_of": run.as_of.isoformat(),
+                "scored": run.scored,
+                "psi_previous": dec(figures["score_psi_previous"]),
+                "level_previous": figures["score_level_previous"],
+                "level_previous_text": DRIFT_LEVELS.get(figures["score_level_previous"], "—"),
+                "previous_as_of": figures["previous_as_of"],
+                "psi_training": dec(figures["score_psi_training"]),
+                "level_training": figures["score_level_training"],
+                "level_training_text": DRIFT_LEVELS.get(figures["score_level_training"], "—"),
+                "moved_previous": [indicator_name(k) for k in figures["moved_previous"]],
+                "value": figures["score_psi_previous"],
+            }
+        )
+    charted = [r for r in rows if r["value"] is not None]
     chart = (
         hbar_chart(
             [
-                {"label": r["name"], "value": r["value"], "css": f"drift-{r['level_training'] or 'stable'}"}
-                for r in top
+                {
+                    "label": _("%(as_of)s (against %(previous)s)")
+                    % {"as_of": r["as_of"], "previous": r["previous_as_of"]},
+                    "value": r["value"],
+                    "css": f"drift-{r['level_previous'] or 'stable'}",
+                }
+                for r in charted
             ],
             fmt=lambda v: f"{v:.3f}",
             tick_fmt=_num_tick,
             markers=((pipeline.PSI_MODERATE, "0.1"), (pipeline.PSI_MAJOR, "0.25")),
             label_width=280,
         )
-        if top
+        if charted
         else None
     )
+    return {"rows": rows, "chart": chart}
+
+
+def _drift(model: RiskModel) -> dict | None:
+    runs = report.latest_runs(model)
+    if not runs:
+        return None
+    run = runs[0]
+    rows = _drift_rows(run)
+    top = sorted(rows, key=lambda r: -r["value"])[:TOP_DRIFT]
+    previous_top = sorted(
+        (r for r in rows if r["previous_value"] is not None), key=lambda r: -r["previous_value"]
+    )[:TOP_DRIFT]
     figures = run.figures or {}
     band_counts = figures.get("bands") or {}
     total = sum(band_counts.values()) or 0
@@ -903,59 +1159,122 @@ def _drift(model: RiskModel) -> dict | None:
         "run": run,
         "rows": rows,
         "top": top,
-        "chart": chart,
+        "chart": _drift_chart(top, "value", "level_training"),
+        "previous_top": previous_top,
+        "previous_chart": _drift_chart(previous_top, "previous_value", "level_previous"),
         "has_previous": bool(previous),
         "previous_as_of": previous.get("as_of", ""),
+        "history": _run_history(runs),
         "bands": bands,
         "flagged": [indicator_name(k) for k in (figures.get("drift_vs_training") or {}).get("flagged") or []],
     }
 
 
+def _raw(value: float | None) -> str:
+    """The stored number as it is, for the machine-readable value of a rounded figure."""
+    return "" if value is None else repr(float(value))
+
+
+def _comparison_row(key: str, name, before: float | None, this: float | None, higher_better) -> dict:
+    change = None if before is None or this is None else this - before
+    is_rate = key == "prevalence" or key.startswith("precision_at_")
+    text = pct if is_rate else (lambda v: model_card.metric_text(key, v))
+    return {
+        "key": key,
+        "name": name,
+        "before": text(before),
+        "before_raw": _raw(before),
+        "this": text(this),
+        "this_raw": _raw(this),
+        "change": "—" if change is None else (model_card.points(change) if is_rate else signed(change)),
+        "css": ""
+        if change is None or higher_better is None or abs(change) < 1e-9
+        else ("weight-pos" if (change > 0) == higher_better else "weight-neg"),
+    }
+
+
 def _comparison(model: RiskModel) -> dict | None:
-    previous = RiskModel.objects.filter(version__lt=model.version).order_by("-version").first()
-    if previous is None:
+    predecessor = report.previous_model(model)
+    if predecessor is None:
         return None
+    previous = predecessor.model
     this, before = test_metrics(model), test_metrics(previous)
-    rows = []
-    for name, higher_better in (
-        ("roc_auc", True),
-        ("average_precision", True),
-        ("brier", False),
-        ("ece", False),
-        ("prevalence", None),
-    ):
-        a, b = before.get(name), this.get(name)
-        change = None if a is None or b is None else b - a
-        rows.append(
-            {
-                "name": METRIC_NAMES[name],
-                "before": model_card.metric_text(name, a),
-                "this": model_card.metric_text(name, b),
-                "change": "—"
-                if change is None
-                else (model_card.points(change) if name == "prevalence" else signed(change)),
-                "css": ""
-                if change is None or higher_better is None or abs(change) < 1e-9
-                else ("weight-pos" if (change > 0) == higher_better else "weight-neg"),
-            }
+    rows = [
+        _comparison_row(name, METRIC_NAMES[name], before.get(name), this.get(name), higher_better)
+        for name, higher_better in (
+            ("roc_auc", True),
+            ("average_precision", True),
+            ("brier", False),
+            ("ece", False),
+            ("prevalence", None),
         )
+    ]
     before_k = {i.get("k"): i for i in before.get("at_k") or []}
-    for item in this.get("at_k") or []:
-        a = (before_k.get(item.get("k")) or {}).get("precision")
-        b = item.get("precision")
-        change = None if a is None or b is None else b - a
+    this_k = {i.get("k"): i for i in this.get("at_k") or []}
+    capacities = sorted(k for k in set(before_k) | set(this_k) if k is not None)
+    for k in capacities:
         rows.append(
-            {
-                "name": _("Precision at k = %(k)s") % {"k": item.get("k")},
-                "before": pct(a),
-                "this": pct(b),
-                "change": model_card.points(change),
-                "css": "" if not change else ("weight-pos" if change > 0 else "weight-neg"),
-            }
+            _comparison_row(
+                f"precision_at_{k}",
+                _("Precision at k = %(k)s") % {"k": k},
+                (before_k.get(k) or {}).get("precision"),
+                (this_k.get(k) or {}).get("precision"),
+                True,
+            )
         )
+    series = [
+        {"name": previous.label, "css": "series-random"},
+        {"name": model.label, "css": "series-model"},
+    ]
+    at_k_chart = (
+        grouped_bar_chart(
+            [
+                {
+                    "label": f"k = {k}",
+                    "values": [
+                        (before_k.get(k) or {}).get("precision"),
+                        (this_k.get(k) or {}).get("precision"),
+                    ],
+                }
+                for k in capacities
+            ],
+            series,
+            fmt=pct,
+        )
+        if capacities
+        else None
+    )
+    changes = report.importance_change(
+        (model.report or {}).get("importance") or [], (previous.report or {}).get("importance") or []
+    )
+    importance = [
+        {
+            **c,
+            "name": indicator_name(c["key"]),
+            "rank_now_text": c["rank_now"] or "—",
+            "rank_before_text": c["rank_before"] or "—",
+            "now_text": dec(c["now"]),
+            "before_text": dec(c["before"]),
+            "change_text": signed(c["change"]),
+            "css": ""
+            if c["change"] is None or abs(c["change"]) < 0.0005
+            else ("shap-up" if c["change"] > 0 else "shap-down"),
+        }
+        for c in changes
+    ]
     return {
         "previous": previous,
+        "reason": predecessor.reason,
         "rows": rows,
+        "at_k_chart": at_k_chart,
+        "importance": importance,
+        "importance_chart": paired_hbar_chart(
+            [{"label": r["name"], "values": [r["before"], r["now"]]} for r in importance],
+            series=series,
+            fmt=lambda v: f"{v:.3f}",
+            tick_fmt=_num_tick,
+        ),
+        "top": report.TOP_COMPARED,
         "facts": [
             (_("Trained on what was known by"), previous.as_of.isoformat(), model.as_of.isoformat()),
             (_("Status"), previous.get_status_display(), model.get_status_display()),
@@ -982,6 +1301,7 @@ def report_context(model: RiskModel) -> dict:
         "calibration": _calibration(model),
         "importance": _importance(model),
         "beeswarm": _beeswarm(model),
+        "dependence": _dependence(model),
         "fairness": _fairness(model),
         "label_variants": _label_variants(model),
         "ablation": _ablation(model),
@@ -1043,19 +1363,39 @@ def model_list(request):
     return render(request, "riskmodel/model_list.html", {"rows": [_list_row(m) for m in models]})
 
 
-@login_required
-def model_report(request, version: int):
-    _require(policy.can_read_model_reports(request.user))
-    model = _model_or_404(request, version)
-    record(Actor.from_request(request), AuditAction.VIEW, model, detail={"part": "report"})
+def _render_report(request, model: RiskModel, *, part: str, active: RiskModel | None):
+    record(Actor.from_request(request), AuditAction.VIEW, model, detail={"part": part})
     context = report_context(model)
     context.update(
         model=model,
         has_report=model_card.has_report(model),
         can_promote=policy.can_promote_models(request.user),
-        active=service.active_model(),
+        active=active,
+        is_active_report=part == "active report",
     )
     return render(request, "riskmodel/model_report.html", context)
+
+
+@login_required
+def model_report(request, version: int):
+    _require(policy.can_read_model_reports(request.user))
+    model = _model_or_404(request, version)
+    return _render_report(request, model, part="report", active=service.active_model())
+
+
+@login_required
+def active_report(request):
+    """The report on the model that scores the youth now, compared with the one before it; when no model
+    is active, a page that says so (not a 404: the address stays valid while models come and go)."""
+    _require(policy.can_read_model_reports(request.user))
+    model = service.active_model()
+    if model is None:
+        record(
+            Actor.from_request(request), AuditAction.VIEW, detail={"part": "active report", "active": None}
+        )
+        latest = RiskModel.objects.defer("booster").order_by("-version").first()
+        return render(request, "riskmodel/no_active_model.html", {"latest": latest})
+    return _render_report(request, model, part="active report", active=model)
 
 
 @login_required

@@ -162,7 +162,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "riskmodel.tasks.score_nightly",
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 60 * 60 * 6},
-    }
+    },
+    # Deadlines: an overdue alert reaches the supervisors within ten minutes of its deadline.
+    "escalate-overdue-alerts": {
+        "task": "casework.tasks.escalate_overdue_alerts",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 60 * 10},
+    },
+    "remind-due-steps": {
+        "task": "casework.tasks.remind_due_steps",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 60 * 60 * 6},
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -12,7 +12,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.utils import timezone
 
+from casework.alerting import raise_event_alerts
 from casework.models import Bureau, BureauKind, Enrollment, Event, EventKind, School
 from casework.services import record_events_bulk
 
@@ -226,12 +228,20 @@ def sync_events(*, youth_ids: Iterable[int] | None = None, batch_ids: Iterable[i
             continue
         moved += youth != fields["youth_id"]
         update.append(Event(pk=pk, **{k: v for k, v in fields.items() if k != "owning_bureau_id"}))
+    started = timezone.now()
     record_events_bulk(create)
     for start in range(0, len(update), 2000):
         Event.all_objects.bulk_update(update[start : start + 2000], _UPDATED_FIELDS)
 
     _sync_enrolments(enrolments, schools)
-    return {"events_created": len(create), "events_updated": len(update), "events_moved": moved}
+    # New arrivals on the timeline go through the focal-linkage rules (offence, exposure, protection, ...).
+    alerts = raise_event_alerts(Event.objects.filter(created_at__gte=started, source_feed__in=EVENT_FEEDS))
+    return {
+        "events_created": len(create),
+        "events_updated": len(update),
+        "events_moved": moved,
+        "alerts_raised": alerts,
+    }
 
 
 def _sync_enrolments(enrolments: dict[tuple[str, str], dict], schools: dict[str, School]) -> None:

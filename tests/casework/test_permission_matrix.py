@@ -280,7 +280,7 @@ MATRIX: list[Row] = [
             "youth": w.y.alert.public_id,
             "bureau": "police",
             "decision": "monitor",
-            "reason_code": "first_contact",
+            "reason_code": "needs_support",
         },
         label="post api:triagedecision-list (decide)",
     ),
@@ -417,7 +417,7 @@ def matrix_world(world):
         youth=w.y.alert,
         bureau=w.b.police,
         decision=TriageDecisionKind.MONITOR,
-        reason_code="first_contact",
+        reason_code="needs_support",
     )
     from casework.models import AuditEntry
     from integrations.importing import import_rows

@@ -154,7 +154,7 @@ def test_client_cannot_set_the_band_a_decision_is_measured_against(client, world
             "youth": world.y.alert.public_id,
             "bureau": "police",
             "decision": "no_action",
-            "reason_code": "x",
+            "reason_code": "no_concern",
             "band": "low",
             "score": 0.01,
             "model_version": "fake",

@@ -176,7 +176,7 @@ def test_decisions_against_the_band_are_overrides_and_need_a_note(world, band, d
         "youth": world.y.alert,
         "bureau": world.b.police,
         "decision": decision,
-        "reason_code": "r",
+        "reason_code": "needs_support",
         "score": 0.4,
         "band": band,
         "model_version": "m1",
