@@ -555,11 +555,16 @@ def decide_alert(
     """Triage one alert: open a case, monitor, refer or take no action, in one step that resolves the alert,
     records the decision with the score the worker saw (an override when it goes against the band) and,
     where the rule says so, tells the referring bureau what was decided."""
-    alert = Alert.objects.select_for_update().select_related("rule", "source_event", "youth").get(pk=alert.pk)
+    alert = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("rule", "source_event", "youth", "routed_to")
+        .get(pk=alert.pk)
+    )
+    if alert.status not in ACTIVE_ALERT_STATUSES and policy.can_act_for_bureau(actor.user, alert.routed_to_id):
+        # Checked first so a double submit says what happened (deciding also ends the need to see the youth).
+        raise ValidationError(_("This alert has already been decided."))
     if not policy.can_decide_triage(actor.user, alert.youth, alert.routed_to_id):
         raise _deny(_("Only the bureau the alert is routed to may decide on it."))
-    if alert.status not in ACTIVE_ALERT_STATUSES:
-        raise ValidationError(_("This alert has already been decided."))
     if decision not in TriageDecisionKind.values:
         raise ValidationError({"decision": _("Choose a decision.")})
     if reason_code not in TriageReason.values:
