@@ -18,8 +18,6 @@ from .audit import Actor
 from .models import (
     Bureau,
     BureauKind,
-    CaseStatus,
-    ConcernType,
     ConsentBasis,
     Enrollment,
     EventKind,
@@ -202,6 +200,9 @@ def build_demo_city(*, youth_count: int = 300, seed: int = 2026) -> dict[str, in
         counts["events"] += _events_for(rng, youth, school, bureaus, risk, today)
         if risk > 0.3 or i < 12:
             counts.update(_casework_for(rng, youth, bureaus, users, risk, now, counts))
+    from .alerting import escalate_overdue_alerts
+
+    counts["escalated"] = escalate_overdue_alerts()
     return counts
 
 
@@ -298,75 +299,40 @@ def _events_for(rng, youth, school, bureaus, risk, today) -> int:
     return n
 
 
-ALERT_RULES = {
-    EventKind.POLICE_OFFENCE: [
-        ("offence_court_referral", "police", 7 * 24),
-        ("offence", "committee", 14 * 24),
-    ],
-    EventKind.POLICE_EXPOSURE: [("exposure_case_decision", "committee", 14 * 24)],
-    EventKind.CHILD_PROTECTION: [("child_protection_report", "welfare", 24)],
-    EventKind.DROPOUT_REPORTED: [("dropout", "education", 72), ("dropout_search", "police", 72)],
-}
-
-
 def _casework_for(rng, youth, bureaus, users, risk, now, counts) -> dict[str, int]:
-    """Alerts from recent focal events, then the people's responses: cases, referrals, interventions."""
-    recent = youth.events.filter(kind__in=list(ALERT_RULES)).order_by("-knowledge_date")[:2]
-    raised = []
-    for event in recent:
-        for reason, bureau, hours in ALERT_RULES[event.kind]:
-            known = dt.datetime.combine(event.knowledge_date, dt.time(9), tzinfo=now.tzinfo)
-            alert, created = services.raise_alert(
-                youth=youth,
-                reason=reason,
-                routed_to=bureaus[bureau],
-                # Recent events keep their legal deadline; older ones get a spread so some are overdue.
-                due_at=max(
-                    known + dt.timedelta(hours=hours), now + dt.timedelta(hours=rng.randint(-60, 160))
-                ),
-                source_event=event,
-            )
-            counts["alerts"] += int(created)
-            raised.append(alert)
-    if not raised:
-        alert, _ = services.raise_alert(
-            youth=youth,
-            reason="high_concern_review",
-            routed_to=bureaus["committee"],
-            due_at=now + dt.timedelta(days=rng.randint(-2, 10)),
-        )
-        counts["alerts"] += 1
-        raised.append(alert)
+    """The focal-linkage rules raise this youth's alerts (as the import did), then people respond through the
+    same services as real work: some alerts are decided into cases or referrals, some cases move on through
+    assessment, planning, intervention and monitoring, a few await closure approval; the rest stay in the
+    triage queues for the demo users."""
+    from .alerting import raise_event_alerts
 
-    by_bureau = {a.routed_to.code: a for a in raised}
-    if "welfare" in by_bureau and rng.random() < 0.7:
+    counts["alerts"] += raise_event_alerts(youth.events.all())
+    alerts = {a.routed_to.code: a for a in youth.alerts.filter(status__in=["open", "acknowledged"])}
+    if "welfare" in alerts and rng.random() < 0.6:
         social = users["social"]
-        services.acknowledge_alert(actor=_actor(social), alert=by_bureau["welfare"])
-        case = services.open_case(
+        services.acknowledge_alert(actor=_actor(social), alert=alerts["welfare"])
+        decision = services.decide_alert(
             actor=_actor(social),
-            youth=youth,
-            lead_bureau=bureaus["welfare"],
-            concern=ConcernType.PROTECTION,
-            summary="家庭支持與安全評估。Family support and safety assessment.",
+            alert=alerts["welfare"],
+            decision=TriageDecisionKind.OPEN_CASE,
+            reason_code="legal_duty",
+            note="家庭支持與安全評估。Family support and safety assessment.",
             assignee=social,
         )
         counts["cases"] += 1
-        counts["interventions"] += _interventions(rng, case, social)
-    elif "committee" in by_bureau and rng.random() < 0.6:
+        counts["interventions"] += _interventions(rng, decision.case, social)
+        _progress(rng, decision.case, social, users)
+    elif "committee" in alerts and rng.random() < 0.55:
         guidance = users["guidance"]
-        concern = (
-            ConcernType.EXPOSURE
-            if by_bureau["committee"].reason.startswith("exposure")
-            else (ConcernType.HIGH_CONCERN)
-        )
-        case = services.open_case(
+        decision = services.decide_alert(
             actor=_actor(guidance),
-            youth=youth,
-            lead_bureau=bureaus["committee"],
-            concern=concern,
-            summary="主動關懷與輔導。Supportive outreach and guidance.",
+            alert=alerts["committee"],
+            decision=TriageDecisionKind.OPEN_CASE,
+            reason_code="needs_support",
+            note="主動關懷與輔導。Supportive outreach and guidance.",
             assignee=guidance,
         )
+        case = decision.case
         counts["cases"] += 1
         counts["interventions"] += _interventions(rng, case, guidance)
         if rng.random() < 0.4:
@@ -380,31 +346,62 @@ def _casework_for(rng, youth, bureaus, users, risk, now, counts) -> dict[str, in
                 consent=ConsentBasis.OBTAINED,
             )
             counts["referrals"] += 1
-        if rng.random() < 0.2:
-            case.status = CaseStatus.MONITORING
-            case.save(update_fields=["status"])
-    if "police" in by_bureau and rng.random() < 0.5:
+        _progress(rng, case, guidance, users)
+    if "police" in alerts and rng.random() < 0.25:
         officer = users["officer"]
-        services.record_triage_decision(
+        services.decide_alert(
             actor=_actor(officer),
-            youth=youth,
-            alert=by_bureau["police"],
-            bureau=bureaus["police"],
+            alert=alerts["police"],
             decision=TriageDecisionKind.REFER,
-            reason_code="needs_support",
+            reason_code="better_placed",
             note="轉介少輔會評估。Refer to the committee for assessment.",
-        )
-        services.refer(
-            actor=_actor(officer),
-            youth=youth,
-            from_bureau=bureaus["police"],
             to_bureau=bureaus["committee"],
-            reason="曝險或觸法後需輔導資源。Needs guidance after a police contact.",
             consent=ConsentBasis.OVERRIDE,
             consent_note="少年事件處理法第18條通知。Notification under Juvenile Justice Act Art. 18.",
         )
         counts["referrals"] += 1
     return counts
+
+
+# How far along the demo takes a new case, and how often.
+_PROGRESS = [(0.35, 0), (0.2, 1), (0.15, 3), (0.15, 4), (0.15, 5)]
+
+
+def _progress(rng, case, worker, users) -> None:
+    """Move a demo case some way along its statuses; the last step asks for closure after the monitoring
+    period (the monitoring start is back-dated, the one liberty the demo takes)."""
+    steps = rng.choices([n for _, n in _PROGRESS], weights=[w for w, _ in _PROGRESS])[0]
+    actor = _actor(worker)
+
+    def move(name, **kw):
+        nonlocal case
+        case = services.move_case(actor=actor, case=case, move=name, expected_version=case.version, **kw)
+
+    if steps >= 1:
+        move("start_assessment")
+    if steps >= 3:
+        case = services.update_case(
+            actor=actor, case=case, expected_version=case.version,
+            assessment="需求：穩定就學與家庭支持。Needs: steady schooling and family support.",
+        )  # fmt: skip
+        move("start_planning")
+        case = services.update_case(
+            actor=actor, case=case, expected_version=case.version,
+            plan="每週會談、家訪、聯繫學校。Weekly sessions, home visits, school liaison.",
+        )  # fmt: skip
+        move("start_intervention")
+    if steps >= 4:
+        move("start_monitoring")
+    if steps >= 5:
+        type(case).objects.filter(pk=case.pk).update(
+            monitoring_since=timezone.localdate() - dt.timedelta(days=rng.randint(190, 260))
+        )
+        case.refresh_from_db()
+        move(
+            "request_closure",
+            closure_reason="goals_met",
+            note="目標達成，追蹤期滿。Goals met; monitoring served.",
+        )
 
 
 def _interventions(rng, case, worker) -> int:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import random
 import tempfile
 from pathlib import Path
 
 from django.utils import timezone
 
+from casework.alerting import escalate_overdue_alerts
 from casework.audit import Actor
 from casework.demo import _casework_for, ensure_demo_users, ensure_reference_data
 from casework.models import ACTIVE_ALERT_STATUSES, Alert, EventKind, School, Youth
@@ -47,6 +49,44 @@ def _load_schools(city: Path, bureaus) -> str:
     return first_junior
 
 
+def _day(cell: str) -> dt.date | None:
+    try:
+        return contract.parse_date(cell)
+    except contract.ContractError:
+        return None
+
+
+def _cut_at(path: Path, feed: str, today: dt.date) -> int:
+    """Remove from a generated feed the records of events after ``today`` (and blank later dates such as a
+    return from dropout still to come). Returns the rows removed. Cells that do not parse are left for the
+    importer to quarantine."""
+    raw = path.read_bytes()
+    encoding = contract.detect_encoding(raw)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return 0  # a deliberately broken file: the importer's problem, as in real life
+    spec = contract.get_feed(feed)
+    dates = [c.name for c in spec.columns if c.type == "date" and c.name != "birth_date"]
+    decisive = {spec.event_date_column, spec.knowledge_date_column} - {None}
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        return 0
+    header, kept, removed = rows[0], [rows[0]], 0
+    where = {name: header.index(name) for name in dates if name in header}
+    for row in rows[1:]:
+        later = {name for name, i in where.items() if i < len(row) and (_day(row[i]) or dt.date.min) > today}
+        if later & decisive:
+            removed += 1
+            continue
+        for name in later:
+            row[where[name]] = ""
+        kept.append(row)
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(kept)
+    return removed
+
+
 def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, casework: int = 150) -> dict:
     """Build the demo once (does nothing when youth records already exist)."""
     bureaus = ensure_reference_data()
@@ -58,9 +98,10 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
             .first(),
         )
         return {"youth": 0, "note": "demo city already present"}
-    # The window ends this month, so deadlines and "recent" mean now.
+    # The window runs to the end of this month and is then cut at today, so the latest records are days
+    # old, as in a platform in use: the focal-linkage rules raise alerts on them with live deadlines.
     today = timezone.localdate()
-    start = dt.date(today.year - years, today.month, 1)
+    start = (dt.date(today.year - years, today.month, 1) + dt.timedelta(days=32)).replace(day=1)
     counts: dict = {}
     with tempfile.TemporaryDirectory() as out:
         city = Path(out)
@@ -68,6 +109,9 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
         counts["generated_rows"] = sum(report.rows.values())
         counsellor_school = _load_schools(city, bureaus)
         imported = quarantined = 0
+        counts["not_yet_happened"] = sum(
+            _cut_at(city / f"{feed}.csv", feed, today) for feed in contract.FEEDS
+        )
         for feed in contract.FEEDS:
             summary = import_file_bytes(
                 feed=feed, data=(city / f"{feed}.csv").read_bytes(), file_name=f"{feed}.csv"
@@ -107,5 +151,7 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
     for youth_row in recent:
         work.update(_casework_for(rng, youth_row, bureaus, users, rng.betavariate(2, 3), now, work))
     counts.update(work)
+    # Alerts whose deadline has already passed go to the supervisors, as the ten-minute job would do.
+    counts["escalated"] = escalate_overdue_alerts()
     counts["active_alerts"] = Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).count()
     return counts
