@@ -138,7 +138,8 @@ def sample_dependence(
 def importance_change(current: list[dict], previous: list[dict], *, top: int = TOP_COMPARED) -> list[dict]:
     """For every indicator in the top ``top`` of either model (the registry's ``report.importance`` lists,
     largest mean |SHAP| first): its rank and mean |SHAP| in each model (None where the model did not use
-    it), and the change of mean |SHAP|. Ordered by importance in the current model, then in the previous."""
+    it), and the change of mean |SHAP|. Ordered by importance in the current model, then in the previous,
+    then by rank (so indicators of equal weight keep the models' own order)."""
     now = {item["key"]: (rank, item["mean_abs_shap"]) for rank, item in enumerate(current, 1)}
     before = {item["key"]: (rank, item["mean_abs_shap"]) for rank, item in enumerate(previous, 1)}
     keys = [item["key"] for item in current[:top]]
@@ -159,7 +160,15 @@ def importance_change(current: list[dict], previous: list[dict], *, top: int = T
                 "left_top": rank_before is not None and rank_before <= top and (rank_now or top + 1) > top,
             }
         )
-    rows.sort(key=lambda r: (-(r["now"] or 0.0), -(r["before"] or 0.0), r["key"]))
+    last = len(current) + len(previous) + 1
+    rows.sort(
+        key=lambda r: (
+            -(r["now"] or 0.0),
+            -(r["before"] or 0.0),
+            r["rank_now"] or last,
+            r["rank_before"] or last,
+        )
+    )
     return rows
 
 
@@ -169,8 +178,9 @@ def importance_change(current: list[dict], previous: list[dict], *, top: int = T
 
 
 def latest_runs(model: RiskModel, *, limit: int = RUN_HISTORY) -> list[ScoringRun]:
-    """The model's scoring runs, newest first (reads the registry)."""
-    return list(model.scoring_runs.order_by("-as_of", "-created_at", "-pk")[:limit])
+    """The model's latest scoring runs, one per as-of date (the last one made: a re-run replaces that
+    date's scores), newest date first (reads the registry)."""
+    return list(model.scoring_runs.order_by("-as_of", "-created_at", "-pk").distinct("as_of")[:limit])
 
 
 def run_drift(figures: dict) -> dict:

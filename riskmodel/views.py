@@ -743,7 +743,7 @@ def _beeswarm(model: RiskModel) -> dict | None:
 
 
 def _position(value: float) -> str:
-    return _trim(f"{value * 100:.0f}") + "%"
+    return f"{value * 100:.0f}%"
 
 
 def _bin_labels(key: str, low: float, high: float) -> tuple[str, str]:
@@ -759,7 +759,7 @@ def _bin_labels(key: str, low: float, high: float) -> tuple[str, str]:
         if low == 1:
             return _("the highest value"), "100%"
         return _("at %(at)s of the range") % {"at": _position(low)}, _position(low)
-    short = f"{_trim(f'{low * 100:.0f}')}–{_position(high)}"
+    short = f"{low * 100:.0f}–{_position(high)}"
     return _("%(low)s to %(high)s of the range") % {"low": _position(low), "high": _position(high)}, short
 
 
@@ -1074,6 +1074,7 @@ def _drift_rows(run: ScoringRun) -> list[dict]:
 
 
 def _drift_chart(rows: list[dict], value: str, css: str) -> dict | None:
+    """PSI bars for drift ``rows``, the value and level read from the keys ``value`` and ``css``."""
     if not rows:
         return None
     return hbar_chart(
@@ -1175,7 +1176,10 @@ def _raw(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
-def _comparison_row(key: str, name, before: float | None, this: float | None, higher_better) -> dict:
+def _comparison_row(
+    key: str, name: str, before: float | None, this: float | None, higher_better: bool | None
+) -> dict:
+    """One metric of both models side by side, with the stored values kept for ``<data value>``."""
     change = None if before is None or this is None else this - before
     is_rate = key == "prevalence" or key.startswith("precision_at_")
     text = pct if is_rate else (lambda v: model_card.metric_text(key, v))
