@@ -22,17 +22,21 @@ from .filters import (
     ReferralFilter,
     YouthFilter,
 )
-from .models import AuditAction, Bureau, School
+from .models import AlertRule, AuditAction, Bureau, School
 from .serializers import (
+    AlertDecisionSerializer,
+    AlertRuleSerializer,
     AlertSerializer,
     AuditEntrySerializer,
     BureauSerializer,
+    CaseMoveSerializer,
     CaseSerializer,
     CaseUpdateSerializer,
     EventSerializer,
     IdentitySerializer,
     InterventionSerializer,
     MeSerializer,
+    NotificationSerializer,
     ReferralResponseSerializer,
     ReferralSerializer,
     SchoolSerializer,
@@ -191,6 +195,18 @@ class CaseViewSet(
         )
         return Response(CaseSerializer(updated, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=CaseMoveSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move the case along its statuses (assessment, planning, ... closure request, approval)."""
+        case = self.get_object()
+        body = CaseMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        moved = call_service(
+            services.move_case, actor=Actor.from_request(request), case=case, **body.validated_data
+        )
+        return Response(CaseSerializer(moved, context=self.get_serializer_context()).data)
+
 
 class InterventionViewSet(
     AuditedListMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
@@ -227,6 +243,21 @@ class AlertViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyMode
         alert = self.get_object()
         alert = call_service(services.acknowledge_alert, actor=Actor.from_request(request), alert=alert)
         return Response(AlertSerializer(alert).data)
+
+    @extend_schema(request=AlertDecisionSerializer, responses=TriageDecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        """Triage the alert: open a case, monitor, refer, or no action; resolves it and records any override."""
+        alert = self.get_object()
+        body = AlertDecisionSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        row = call_service(
+            services.decide_alert, actor=Actor.from_request(request), alert=alert, **body.validated_data
+        )
+        return Response(
+            TriageDecisionSerializer(row, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ReferralViewSet(
@@ -269,6 +300,26 @@ class ReferralViewSet(
     def decline(self, request, pk=None):
         return self._respond(request, accept=False)
 
+    def _close(self, request, fn):
+        referral = self.get_object()
+        body = ReferralResponseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        referral = call_service(
+            fn, actor=Actor.from_request(request), referral=referral, note=body.validated_data["note"]
+        )
+        referral.refresh_from_db()
+        return Response(ReferralSerializer(referral, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ReferralResponseSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._close(request, services.complete_referral)
+
+    @extend_schema(request=ReferralResponseSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        return self._close(request, services.revoke_referral)
+
 
 class TriageDecisionViewSet(
     AuditedListMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
@@ -285,8 +336,17 @@ class TriageDecisionViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
+        if data.get("alert") is not None:
+            raise DRFValidationError({"alert": "Decide an alert with POST /api/alerts/{id}/decide/."})
+        # The score the decision is measured against is the stored one, never the client's.
+        score = services.latest_score(data["youth"])
         serializer.instance = call_service(
-            services.record_triage_decision, actor=Actor.from_request(self.request), **data
+            services.record_triage_decision,
+            actor=Actor.from_request(self.request),
+            score=score.score if score else None,
+            band=score.band if score else "",
+            model_version=score.model_version if score else "",
+            **data,
         )
 
 
@@ -351,3 +411,35 @@ def exception_handler(exc, context):
             detail["fields"] = sorted(response.data)
         record(Actor.from_request(request), AuditAction.DENIED, detail=detail)
     return response
+
+
+class AlertRuleViewSet(viewsets.ReadOnlyModelViewSet):
+    """The focal-linkage rules in force (and their earlier versions): what raises an alert, for whom, by when."""
+
+    serializer_class = AlertRuleSerializer
+    filterset_fields = ["key", "is_current"]
+    pagination_class = None
+
+    def get_queryset(self):
+        if not policy.can_read_alert_rules(self.request.user):
+            return AlertRule.objects.none()
+        return AlertRule.objects.order_by("key", "-version")
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in user's inbox: messages to them and to their bureaus."""
+
+    serializer_class = NotificationSerializer
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        return policy.visible_notifications(self.request.user).select_related("youth", "bureau")
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark one message read."""
+        note = self.get_object()
+        call_service(services.mark_notification_read, actor=Actor.from_request(request), notification=note)
+        note.refresh_from_db()
+        return Response(NotificationSerializer(note).data)

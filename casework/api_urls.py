@@ -13,6 +13,8 @@ router.register("alerts", api.AlertViewSet, basename="alert")
 router.register("referrals", api.ReferralViewSet, basename="referral")
 router.register("triage-decisions", api.TriageDecisionViewSet, basename="triagedecision")
 router.register("audit", api.AuditEntryViewSet, basename="auditentry")
+router.register("alert-rules", api.AlertRuleViewSet, basename="alertrule")
+router.register("notifications", api.NotificationViewSet, basename="notification")
 router.register("bureaus", api.BureauViewSet, basename="bureau")
 router.register("schools", api.SchoolViewSet, basename="school")
 

@@ -10,21 +10,26 @@ from rest_framework import serializers
 from . import policy
 from .models import (
     Alert,
+    AlertRule,
     AuditEntry,
     Bureau,
     Case,
+    ClosureReason,
     ConcernType,
     ConsentBasis,
     Event,
     Intervention,
     InterventionKind,
+    Notification,
     Referral,
     ReferralKind,
     School,
     TriageDecision,
     TriageDecisionKind,
+    TriageReason,
     Youth,
 )
+from .services import SUPERVISOR_MOVES, WORKER_MOVES
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -147,6 +152,8 @@ class CaseSerializer(serializers.ModelSerializer):
     lead_bureau = ScopedSlugField(_all_bureaus, slug_field="code")
     assignee = ScopedSlugField(_assignable, slug_field="username", required=False, allow_null=True)
     opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    closure_requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    closure_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     concern = serializers.ChoiceField(choices=ConcernType.choices)
 
     class Meta:
@@ -159,18 +166,43 @@ class CaseSerializer(serializers.ModelSerializer):
             "status",
             "concern",
             "summary",
+            "assessment",
+            "plan",
             "opened_at",
             "opened_by",
+            "monitoring_since",
+            "closure_reason",
+            "closure_note",
+            "closure_requested_by",
+            "closure_requested_at",
+            "closure_approved_by",
             "closed_at",
             "version",
         ]
-        read_only_fields = ["id", "status", "opened_at", "opened_by", "closed_at", "version"]
+        read_only_fields = [
+            "id", "status", "opened_at", "opened_by", "monitoring_since", "closure_reason", "closure_note",
+            "closure_requested_by", "closure_requested_at", "closure_approved_by", "closed_at", "version",
+        ]  # fmt: skip
 
 
 class CaseUpdateSerializer(serializers.Serializer):
     expected_version = serializers.IntegerField(help_text="The case version you edited; stale edits get 409.")
     summary = serializers.CharField(required=False, allow_blank=True)
+    assessment = serializers.CharField(required=False, allow_blank=True)
+    plan = serializers.CharField(required=False, allow_blank=True)
     assignee = ScopedSlugField(_assignable, slug_field="username", required=False, allow_null=True)
+
+
+class CaseMoveSerializer(serializers.Serializer):
+    move = serializers.ChoiceField(
+        choices=[(m, m) for m in WORKER_MOVES + SUPERVISOR_MOVES],
+        help_text="A status transition; GET the case's available_moves to see which you may make now.",
+    )
+    expected_version = serializers.IntegerField(help_text="The case version you saw; stale moves get 409.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    closure_reason = serializers.ChoiceField(
+        choices=ClosureReason.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class InterventionSerializer(serializers.ModelSerializer):
@@ -201,6 +233,9 @@ class AlertSerializer(serializers.ModelSerializer):
     routed_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
     acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    rule_version = serializers.IntegerField(
+        source="rule.version", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Alert
@@ -208,6 +243,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "id",
             "youth",
             "reason",
+            "rule_version",
             "routed_to",
             "status",
             "due_at",
@@ -215,7 +251,62 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
             "acknowledged_by",
             "acknowledged_at",
+            "escalated_at",
             "resolved_at",
+        ]
+        read_only_fields = fields
+
+
+class AlertDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=TriageDecisionKind.choices)
+    reason_code = serializers.ChoiceField(choices=TriageReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    concern = serializers.ChoiceField(
+        choices=ConcernType.choices, required=False, allow_blank=True, default=""
+    )
+    assignee = ScopedSlugField(
+        _assignable, slug_field="username", required=False, allow_null=True, default=None
+    )
+    to_bureau = ScopedSlugField(
+        _all_bureaus, slug_field="code", required=False, allow_null=True, default=None
+    )
+    to_user = ScopedSlugField(
+        _recipients, slug_field="username", required=False, allow_null=True, default=None
+    )
+    consent = serializers.ChoiceField(
+        choices=ConsentBasis.choices, required=False, allow_blank=True, default=""
+    )
+    consent_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AlertRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AlertRule
+        fields = [
+            "id", "key", "version", "is_current", "enabled", "name_zh", "name_en", "duty_zh", "duty_en", "trigger",
+            "event_kind", "event_codes", "bands", "route_to", "deadline_hours", "deadline_days", "lookback_days",
+            "notify_referrer", "concern", "change_note", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    youth = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    bureau = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "bureau",
+            "youth",
+            "alert",
+            "case",
+            "referral",
+            "detail",
+            "created_at",
+            "read_at",
         ]
         read_only_fields = fields
 
@@ -248,8 +339,12 @@ class ReferralSerializer(serializers.ModelSerializer):
             "response_note",
             "created_at",
             "responded_at",
+            "closed_note",
+            "closed_at",
         ]
-        read_only_fields = ["id", "from_user", "status", "response_note", "created_at", "responded_at"]
+        read_only_fields = [
+            "id", "from_user", "status", "response_note", "created_at", "responded_at", "closed_note", "closed_at",
+        ]  # fmt: skip
 
 
 class ReferralResponseSerializer(serializers.Serializer):

@@ -560,7 +560,9 @@ def decide_alert(
         .select_related("rule", "source_event", "youth", "routed_to")
         .get(pk=alert.pk)
     )
-    if alert.status not in ACTIVE_ALERT_STATUSES and policy.can_act_for_bureau(actor.user, alert.routed_to_id):
+    if alert.status not in ACTIVE_ALERT_STATUSES and policy.can_act_for_bureau(
+        actor.user, alert.routed_to_id
+    ):
         # Checked first so a double submit says what happened (deciding also ends the need to see the youth).
         raise ValidationError(_("This alert has already been decided."))
     if not policy.can_decide_triage(actor.user, alert.youth, alert.routed_to_id):
@@ -754,3 +756,11 @@ def notify(**fields) -> bool:
     if fields.get("user") is None and fields.get("user_id") is None and fields.get("bureau") is None:
         return False
     return send(**{k: v for k, v in fields.items() if v is not None})
+
+
+def mark_notification_read(*, actor: Actor, notification) -> None:
+    """Mark a message read; only a message in the actor's own inbox."""
+    if not policy.visible_notifications(actor.user).filter(pk=notification.pk).exists():
+        raise _deny(_("This message is not in your inbox."))
+    if notification.read_at is None:
+        type(notification).objects.filter(pk=notification.pk).update(read_at=timezone.now())
