@@ -11,13 +11,23 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [(reverse("home"), _("Home"))]
+    unread = 0
     if policy.is_caseworker(user):
+        unread = policy.visible_notifications(user).filter(read_at__isnull=True).count()
+        inbox = _("Inbox") if not unread else _("Inbox (%(n)s)") % {"n": unread}
         items += [
-            (reverse("alert-list"), _("Alerts")),
+            (reverse("triage-queue"), _("Triage")),
+            (reverse("my-tasks"), _("My tasks")),
+            (reverse("inbox"), inbox),
             (reverse("youth-list"), _("Youth")),
             (reverse("case-list"), _("Cases")),
             (reverse("referral-list"), _("Referrals")),
+            (reverse("alert-list"), _("Alerts")),
         ]
+    if policy.can_read_supervisor_reports(user):
+        items.append((reverse("reports"), _("Reports")))
+    if policy.can_edit_alert_rules(user):
+        items.append((reverse("alert-rule-list"), _("Alert rules")))
     if policy.can_steward_data(user):
         items.append((reverse("integrations:batch-list"), _("Imports")))
         items.append((reverse("integrations:quarantine-list"), _("Quarantine")))

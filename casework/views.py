@@ -103,6 +103,21 @@ def youth_list(request):
 
 
 SOURCE_ORDER = [EventSource.SCHOOL, EventSource.POLICE, EventSource.WELFARE]
+SCORE_HISTORY = 24  # scoring runs shown on the youth page
+
+
+def _score_chart(history) -> dict | None:
+    """Points of a small line chart of the score over scoring runs (SVG coordinates, 0-100 by 0-40)."""
+    if len(history) < 2:
+        return None
+    top = max(0.05, max(s.score for s in history))
+    step = 100 / (len(history) - 1)
+    points = [(round(i * step, 2), round(40 - 36 * s.score / top, 2)) for i, s in enumerate(history)]
+    return {
+        "points": " ".join(f"{x},{y}" for x, y in points),
+        "dots": [{"x": x, "y": y, "score": s} for (x, y), s in zip(points, history, strict=True)],
+        "top": top,
+    }
 
 
 @login_required
@@ -133,10 +148,12 @@ def youth_detail(request, public_id: str):
                 "restricted_count": timeline.restricted_counts.get(source, 0),
             }
         )
-    score = youth.risk_scores.order_by("-as_of", "-scored_at").first()
+    history = list(youth.risk_scores.order_by("-as_of", "-scored_at")[:SCORE_HISTORY])
+    score = history[0] if history else None
     reasons = []
     if score is not None:
         english = (get_language() or "").startswith("en")
+        widest = max((abs(r.get("shap") or 0) for r in score.reasons), default=0) or 1
         for reason in score.reasons:
             level = timeline.levels.get(reason.get("source"), policy.Detail.FULL)
             visible = level == policy.Detail.FULL
@@ -146,6 +163,9 @@ def youth_detail(request, public_id: str):
                     "text": (reason.get("text_en") if english else reason.get("text_zh"))
                     if visible
                     else None,
+                    # How hard the factor pushes (log-odds), drawn as a bar; hidden factors show no size.
+                    "shap": reason.get("shap") if visible else None,
+                    "width": round(100 * abs(reason.get("shap") or 0) / widest) if visible else 0,
                 }
             )
     return render(
@@ -155,11 +175,13 @@ def youth_detail(request, public_id: str):
             "youth": youth,
             "score": score,
             "score_reasons": reasons,
+            "score_history": list(reversed(history)),
+            "score_chart": _score_chart(list(reversed(history))),
             "age": youth.age_on(timezone.localdate()),
             "sources": sources,
             "cases": policy.visible_cases(user).filter(youth=youth).select_related("lead_bureau", "assignee"),
             "other_cases": policy.other_cases_of(user, youth),
-            "alerts": policy.visible_alerts(user).filter(youth=youth).select_related("routed_to"),
+            "alerts": policy.visible_alerts(user).filter(youth=youth).select_related("routed_to", "rule"),
             "referrals": policy.visible_referrals(user)
             .filter(youth=youth)
             .select_related("from_bureau", "to_bureau"),

@@ -96,3 +96,30 @@ def test_the_youth_page_shows_the_stored_score_and_hides_reasons_from_unseen_sou
     assert 'data-score="0.123456"' in html and "0.123" in html
     assert "近一年觸法接觸 2 次" in html
     assert "近一年兒保通報 1 件" not in html
+    # The hidden reason's strength is not told either: only the visible factor's bar and number appear.
+    assert "0.500" in html and "0.300" not in html
+
+
+def test_the_youth_page_shows_the_score_history_as_a_chart_and_a_table(world, client):
+    import datetime as dt
+
+    from casework.models import RiskScore
+
+    youth = world.y.alert
+    for month, value, band in [(9, 0.05, "medium"), (10, 0.21, "high"), (11, 0.34, "very_high")]:
+        RiskScore.objects.create(
+            youth=youth,
+            as_of=dt.date(2026, month, 1),
+            score=value,
+            band=band,
+            rank=month,
+            model_version="risk-v9",
+        )
+    client.login(username="officer", password=PASSWORD)
+    html = client.get(reverse("youth-detail", args=[youth.public_id])).content.decode()
+    assert html.count('class="band-dot') == 3
+    table = html[html.index('class="score-history-table"') :]
+    assert table.index("2026-09-01") < table.index("2026-10-01") < table.index("2026-11-01")
+    assert "0.340" in table and "0.050" in table
+    # The newest run is the score shown at the top.
+    assert 'data-score="0.34"' in html
