@@ -20,7 +20,7 @@ ZH = "zh-Hant-TW"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Fairness-audit attributes (policy rule 7) must never reach a case page, in either language.
 FAIRNESS_WORDS = ["原住民", "新住民", "indigenous", "immigrant"]
-CASEWORK_PAGES = ["/alerts/", "/youth/", "/cases/", "/referrals/"]
+CASEWORK_PAGES = ["/triage/", "/tasks/", "/inbox/", "/youth/", "/cases/", "/referrals/", "/alerts/"]
 
 
 def youth_url(live_server, youth) -> str:
@@ -41,7 +41,7 @@ def test_guidance_worker_reads_the_whole_record(page, live_server, world):
     ]
     expect(page.locator('a.tile[href="/cases/?mine=true"] .tile-n')).to_have_text("1")
     expect(page.locator('a.tile[href="/youth/"] .tile-n')).to_have_text("1")
-    assert nav_hrefs(page)[:5] == ["/", *CASEWORK_PAGES]
+    assert nav_hrefs(page)[:8] == ["/", *CASEWORK_PAGES]
     snap(page, "01_guidance_home")
 
     page.locator('header nav a[href="/youth/"]').click()
