@@ -1,0 +1,450 @@
+"""Supervisor reports: caseload and deadlines, alert deadlines, overrides of the model.
+
+Thin pages over the selectors in ``casework.reports``. Only supervisors read them, each for the bureaus they
+supervise; every page is logged as a list. This module adds what is about showing the figures: the bureau
+and period form, small-cell suppression of the override tables, and the bar charts (inline SVG, no script).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import policy, reports
+from .audit import Actor, record_list
+from .models import Bureau
+from .views import SMALL_CELL, _log_not_found, _require, _suppress
+
+# ---------------------------------------------------------------------------------------------------------
+# The bureau and period form
+# ---------------------------------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker, which wants ISO dates whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ReportForm(forms.Form):
+    """Which of the user's bureaus to report on and, for reports over time, which Taipei dates."""
+
+    bureau = forms.ChoiceField(label=gettext_lazy("Bureau"), required=False)
+    date_from = forms.DateField(label=gettext_lazy("First day"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=gettext_lazy("Last day (included)"), required=False, widget=DateInput)
+
+    def __init__(self, data=None, *, bureaus: list[Bureau], with_period: bool, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["bureau"].choices = [(b.code, b.display_name) for b in bureaus]
+        if not with_period:
+            del self.fields["date_from"]
+            del self.fields["date_to"]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The period must start on or before the day it ends."))
+        return data
+
+
+def _report_scope(request, *, with_period: bool) -> dict[str, Any]:
+    """The bureau (and period) a report page is about, from the query string.
+
+    A bureau the user does not supervise answers 404, like any record out of reach. A period that does not
+    parse is reported on the form and the default period (the last 90 days) is used.
+    """
+    user = request.user
+    _require(policy.can_read_supervisor_reports(user))
+    bureaus = reports.supervised_bureaus(user)
+    by_code = {b.code: b for b in bureaus}
+    code = request.GET.get("bureau", "")
+    if code and code not in by_code:
+        _log_not_found(request, "bureau", code[:64])
+        raise Http404
+    bureau = by_code.get(code) or bureaus[0]
+    today = reports.taipei_today()
+    period = reports.Period.last_days(today=today)
+    form = ReportForm(request.GET, bureaus=bureaus, with_period=with_period)
+    if form.is_valid():
+        if with_period:
+            start, end = form.cleaned_data.get("date_from"), form.cleaned_data.get("date_to") or today
+            if start is None:
+                start = end - dt.timedelta(days=reports.DEFAULT_PERIOD_DAYS - 1)
+            period = reports.Period(start=start, end=end)
+        # Show the bureau and period the figures are about, also where the query left them out.
+        form = ReportForm(
+            bureaus=bureaus,
+            with_period=with_period,
+            initial={"bureau": bureau.code, "date_from": period.start, "date_to": period.end},
+        )
+    return {
+        "bureau": bureau,
+        "bureaus": bureaus,
+        "period": period,
+        "form": form,
+        "today": today,
+        "several_bureaus": len(bureaus) > 1,
+        "with_period": with_period,
+    }
+
+
+def _log(request, object_type: str, *, count: int, scope: dict[str, Any], **extra) -> None:
+    query: dict[str, Any] = {**request.GET.dict(), "bureau": scope["bureau"].code}
+    if "date_from" in scope["form"].fields:
+        query.update(period=[scope["period"].start.isoformat(), scope["period"].end.isoformat()])
+    record_list(Actor.from_request(request), object_type, count=count, query={**query, **extra})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Presentation: numbers, suppression, bar charts
+# ---------------------------------------------------------------------------------------------------------
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def shown_rate(decisions: int, overrides: int) -> float | None:
+    """The override rate, unless it rests on fewer than ``SMALL_CELL`` decisions or would give away a
+    count that the table shows only as "<5" (a rate times a shown total is that count)."""
+    if decisions < SMALL_CELL or 0 < overrides < SMALL_CELL:
+        return None
+    return overrides / decisions
+
+
+def suppressed(row: dict[str, Any]) -> dict[str, Any]:
+    """A breakdown row as it may be shown: counts from 1 to 4 as "<5", a rate only when ``shown_rate``."""
+    rate = shown_rate(row["decisions"], row["overrides"])
+    return {
+        "label": row["label"],
+        "decisions": _suppress(row["decisions"]),
+        "overrides": _suppress(row["overrides"]),
+        "rate": rate,
+        "rate_text": percent(rate),
+        "withheld": rate is None and row["decisions"] > 0,
+    }
+
+
+CHART_WIDTH = 720
+FONT = 12.0
+
+
+def _text_width(text: str) -> float:
+    return sum(FONT if unicodedata.east_asian_width(c) in "WF" else FONT * 0.56 for c in text)
+
+
+def _fit(text: str, width: float) -> str:
+    if _text_width(text) <= width:
+        return text
+    while text and _text_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _count_axis(largest: float) -> tuple[float, list[tuple[float, str]]]:
+    """An axis from 0 in round steps that shows ``largest`` (at least 1)."""
+    largest = max(largest, 1)
+    raw = largest / 4
+    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(s * power for s in (1, 2, 5, 10) if s * power >= raw)
+    top = step * math.ceil(largest / step)
+    return top, [(v, str(int(v))) for v in range(0, int(top) + 1, int(step))]
+
+
+SHARE_AXIS = (1.0, [(v / 4, f"{v * 25}%") for v in range(5)])
+
+
+def bar_chart(rows: list[dict[str, Any]], *, axis: tuple[float, list], label_width: int = 200) -> dict:
+    """Horizontal bars, each made of one or more segments (stacked left to right).
+
+    ``rows`` are dicts with ``label``, ``text`` (written after the bar) and ``segments``: dicts with
+    ``value``, ``css`` and ``title``. A row with no segments draws no bar (a figure that is not shown).
+    """
+    maximum, ticks = axis
+    row_height, top, bottom = 26, 6, 28
+    plot_x = label_width + 10
+    plot_w = CHART_WIDTH - plot_x - 70
+    bars = []
+    for n, row in enumerate(rows):
+        y = top + n * row_height
+        x = float(plot_x)
+        segments = []
+        for segment in row["segments"]:
+            width = plot_w * min(segment["value"], maximum) / maximum
+            if width > 0:
+                segments.append(
+                    {"x": round(x, 1), "w": round(width, 1), "css": segment["css"], "title": segment["title"]}
+                )
+            x += width
+        bars.append(
+            {
+                "label": _fit(row["label"], label_width),
+                "full_label": row["label"],
+                "text": row["text"],
+                "y": y + 5,
+                "h": row_height - 10,
+                "text_y": round(y + row_height / 2 + FONT * 0.35, 1),
+                "text_x": round(x + 5, 1),
+                "segments": segments,
+            }
+        )
+    plot_bottom = top + len(rows) * row_height
+    return {
+        "width": CHART_WIDTH,
+        "height": plot_bottom + bottom,
+        "label_x": label_width,
+        "plot_x": plot_x,
+        "plot_top": top,
+        "plot_bottom": plot_bottom,
+        "tick_y": plot_bottom + 16,
+        "ticks": [{"x": round(plot_x + plot_w * v / maximum, 1), "text": t} for v, t in ticks],
+        "bars": bars,
+    }
+
+
+def _rate_bars(rows: list[dict[str, Any]], css: str) -> dict:
+    return bar_chart(
+        [
+            {
+                "label": r["label"],
+                "text": r["rate_text"] if r["rate"] is not None else _("not shown") if r["withheld"] else "—",
+                "segments": []
+                if r["rate"] is None
+                else [{"value": r["rate"], "css": css, "title": f"{r['label']}: {r['rate_text']}"}],
+            }
+            for r in rows
+        ],
+        axis=SHARE_AXIS,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pages
+# ---------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def reports_index(request):
+    """The supervisor's reports for one bureau, with headline figures and the model explanation report."""
+    scope = _report_scope(request, with_period=False)
+    user, bureau = request.user, scope["bureau"]
+    period = reports.Period.last_days(today=scope["today"])
+    load = reports.caseload(user, bureau=bureau, today=scope["today"])
+    sla = reports.alert_sla(user, bureau=bureau, period=period)["total"]
+    total = reports.override_total(user, bureau=bureau, period=period)
+    _log(request, "report_index", count=1, scope=scope)
+    return render(
+        request,
+        "casework/report_index.html",
+        {
+            **scope,
+            "headline_period": period,
+            "team": load["team"],
+            "sla": sla,
+            "on_time_text": percent(sla["on_time_share"]),
+            "median_text": hours(sla["median_hours"]),
+            "override": suppressed({"label": "", **total}),
+        },
+    )
+
+
+STATUS_CSS = "seg-{}"
+
+
+@login_required
+def report_caseload(request):
+    """Open cases and deadlines per worker and per team, with a bar of open cases per worker."""
+    scope = _report_scope(request, with_period=False)
+    user, bureau = request.user, scope["bureau"]
+    load = reports.caseload(user, bureau=bureau, today=scope["today"])
+    rows = [*load["workers"], load["unassigned"]]
+    for row in rows:
+        row["label"] = row["name"] or _("Not assigned")
+        row["statuses"] = [row["by_status"][s["value"]] for s in load["statuses"]]
+    load["team"]["statuses"] = [load["team"]["by_status"][s["value"]] for s in load["statuses"]]
+    chart = bar_chart(
+        [
+            {
+                "label": row["label"],
+                "text": str(row["open"]),
+                "segments": [
+                    {
+                        "value": row["by_status"][s["value"]],
+                        "css": STATUS_CSS.format(s["value"]),
+                        "title": f"{row['label']} · {s['label']}: {row['by_status'][s['value']]}",
+                    }
+                    for s in load["statuses"]
+                ],
+            }
+            for row in rows
+        ],
+        axis=_count_axis(max((row["open"] for row in rows), default=0)),
+    )
+    teams = []
+    if scope["several_bureaus"]:
+        teams = [reports.caseload(user, bureau=b, today=scope["today"])["team"] for b in scope["bureaus"]]
+    _log(request, "report_caseload", count=len(rows), scope=scope)
+    return render(
+        request,
+        "casework/report_caseload.html",
+        {
+            **scope,
+            "load": load,
+            "rows": rows,
+            "chart": chart,
+            "legend": [{"css": STATUS_CSS.format(s["value"]), "label": s["label"]} for s in load["statuses"]],
+            "teams": teams,
+            "team_label": _("Team · %(bureau)s") % {"bureau": bureau.display_name},
+            "quiet_days": reports.QUIET_DAYS,
+            "referral_days": reports.REFERRAL_DECISION_DAYS,
+            "soon_hours": reports.ALERT_SOON_HOURS,
+        },
+    )
+
+
+def _sla_display(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "share_text": percent(row["on_time_share"]), "median_text": hours(row["median_hours"])}
+
+
+@login_required
+def report_alerts(request):
+    """Per alert rule and per bureau: alerts raised in the period and how many were decided in time."""
+    scope = _report_scope(request, with_period=True)
+    user, bureau, period = request.user, scope["bureau"], scope["period"]
+    now = timezone.now()
+    sla = reports.alert_sla(user, bureau=bureau, period=period, now=now)
+    rules = [_sla_display(r) for r in sla["rules"]]
+    by_bureau = []
+    if scope["several_bureaus"]:
+        by_bureau = [
+            _sla_display(r)
+            for r in reports.alert_sla_by_bureau(user, bureaus=scope["bureaus"], period=period, now=now)
+        ]
+    chart = bar_chart(
+        [
+            {
+                "label": r["name"],
+                "text": r["share_text"],
+                "segments": []
+                if r["on_time_share"] is None
+                else [
+                    {
+                        "value": r["on_time_share"],
+                        "css": "bar-on-time",
+                        "title": f"{r['name']}: {r['share_text']} ({r['on_time']}/{r['settled']})",
+                    }
+                ],
+            }
+            for r in rules
+        ],
+        axis=SHARE_AXIS,
+        label_width=260,
+    )
+    _log(request, "report_alerts", count=len(rules), scope=scope)
+    return render(
+        request,
+        "casework/report_alerts.html",
+        {
+            **scope,
+            "rules": rules,
+            "total": _sla_display(sla["total"]),
+            "by_bureau": by_bureau,
+            "chart": chart,
+        },
+    )
+
+
+GROUP_TITLES = {
+    "sex": gettext_lazy("Sex"),
+    "indigenous": gettext_lazy("Indigenous"),
+    "new_immigrant_parent": gettext_lazy("New-immigrant parent"),
+    "district": gettext_lazy("District"),
+}
+
+
+@login_required
+def report_overrides(request):
+    """How often the bureau's triage decisions went against the model: by reason, band, decision, model
+    version and group, with small cells suppressed, and the latest overrides for model review."""
+    scope = _report_scope(request, with_period=True)
+    user, bureau, period = request.user, scope["bureau"], scope["period"]
+    figures = reports.overrides(user, bureau=bureau, period=period)
+    tables = [
+        {
+            "id": "by-reason",
+            "title": _("By reason given"),
+            "column": _("Reason"),
+            "rows": figures["by_reason"],
+        },
+        {"id": "by-band", "title": _("By band shown"), "column": _("Band shown"), "rows": figures["by_band"]},
+        {
+            "id": "by-decision",
+            "title": _("By decision"),
+            "column": _("Decision"),
+            "rows": figures["by_decision"],
+        },
+        {
+            "id": "by-model",
+            "title": _("By model version"),
+            "column": _("Model version"),
+            "rows": figures["by_model"],
+        },
+    ]
+    for table in tables:
+        table["rows"] = [suppressed(r) for r in table["rows"]]
+    groups = [
+        {
+            "id": f"group-{key}",
+            "title": GROUP_TITLES[key],
+            "column": GROUP_TITLES[key],
+            "rows": [suppressed(r) for r in rows],
+        }
+        for key, rows in figures["by_group"].items()
+    ]
+    group_rows = [
+        {**row, "label": f"{group['title']}: {row['label']}"}
+        for group in groups
+        if group["id"] != "group-district"
+        for row in group["rows"]
+    ]
+    latest = reports.latest_overrides(user, bureau=bureau, period=period)
+    _log(
+        request,
+        "report_overrides",
+        count=len(latest),
+        scope=scope,
+        youth=[row["youth_public_id"] for row in latest],
+    )
+    return render(
+        request,
+        "casework/report_overrides.html",
+        {
+            **scope,
+            "total": suppressed({"label": "", **figures["total"]}),
+            "tables": tables,
+            "groups": groups,
+            "reason_chart": _rate_bars(tables[0]["rows"], "bar-override"),
+            "group_chart": _rate_bars(group_rows, "bar-override"),
+            "latest": latest,
+            "small_cell": SMALL_CELL,
+            "latest_limit": reports.LATEST_OVERRIDES,
+        },
+    )
