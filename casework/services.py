@@ -375,6 +375,8 @@ def refer(
         raise ValidationError(_("You cannot refer a youth to yourself."))
     if to_user is not None and not policy.caseworkers_of([to_bureau.pk]).filter(pk=to_user.pk).exists():
         raise ValidationError(_("The receiving worker must be a case worker of the receiving bureau."))
+    if kind == ReferralKind.TRANSFER and (case is None or case.lead_bureau_id != from_bureau.pk):
+        raise ValidationError(_("Only the lead bureau transfers a case, and a transfer names the case."))
     if from_bureau.pk == to_bureau.pk and to_user is None:
         raise ValidationError(_("Choose another bureau, or a worker in your own bureau."))
     referral = Referral.objects.create(

@@ -592,3 +592,19 @@ def test_system_actor_is_recorded_for_raised_alerts(world):
     alerting.raise_event_alerts(Event.objects.filter(pk=event.pk))
     entry = AuditEntry.objects.filter(object_type="alert", action="create").latest("at")
     assert entry.path == Actor.system("alert-rules").path and entry.detail["reason"] == "fragile_family"
+
+
+def test_only_the_lead_bureau_transfers_a_case(world):
+    services.refer(
+        actor=actor(world.u.guidance), youth=world.y.case, case=world.case, from_bureau=world.b.committee,
+        to_bureau=world.b.welfare, reason="share", consent="obtained",
+    )  # fmt: skip
+    services.respond_to_referral(
+        actor=actor(world.u.social), referral=Referral.objects.latest("pk"), accept=True
+    )
+    with pytest.raises(ValidationError):
+        services.refer(
+            actor=actor(world.u.social), youth=world.y.case, case=world.case, from_bureau=world.b.welfare,
+            to_bureau=world.b.police, reason="hand over", consent="obtained", kind=ReferralKind.TRANSFER,
+        )  # fmt: skip
+    assert Case.objects.get(pk=world.case.pk).lead_bureau == world.b.committee
