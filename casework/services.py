@@ -369,6 +369,8 @@ def refer(
         raise _deny(_("You may refer only youth you may see, on behalf of your own bureau."))
     if case is not None and case.youth_id != youth.pk:
         raise ValidationError(_("The case belongs to another youth."))
+    if consent not in ConsentBasis.values:
+        raise ValidationError({"consent": _("Record the consent, or document why it was overridden.")})
     if consent == ConsentBasis.OVERRIDE and not consent_note.strip():
         raise ValidationError(_("A consent override needs a documented reason."))
     if to_user is not None and to_user.pk == actor.user.pk:

@@ -251,7 +251,7 @@ def alert_list(request):
 def referral_list(request):
     _require(policy.is_caseworker(request.user))
     qs = policy.visible_referrals(request.user).select_related(
-        "youth", "from_bureau", "to_bureau", "from_user"
+        "youth", "from_bureau", "to_bureau", "from_user", "to_user", "case"
     )
     filterset = ReferralFilter(request.GET, queryset=qs)
     page = paginate(request, filterset.qs)

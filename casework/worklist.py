@@ -92,16 +92,26 @@ def carried_cases(user) -> QuerySet[Case]:
 
 
 def next_steps_due(user, *, today: dt.date) -> list[Task]:
-    """The next step of the latest intervention on each case the user carries, where it has a due date."""
-    later = Intervention.objects.filter(case=OuterRef("case")).filter(
-        Q(occurred_on__gt=OuterRef("occurred_on"))
-        | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
+    """Next steps with a due date: the latest one on each case the user carries, and the latest one the user
+    set on any other open case they work (e.g. through an accepted referral), which someone else's later
+    visit does not cancel."""
+    uid = policy.principal_for(user).user.pk
+
+    def newer(**same):
+        return Intervention.objects.filter(case=OuterRef("case"), **same).filter(
+            Q(occurred_on__gt=OuterRef("occurred_on"))
+            | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
+        )
+
+    carried = Intervention.objects.filter(case__in=carried_cases(user), next_due__isnull=False).filter(
+        ~Exists(newer())
     )
-    latest = (
-        Intervention.objects.filter(case__in=carried_cases(user), next_due__isnull=False)
-        .filter(~Exists(later))
-        .select_related("case__youth")
-    )
+    own = Intervention.objects.filter(
+        worker_id=uid,
+        next_due__isnull=False,
+        case__in=policy.visible_cases(user).filter(status__in=OPEN_CASE_STATUSES),
+    ).filter(~Exists(newer(worker_id=uid)))
+    latest = {i.pk: i for qs in (carried, own) for i in qs.select_related("case__youth")}.values()
     return [
         Task(
             kind=TaskKind.NEXT_STEP,

@@ -27,7 +27,8 @@ ensure_redis() {
   fi
 }
 ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then return 0; fi
+  # Chromium, and a Chinese font so screenshots show characters rather than empty boxes.
+  if [ -x /usr/bin/chromium ] && fc-list :lang=zh-tw 2>/dev/null | grep -q .; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing Debian's chromium for the browser tests." >&2
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null

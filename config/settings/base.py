@@ -147,6 +147,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind": name each choice set after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "casework.models.NotificationKind",
+        "ReferralKindEnum": "casework.models.ReferralKind",
+        "InterventionKindEnum": "casework.models.InterventionKind",
+        "EventKindEnum": "casework.models.EventKind",
+    },
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

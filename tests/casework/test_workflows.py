@@ -608,3 +608,13 @@ def test_only_the_lead_bureau_transfers_a_case(world):
             to_bureau=world.b.police, reason="hand over", consent="obtained", kind=ReferralKind.TRANSFER,
         )  # fmt: skip
     assert Case.objects.get(pk=world.case.pk).lead_bureau == world.b.committee
+
+
+def test_a_referral_records_consent_or_a_documented_override(world):
+    for consent, note in (("", ""), ("override", "")):
+        with pytest.raises(ValidationError):
+            services.refer(
+                actor=actor(world.u.guidance), youth=world.y.case, from_bureau=world.b.committee,
+                to_bureau=world.b.welfare, reason="support", consent=consent, consent_note=note,
+            )  # fmt: skip
+    assert not Referral.objects.filter(youth=world.y.case).exists()
