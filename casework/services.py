@@ -377,6 +377,8 @@ def refer(
         raise ValidationError(_("You cannot refer a youth to yourself."))
     if to_user is not None and not policy.caseworkers_of([to_bureau.pk]).filter(pk=to_user.pk).exists():
         raise ValidationError(_("The receiving worker must be a case worker of the receiving bureau."))
+    if case is not None and not case.is_open:
+        raise ValidationError(_("A closed case is not referred or transferred; open a new case if needed."))
     if kind == ReferralKind.TRANSFER and (case is None or case.lead_bureau_id != from_bureau.pk):
         raise ValidationError(_("Only the lead bureau transfers a case, and a transfer names the case."))
     if from_bureau.pk == to_bureau.pk and to_user is None:

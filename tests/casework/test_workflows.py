@@ -618,3 +618,12 @@ def test_a_referral_records_consent_or_a_documented_override(world):
                 to_bureau=world.b.welfare, reason="support", consent=consent, consent_note=note,
             )  # fmt: skip
     assert not Referral.objects.filter(youth=world.y.case).exists()
+
+
+def test_a_closed_case_is_not_referred(world):
+    with pytest.raises(ValidationError):
+        services.refer(
+            actor=actor(world.u.supervisor), youth=world.y.closed, case=world.closed_case,
+            from_bureau=world.b.committee, to_bureau=world.b.welfare, reason="after closure", consent="obtained",
+        )  # fmt: skip
+    assert not Referral.objects.filter(case=world.closed_case).exists()
