@@ -180,7 +180,13 @@ def importance_change(current: list[dict], previous: list[dict], *, top: int = T
 def latest_runs(model: RiskModel, *, limit: int = RUN_HISTORY) -> list[ScoringRun]:
     """The model's latest scoring runs, one per as-of date (the last one made: a re-run replaces that
     date's scores), newest date first (reads the registry)."""
-    return list(model.scoring_runs.order_by("-as_of", "-created_at", "-pk").distinct("as_of")[:limit])
+    # Deduplicated here rather than with DISTINCT ON, which SQLite (the demo's database) lacks.
+    runs: dict = {}
+    for run in model.scoring_runs.order_by("-as_of", "-created_at", "-pk").iterator():
+        runs.setdefault(run.as_of, run)
+        if len(runs) > limit:
+            break
+    return list(runs.values())[:limit]
 
 
 def run_drift(figures: dict) -> dict:
