@@ -128,7 +128,9 @@ def case_page_context(request, case: Case, *, forms: dict | None = None) -> dict
         hints.append(_("Write and save the assessment to move on to planning."))
     if can_edit and case.status == CaseStatus.PLANNING and not case.has_plan():
         hints.append(_("Write and save the plan to start the intervention."))
-    can_refer = case.is_open and any(policy.can_refer(user, case.youth, b) for b in policy.acting_bureaus(user))
+    can_refer = case.is_open and any(
+        policy.can_refer(user, case.youth, b) for b in policy.acting_bureaus(user)
+    )
     page = CasePage(
         steps=_steps(case),
         history=list(case.status_changes.select_related("by")),
