@@ -527,3 +527,10 @@ def test_the_api_refuses_a_model_without_a_report(client, models):
     response = client.post("/api/models/3/activate/", {}, content_type="application/json")
     assert response.status_code == 400
     assert RiskModel.objects.get(version=3).status == ModelStatus.CANDIDATE
+
+
+def test_the_active_models_report_offers_no_promotion(client, models):
+    login(client, "modeller")
+    page = html(client.get(reverse("riskmodel:model-report", args=[1])))
+    assert RiskModel.objects.get(version=1).status == ModelStatus.ACTIVE
+    assert 'id="promote-form"' not in page
