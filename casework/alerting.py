@@ -12,15 +12,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import policy
+from . import policy, services
 from .audit import Actor, record
 from .models import (
-    ACTIVE_ALERT_STATUSES,
     OPEN_CASE_STATUSES,
     Alert,
     AlertRule,
@@ -33,7 +32,6 @@ from .models import (
     Event,
     EventKind,
     Intervention,
-    Notification,
     NotificationKind,
     RiskBand,
     RiskScore,
@@ -58,37 +56,6 @@ def current_rules(trigger: str | None = None) -> QuerySet[AlertRule]:
 
 def _bureaus_by_kind() -> dict[str, Bureau]:
     return {b.kind: b for b in Bureau.objects.all()}
-
-
-def _raise(
-    *, rule: AlertRule, youth_id: int, bureau: Bureau, due: dt.datetime, event_id: int | None, actor: Actor
-) -> tuple[Alert, bool]:
-    existing = Alert.objects.filter(
-        youth_id=youth_id, reason=rule.key, routed_to=bureau, status__in=ACTIVE_ALERT_STATUSES
-    ).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(
-                youth_id=youth_id,
-                reason=rule.key,
-                rule=rule,
-                routed_to=bureau,
-                due_at=due,
-                source_event_id=event_id,
-            )
-    except IntegrityError:  # a concurrent trigger raised it first: that alert stands
-        return Alert.objects.get(
-            youth_id=youth_id, reason=rule.key, routed_to=bureau, status__in=ACTIVE_ALERT_STATUSES
-        ), False
-    record(
-        actor,
-        AuditAction.CREATE,
-        alert,
-        detail={"reason": rule.key, "rule_version": rule.version, "routed_to": bureau.code},
-    )
-    return alert, True
 
 
 def raise_event_alerts(events: QuerySet[Event], *, today: dt.date | None = None) -> int:
@@ -117,9 +84,10 @@ def raise_event_alerts(events: QuerySet[Event], *, today: dt.date | None = None)
                 bureau = bureaus.get(kind)
                 if bureau is None:
                     continue
-                _, created = _raise(
-                    rule=rule, youth_id=youth_id, bureau=bureau, due=due, event_id=event_id, actor=actor
-                )
+                _, created = services.raise_alert(
+                    youth_id=youth_id, reason=rule.key, rule=rule, routed_to=bureau, due_at=due,
+                    source_event_id=event_id, actor=actor,
+                )  # fmt: skip
                 raised += created
     return raised
 
@@ -155,21 +123,15 @@ def raise_score_alerts(*, model_version: str, as_of: dt.date) -> int:
             for kind in rule.route_to:
                 bureau = bureaus.get(kind)
                 if bureau is not None:
-                    raised += _raise(
-                        rule=rule, youth_id=youth_id, bureau=bureau, due=due, event_id=None, actor=actor
+                    raised += services.raise_alert(
+                        youth_id=youth_id,
+                        reason=rule.key,
+                        rule=rule,
+                        routed_to=bureau,
+                        due_at=due,
+                        actor=actor,
                     )[1]
     return raised
-
-
-def supervisors_of(bureau_id: int):
-    from .models import Role, User
-
-    return User.objects.filter(
-        is_active=True,
-        memberships__active=True,
-        memberships__bureau_id=bureau_id,
-        memberships__role=Role.SUPERVISOR,
-    ).distinct()
 
 
 def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> int:
@@ -188,8 +150,8 @@ def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> int:
             alert.status = AlertStatus.ESCALATED
             alert.escalated_at = now
             alert.save(update_fields=["status", "escalated_at"])
-            for supervisor in supervisors_of(alert.routed_to_id):
-                notify(
+            for supervisor in policy.supervisors_of(alert.routed_to_id):
+                services.notify(
                     kind=NotificationKind.ALERT_ESCALATED,
                     user=supervisor,
                     youth_id=alert.youth_id,
@@ -217,7 +179,7 @@ def remind_due_steps(*, today: dt.date | None = None) -> int:
     sent = 0
     for intervention in due:
         recipient = intervention.case.assignee_id or intervention.worker_id
-        sent += notify(
+        sent += services.notify(
             kind=NotificationKind.TASK_DUE,
             user_id=recipient,
             youth_id=intervention.case.youth_id,
@@ -226,18 +188,6 @@ def remind_due_steps(*, today: dt.date | None = None) -> int:
             dedupe_key=f"due:{intervention.pk}:{intervention.next_due.isoformat()}",
         )
     return sent
-
-
-def notify(*, kind: str, dedupe_key: str = "", **fields) -> bool:
-    """Put a message in an inbox; with a dedupe key, a message already sent is not sent again."""
-    if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
-        return False
-    try:
-        with transaction.atomic():
-            Notification.objects.create(kind=kind, dedupe_key=dedupe_key, **fields)
-    except IntegrityError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------------------------------------

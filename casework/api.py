@@ -338,15 +338,9 @@ class TriageDecisionViewSet(
         data = dict(serializer.validated_data)
         if data.get("alert") is not None:
             raise DRFValidationError({"alert": "Decide an alert with POST /api/alerts/{id}/decide/."})
-        # The score the decision is measured against is the stored one, never the client's.
-        score = services.latest_score(data["youth"])
+        # The service measures the decision against the stored score, never the client's.
         serializer.instance = call_service(
-            services.record_triage_decision,
-            actor=Actor.from_request(self.request),
-            score=score.score if score else None,
-            band=score.band if score else "",
-            model_version=score.model_version if score else "",
-            **data,
+            services.record_triage_decision, actor=Actor.from_request(self.request), **data
         )
 
 

@@ -438,6 +438,16 @@ def caseworkers_of(bureau_ids) -> QuerySet[User]:
     ).distinct()
 
 
+def supervisors_of(bureau_id: int) -> QuerySet[User]:
+    """Active supervisors of a bureau: they hear of its escalations and decide its closures."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__active=True,
+        memberships__bureau_id=bureau_id,
+        memberships__role=Role.SUPERVISOR,
+    ).distinct()
+
+
 def referral_recipients(user) -> QuerySet[User]:
     """Workers a referral may name as receiver: case workers of any bureau (a staff directory, no youth data)."""
     if not principal_for(user).is_caseworker:

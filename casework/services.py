@@ -20,6 +20,7 @@ from .models import (
     ACTIVE_ALERT_STATUSES,
     EVENT_SOURCE,
     Alert,
+    AlertRule,
     AlertStatus,
     AuditAction,
     Bureau,
@@ -208,30 +209,46 @@ def record_scores_bulk(*, model_version: str, as_of: dt.date, scores: list[dict]
 @transaction.atomic
 def raise_alert(
     *,
-    youth: Youth,
     reason: str,
     routed_to: Bureau,
     due_at: dt.datetime,
+    youth: Youth | None = None,
+    youth_id: int | None = None,
+    rule: AlertRule | None = None,
     source_event: Event | None = None,
+    source_event_id: int | None = None,
     actor: Actor | None = None,
 ) -> tuple[Alert, bool]:
-    """Route an alert to a bureau; an active alert for the same youth, reason and bureau is reused."""
-    existing = Alert.objects.filter(
-        youth=youth, reason=reason, routed_to=routed_to, status__in=ACTIVE_ALERT_STATUSES
-    ).first()
+    """Route an alert to a bureau; an active alert for the same youth, reason and bureau is reused.
+    ``rule`` is the rule version that raised it (``casework.alerting``), if any."""
+    youth_id = youth.pk if youth is not None else youth_id
+    source_event_id = source_event.pk if source_event is not None else source_event_id
+    active = {
+        "youth_id": youth_id,
+        "reason": reason,
+        "routed_to": routed_to,
+        "status__in": ACTIVE_ALERT_STATUSES,
+    }
+    existing = Alert.objects.filter(**active).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                youth=youth, reason=reason, routed_to=routed_to, due_at=due_at, source_event=source_event
+                youth_id=youth_id,
+                reason=reason,
+                rule=rule,
+                routed_to=routed_to,
+                due_at=due_at,
+                source_event_id=source_event_id,
             )
     except IntegrityError:
         # Lost a race with a concurrent trigger: the other alert stands.
-        return Alert.objects.get(
-            youth=youth, reason=reason, routed_to=routed_to, status__in=ACTIVE_ALERT_STATUSES
-        ), False
-    record(actor or Actor.system("alerts"), AuditAction.CREATE, alert, detail={"reason": reason})
+        return Alert.objects.get(**active), False
+    detail = {"reason": reason, "routed_to": routed_to.code}
+    if rule is not None:
+        detail["rule_version"] = rule.version
+    record(actor or Actor.system("alerts"), AuditAction.CREATE, alert, detail=detail)
     return alert, True
 
 
@@ -498,17 +515,17 @@ def record_triage_decision(
     reason_code: str,
     note: str = "",
     alert: Alert | None = None,
-    score: float | None = None,
-    band: str = "",
-    model_version: str = "",
 ) -> TriageDecision:
-    """Record a person's triage decision with the score they saw; disagreeing with the model is an override."""
+    """Record a person's triage decision with the score they saw (the youth's stored score, looked up here so
+    no caller can name another); disagreeing with the model's band is an override and needs a note."""
     if not policy.can_decide_triage(actor.user, youth, bureau.pk):
         raise _deny(_("You may decide only for your own bureau and for youth you may see."))
     if alert is not None and alert.youth_id != youth.pk:
         raise ValidationError(_("The alert belongs to another youth."))
     if reason_code not in TriageReason.values:
         raise ValidationError({"reason_code": _("Choose a reason from the list.")})
+    seen = latest_score(youth)
+    band = seen.band if seen else ""
     is_override = (band in TOP_BANDS and decision == TriageDecisionKind.NO_ACTION) or (
         band in LOW_BANDS and decision == TriageDecisionKind.OPEN_CASE
     )
@@ -522,9 +539,9 @@ def record_triage_decision(
         decision=decision,
         reason_code=reason_code,
         note=note,
-        score=score,
+        score=seen.score if seen else None,
         band=band,
-        model_version=model_version,
+        model_version=seen.model_version if seen else "",
         is_override=is_override,
     )
     record(
@@ -579,7 +596,6 @@ def decide_alert(
         raise ValidationError({"reason_code": _("Choose a reason from the list.")})
     youth = alert.youth
     bureau = alert.routed_to
-    score = latest_score(youth)
     case = referral = None
     if decision == TriageDecisionKind.OPEN_CASE:
         concern = concern or (alert.rule.concern if alert.rule_id else ConcernType.HIGH_CONCERN)
@@ -607,9 +623,6 @@ def decide_alert(
         reason_code=reason_code,
         note=note,
         alert=alert,
-        score=score.score if score else None,
-        band=score.band if score else "",
-        model_version=score.model_version if score else "",
     )
     if case is not None or referral is not None:
         row.case, row.referral = case, referral
@@ -735,9 +748,7 @@ def move_case(
     )
     record(actor, AuditAction.UPDATE, locked, detail={"status": [before, locked.status], "move": move})
     if move == "request_closure":
-        from .alerting import supervisors_of
-
-        for supervisor in supervisors_of(locked.lead_bureau_id):
+        for supervisor in policy.supervisors_of(locked.lead_bureau_id):
             if supervisor.pk not in (actor.user.pk, locked.assignee_id):
                 notify(
                     kind=NotificationKind.CLOSURE_REQUESTED,
@@ -756,12 +767,22 @@ def move_case(
     return locked
 
 
-def notify(**fields) -> bool:
-    from .alerting import notify as send
+def notify(*, kind: str, dedupe_key: str = "", **fields) -> bool:
+    """Put a message in an inbox: ``user``/``user_id`` or ``bureau``, with what it is about. A message with no
+    recipient is not sent; with a dedupe key, a message already sent is not sent again."""
+    from .models import Notification
 
-    if fields.get("user") is None and fields.get("user_id") is None and fields.get("bureau") is None:
+    fields = {name: value for name, value in fields.items() if value is not None}
+    if not {"user", "user_id", "bureau"} & set(fields):
         return False
-    return send(**{k: v for k, v in fields.items() if v is not None})
+    if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return False
+    try:
+        with transaction.atomic():
+            Notification.objects.create(kind=kind, dedupe_key=dedupe_key, **fields)
+    except IntegrityError:
+        return False
+    return True
 
 
 def mark_notification_read(*, actor: Actor, notification) -> None:

@@ -6,10 +6,8 @@ import datetime as dt
 from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,29 +26,14 @@ from .models import (
     EventSource,
     ReferralStatus,
 )
+from .pages import not_found, require, suppress
 from .pagination import paginate
-
-SMALL_CELL = 5  # aggregates below this are shown as "<5" so no one can be singled out
 
 
 def _query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-def _log_not_found(request, object_type: str, object_id: str) -> None:
-    """Hidden and missing records both answer 404; the attempt is logged so probing shows up in the audit."""
-    record(
-        Actor.from_request(request),
-        AuditAction.DENIED,
-        detail={"path": request.path, "status": 404, "object_type": object_type, "object_id": object_id},
-    )
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 @login_required
@@ -84,7 +67,7 @@ def home(request):
 
 @login_required
 def youth_list(request):
-    _require(policy.is_caseworker(request.user))
+    require(policy.is_caseworker(request.user))
     filterset = YouthFilter(request.GET, queryset=policy.visible_youth(request.user).order_by("public_id"))
     page = paginate(request, filterset.qs)
     record_list(
@@ -124,11 +107,10 @@ def _score_chart(history) -> dict | None:
 def youth_detail(request, public_id: str):
     """The integrated record of one youth, redacted to what this viewer may know."""
     user = request.user
-    _require(policy.is_caseworker(user))
+    require(policy.is_caseworker(user))
     youth = policy.visible_youth(user).filter(public_id=public_id).first()
     if youth is None:
-        _log_not_found(request, "youth", public_id)
-        raise Http404
+        raise not_found(request, "youth", public_id)
     record(Actor.from_request(request), AuditAction.VIEW, youth)
     timeline = policy.timeline_for(user, youth)
     by_source: dict[str, list[Event]] = defaultdict(list)
@@ -191,7 +173,7 @@ def youth_detail(request, public_id: str):
 
 @login_required
 def case_list(request):
-    _require(policy.is_caseworker(request.user))
+    require(policy.is_caseworker(request.user))
     qs = policy.visible_cases(request.user).select_related("youth", "lead_bureau", "assignee")
     filterset = CaseFilter(request.GET, queryset=qs, request=request)
     page = paginate(request, filterset.qs)
@@ -208,7 +190,7 @@ def case_list(request):
 @login_required
 def case_detail(request, pk: int):
     user = request.user
-    _require(policy.is_caseworker(user))
+    require(policy.is_caseworker(user))
     case = (
         policy.visible_cases(user)
         .select_related("youth", "lead_bureau", "assignee", "opened_by", "closure_approved_by")
@@ -216,8 +198,7 @@ def case_detail(request, pk: int):
         .first()
     )
     if case is None:
-        _log_not_found(request, "case", str(pk))
-        raise Http404
+        raise not_found(request, "case", str(pk))
     record(Actor.from_request(request), AuditAction.VIEW, case)
     return render(
         request,
@@ -233,7 +214,7 @@ def case_detail(request, pk: int):
 
 @login_required
 def alert_list(request):
-    _require(policy.is_caseworker(request.user))
+    require(policy.is_caseworker(request.user))
     qs = policy.visible_alerts(request.user).select_related("youth", "routed_to").order_by("due_at")
     filterset = AlertFilter(request.GET, queryset=qs)
     page = paginate(request, filterset.qs)
@@ -249,7 +230,7 @@ def alert_list(request):
 
 @login_required
 def referral_list(request):
-    _require(policy.is_caseworker(request.user))
+    require(policy.is_caseworker(request.user))
     qs = policy.visible_referrals(request.user).select_related(
         "youth", "from_bureau", "to_bureau", "from_user", "to_user", "case"
     )
@@ -267,7 +248,7 @@ def referral_list(request):
 
 @login_required
 def audit_log(request):
-    _require(policy.can_read_audit_log(request.user))
+    require(policy.can_read_audit_log(request.user))
     filterset = AuditEntryFilter(request.GET, queryset=policy.visible_audit_entries(request.user))
     page = paginate(request, filterset.qs)
     record_list(
@@ -282,7 +263,7 @@ def audit_log(request):
 
 @login_required
 def identity_register(request):
-    _require(policy.can_use_identity_register(request.user))
+    require(policy.can_use_identity_register(request.user))
     filterset = YouthFilter(
         request.GET, queryset=policy.identity_register(request.user).order_by("public_id")
     )
@@ -297,14 +278,10 @@ def identity_register(request):
     )
 
 
-def _suppress(n: int) -> str:
-    return "<5" if 0 < n < SMALL_CELL else str(n)
-
-
 @login_required
 def statistics(request):
     """City-wide aggregates for model stewards and supervisors; small cells are suppressed."""
-    _require(policy.can_read_aggregates(request.user))
+    require(policy.can_read_aggregates(request.user))
     since = (timezone.localdate().replace(day=1) - dt.timedelta(days=365)).replace(day=1)
     monthly = (
         Event.objects.filter(event_date__gte=since)
@@ -315,17 +292,17 @@ def statistics(request):
     )
     months: dict[dt.date, dict[str, str]] = defaultdict(dict)
     for row in monthly:
-        months[row["month"]][row["source"]] = _suppress(row["n"])
+        months[row["month"]][row["source"]] = suppress(row["n"])
     rows = [
         {"month": month, "cells": [months[month].get(s, "0") for s in SOURCE_ORDER]}
         for month in sorted(months)
     ]
     case_counts = [
-        {"label": label, "n": _suppress(Case.objects.filter(status=value).count())}
+        {"label": label, "n": suppress(Case.objects.filter(status=value).count())}
         for value, label in Case._meta.get_field("status").choices
     ]
     alert_counts = [
-        {"label": label, "n": _suppress(Alert.objects.filter(status=value).count())}
+        {"label": label, "n": suppress(Alert.objects.filter(status=value).count())}
         for value, label in Alert._meta.get_field("status").choices
     ]
     record_list(Actor.from_request(request), "statistics", count=len(rows))

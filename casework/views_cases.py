@@ -35,7 +35,7 @@ from .forms_cases import (
     ReferralNoteForm,
 )
 from .models import AuditAction, Case, CaseStatus, CaseStatusChange, Referral, ReferralStatus
-from .views import _log_not_found, _require
+from .pages import not_found, require
 
 # The steps a case goes through, as the page's step indicator shows them.
 STEPS = [
@@ -158,7 +158,7 @@ def case_page_context(request, case: Case, *, forms: dict | None = None) -> dict
 
 
 def _visible_case(request, pk: int) -> Case:
-    _require(policy.is_caseworker(request.user))
+    require(policy.is_caseworker(request.user))
     case = (
         policy.visible_cases(request.user)
         .select_related("youth", "lead_bureau", "assignee", "opened_by", "closure_approved_by")
@@ -166,8 +166,7 @@ def _visible_case(request, pk: int) -> Case:
         .first()
     )
     if case is None:
-        _log_not_found(request, "case", str(pk))
-        raise Http404
+        raise not_found(request, "case", pk)
     return case
 
 
@@ -369,11 +368,10 @@ def case_refer(request, pk: int):
 
 
 def _visible_referral(request, pk: int) -> Referral:
-    _require(policy.is_caseworker(request.user))
+    require(policy.is_caseworker(request.user))
     referral = policy.visible_referrals(request.user).select_related("case").filter(pk=pk).first()
     if referral is None:
-        _log_not_found(request, "referral", str(pk))
-        raise Http404
+        raise not_found(request, "referral", pk)
     return referral
 
 
@@ -529,7 +527,7 @@ def referral_tabs(request) -> list[dict]:
 @login_required
 def my_tasks(request):
     """What the user must do next, soonest first, each with its due date and whether it is overdue."""
-    _require(policy.is_caseworker(request.user))
+    require(policy.is_caseworker(request.user))
     now = timezone.now()
     tasks = worklist.my_tasks(request.user, now=now)
     record_list(

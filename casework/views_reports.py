@@ -14,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from . import policy, reports
 from .audit import Actor, record_list
 from .models import Bureau
-from .views import SMALL_CELL, _log_not_found, _require, _suppress
+from .pages import SMALL_CELL, not_found, require, suppress
 
 # ---------------------------------------------------------------------------------------------------------
 # The bureau and period form
@@ -68,13 +67,12 @@ def _report_scope(request, *, with_period: bool) -> dict[str, Any]:
     parse is reported on the form and the default period (the last 90 days) is used.
     """
     user = request.user
-    _require(policy.can_read_supervisor_reports(user))
+    require(policy.can_read_supervisor_reports(user))
     bureaus = reports.supervised_bureaus(user)
     by_code = {b.code: b for b in bureaus}
     code = request.GET.get("bureau", "")
     if code and code not in by_code:
-        _log_not_found(request, "bureau", code[:64])
-        raise Http404
+        raise not_found(request, "bureau", code[:64])
     bureau = by_code.get(code) or bureaus[0]
     today = reports.taipei_today()
     period = reports.Period.last_days(today=today)
@@ -135,8 +133,8 @@ def suppressed(row: dict[str, Any]) -> dict[str, Any]:
     rate = shown_rate(row["decisions"], row["overrides"])
     return {
         "label": row["label"],
-        "decisions": _suppress(row["decisions"]),
-        "overrides": _suppress(row["overrides"]),
+        "decisions": suppress(row["decisions"]),
+        "overrides": suppress(row["overrides"]),
         "rate": rate,
         "rate_text": percent(rate),
         "withheld": rate is None and row["decisions"] > 0,

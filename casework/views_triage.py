@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,25 +44,11 @@ from .models import (
     RiskBand,
     TriageDecisionKind,
 )
+from .pages import not_found, require
 from .pagination import paginate
 
 SHORT_TIMELINE = 10
 ACKNOWLEDGEABLE = (AlertStatus.OPEN, AlertStatus.ESCALATED)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _not_found(request, object_type: str, object_id) -> Http404:
-    """Hidden and missing records both answer 404; the attempt is logged so probing shows up in the audit."""
-    record(
-        Actor.from_request(request),
-        AuditAction.DENIED,
-        detail={"path": request.path, "status": 404, "object_type": object_type, "object_id": str(object_id)},
-    )
-    return Http404()
 
 
 def _query_without_page(request) -> str:
@@ -95,11 +80,11 @@ def triage_queue(request):
     """One bureau's active alerts, most urgent first, with the youth's score and the reasons the viewer may read."""
     user = request.user
     bureaus = list(policy.triage_bureaus(user))
-    _require(bool(bureaus))
+    require(bool(bureaus))
     code = request.GET.get("bureau")
     bureau = next((b for b in bureaus if b.code == code), None) if code else bureaus[0]
     if bureau is None:
-        raise _not_found(request, "bureau", code)
+        raise not_found(request, "bureau", code)
     now = timezone.now()
     filterset = TriageQueueFilter(request.GET, queryset=selectors.triage_queue(user, bureau, now=now))
     page = paginate(request, filterset.qs)
@@ -170,7 +155,7 @@ def _override_choice(score) -> str:
 def triage_decide(request, pk: int):
     """One alert with what the worker needs to decide it, and the decision form."""
     user = request.user
-    _require(policy.triage_bureaus(user).exists())
+    require(policy.triage_bureaus(user).exists())
     alert = (
         policy.visible_alerts(user)
         .select_related("youth", "rule", "routed_to", "acknowledged_by", "resolved_by")
@@ -181,7 +166,7 @@ def triage_decide(request, pk: int):
         elsewhere = selectors.alert_decided_elsewhere(user, pk) if request.method == "POST" else None
         if elsewhere is not None:
             return _decided_elsewhere(request, elsewhere)
-        raise _not_found(request, "alert", pk)
+        raise not_found(request, "alert", pk)
     active = alert.status in ACTIVE_ALERT_STATUSES
     status = 200
     form = None
@@ -308,10 +293,10 @@ def _decision_context(request, alert, form) -> dict:
 def triage_acknowledge(request, pk: int):
     """Say the bureau has seen the alert and is working on it (the deadline still stands)."""
     user = request.user
-    _require(policy.triage_bureaus(user).exists())
+    require(policy.triage_bureaus(user).exists())
     alert = policy.visible_alerts(user).select_related("youth").filter(pk=pk).first()
     if alert is None:
-        raise _not_found(request, "alert", pk)
+        raise not_found(request, "alert", pk)
     try:
         services.acknowledge_alert(actor=Actor.from_request(request), alert=alert)
     except (ValidationError, PermissionDenied) as exc:
@@ -473,7 +458,7 @@ def inbox_mark_read(request, pk: int):
     """Mark one message in the user's inbox (their own, or their bureau's) read; anyone else's answers 404."""
     note = policy.visible_notifications(request.user).filter(pk=pk).first()
     if note is None:
-        raise _not_found(request, "notification", pk)
+        raise not_found(request, "notification", pk)
     services.mark_notification_read(actor=Actor.from_request(request), notification=note)
     return redirect(_safe_next(request, reverse("inbox")))
 
@@ -517,7 +502,7 @@ def _rule_summary(rule) -> dict:
 
 @login_required
 def alert_rule_list(request):
-    _require(policy.can_read_alert_rules(request.user))
+    require(policy.can_read_alert_rules(request.user))
     rules = [_rule_summary(rule) for rule in selectors.current_alert_rules()]
     record_list(Actor.from_request(request), "alertrule", count=len(rules))
     return render(
@@ -549,10 +534,10 @@ RULE_FIELD_LABELS = {
 @login_required
 def alert_rule_detail(request, key: str):
     """Every version of one rule, newest first, with what each changed and why."""
-    _require(policy.can_read_alert_rules(request.user))
+    require(policy.can_read_alert_rules(request.user))
     versions = list(selectors.alert_rule_versions(key))
     if not versions:
-        raise _not_found(request, "alertrule", key)
+        raise not_found(request, "alertrule", key)
     rows = []
     for i, rule in enumerate(versions):
         previous = versions[i + 1] if i + 1 < len(versions) else None
@@ -579,10 +564,10 @@ def alert_rule_detail(request, key: str):
 @login_required
 def alert_rule_edit(request, key: str):
     """Administrators write the next version of a rule; alerts already raised keep the version they came from."""
-    _require(policy.can_edit_alert_rules(request.user))
+    require(policy.can_edit_alert_rules(request.user))
     current = selectors.current_alert_rule(key)
     if current is None:
-        raise _not_found(request, "alertrule", key)
+        raise not_found(request, "alertrule", key)
     form = AlertRuleForm(request.POST or None, initial=AlertRuleForm.initial_from(current))
     if request.method == "POST" and form.is_valid():
         values = form.rule_values()
@@ -607,7 +592,7 @@ def alert_rule_edit(request, key: str):
 
 @login_required
 def alert_rule_new(request):
-    _require(policy.can_edit_alert_rules(request.user))
+    require(policy.can_edit_alert_rules(request.user))
     form = NewAlertRuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         key = form.cleaned_data["key"]

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from casework import policy
 from casework.audit import Actor, record, record_list
 from casework.models import AuditAction, Sex, YouthMerge, YouthSplit
+from casework.pages import not_found
 from casework.pagination import paginate
 
 from .linkage import identity, review
@@ -155,16 +156,6 @@ def _require_steward(request) -> None:
         raise PermissionDenied
 
 
-def _not_found(request, object_type: str, object_id) -> Http404:
-    """Log the miss (probing shows up in the access log) and return the 404 to raise."""
-    record(
-        Actor.from_request(request),
-        AuditAction.DENIED,
-        detail={"path": request.path, "status": 404, "object_type": object_type, "object_id": str(object_id)},
-    )
-    return Http404()
-
-
 def _refused(request, obj, what: str, exc: ValidationError) -> None:
     """A decision the service refused: logged, and told to the steward in plain words."""
     record(Actor.from_request(request), AuditAction.DENIED, obj, detail={what: " ".join(exc.messages)})
@@ -217,7 +208,7 @@ def review_detail(request, pk: int):
     _require_steward(request)
     pair = ReviewPair.objects.select_related("model", "decided_by").filter(pk=pk).first()
     if pair is None:
-        raise _not_found(request, "reviewpair", pk)
+        raise not_found(request, "reviewpair", pk)
     if request.method == "POST":
         decision = request.POST.get("decision")
         if decision not in ("accept", "reject"):
@@ -322,7 +313,7 @@ def _reverse(request, kind: str, model, pk: int, service):
         return HttpResponseNotAllowed(["POST"])
     obj = model.objects.filter(pk=pk).first()
     if obj is None:
-        raise _not_found(request, model._meta.model_name, pk)
+        raise not_found(request, model._meta.model_name, pk)
     try:
         service(**{kind: obj, "actor": Actor.from_request(request)})
     except ValidationError as exc:
@@ -391,7 +382,7 @@ def linkage_youth(request, public_id: str):
     _require_steward(request)
     youth = policy.identity_register(request.user).filter(public_id=public_id).first()
     if youth is None:
-        raise _not_found(request, "youth", public_id)
+        raise not_found(request, "youth", public_id)
     if request.method == "POST":
         chosen = [v for v in request.POST.getlist("records") if v.isdigit()]
         links = RecordLink.objects.filter(pk__in=chosen).values_list("feed", "record_key")

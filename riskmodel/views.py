@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from casework import policy
 from casework.audit import Actor, record, record_list
 from casework.models import AuditAction, RiskBand
+from casework.pages import require
 
 from . import indicators, model_card, pipeline, report, service
 from .model_card import (
@@ -1323,11 +1324,6 @@ def report_context(model: RiskModel) -> dict:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _model_or_404(request, version: int) -> RiskModel:
     model = RiskModel.objects.select_related("trained_by").filter(version=version).first()
     if model is None:
@@ -1361,7 +1357,7 @@ def _list_row(model: RiskModel) -> dict:
 @login_required
 def model_list(request):
     """Every registered model, newest first."""
-    _require(policy.can_read_model_reports(request.user))
+    require(policy.can_read_model_reports(request.user))
     models = list(RiskModel.objects.defer("booster").order_by("-version"))
     record_list(Actor.from_request(request), "riskmodel", count=len(models))
     return render(request, "riskmodel/model_list.html", {"rows": [_list_row(m) for m in models]})
@@ -1382,7 +1378,7 @@ def _render_report(request, model: RiskModel, *, part: str, active: RiskModel | 
 
 @login_required
 def model_report(request, version: int):
-    _require(policy.can_read_model_reports(request.user))
+    require(policy.can_read_model_reports(request.user))
     model = _model_or_404(request, version)
     return _render_report(request, model, part="report", active=service.active_model())
 
@@ -1391,7 +1387,7 @@ def model_report(request, version: int):
 def active_report(request):
     """The report on the model that scores the youth now, compared with the one before it; when no model
     is active, a page that says so (not a 404: the address stays valid while models come and go)."""
-    _require(policy.can_read_model_reports(request.user))
+    require(policy.can_read_model_reports(request.user))
     model = service.active_model()
     if model is None:
         record(
@@ -1404,7 +1400,7 @@ def active_report(request):
 
 @login_required
 def model_card_page(request, version: int):
-    _require(policy.can_read_model_reports(request.user))
+    require(policy.can_read_model_reports(request.user))
     model = _model_or_404(request, version)
     record(Actor.from_request(request), AuditAction.VIEW, model, detail={"part": "model card"})
     return render(
@@ -1417,7 +1413,7 @@ def model_card_page(request, version: int):
 @login_required
 def model_activate(request, version: int):
     """POST: make the model active (Post/Redirect/Get back to its report)."""
-    _require(policy.can_promote_models(request.user))
+    require(policy.can_promote_models(request.user))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     model = _model_or_404(request, version)

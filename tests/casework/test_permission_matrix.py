@@ -658,8 +658,8 @@ def matrix_world(world):
     import_rows(feed="police.contacts", rows=[{"contact_no": "P1", "name": "王一", "birth_date": "bad"}])
     w.quarantined = QuarantinedRow.objects.get()
     w.audit_entry = AuditEntry.objects.first()
-    from casework.alerting import notify
     from casework.models import AlertRule, Notification
+    from casework.services import notify
 
     w.rule = AlertRule.objects.get(key="exposure", is_current=True)
     notify(kind="alert_escalated", user=w.u.police_supervisor, alert=w.alert, youth_id=w.alert.youth_id)

@@ -1,0 +1,34 @@
+"""What every app's pages share about access: refuse a page, answer 404 for what is out of reach (and log the
+attempt), and keep small counts from singling anyone out. One place, so every page refuses the same way."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .audit import Actor, record
+from .models import AuditAction
+
+SMALL_CELL = 5  # aggregates below this are shown as "<5" so no one can be singled out
+
+
+def require(allowed: bool) -> None:
+    """A page the user's role may not use at all answers 403."""
+    if not allowed:
+        raise PermissionDenied
+
+
+def not_found(request, object_type: str, object_id) -> Http404:
+    """Hidden and missing records both answer 404; the attempt is logged so probing shows up in the audit.
+    Returns the exception to raise."""
+    record(
+        Actor.from_request(request),
+        AuditAction.DENIED,
+        detail={"path": request.path, "status": 404, "object_type": object_type, "object_id": str(object_id)},
+    )
+    return Http404()
+
+
+def suppress(n: int) -> str:
+    """A count as shown in an aggregate: below SMALL_CELL (but not zero) it reads "<5"."""
+    return "<5" if 0 < n < SMALL_CELL else str(n)
