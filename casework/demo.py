@@ -155,7 +155,6 @@ def build_demo_city(*, youth_count: int = 300, seed: int = 2026) -> dict[str, in
         return {"youth": 0}
     rng = random.Random(seed)
     today = timezone.localdate()
-    now = timezone.now()
     schools = list(School.objects.all())
     junior = [s for s in schools if s.code.startswith("J")]
     senior = [s for s in schools if s.code.startswith("S")]
@@ -199,7 +198,7 @@ def build_demo_city(*, youth_count: int = 300, seed: int = 2026) -> dict[str, in
         risk = rng.betavariate(1.2, 6)
         counts["events"] += _events_for(rng, youth, school, bureaus, risk, today)
         if risk > 0.3 or i < 12:
-            counts.update(_casework_for(rng, youth, bureaus, users, risk, now, counts))
+            counts.update(_casework_for(rng, youth, bureaus, users, counts))
     from .alerting import escalate_overdue_alerts
 
     counts["escalated"] = escalate_overdue_alerts()
@@ -299,7 +298,7 @@ def _events_for(rng, youth, school, bureaus, risk, today) -> int:
     return n
 
 
-def _casework_for(rng, youth, bureaus, users, risk, now, counts) -> dict[str, int]:
+def _casework_for(rng, youth, bureaus, users, counts) -> dict[str, int]:
     """The focal-linkage rules raise this youth's alerts (as the import did), then people respond through the
     same services as real work: some alerts are decided into cases or referrals, some cases move on through
     assessment, planning, intervention and monitoring, a few await closure approval; the rest stay in the

@@ -137,7 +137,6 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
 
     # Casework for the youth with the most recent focal events.
     rng = random.Random(seed)
-    now = timezone.now()
     work = {"alerts": 0, "cases": 0, "referrals": 0, "interventions": 0, "events": 0}
     recent = (
         Youth.objects.filter(
@@ -149,7 +148,7 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
         .order_by("public_id")[:casework]
     )
     for youth_row in recent:
-        work.update(_casework_for(rng, youth_row, bureaus, users, rng.betavariate(2, 3), now, work))
+        work.update(_casework_for(rng, youth_row, bureaus, users, work))
     counts.update(work)
     # Alerts whose deadline has already passed go to the supervisors, as the ten-minute job would do.
     counts["escalated"] = escalate_overdue_alerts()
