@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "casework",
     "integrations",
     "riskmodel",
+    "accounts",
+    "privacy",
     "demo",
 ]
 
@@ -175,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.escalate_overdue_alerts",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 60 * 10},
+    },
+    # Retention: what has passed its retention date is purged each night, and the purge is logged.
+    "purge-expired-records": {
+        "task": "integrations.tasks.purge_expired_records",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 60 * 60 * 6},
     },
     "remind-due-steps": {
         "task": "casework.tasks.remind_due_steps",
