@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("casework.urls_triage")),
     path("", include("casework.urls_cases")),
     path("", include("casework.urls_reports")),
+    path("", include("casework.urls_access")),
+    path("", include("casework.urls_exports")),
 ]
