@@ -301,3 +301,176 @@ class SealingAction(models.Model):
 
     def __str__(self) -> str:
         return self.notice_key
+
+
+# --------------------------------------------------------------------------------------------------
+# Retention (docs/retention.md)
+# --------------------------------------------------------------------------------------------------
+
+
+class RecordType(models.TextChoices):
+    """What a retention rule covers: the kinds of record the purge job removes."""
+
+    CLOSED_CASE = "closed_case", _("Closed case and its guidance records")
+    YOUTH_RECORD = "youth_record", _("Youth record outside any case")
+    SEALED_SHELL = "sealed_shell", _("Erased shell of a sealed record")
+    QUARANTINED_ROW = "quarantined_row", _("Quarantined row")
+
+
+class RetentionAnchor(models.TextChoices):
+    CASE_CLOSED = "case_closed", _("Case closure date")
+    EIGHTEENTH_BIRTHDAY = "birthday_18", _("18th birthday")
+    SEALED = "sealed", _("Sealing date")
+    IMPORTED = "imported", _("Import date")
+
+
+class RetentionRule(models.Model):
+    """How long one type of record is kept, counted from which date, and on what legal basis. Data, not
+    code: seeded by a migration, read by the purge job and shown on the retention report."""
+
+    record_type = models.CharField(_("record type"), max_length=24, choices=RecordType.choices, unique=True)
+    anchor = models.CharField(_("counted from"), max_length=16, choices=RetentionAnchor.choices)
+    period_months = models.PositiveIntegerField(_("kept for (months)"))
+    covers_zh = models.TextField(_("what it covers (Chinese)"))
+    covers_en = models.TextField(_("what it covers (English)"))
+    basis_zh = models.TextField(_("legal basis (Chinese)"))
+    basis_en = models.TextField(_("legal basis (English)"))
+
+    class Meta:
+        ordering = ["record_type"]
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+
+    def __str__(self) -> str:
+        return f"{self.record_type}: {self.period_months} months from {self.anchor}"
+
+    @property
+    def covers(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.covers_en if (get_language() or "").startswith("en") else self.covers_zh
+
+    @property
+    def basis(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.basis_en if (get_language() or "").startswith("en") else self.basis_zh
+
+
+class PurgeRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+
+
+class PurgeRun(models.Model):
+    """One run of the purge job: how many rows of each type it removed and which youth IDs went. No content.
+
+    Counts are written in the same transaction as each youth's deletions, so a run that fails half-way
+    still says exactly what was removed."""
+
+    as_of = models.DateField(_("as of"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PurgeRunStatus.choices, default=PurgeRunStatus.RUNNING
+    )
+    origin = models.CharField(_("origin"), max_length=32, blank=True)
+    counts = models.JSONField(_("rows removed per type"), default=dict)
+    youth_public_ids = models.JSONField(_("youth IDs removed"), default=list)
+    held = models.JSONField(_("records held back"), default=dict)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("purge run")
+        verbose_name_plural = _("purge runs")
+
+    def __str__(self) -> str:
+        return f"purge {self.as_of} ({self.status})"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+# --------------------------------------------------------------------------------------------------
+# Contests and corrections (docs/retention.md, "Correction")
+# --------------------------------------------------------------------------------------------------
+
+
+class ContestedBy(models.TextChoices):
+    YOUTH = "youth", _("The youth")
+    GUARDIAN = "guardian", _("A parent or guardian")
+    OTHER = "other", _("Someone else on their behalf")
+
+
+class ContestedPart(models.TextChoices):
+    DATE = "date", _("The date is wrong")
+    KIND = "kind", _("What kind of record it is is wrong")
+    CODE = "code", _("The code or category is wrong")
+    DETAILS = "details", _("The details are wrong")
+    NOT_THEM = "not_them", _("It is not about this youth, or it did not happen")
+    OTHER = "other", _("Something else")
+
+
+class ContestStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for a data steward")
+    CORRECTED = "corrected", _("Corrected")
+    ANNOTATED = "annotated", _("Annotated")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RecordContest(models.Model):
+    """A youth or guardian says a timeline event is wrong; a worker files it and a data steward decides.
+
+    Tied to the event, not the youth: a merge or split moves it with the event, and a court sealing that
+    deletes the event deletes the contest and its corrections too (they would repeat sealed content)."""
+
+    event = models.ForeignKey("casework.Event", on_delete=models.CASCADE, related_name="contests")
+    contested_by = models.CharField(_("who contests"), max_length=16, choices=ContestedBy.choices)
+    part = models.CharField(_("what they say is wrong"), max_length=16, choices=ContestedPart.choices)
+    statement = models.TextField(_("their statement"))
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ContestStatus.choices, default=ContestStatus.OPEN, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(
+        _("decision note"), blank=True, help_text=_("The annotation shown beside the event, or the reason.")
+    )
+
+    class Meta:
+        ordering = ["filed_at", "id"]
+        verbose_name = _("record contest")
+        verbose_name_plural = _("record contests")
+
+    def __str__(self) -> str:
+        return f"contest {self.pk} on event {self.event_id}"
+
+
+class EventCorrection(models.Model):
+    """What a data steward changed on an event: the values before and after, kept for good. The source
+    record as the bureau sent it is not changed (it stays what was received); ``source_record_id`` says
+    which version the correction was made against, so a later version from the bureau shows as newer."""
+
+    contest = models.OneToOneField(RecordContest, on_delete=models.CASCADE, related_name="correction")
+    event = models.ForeignKey("casework.Event", on_delete=models.CASCADE, related_name="corrections")
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+    source_record_id = models.BigIntegerField(_("source record version"), null=True, blank=True)
+    withdrawn = models.BooleanField(_("withdrawn from the timeline"), default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("corrected at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("event correction")
+        verbose_name_plural = _("event corrections")
+
+    def __str__(self) -> str:
+        return f"correction of event {self.event_id}"

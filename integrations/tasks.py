@@ -48,3 +48,25 @@ def link_after_import(self, batch_id: int) -> dict:
     from .linkage.service import after_import
 
     return after_import(batch_id)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
+def purge_expired_records(self, as_of: str | None = None) -> dict:
+    """Nightly purge of what has passed its retention date (docs/retention.md). Idempotent: what is gone is
+    not there to remove again, and each youth goes in one transaction, so a retry after a failure half-way
+    removes only what is still there."""
+    import datetime as dt
+
+    from casework.audit import Actor
+
+    from .retention import purge_expired
+
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    return purge_expired(as_of=day, actor=Actor.system("purge_expired_records"), origin="task").as_dict()

@@ -1,0 +1,81 @@
+"""The retention report: the schedule, what expires in the next twelve months, and the last purge runs.
+For data stewards (who run the purge) and auditors (who check it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dateutil.relativedelta import relativedelta
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework import policy
+from casework.audit import Actor, record_list
+from casework.pages import require
+
+from . import retention
+from .models import PurgeRun, RecordType
+
+NEXT_DUE = 100
+HOLD_LABELS = {
+    retention.HoldReason.OPEN_CASE: _("An open case"),
+    retention.HoldReason.ACTIVE_REFERRAL: _("A pending or accepted referral"),
+    retention.HoldReason.ACTIVE_ALERT: _("An active alert"),
+    retention.HoldReason.OPEN_CONTEST: _("A contest waiting for a decision"),
+}
+MONTHS = 12
+
+
+def can_read_retention_report(user) -> bool:
+    """Data stewards run the purge; auditors check what it removed."""
+    return policy.can_steward_data(user) or policy.can_read_audit_log(user)
+
+
+def _label(key: str) -> str:
+    try:
+        return str(apps.get_model(key)._meta.verbose_name_plural)
+    except (LookupError, ValueError):
+        return key
+
+
+@login_required
+def retention_report(request):
+    require(can_read_retention_report(request.user))
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    months = [first + relativedelta(months=i) for i in range(MONTHS)]
+    until = months[-1] + relativedelta(months=1, days=-1)
+    rule_map = retention.rules()
+    due, held = retention.due_records(until=until, rule_map=rule_map)
+    per_month: dict = {m: Counter() for m in months}
+    overdue: Counter = Counter()
+    for item in due:
+        if item.expires_on <= today:
+            overdue[item.record_type] += 1
+        else:
+            per_month[item.expires_on.replace(day=1)][item.record_type] += 1
+    types = [t for t in RecordType if t != RecordType.SEALED_SHELL]
+    table = [{"month": m, "cells": [per_month[m][t] for t in types]} for m in months]
+    runs = [
+        {"run": run, "counts": sorted((_label(k), n) for k, n in run.counts.items())}
+        for run in PurgeRun.objects.all()[:10]
+    ]
+    record_list(Actor.from_request(request), "retention", count=len(due))
+    return render(
+        request,
+        "integrations/retention_report.html",
+        {
+            "rules": sorted(rule_map.values(), key=lambda r: r.record_type),
+            "types": types,
+            "table": table,
+            "overdue": [overdue[t] for t in types],
+            "next_due": due[:NEXT_DUE],
+            "held": [(HOLD_LABELS.get(k, k), n) for k, n in sorted(held.items())],
+            "residue": retention.sealed_residue(),
+            "runs": runs,
+            "today": today,
+        },
+    )
