@@ -1,0 +1,554 @@
+"""Subject access: everything the platform holds about one youth, for a lawful request.
+
+Selectors (``find_youth``, ``collect``) read everything about the youth, across bureaus, with no need-to-know
+narrowing (the request is about the whole record); only data stewards reach them (``can_handle_subject_access``).
+One service, ``export_subject_access``, writes the file through ``casework.exports`` so it is watermarked and
+logged like any export, with the request reference and legal basis in the audit entry.
+
+What is left out, and why:
+
+- **Sealed records** (Art. 83-1) vanish entirely: sealed source-record versions (any key with a sealed
+  version), sealing notices and their links, alerts raised from an event that sealing removed (and the triage
+  decisions on them), risk scores computed before a sealing notice was applied to the youth (their reasons
+  may rest on the sealed records), and the ``seal`` lines of the access log. A sealed record counts as never
+  made, so even its existence is not disclosed; the fact of sealing stays with the court's notice, where
+  auditors find it.
+- **Other people's data**: the access log lists who accessed the record, when and why, without their IP
+  address or the rest of what they searched; a split lists no other youth's ID.
+- Staff notifications and record-linkage review pairs are working copies of data already listed here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework.audit import Actor
+from casework.exports import ExportFile, Sheet, columns, model_rows, render_export
+from casework.models import (
+    Alert,
+    AlertTrigger,
+    AuditAction,
+    AuditEntry,
+    Case,
+    CaseStatusChange,
+    Enrollment,
+    Event,
+    FairnessAttributes,
+    Intervention,
+    Referral,
+    RiskScore,
+    TriageDecision,
+    Youth,
+    YouthMerge,
+    YouthSplit,
+)
+from integrations.models import RecordLink, SealingAction, SourceRecord
+from riskmodel.models import RiskModel
+
+# Sealing notices name the records they seal: listing them would disclose that sealed records existed.
+SEALING_NOTICE_FEED = "court.sealing"
+
+
+class LegalBasis(models.TextChoices):
+    """The lawful grounds on which a subject-access copy may be made."""
+
+    DATA_SUBJECT = "data_subject", gettext_lazy("The youth's own request (PDPA Art. 3 and 10)")
+    GUARDIAN = "guardian", gettext_lazy("Request of the legal representative of a minor (PDPA Art. 3 and 10)")
+    COURT = "court", gettext_lazy("Court or prosecutor's request under law")
+    OTHER = "other", gettext_lazy("Another statutory basis (state it)")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Finding the youth
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _kept(youth: Youth) -> Youth:
+    seen = set()
+    while youth.merged_into_id and youth.pk not in seen:
+        seen.add(youth.pk)
+        youth = youth.merged_into
+    return youth
+
+
+def find_youth(identifier: str) -> list[Youth]:
+    """The youth records an exact youth ID or national ID names (merged records resolve to the record they
+    were merged into). Several records may share a national ID (a mistyped ID, or one person not yet linked):
+    the steward then chooses by youth ID."""
+    identifier = identifier.strip()
+    if not identifier:
+        return []
+    found = Youth.objects.filter(Q(public_id__iexact=identifier) | Q(national_id__iexact=identifier))
+    kept = {y.pk: y for y in (_kept(y) for y in found.select_related("merged_into"))}
+    return sorted(kept.values(), key=lambda y: y.public_id)
+
+
+def youth_by_public_id(public_id: str) -> Youth | None:
+    youth = Youth.objects.filter(public_id=public_id).first()
+    return _kept(youth) if youth is not None else None
+
+
+def _identities(youth: Youth) -> list[Youth]:
+    """The youth and every record merged into it (at any depth)."""
+    found = [youth]
+    frontier = [youth.pk]
+    while frontier:
+        more = list(Youth.objects.filter(merged_into_id__in=frontier).exclude(pk__in=[y.pk for y in found]))
+        found.extend(more)
+        frontier = [y.pk for y in more]
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Collecting what is held
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holdings:
+    youth: Youth
+    sheets: list[Sheet]
+
+    def summary(self) -> list[dict]:
+        return [{"key": s.id, "label": s.name, "count": len(s.rows)} for s in self.sheets]
+
+    @property
+    def total(self) -> int:
+        return sum(len(s.rows) for s in self.sheets)
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    full = user.get_full_name()
+    return f"{user.get_username()} ({full})" if full else user.get_username()
+
+
+def _display(obj) -> str:
+    return str(obj) if obj is not None else ""
+
+
+def _reasons_text(reasons: Iterable[dict]) -> str:
+    lines = []
+    for r in reasons or []:
+        arrow = "↑" if r.get("direction") == "up" else "↓"
+        text = " | ".join(t for t in (r.get("text_zh"), r.get("text_en")) if t) or r.get("feature", "")
+        shap = r.get("shap")
+        lines.append(f"{arrow} {text}" + (f" ({shap:+.3f})" if isinstance(shap, int | float) else ""))
+    return "\n".join(lines)
+
+
+def _sealed_keys(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    by_feed: dict[str, set[str]] = defaultdict(set)
+    for feed, key in pairs:
+        by_feed[feed].add(key)
+    sealed = set()
+    for feed, keys in by_feed.items():
+        sealed |= set(
+            SourceRecord.objects.filter(feed=feed, record_key__in=keys, sealed_at__isnull=False).values_list(
+                "feed", "record_key"
+            )
+        )
+    return sealed
+
+
+def collect(youth: Youth) -> Holdings:
+    """Everything held about ``youth`` (and the records merged into it), one sheet per category, with sealed
+    records and what derives from them left out (see the module docstring)."""
+    people = _identities(youth)
+    ids = [y.pk for y in people]
+    public_ids = [y.public_id for y in people]
+    by_pk = {y.pk: y for y in people}
+    sheets: list[Sheet] = []
+
+    # Identity --------------------------------------------------------------------------------------------
+    cols = columns(
+        ("relation", _("Record")),
+        ("public_id", _("Youth ID")),
+        ("name", _("Name")),
+        ("name_romanized", _("Romanised name")),
+        ("birth_date", _("Birth date")),
+        ("sex", _("Sex")),
+        ("national_id", _("National ID")),
+        ("district", _("District")),
+        ("address", _("Address")),
+        ("merged_into", _("Merged into")),
+        ("created_at", _("Created")),
+        ("updated_at", _("Updated")),
+    )
+    rows = model_rows(
+        people,
+        cols,
+        {
+            "relation": lambda y: _("This record") if y.pk == youth.pk else _("Merged into this record"),
+            "merged_into": lambda y: by_pk[y.merged_into_id].public_id if y.merged_into_id in by_pk else "",
+        },
+    )
+    sheets.append(Sheet.of(_("Identity"), cols, rows, key="identity"))
+
+    cols = columns(
+        ("change", _("Change")),
+        ("at", _("When")),
+        ("by", _("By")),
+        ("origin", _("Origin")),
+        ("reason", _("Reason")),
+        ("records", _("Records")),
+        ("reversed_at", _("Reversed at")),
+    )
+    rows = [
+        {
+            "change": _("Merge"),
+            "at": m.at,
+            "by": _person(m.by),
+            "origin": m.origin,
+            "reason": m.reason,
+            "records": f"{m.absorbed.public_id} → {m.kept.public_id}",
+            "reversed_at": m.reversed_at,
+        }
+        for m in YouthMerge.objects.filter(Q(kept_id__in=ids) | Q(absorbed_id__in=ids)).select_related(
+            "kept", "absorbed", "by"
+        )
+    ]
+    rows += [
+        {
+            "change": _("Split"),
+            "at": s.at,
+            "by": _person(s.by),
+            "origin": s.origin,
+            "reason": s.reason,
+            # The other record is another person: its ID is not theirs to receive.
+            "records": "",
+            "reversed_at": s.reversed_at,
+        }
+        for s in YouthSplit.objects.filter(Q(source_id__in=ids) | Q(created_id__in=ids)).select_related("by")
+    ]
+    sheets.append(Sheet.of(_("Merges and splits"), cols, rows, key="identity_changes"))
+
+    # Linked source identities and source records ---------------------------------------------------------
+    links = list(RecordLink.objects.filter(youth_id__in=ids).exclude(feed=SEALING_NOTICE_FEED))
+    events = list(Event.objects.filter(youth_id__in=ids).select_related("owning_bureau", "school"))
+    wanted = {(link.feed, link.record_key) for link in links}
+    wanted |= {(e.source_feed, e.source_key) for e in events if e.source_feed and e.source_key}
+    wanted = {pair for pair in wanted if pair[0] != SEALING_NOTICE_FEED}
+    sealed = _sealed_keys(wanted)
+    links = [link for link in links if (link.feed, link.record_key) not in sealed]
+    cols = columns(
+        ("feed", _("Feed")),
+        ("record_key", _("Record key")),
+        ("method", _("Method")),
+        ("match_probability", _("Match probability")),
+        ("pinned", _("Pinned")),
+        ("linked_at", _("Linked at")),
+    )
+    sheets.append(Sheet.of(_("Linked source identities"), cols, model_rows(links, cols), key="record_links"))
+
+    by_feed: dict[str, set[str]] = defaultdict(set)
+    for feed, key in wanted - sealed:
+        by_feed[feed].add(key)
+    records: list[SourceRecord] = []
+    for feed, keys in sorted(by_feed.items()):
+        records += SourceRecord.objects.filter(
+            feed=feed, record_key__in=keys, sealed_at__isnull=True
+        ).select_related("batch")
+    records.sort(key=lambda r: (r.feed, r.record_key, r.version))
+    cols = columns(
+        ("feed", _("Feed")),
+        ("record_key", _("Record key")),
+        ("version", _("Version")),
+        ("is_current", _("Current version")),
+        ("received_at", _("Received at")),
+        ("knowledge_date", _("Knowledge date")),
+        ("event_date", _("Event date")),
+        ("file", _("File")),
+        ("row_number", _("Row number")),
+        ("values", _("Normalised values")),
+        ("raw", _("Row as received")),
+    )
+    rows = model_rows(records, cols, {"file": lambda r: r.batch.file_name})
+    sheets.append(Sheet.of(_("Source records"), cols, rows, key="source_records"))
+
+    # Timeline and school ---------------------------------------------------------------------------------
+    cols = columns(
+        ("event_date", _("Event date")),
+        ("knowledge_date", _("Knowledge date")),
+        ("kind", _("Kind")),
+        ("source", _("Source")),
+        ("code", _("Code")),
+        ("owning_bureau", _("Bureau")),
+        ("school", _("School")),
+        ("sensitivity", _("Sensitivity")),
+        ("details", _("Details")),
+        ("source_feed", _("Feed")),
+        ("source_key", _("Record key")),
+    )
+    rows = model_rows(
+        events,
+        cols,
+        {"owning_bureau": lambda e: str(e.owning_bureau), "school": lambda e: _display(e.school)},
+    )
+    sheets.append(Sheet.of(_("Timeline events"), cols, rows, key="events"))
+
+    cols = columns(
+        ("school", _("School")),
+        ("student_no", _("Student number")),
+        ("grade", _("Grade")),
+        ("enrolled_on", _("Enrolled on")),
+        ("left_on", _("Left on")),
+    )
+    enrolments = Enrollment.objects.filter(youth_id__in=ids).select_related("school").order_by("enrolled_on")
+    rows = model_rows(enrolments, cols, {"school": lambda e: str(e.school)})
+    sheets.append(Sheet.of(_("Enrolments"), cols, rows, key="enrolments"))
+
+    # Casework --------------------------------------------------------------------------------------------
+    cases = list(
+        Case.objects.filter(youth_id__in=ids)
+        .select_related("lead_bureau", "assignee", "opened_by", "closure_approved_by")
+        .order_by("opened_at")
+    )
+    cols = columns(
+        ("case", _("Case")),
+        ("lead_bureau", _("Lead bureau")),
+        ("concern", _("Concern")),
+        ("status", _("Status")),
+        ("summary", _("Summary")),
+        ("assessment", _("Assessment")),
+        ("plan", _("Plan")),
+        ("assignee", _("Assignee")),
+        ("opened_at", _("Opened")),
+        ("opened_by", _("Opened by")),
+        ("monitoring_since", _("Monitoring since")),
+        ("closure_reason", _("Closure reason")),
+        ("closure_note", _("Closure note")),
+        ("closed_at", _("Closed at")),
+        ("closure_approved_by", _("Closure approved by")),
+    )
+    rows = model_rows(
+        cases,
+        cols,
+        {
+            "case": str,
+            "lead_bureau": lambda c: str(c.lead_bureau),
+            "assignee": lambda c: _person(c.assignee),
+            "opened_by": lambda c: _person(c.opened_by),
+            "closure_approved_by": lambda c: _person(c.closure_approved_by),
+        },
+    )
+    sheets.append(Sheet.of(_("Cases"), cols, rows, key="cases"))
+
+    cols = columns(
+        ("case", _("Case")),
+        ("at", _("When")),
+        ("from_status", _("From")),
+        ("to_status", _("To")),
+        ("by", _("By")),
+        ("note", _("Note")),
+    )
+    changes = CaseStatusChange.objects.filter(case__in=cases).select_related("case", "by")
+    rows = model_rows(changes, cols, {"case": lambda c: str(c.case), "by": lambda c: _person(c.by)})
+    sheets.append(Sheet.of(_("Case status history"), cols, rows, key="case_status_changes"))
+
+    cols = columns(
+        ("case", _("Case")),
+        ("occurred_on", _("Date")),
+        ("kind", _("Kind")),
+        ("duration_minutes", _("Duration (minutes)")),
+        ("worker", _("Worker")),
+        ("notes", _("Notes")),
+        ("outcome", _("Outcome")),
+        ("next_step", _("Next step")),
+        ("next_due", _("Next step due")),
+    )
+    interventions = (
+        Intervention.objects.filter(case__in=cases)
+        .select_related("case", "worker")
+        .order_by("occurred_on", "id")
+    )
+    rows = model_rows(
+        interventions, cols, {"case": lambda i: str(i.case), "worker": lambda i: _person(i.worker)}
+    )
+    sheets.append(Sheet.of(_("Interventions"), cols, rows, key="interventions"))
+
+    cols = columns(
+        ("created_at", _("Sent")),
+        ("kind", _("Kind")),
+        ("case", _("Case")),
+        ("from_bureau", _("From")),
+        ("from_user", _("Sent by")),
+        ("to_bureau", _("To")),
+        ("to_user", _("Receiving worker")),
+        ("status", _("Status")),
+        ("reason", _("Reason")),
+        ("consent", _("Consent")),
+        ("consent_note", _("Consent note")),
+        ("response_note", _("Response note")),
+        ("responded_at", _("Answered at")),
+        ("closed_note", _("Completion or revocation note")),
+        ("closed_at", _("Completed or revoked at")),
+    )
+    referrals = (
+        Referral.objects.filter(youth_id__in=ids)
+        .select_related("case", "from_bureau", "to_bureau", "from_user", "to_user")
+        .order_by("created_at")
+    )
+    rows = model_rows(
+        referrals,
+        cols,
+        {
+            "case": lambda r: str(r.case) if r.case_id else "",
+            "from_bureau": lambda r: str(r.from_bureau),
+            "to_bureau": lambda r: str(r.to_bureau),
+            "from_user": lambda r: _person(r.from_user),
+            "to_user": lambda r: _person(r.to_user),
+        },
+    )
+    sheets.append(Sheet.of(_("Referrals"), cols, rows, key="referrals"))
+
+    # Alerts raised from an event that is gone (sealing removes the event) went with it.
+    alerts = list(
+        Alert.objects.filter(youth_id__in=ids)
+        .exclude(rule__trigger=AlertTrigger.EVENT, source_event__isnull=True)
+        .select_related("rule", "routed_to", "acknowledged_by", "resolved_by")
+        .order_by("created_at")
+    )
+    cols = columns(
+        ("created_at", _("Raised")),
+        ("alert", _("Alert")),
+        ("routed_to", _("Routed to")),
+        ("status", _("Status")),
+        ("due_at", _("Due at")),
+        ("acknowledged_by", _("Acknowledged by")),
+        ("acknowledged_at", _("Acknowledged at")),
+        ("escalated_at", _("Escalated at")),
+        ("resolved_by", _("Resolved by")),
+        ("resolved_at", _("Resolved at")),
+    )
+    rows = model_rows(
+        alerts,
+        cols,
+        {
+            "alert": lambda a: a.label,
+            "routed_to": lambda a: str(a.routed_to),
+            "acknowledged_by": lambda a: _person(a.acknowledged_by),
+            "resolved_by": lambda a: _person(a.resolved_by),
+        },
+    )
+    sheets.append(Sheet.of(_("Alerts"), cols, rows, key="alerts"))
+
+    decisions = (
+        TriageDecision.objects.filter(youth_id__in=ids)
+        .filter(Q(alert__isnull=True) | Q(alert__in=[a.pk for a in alerts]))
+        .select_related("bureau", "decided_by")
+        .order_by("created_at")
+    )
+    cols = columns(
+        ("created_at", _("Decided at")),
+        ("bureau", _("Bureau")),
+        ("decided_by", _("Decided by")),
+        ("decision", _("Decision")),
+        ("reason_code", _("Reason")),
+        ("note", _("Note")),
+        ("score", _("Score shown")),
+        ("band", _("Band shown")),
+        ("model_version", _("Model version")),
+        ("is_override", _("Override of the model")),
+    )
+    rows = model_rows(
+        decisions, cols, {"bureau": lambda d: str(d.bureau), "decided_by": lambda d: _person(d.decided_by)}
+    )
+    sheets.append(Sheet.of(_("Triage decisions"), cols, rows, key="triage_decisions"))
+
+    # Risk scores -----------------------------------------------------------------------------------------
+    scores = RiskScore.objects.filter(youth_id__in=ids).order_by("as_of", "scored_at")
+    last_sealing = (
+        SealingAction.objects.filter(youth_public_id__in=public_ids, pending=False)
+        .order_by("-applied_at")
+        .values_list("applied_at", flat=True)
+        .first()
+    )
+    if last_sealing is not None:
+        scores = scores.filter(scored_at__gte=last_sealing)
+    models_by_label = {m.label: m for m in RiskModel.objects.all().only("version", "as_of", "label_variant")}
+    cols = columns(
+        ("as_of", _("As of")),
+        ("score", _("Score")),
+        ("band", _("Band")),
+        ("rank", _("Rank")),
+        ("model_version", _("Model version")),
+        ("model_as_of", _("Model trained on what was known by")),
+        ("model_label", _("Label")),
+        ("reasons", _("Reasons")),
+        ("scored_at", _("Scored at")),
+    )
+
+    def model_of(score):
+        return models_by_label.get(score.model_version)
+
+    rows = model_rows(
+        scores,
+        cols,
+        {
+            "model_as_of": lambda s: model_of(s).as_of if model_of(s) else None,
+            "model_label": lambda s: model_of(s).label_variant if model_of(s) else "",
+            "reasons": lambda s: _reasons_text(s.reasons),
+        },
+    )
+    sheets.append(Sheet.of(_("Risk scores"), cols, rows, key="risk_scores"))
+
+    cols = columns(
+        ("public_id", _("Youth ID")),
+        ("indigenous", _("Indigenous")),
+        ("new_immigrant_parent", _("New-immigrant parent")),
+    )
+    fairness = FairnessAttributes.objects.filter(youth_id__in=ids).select_related("youth")
+    rows = model_rows(fairness, cols, {"public_id": lambda f: f.youth.public_id})
+    sheets.append(Sheet.of(_("Fairness attributes"), cols, rows, key="fairness_attributes"))
+
+    # Access log ------------------------------------------------------------------------------------------
+    entries = (
+        AuditEntry.objects.filter(youth_public_id__in=public_ids)
+        .exclude(action=AuditAction.SEAL)
+        .order_by("at", "id")
+    )
+    cols = columns(
+        ("at", _("When")),
+        ("username", _("User")),
+        ("roles", _("Roles")),
+        ("action", _("Action")),
+        ("object_type", _("Object type")),
+        ("object_id", _("Object")),
+        ("purpose", _("Purpose")),
+    )
+    sheets.append(Sheet.of(_("Access log"), cols, model_rows(entries, cols), key="access_log"))
+    return Holdings(youth=youth, sheets=sheets)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The export
+# ---------------------------------------------------------------------------------------------------------
+
+
+def export_subject_access(
+    youth: Youth, fmt: str, actor: Actor, *, reference: str, basis: str, basis_note: str = ""
+) -> ExportFile:
+    """Everything held about ``youth`` as an XLSX workbook (one sheet per category) or JSON, watermarked
+    and logged with the request reference and legal basis."""
+    holdings = collect(youth)
+    return render_export(
+        holdings.sheets,
+        fmt,
+        actor,
+        title=_("Subject access: %(youth)s") % {"youth": youth.public_id},
+        query={"youth": youth.public_id, "reference": reference, "basis": basis},
+        object_type="subject_access",
+        filename_stem=f"subject-access-{youth.public_id}",
+        youth=youth,
+        reference=reference,
+        detail={"basis": basis, "basis_note": basis_note},
+    )

@@ -1,0 +1,3 @@
+"""Fixtures for privacy tests."""
+
+from tests.fixtures import world  # noqa: F401
