@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from . import policy, services, worklist
 from .audit import Actor, record, record_list
+from .conflicts import conflict_message
 from .forms_cases import (
     MOVES,
     CaseMoveForm,
@@ -267,8 +268,15 @@ def case_move(request, pk: int, move: str):
         return _refused(request, pk, error)
     except ValidationError as error:
         if _is_conflict(error):
+            # Say who moved the case on; the note typed stays in the form.
+            messages.error(request, conflict_message(case, request.user, moved=True))
             form = CaseMoveForm(_with_version(request.POST, _current_version(pk)), move=move)
             form.is_valid()
+            note = form.cleaned_data.get("note", "")
+            if note and move not in services.available_moves(request.user, _visible_case(request, pk)):
+                # The other change made this move impossible, so its form is gone from the page: the note
+                # comes back in the message instead, to be copied into whatever the person does next.
+                messages.info(request, _("Your note, which was not saved: %(note)s") % {"note": note})
         return _rejected(request, pk, error, move, form)
     messages.success(
         request,
@@ -302,6 +310,7 @@ def case_edit(request, pk: int):
         return _refused(request, pk, error)
     except ValidationError as error:
         if _is_conflict(error):
+            messages.error(request, conflict_message(case, request.user))
             form = CaseRecordForm(_with_version(request.POST, _current_version(pk)), case=case)
             form.is_valid()
             return _rejected(request, pk, error, "record", form, extra={"conflict": True})

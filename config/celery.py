@@ -1,5 +1,11 @@
-"""Celery application. Tasks run eagerly (in-process) when no broker is configured."""
+"""Celery application. Tasks run eagerly (in-process) when no broker is configured.
 
+Delivery is "at least once": tasks acknowledge their message only after they finish (``acks_late``, set in
+settings and on every task), so a worker killed mid-task leaves the message with the broker and another
+worker runs it again. Every task is therefore written to be safe to run twice (docs/operations.md, "Tasks").
+"""
+
+import json
 import os
 
 from celery import Celery
@@ -8,4 +14,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("youthrisk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# With late acknowledgement a worker should hold only the message it is working on: a prefetched message
+# would wait, unacknowledged, behind a long import and be redelivered only after the visibility timeout.
+app.conf.worker_prefetch_multiplier = 1
+app.conf.broker_connection_retry_on_startup = True
+# Redis redelivers a message that was taken but never acknowledged (its worker died) once the visibility
+# timeout has passed. The default (one hour) must stay longer than the longest task, or a task still running
+# is handed to a second worker; operators may tune it, e.g.
+# CELERY_BROKER_TRANSPORT_OPTIONS='{"visibility_timeout": 7200}'.
+_transport_options = os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS")
+if _transport_options:
+    app.conf.broker_transport_options = json.loads(_transport_options)
 app.autodiscover_tasks()

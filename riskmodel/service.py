@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -326,6 +326,22 @@ def estimator_for(model: RiskModel) -> pipeline.RiskEstimator:
     return pipeline.RiskEstimator.from_artifact(model.booster, model.calibrator, config)
 
 
+# PostgreSQL advisory-lock namespace for scoring runs (the linkage lock is a single-key lock, no clash).
+SCORING_LOCK = 7420
+
+
+def _one_scoring_at_a_time(model: RiskModel, as_of: dt.date) -> None:
+    """Two runs of one model and date (a message redelivered while the first still runs) take turns: the
+    second waits, then replaces the first's scores, instead of failing on the unique constraint."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (the demo) serialises writers anyway
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [SCORING_LOCK, (model.pk * 100_000 + as_of.toordinal()) % 2**31],
+        )
+
+
 def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel | None = None) -> ScoringRun:
     """Score every youth in scope (aged 12-17 on ``as_of``, not merged) with the active model, with reasons."""
     actor = actor or Actor.system("score_youth")
@@ -357,29 +373,34 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
                     "reasons": [_explain(r) for r in pipeline.top_reasons(shap_values[i], X[i], features)],
                 }
             )
-    written = record_scores_bulk(model_version=model.label, as_of=as_of, scores=scores)
-    figures = {"bands": {b: sum(1 for s in scores if s["band"] == b) for b in pipeline.BANDS}}
-    if model.status == ModelStatus.ACTIVE:
-        # Only the active model's scores route youth to people (the top-band rule).
-        figures["alerts_raised"] = raise_score_alerts(model_version=model.label, as_of=as_of)
-    reference = model.report.get("reference")
-    if reference and not frame.empty:
-        current = _distributions(frame, features, p, edges=reference)
-        figures["distributions"] = current
-        figures["drift_vs_training"] = drift(reference, current)
-        previous = ScoringRun.objects.filter(model=model).exclude(as_of=as_of).order_by("-as_of").first()
-        if previous is not None and previous.figures.get("distributions"):
-            figures["drift_vs_previous_run"] = {
-                "as_of": previous.as_of.isoformat(),
-                **drift(previous.figures["distributions"], current),
-            }
-    run = ScoringRun.objects.create(model=model, as_of=as_of, scored=written, figures=figures)
-    record(
-        actor,
-        AuditAction.CREATE,
-        run,
-        detail={"model": model.label, "as_of": as_of.isoformat(), "scored": written},
-    )
+    # One transaction from the first score written to the run's record: a run killed half-way (a worker
+    # lost, the database gone) leaves the date's previous scores as they were and no run in the registry,
+    # so the triage queue never reads a half-written or mixed set; running it again writes one whole set.
+    with transaction.atomic():
+        _one_scoring_at_a_time(model, as_of)
+        written = record_scores_bulk(model_version=model.label, as_of=as_of, scores=scores)
+        figures = {"bands": {b: sum(1 for s in scores if s["band"] == b) for b in pipeline.BANDS}}
+        if model.status == ModelStatus.ACTIVE:
+            # Only the active model's scores route youth to people (the top-band rule).
+            figures["alerts_raised"] = raise_score_alerts(model_version=model.label, as_of=as_of)
+        reference = model.report.get("reference")
+        if reference and not frame.empty:
+            current = _distributions(frame, features, p, edges=reference)
+            figures["distributions"] = current
+            figures["drift_vs_training"] = drift(reference, current)
+            previous = ScoringRun.objects.filter(model=model).exclude(as_of=as_of).order_by("-as_of").first()
+            if previous is not None and previous.figures.get("distributions"):
+                figures["drift_vs_previous_run"] = {
+                    "as_of": previous.as_of.isoformat(),
+                    **drift(previous.figures["distributions"], current),
+                }
+        run = ScoringRun.objects.create(model=model, as_of=as_of, scored=written, figures=figures)
+        record(
+            actor,
+            AuditAction.CREATE,
+            run,
+            detail={"model": model.label, "as_of": as_of.isoformat(), "scored": written},
+        )
     return run
 
 

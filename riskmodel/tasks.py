@@ -1,22 +1,17 @@
-"""Nightly scoring (Celery beat). Idempotent: scoring the same date again replaces that date's scores."""
+"""Nightly scoring (Celery beat). Idempotent: scoring the same date again replaces that date's scores, and a
+run killed half-way leaves nothing behind (``service.score_youth`` writes in one transaction)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
+from casework.tasks import RETRY
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
-)
+
+@shared_task(bind=True, **RETRY)
 def score_nightly(self, as_of: str | None = None) -> dict:
     """Score every youth in scope with the active model as of today (or ``as_of``, YYYY-MM-DD). Without
     an active model there is nothing to do, and that is reported, not raised."""
