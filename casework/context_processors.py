@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
+from .export_policy import can_handle_subject_access
 
 
 def navigation(request):
@@ -33,6 +34,11 @@ def navigation(request):
         items.append((reverse("integrations:quarantine-list"), _("Quarantine")))
         items.append((reverse("integrations:review-list"), _("Match review")))
         items.append((reverse("integrations:linkage-overview"), _("Linkage")))
+        items.append((reverse("integrations:corrections-queue"), _("Contested records")))
+    if policy.can_steward_data(user) or policy.can_read_audit_log(user):
+        items.append((reverse("integrations:retention-report"), _("Retention")))
+    if can_handle_subject_access(user):
+        items.append((reverse("privacy:subject-access"), _("Subject access")))
     if policy.can_use_identity_register(user):
         items.append((reverse("identity-register"), _("Identity register")))
     if policy.can_read_aggregates(user):

@@ -5,23 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from celery import shared_task
-from django.db import OperationalError
+
+from casework.tasks import RETRY
 
 from . import contract
 from .importing import import_file_bytes
-from .models import BatchOrigin
+from .models import BatchOrigin, BatchStatus
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(bind=True, **RETRY)
 def import_feed_file(self, feed: str, path: str, encoding: str | None = None) -> dict:
-    """Import a dropped file; database outages are retried with backoff, unreadable files are not."""
+    """Import a dropped file; database and broker outages are retried with backoff, unreadable files are
+    not."""
     data = Path(path).read_bytes()
     try:
         summary = import_file_bytes(
@@ -29,19 +24,14 @@ def import_feed_file(self, feed: str, path: str, encoding: str | None = None) ->
         )
     except contract.ContractError as exc:
         return {"feed": feed, "status": "failed", "error": str(exc)}
-    if summary.batch_id and (summary.created or summary.updated):
+    # A redelivered task (the worker died after the import committed but before it queued the linking) finds
+    # the file already imported: it still queues the linking, which leaves what is already linked alone.
+    if summary.batch_id and (summary.created or summary.updated or summary.status == BatchStatus.DUPLICATE):
         link_after_import.delay(summary.batch_id)
     return summary.as_dict()
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(bind=True, **RETRY)
 def link_after_import(self, batch_id: int) -> dict:
     """Link an imported batch's new person records and put its events on the timeline. Idempotent:
     records already linked, and events already on a timeline, are left as they are."""
@@ -50,14 +40,7 @@ def link_after_import(self, batch_id: int) -> dict:
     return after_import(batch_id)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(bind=True, **RETRY)
 def purge_expired_records(self, as_of: str | None = None) -> dict:
     """Nightly purge of what has passed its retention date (docs/retention.md). Idempotent: what is gone is
     not there to remove again, and each youth goes in one transaction, so a retry after a failure half-way

@@ -3,6 +3,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 install_requirements -r requirements/dev.txt
 ensure_postgres
+# The fault tests run real Celery workers on Redis.
+ensure_redis
 ensure_chromium
 export DJANGO_SETTINGS_MODULE=config.settings.test
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/youthrisk}"

@@ -112,3 +112,18 @@ def test_scheduled_task_imports_a_dropped_file_once(tmp_path, keys):
     unreadable = tmp_path / "bad.csv"
     unreadable.write_bytes(b"")
     assert import_feed_file.delay("police.contacts", str(unreadable)).get()["status"] == "failed"
+
+
+def test_a_redelivered_import_task_still_queues_the_linking(tmp_path, keys, monkeypatch):
+    """A worker that died after the import committed but before it queued the linking: the task runs again,
+    finds the file already imported, and queues the linking of that same batch (linking is idempotent)."""
+    from integrations import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.link_after_import, "delay", lambda batch_id: queued.append(batch_id))
+    path = tmp_path / "police.csv"
+    path.write_text("contact_no,name,birth_date,kind\nP9,王小明,2009-01-01,offence\n", encoding="utf-8")
+    first = import_feed_file.delay("police.contacts", str(path)).get()
+    again = import_feed_file.delay("police.contacts", str(path)).get()
+    assert again["status"] == "duplicate"
+    assert queued == [first["batch_id"], first["batch_id"]]
