@@ -846,6 +846,7 @@ class NotificationKind(models.TextChoices):
     CLOSURE_REQUESTED = "closure_requested", _("Closure awaits approval")
     CLOSURE_DECIDED = "closure_decided", _("Closure decided")
     TASK_DUE = "task_due", _("Next step due")
+    ACCESS_BY_PURPOSE = "access_by_purpose", _("Record opened by stated purpose: review it")
 
 
 class Notification(models.Model):
@@ -988,6 +989,15 @@ class AuditAction(models.TextChoices):
     REVERSE = "reverse", _("Reverse a merge or split")
     LINK = "link", _("Record linkage")
     SEAL = "seal", _("Seal records")
+    OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
+    OTP_VERIFIED = "otp_verified", _("Second factor verified")
+    OTP_FAILED = "otp_failed", _("Second factor refused")
+    OTP_RESET = "otp_reset", _("Second factor reset")
+    LOCKOUT = "lockout", _("Sign-in locked out")
+    UNLOCK = "unlock", _("Sign-in unlocked")
+    SESSION_TIMEOUT = "session_timeout", _("Signed out by session timeout")
+    PASSWORD_CHANGE = "password_change", _("Password changed")
+    BREAK_GLASS = "break_glass", _("Opened a record by stating a purpose")
 
 
 class AuditEntry(models.Model):
@@ -1017,3 +1027,96 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type} {self.object_id}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Opening a record by stating a purpose ("break the glass", access-policy rule 17)
+# ---------------------------------------------------------------------------------------------------------
+
+# How long a stated purpose opens a record: one working shift. Not "until the end of the working day",
+# because urgent protection concerns arrive at night too, and a grant at 23:00 must not end at midnight.
+ACCESS_GRANT_HOURS = 8
+# A purpose a reviewer can judge: at least this many characters, not counting spaces.
+PURPOSE_MIN_CHARS = 10
+
+
+class AccessPurpose(models.TextChoices):
+    URGENT_PROTECTION = "urgent_protection", _("Urgent protection concern (the child's safety now)")
+    NEW_REPORT = "new_report", _("New referral or report received about this youth")
+    COURT_REQUEST = "court_request", _("Request from a juvenile court or prosecutor")
+    TRANSFER_IN = "transfer_in", _("Continuing a case transferred in")
+    OTHER = "other", _("Other (explain below)")
+
+
+class AccessReviewOutcome(models.TextChoices):
+    JUSTIFIED = "justified", _("Justified")
+    NOT_JUSTIFIED = "not_justified", _("Not justified")
+    FOLLOW_UP = "follow_up", _("Needs follow-up")
+
+
+def validate_purpose_text(value: str) -> None:
+    """A purpose is a sentence a reviewer can judge, not a keystroke ("x", "....", "aaaaaaaaaa")."""
+    from django.core.exceptions import ValidationError
+
+    compact = "".join(value.split())
+    if len(compact) < PURPOSE_MIN_CHARS or len(set(compact)) < 4:
+        raise ValidationError(
+            _("Say in a sentence why you need this record (at least %(n)s characters)."),
+            code="purpose_too_short",
+            params={"n": PURPOSE_MIN_CHARS},
+        )
+
+
+class AccessGrant(models.Model):
+    """A worker with no reason on record opened a youth's record by stating a purpose.
+
+    The grant lets the worker see the record (under the usual detail rules) until ``expires_at``; a supervisor
+    of ``bureau`` (or an auditor) then reviews whether the purpose justified it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_grants")
+    # The bureau the worker acted for: its supervisors review the grant, even if the worker later moves on.
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="access_grants")
+    youth = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="access_grants")
+    purpose_code = models.CharField(_("purpose"), max_length=24, choices=AccessPurpose.choices)
+    purpose_text = models.TextField(_("why you need this record"), validators=[validate_purpose_text])
+    granted_at = models.DateTimeField(_("access opened at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("access ends"))
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_outcome = models.CharField(
+        _("review outcome"), max_length=16, choices=AccessReviewOutcome.choices, blank=True
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = _("access by stated purpose")
+        verbose_name_plural = _("accesses by stated purpose")
+        indexes = [models.Index(fields=["user", "expires_at"]), models.Index(fields=["bureau", "granted_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("granted_at")), name="grant_expires_later"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_outcome="")
+                | models.Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
+                name="grant_review_has_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.youth_id} ({self.purpose_code})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()
+
+    @property
+    def awaits_review(self) -> bool:
+        """Unreviewed, or reviewed as needing follow-up: still on the reviewer's desk."""
+        return self.review_outcome in ("", AccessReviewOutcome.FOLLOW_UP)
+
+    @property
+    def purpose_summary(self) -> str:
+        return f"{self.get_purpose_code_display()}: {self.purpose_text}"

@@ -23,10 +23,25 @@ Rules as implemented (docs/access-policy.md explains them for readers):
    ``FairnessAttributes``, which no casework serializer or template reads).
 8. Objects outside a user's reach answer 404 (never 403) so their existence does not leak; pages a role may
    not use at all answer 403.
+
+(Rules 9-16 are in docs/access-policy.md; they are enforced where the data is kept or changed.)
+
+17. Opening a record by stating a purpose ("break the glass"). A juvenile officer, guidance worker, social
+    worker or supervisor (``can_break_glass``: anyone holding a case-working role other than school counsellor)
+    with no reason on record may open a youth's record by typing the youth's exact youth ID or national ID and
+    stating a purpose (a code and a sentence). The resulting ``AccessGrant`` is a reason under rule 2 until it
+    expires (``ACCESS_GRANT_HOURS``); what it shows follows rules 5 and 6 unchanged. School counsellors never
+    break the glass: their reason is enrolment, and a concern about another school's student is a report to
+    the committee, not a look at the record. Stewards, auditors and administrators never do (rule 1). The
+    grant, and every view of the youth's page while it lasts, is logged with the purpose; supervisors of the
+    bureau the worker acted for are told, and they (never the worker themselves) or an auditor review it
+    (``visible_access_grants``, ``can_review_access_grant``). Before a purpose is stated nothing tells whether
+    the typed ID exists.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
@@ -35,9 +50,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import (
+    ACCESS_GRANT_HOURS,
     ACTIVE_ALERT_STATUSES,
     CASEWORK_ROLES,
     OPEN_CASE_STATUSES,
+    AccessGrant,
     Alert,
     AuditEntry,
     Bureau,
@@ -231,11 +248,78 @@ def visible_youth(user) -> QuerySet[Youth]:
         reasons |= Q(
             pk__in=_current_enrollments(p.counsellor_school_ids, timezone.localdate()).values("youth_id")
         )
+    if bureaus:
+        # Rule 17: a stated purpose is a reason until it expires (and only while the user still works a case).
+        reasons |= Q(pk__in=active_grants(user).values("youth_id"))
     return Youth.objects.filter(reasons, merged_into__isnull=True)
 
 
 def can_view_youth(user, youth: Youth) -> bool:
     return visible_youth(user).filter(pk=youth.pk).exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Opening a record by stating a purpose (rule 17)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def can_break_glass(user) -> bool:
+    """Who may open a record they have no reason for by stating a purpose: case workers other than school
+    counsellors (officers, guidance and social workers, supervisors)."""
+    return bool(principal_for(user).casework_bureau_ids)
+
+
+def access_grant_window() -> dt.timedelta:
+    return dt.timedelta(hours=ACCESS_GRANT_HOURS)
+
+
+def active_grants(user) -> QuerySet[AccessGrant]:
+    """The user's own grants that have not yet expired."""
+    p = principal_for(user)
+    if not p.casework_bureau_ids:
+        return AccessGrant.objects.none()
+    return AccessGrant.objects.filter(user_id=p.user.pk, expires_at__gt=timezone.now())
+
+
+def active_grant_for(user, youth: Youth) -> AccessGrant | None:
+    """The user's unexpired grant for this youth (the latest, if several), or None."""
+    return active_grants(user).filter(youth=youth).order_by("-expires_at").first()
+
+
+def youth_by_exact_identifier(user, *, public_id: str = "", national_id: str = "") -> QuerySet[Youth]:
+    """Youth whose youth ID or national ID is exactly the one typed, for someone who may break the glass.
+
+    Unscoped on purpose: callers use it only once a purpose has been stated (to create the grant), or
+    narrowed by ``visible_youth`` (to skip the purpose form for a record the user may already see)."""
+    if not can_break_glass(user) or not (public_id or national_id):
+        return Youth.objects.none()
+    match = Q(public_id=public_id) if public_id else Q(national_id=national_id)
+    return Youth.objects.filter(match, merged_into__isnull=True).order_by("public_id")
+
+
+def can_read_access_reviews(user) -> bool:
+    """The review list of accesses by stated purpose: supervisors (their bureaus) and auditors (all)."""
+    p = principal_for(user)
+    return bool(p.supervisor_bureau_ids) or p.has_role(Role.AUDITOR)
+
+
+def visible_access_grants(user) -> QuerySet[AccessGrant]:
+    """Grants a supervisor reviews (made by workers acting for a bureau they supervise); auditors see all."""
+    p = principal_for(user)
+    if p.has_role(Role.AUDITOR):
+        return AccessGrant.objects.all()
+    if p.supervisor_bureau_ids:
+        return AccessGrant.objects.filter(bureau_id__in=p.supervisor_bureau_ids)
+    return AccessGrant.objects.none()
+
+
+def can_review_access_grant(user, grant: AccessGrant) -> bool:
+    """A supervisor of the grant's bureau, or an auditor (independent oversight, and the only reviewer of a
+    bureau's sole supervisor), records the review; nobody reviews their own access."""
+    p = principal_for(user)
+    if grant.user_id == p.user.pk:
+        return False
+    return p.has_role(Role.AUDITOR) or grant.bureau_id in p.supervisor_bureau_ids
 
 
 def identity_register(user) -> QuerySet[Youth]:
