@@ -25,6 +25,8 @@ def navigation(request):
             (reverse("referral-list"), _("Referrals")),
             (reverse("alert-list"), _("Alerts")),
         ]
+    if policy.can_read_access_reviews(user):
+        items.append((reverse("access-review-list"), _("Access reviews")))
     if policy.can_read_supervisor_reports(user):
         items.append((reverse("reports"), _("Reports")))
     if policy.can_edit_alert_rules(user):

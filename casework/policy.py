@@ -371,7 +371,10 @@ def timeline_for(user, youth: Youth) -> Timeline:
     full_sources = [s for s, lvl in levels.items() if lvl == Detail.FULL]
     category_sources = [s for s, lvl in levels.items() if lvl == Detail.CATEGORY]
     events = list(
-        Event.objects.filter(youth=youth, source__in=full_sources).select_related("school", "owning_bureau")
+        Event.objects.filter(youth=youth, source__in=full_sources)
+        .select_related("school", "owning_bureau")
+        # Contests and corrections (integrations) are shown beside each event; no import, only the relation.
+        .prefetch_related("contests__correction")
     )
     counts: dict[str, int] = {}
     if category_sources:

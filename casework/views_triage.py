@@ -353,6 +353,12 @@ def _describe_notifications(user, notes) -> list[dict]:
     youth = _visible_ids(policy.visible_youth(user), (n.youth_id for n in notes))
     referrals = _visible_ids(policy.visible_referrals(user), (n.referral_id for n in notes))
     bureaus = {b.code: b for b in Bureau.objects.all()}
+    grant_ids = [(n.detail or {}).get("grant") for n in notes if n.kind == NotificationKind.ACCESS_BY_PURPOSE]
+    grants = set(
+        policy.visible_access_grants(user)
+        .filter(pk__in=[g for g in grant_ids if isinstance(g, int)])
+        .values_list("pk", flat=True)
+    )
     items = []
     for note in notes:
         links = []
@@ -364,6 +370,9 @@ def _describe_notifications(user, notes) -> list[dict]:
             links.append((reverse("youth-detail", args=[note.youth.public_id]), _("Open the youth's record")))
         if note.referral_id in referrals and note.youth_id not in youth:
             links.append((reverse("referral-list"), _("Open your referrals")))
+        grant = (note.detail or {}).get("grant") if note.kind == NotificationKind.ACCESS_BY_PURPOSE else None
+        if grant in grants:
+            links.insert(0, (reverse("access-review-detail", args=[grant]), _("Review the access")))
         items.append(
             {
                 "note": note,
@@ -404,6 +413,11 @@ def _notification_text(note, bureaus: dict) -> str:
             "youth": youth,
             "decision": decision,
             "bureau": bureau,
+        }
+    if kind == NotificationKind.ACCESS_BY_PURPOSE:
+        return _("%(by)s opened the record of youth %(youth)s by stating a purpose; review it.") % {
+            "by": detail.get("by", "—"),
+            "youth": youth,
         }
     if kind == NotificationKind.REFERRAL_RECEIVED:
         sender = referral.from_bureau if referral else "—"

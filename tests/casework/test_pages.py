@@ -38,7 +38,7 @@ def test_officer_sees_police_details_and_only_a_count_of_school_records(client, 
     client.login(username="officer", password=PASSWORD)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("youth-detail", args=[world.y.alert.public_id])).content.decode()
-    assert "late_night_loitering" in page
+    assert 'data-code="late_night_loitering">late-night loitering<' in page  # the code, read as words
     assert "1 record from this source exists" in page
     assert "unexcused" not in page
 
