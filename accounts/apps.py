@@ -7,3 +7,13 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = _("Account security")
+
+    def ready(self):
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import signals
+        from .middleware import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="accounts_mark_signed_in")
+        user_locked_out.connect(signals.record_lockout, dispatch_uid="accounts_record_lockout")

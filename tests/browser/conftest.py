@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -99,13 +100,51 @@ def page(new_page):
     return new_page()
 
 
+def current_totp_code(username: str) -> str:
+    """The next unused code of the user's confirmed authenticator, computed like the phone app would.
+
+    django-otp accepts each time step once; a second sign-in within 30 seconds takes the next step (within
+    the device's tolerance) or waits for it.
+    """
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    step = max(totp.t(), device.last_t + 1)
+    if step > totp.t() + device.tolerance:
+        # Both usable steps are spent: wait until the clock reaches the next one.
+        time.sleep(device.t0 + (step - device.tolerance - device.drift) * device.step - time.time() + 0.2)
+    totp.time = device.t0 + (step - device.drift) * device.step + 0.5
+    return f"{totp.token():0{device.digits}d}"
+
+
+def ensure_authenticator(username: str) -> None:
+    """Users whose role needs a second factor get a confirmed authenticator if they have none yet."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.services import SECOND_FACTOR_ROLES
+    from casework.models import User
+
+    user = User.objects.get(username=username)
+    needs_factor = user.memberships.filter(active=True, role__in=SECOND_FACTOR_ROLES).exists()
+    if needs_factor and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="browser test authenticator", confirmed=True)
+
+
 def login(page, live_server, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form and wait for the start page."""
+    """Sign in through the login form (and the second-factor page, for roles that need it); wait for the
+    start page."""
+    ensure_authenticator(username)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    if page.url.startswith(f"{live_server.url}/account/second-factor/verify/"):
+        page.fill("#id_code", current_totp_code(username))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
     assert page.url == f"{live_server.url}/", f"{username} did not reach the start page (at {page.url})"
 
 

@@ -37,3 +37,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {spec.username:<20} {spec.role} @ {spec.bureau}{' / ' + school if school else ''}"
             )
+        self.write_second_factors()
+
+    def write_second_factors(self) -> None:
+        from demo.second_factor import DEMO_BACKUP_CODES, ensure_demo_second_factors
+
+        factors = ensure_demo_second_factors()
+        self.stdout.write(
+            "\nSecond factor: these users also enter a 6-digit code after the password. Add the key to an "
+            "authenticator app (time-based, 6 digits, 30 s), or print the current code with\n"
+            "  .venv/bin/python manage.py demo_code <username>\n"
+            f"or use a one-time backup code: {', '.join(DEMO_BACKUP_CODES)} (each once per user, per seeding)."
+        )
+        for factor in factors:
+            self.stdout.write(f"  {factor.username:<20} key {factor.secret}")
