@@ -635,7 +635,71 @@ MATRIX: list[Row] = [
     # --- API: audit log ----------------------------------------------------------------------------------
     api("api:auditentry-list", {"auditor"}),
     api("api:auditentry-detail", {"auditor"}, args=lambda w: [w.audit_entry.pk], tags={"audit"}),
+    # --- Accounts: second factor and password, each user for their own account. A user whose second factor is
+    # done (or not required) is sent on from the second-factor pages; tests/accounts walks the real flow.
+    Row("accounts:enrol", "get", ok(SIGNED_IN, 302), 302, 302, tags={"own"}),
+    Row("accounts:verify", "get", ok(SIGNED_IN, 302), 302, 302, tags={"own"}),
+    Row("accounts:backup_codes", "get", ok(SIGNED_IN, 302), 302, 302, tags={"own"}),
+    page("accounts:password_change", SIGNED_IN),
+    page("accounts:password_change_done", SIGNED_IN),
+    # --- Health: statuses only, for a load balancer ------------------------------------------------------
+    page("health", SIGNED_IN, anonymous=200, tags={"public"}),
+    # --- Purpose of access (rule 17) -----------------------------------------------------------------------
+    page("access-open", TRIAGERS),
+    page("access-review-list", {"supervisor", "police_supervisor", "auditor"}),
+    Row(
+        "access-review-detail",
+        "get",
+        {**ok({"police_supervisor", "auditor"}), "supervisor": 404},
+        403,
+        302,
+        args=lambda w: [w.access_grant.pk],
+    ),  # fmt: skip
+    # --- Exports -----------------------------------------------------------------------------------------
+    page("export-cases", TRIAGERS, args=lambda w: ["csv"]),
+    page("export-referrals", TRIAGERS, args=lambda w: ["xlsx"]),
+    page("export-audit-log", {"auditor"}, args=lambda w: ["csv"]),
+    page("export-report-caseload", {"supervisor", "police_supervisor"}, args=lambda w: ["csv"]),
+    page("export-report-alerts", {"supervisor", "police_supervisor"}, args=lambda w: ["xlsx"]),
+    page("export-report-overrides", {"supervisor", "police_supervisor"}, args=lambda w: ["csv"]),
+    # --- Subject access: data stewards, for a lawful request --------------------------------------------
+    page("privacy:subject-access", {"steward"}),
+    Row(
+        "privacy:subject-access-youth",
+        "get",
+        ok({"steward"}),
+        403,
+        302,
+        args=lambda w: [w.y.case.public_id],
+        data=lambda w: SUBJECT_REQUEST,
+    ),  # fmt: skip
+    Row(
+        "privacy:subject-access-download",
+        "get",
+        ok({"steward"}),
+        403,
+        302,
+        args=lambda w: [w.y.case.public_id, "json"],
+        data=lambda w: SUBJECT_REQUEST,
+    ),  # fmt: skip
+    # --- Retention and contested records ---------------------------------------------------------------
+    page("integrations:retention-report", {"steward", "auditor"}),
+    page("integrations:corrections-queue", {"steward"}),
+    page("integrations:contest-decide", {"steward"}, args=lambda w: [w.contest.pk]),
+    Row(
+        "integrations:contest-new",
+        "get",
+        {
+            **ok({"officer", "police_supervisor"}),
+            **not_visible({"guidance", "guidance2", "social", "supervisor", "counsellor"}),
+        },
+        403,
+        302,
+        args=lambda w: [w.y.alert.public_id, w.alert_event.pk],
+    ),  # fmt: skip
 ]
+
+SUBJECT_REQUEST = {"reference": "府授法字第1150001號", "basis": "guardian"}
 
 
 @pytest.fixture
@@ -671,6 +735,18 @@ def matrix_world(world):
     services.respond_to_referral(actor=actor(w.u.social), referral=w.accepted_referral, accept=True)
     # Built on first use only: most rows never touch it, and building it (a split runs the timeline sync)
     # would slow every one of them.
+    from casework.services_access import grant_access
+    from integrations.corrections import file_contest
+
+    (w.access_grant,) = grant_access(
+        actor=actor(w.u.officer), youth=[w.y.none], bureau=w.b.police, purpose_code="new_report",
+        purpose_text="Report received from a school tonight",
+    )  # fmt: skip
+    w.alert_event = w.alert.source_event
+    w.contest = file_contest(
+        actor=actor(w.u.officer), youth=w.y.alert, event_id=w.alert_event.pk, contested_by="guardian",
+        part="not_them", statement="The guardian says the youth was at home that night.",
+    )  # fmt: skip
     w.linkage = Lazy(lambda: build_linkage(actor(w.u.steward), history=True))
     w.risk_model = Lazy(lambda: build_risk_model(version=1))
     return w
