@@ -37,7 +37,7 @@ def navigation(request):
         items.append((reverse("integrations:review-list"), _("Match review")))
         items.append((reverse("integrations:linkage-overview"), _("Linkage")))
         items.append((reverse("integrations:corrections-queue"), _("Contested records")))
-    if policy.can_steward_data(user) or policy.can_read_audit_log(user):
+    if policy.can_read_retention_report(user):
         items.append((reverse("integrations:retention-report"), _("Retention")))
     if can_handle_subject_access(user):
         items.append((reverse("privacy:subject-access"), _("Subject access")))

@@ -847,6 +847,7 @@ class NotificationKind(models.TextChoices):
     CLOSURE_DECIDED = "closure_decided", _("Closure decided")
     TASK_DUE = "task_due", _("Next step due")
     ACCESS_BY_PURPOSE = "access_by_purpose", _("Record opened by stated purpose: review it")
+    CONTEST_DECIDED = "contest_decided", _("Contested record decided")
 
 
 class Notification(models.Model):

@@ -191,6 +191,17 @@ def can_promote_models(user) -> bool:
     return principal_for(user).has_role(Role.MODEL_STEWARD, Role.SUPERVISOR)
 
 
+def can_read_retention_report(user) -> bool:
+    """What expires next and what the purge removed: data stewards run the purge, auditors check it."""
+    p = principal_for(user)
+    return p.has_role(Role.DATA_STEWARD, Role.AUDITOR)
+
+
+def can_decide_contests(user) -> bool:
+    """Contested records are decided by data stewards; case workers only carry the youth's request."""
+    return principal_for(user).has_role(Role.DATA_STEWARD)
+
+
 def can_administer(user) -> bool:
     return principal_for(user).has_role(Role.ADMINISTRATOR)
 

@@ -419,6 +419,19 @@ def _notification_text(note, bureaus: dict) -> str:
             "by": detail.get("by", "—"),
             "youth": youth,
         }
+    if kind == NotificationKind.CONTEST_DECIDED:
+        decision = detail.get("decision", "")
+        words = {
+            "corrected": _("the record was corrected"),
+            "annotated": _("a note was added beside the record"),
+            "rejected": _("the record was found right"),
+        }.get(decision, decision)
+        text = _("The contest you filed for youth %(youth)s was decided: %(decision)s.") % {
+            "youth": youth,
+            "decision": words,
+        }
+        note = detail.get("note")
+        return f"{text} {note}" if note else text
     if kind == NotificationKind.REFERRAL_RECEIVED:
         sender = referral.from_bureau if referral else "—"
         return _("Referral received for youth %(youth)s from %(bureau)s.") % {

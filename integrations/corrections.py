@@ -36,11 +36,6 @@ def contestable_event(user, youth, event_id: int) -> Event | None:
     return policy.visible_events(user).filter(pk=event_id, youth=youth).first()
 
 
-def can_decide_contests(user) -> bool:
-    """Contests are decided by data stewards (they correct data; case workers only carry the request)."""
-    return policy.can_steward_data(user)
-
-
 def open_contests() -> QuerySet[RecordContest]:
     return RecordContest.objects.filter(status=ContestStatus.OPEN).select_related("event__youth", "filed_by")
 
@@ -86,7 +81,7 @@ def _decide(actor: Actor, contest: RecordContest, status: str, note: str) -> Rec
     contest.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     record(actor, AuditAction.UPDATE, contest, youth=contest.event.youth, detail={"decision": status})
     notify(
-        kind=NotificationKind.TRIAGE_OUTCOME,
+        kind=NotificationKind.CONTEST_DECIDED,
         user_id=contest.filed_by_id,
         youth_id=contest.event.youth_id,
         detail={"contest": contest.pk, "decision": status, "note": contest.decision_note[:200]},
@@ -107,7 +102,7 @@ def correct_event(
     withdraw: bool = False,
 ) -> EventCorrection:
     """A data steward corrects the contested event (or withdraws it from the timeline)."""
-    if not can_decide_contests(actor.user):
+    if not policy.can_decide_contests(actor.user):
         raise PermissionDenied(_("Only data stewards decide contests."))
     if not note.strip():
         raise ValidationError(_("Say why the record is corrected."))
@@ -151,7 +146,7 @@ def correct_event(
 @transaction.atomic
 def annotate_event(*, actor: Actor, contest: RecordContest, note: str) -> RecordContest:
     """A data steward keeps the record as it is and adds the youth's side as a note shown beside it."""
-    if not can_decide_contests(actor.user):
+    if not policy.can_decide_contests(actor.user):
         raise PermissionDenied(_("Only data stewards decide contests."))
     if not note.strip():
         raise ValidationError(_("Write the note to show beside the record."))
@@ -161,7 +156,7 @@ def annotate_event(*, actor: Actor, contest: RecordContest, note: str) -> Record
 @transaction.atomic
 def reject_contest(*, actor: Actor, contest: RecordContest, reason: str) -> RecordContest:
     """A data steward finds the record right and says why."""
-    if not can_decide_contests(actor.user):
+    if not policy.can_decide_contests(actor.user):
         raise PermissionDenied(_("Only data stewards decide contests."))
     if not reason.strip():
         raise ValidationError(_("Give the reason for rejecting the contest."))

@@ -41,7 +41,7 @@ def contest_new(request, public_id: str, event_id: int):
 
 @login_required
 def contest_queue(request):
-    require(corrections.can_decide_contests(request.user))
+    require(policy.can_decide_contests(request.user))
     status = request.GET.get("status") or ContestStatus.OPEN
     if status not in ContestStatus.values:
         status = ContestStatus.OPEN
@@ -61,7 +61,7 @@ def contest_queue(request):
 
 @login_required
 def contest_decide(request, pk: int):
-    require(corrections.can_decide_contests(request.user))
+    require(policy.can_decide_contests(request.user))
     contest = get_object_or_404(
         RecordContest.objects.select_related("event__youth", "event__owning_bureau", "filed_by"), pk=pk
     )

@@ -114,6 +114,16 @@ def test_a_correction_keeps_the_history_and_tells_the_worker(world, client):
     assert contest.status == ContestStatus.CORRECTED
     note = Notification.objects.get(user=world.u.guidance)
     assert note.detail["decision"] == "corrected" and note.youth_id == world.y.case.pk
+    assert note.kind == "contest_decided"
+    # The worker who filed it reads the outcome in words in their inbox.
+    _login(client, world.u.guidance)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    inbox = client.get(reverse("inbox")).content.decode()
+    assert (
+        f"The contest you filed for youth {world.y.case.public_id} was decided: the record was corrected."
+        in inbox
+    )
+    _login(client, world.u.steward)
     # The history stays: the decision page shows before and after.
     page = client.get(reverse("integrations:contest-decide", args=[contest.pk])).content.decode()
     assert old_date.isoformat() in page and "loitering" in page

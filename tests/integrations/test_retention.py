@@ -260,14 +260,14 @@ def _login(client, user):
 def test_stewards_and_auditors_read_the_retention_report(world, client, name):
     today = timezone.localdate()
     y = services.create_youth(
-        name="將到期", birth_date=today - relativedelta(years=18, months=6) + relativedelta(months=2)
+        name="鄺瀞淳", birth_date=today - relativedelta(years=18, months=6) + relativedelta(months=2)
     )
     retention.purge_expired()
     _login(client, getattr(world.u, name))
     response = client.get(reverse("integrations:retention-report"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert y.public_id in body and "將到期" not in body
+    assert y.public_id in body and "鄺瀞淳" not in body  # IDs, never names
     assert "少年事件處理法" in body or "Juvenile Justice Act" in body
     assert len(response.context["table"]) == 12
     assert response.context["runs"]
