@@ -18,6 +18,7 @@ from .models import (
     ConcernType,
     ConsentBasis,
     Event,
+    EventKind,
     Intervention,
     InterventionKind,
     Notification,
@@ -114,7 +115,7 @@ class IdentitySerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     youth = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
     owning_bureau = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    school = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Event
@@ -152,9 +153,13 @@ class CaseSerializer(serializers.ModelSerializer):
     lead_bureau = ScopedSlugField(_all_bureaus, slug_field="code")
     assignee = ScopedSlugField(_assignable, slug_field="username", required=False, allow_null=True)
     opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closure_requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closure_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    closure_requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    closure_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     concern = serializers.ChoiceField(choices=ConcernType.choices)
+    # Declared so that the schema says "" (no closure yet) is a value: read-only model fields lose allow_blank.
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case
@@ -231,7 +236,7 @@ class InterventionSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     youth = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
     routed_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     rule_version = serializers.IntegerField(
         source="rule.version", read_only=True, allow_null=True, default=None
@@ -280,6 +285,9 @@ class AlertDecisionSerializer(serializers.Serializer):
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
+    # Blank for rules not triggered by an event: declared so that the schema allows "".
+    event_kind = serializers.ChoiceField(choices=EventKind.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = AlertRule
         fields = [
@@ -291,8 +299,8 @@ class AlertRuleSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    youth = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
-    bureau = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    youth = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
+    bureau = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Notification

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import policy
-from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
+from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, actor_for, call_service
 from casework.audit import Actor, record
 from casework.models import AuditAction, YouthMerge, YouthSplit
 
@@ -24,7 +25,7 @@ from .tokens import FeedTokenAuthentication, HasFeedToken
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ImportBatch
@@ -49,7 +50,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
 
 class QuarantinedRowSerializer(serializers.ModelSerializer):
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = QuarantinedRow
@@ -102,14 +103,39 @@ class QuarantinedRowViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.Rea
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
         if summary.status == "rejected":
-            record(
-                Actor.from_request(request), AuditAction.DENIED, row, detail={"resubmission": summary.error}
-            )
+            record(actor_for(request), AuditAction.DENIED, row, detail={"resubmission": summary.error})
             raise ValidationError({"row": [summary.error]})
-        record(
-            Actor.from_request(request), AuditAction.UPDATE, row, detail={"resubmitted_in": summary.batch_id}
-        )
+        record(actor_for(request), AuditAction.UPDATE, row, detail={"resubmitted_in": summary.batch_id})
         return Response(ImportBatchSerializer(ImportBatch.objects.get(pk=summary.batch_id)).data)
+
+
+FEED_UPLOAD_MAX_BYTES = 64 * 1024 * 1024
+"""Largest feed file (or JSON body) accepted by the upload API; ``settings.FEED_UPLOAD_MAX_BYTES`` overrides it.
+A year of city-wide absences is well under this; anything larger is refused before it is read into memory."""
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+def _upload_limit() -> int:
+    return int(getattr(settings, "FEED_UPLOAD_MAX_BYTES", FEED_UPLOAD_MAX_BYTES))
+
+
+def _unstorable(rows: list[dict]) -> str:
+    """Why JSON rows cannot be stored at all ('' when they can): PostgreSQL text holds neither NUL nor a lone
+    surrogate, so such a request is refused as a whole, as a file with NUL bytes is."""
+    for number, row in enumerate(rows, start=1):
+        for key, value in row.items():
+            for text in (key, value):
+                if not isinstance(text, str):
+                    continue
+                if "\x00" in text:
+                    return f"row {number}, column {key!r}: contains a NUL character"
+                if any("\ud800" <= char <= "\udfff" for char in text):
+                    return f"row {number}, column {key!r}: contains an unpaired surrogate (not valid Unicode)"
+    return ""
 
 
 class FeedUploadView(APIView):
@@ -128,13 +154,22 @@ class FeedUploadView(APIView):
         if feed not in contract.FEEDS:
             raise NotFound(f"unknown feed {feed!r}")
         token = request.auth
+        limit = _upload_limit()
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        envelope = 64 * 1024 if request.content_type.startswith("multipart/") else 0
+        if declared.isdigit() and int(declared) > limit + envelope:
+            raise PayloadTooLarge(f"the upload is larger than the limit of {limit} bytes; split the file")
         upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        if upload is not None and upload.size > limit:
+            raise PayloadTooLarge(
+                f"the file is {upload.size} bytes, larger than the limit of {limit} bytes; split the file"
+            )
         try:
             if upload is not None:
                 summary = importing.import_file_bytes(
                     feed=feed,
                     data=upload.read(),
-                    file_name=upload.name,
+                    file_name=(upload.name or "")[:255],
                     encoding=request.query_params.get("encoding"),
                     origin=BatchOrigin.API,
                 )
@@ -142,6 +177,9 @@ class FeedUploadView(APIView):
                 rows = request.data.get("rows") if isinstance(request.data, dict) else request.data
                 if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
                     raise ValidationError("Send a file, or a JSON list of row objects.")
+                problem = _unstorable(rows)
+                if problem:
+                    raise ValidationError(f"nothing was imported: {problem}")
                 summary = importing.import_rows(feed=feed, rows=rows)
         except contract.ContractError as exc:
             raise ValidationError(str(exc)) from exc
@@ -191,7 +229,7 @@ class ReviewPairSerializer(serializers.ModelSerializer):
     """A pair of records for review. The values of a sealed or withdrawn record are blanked (null)."""
 
     model_version = serializers.IntegerField(source="model.version", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     left = serializers.SerializerMethodField()
     right = serializers.SerializerMethodField()
     comparison = serializers.SerializerMethodField()
@@ -264,7 +302,7 @@ class ReviewPairViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
         data = self.get_serializer(pair).data
         # As the pair page does: the log names the youth both records are in.
         youth = [data["left"]["youth"], data["right"]["youth"]]
-        record(Actor.from_request(request), AuditAction.VIEW, pair, detail={"youth": youth})
+        record(actor_for(request), AuditAction.VIEW, pair, detail={"youth": youth})
         return Response(data)
 
     def _decide(self, request, accept: bool):
@@ -275,7 +313,7 @@ class ReviewPairViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
             review.decide,
             pair=pair,
             accept=accept,
-            actor=Actor.from_request(request),
+            actor=actor_for(request),
             note=body.validated_data["note"],
         )
         pair = self.get_queryset().get(pk=pair.pk)
@@ -333,8 +371,8 @@ class LinkageModelViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadO
 class YouthMergeSerializer(serializers.ModelSerializer):
     kept = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
     absorbed = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     rows_moved = serializers.SerializerMethodField()
 
     class Meta:
@@ -362,8 +400,8 @@ class YouthMergeSerializer(serializers.ModelSerializer):
 class YouthSplitSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
     created = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     records = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField()),
         read_only=True,
@@ -399,9 +437,7 @@ class YouthMergeViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         """Undo the merge: the rows that moved go back to the absorbed youth."""
-        merge = call_service(
-            identity.reverse_merge, merge=self.get_object(), actor=Actor.from_request(request)
-        )
+        merge = call_service(identity.reverse_merge, merge=self.get_object(), actor=actor_for(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=merge.pk)).data)
 
 
@@ -417,7 +453,5 @@ class YouthSplitViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         """Undo the split: the records (and their events) go back to the original youth."""
-        split = call_service(
-            identity.reverse_split, split=self.get_object(), actor=Actor.from_request(request)
-        )
+        split = call_service(identity.reverse_split, split=self.get_object(), actor=actor_for(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=split.pk)).data)

@@ -29,6 +29,9 @@ Decisions on points the contract leaves open:
   ``contact_nos`` = all of this person's police contacts"), so it names a person.
 * A national ID that is blank, malformed or fails its checksum is *not* a row error; its status is
   reported in ``ParsedRow.national_id_status`` for record linkage.
+* A record key longer than :data:`MAX_RECORD_KEY_LENGTH` characters is a row error (the row is
+  quarantined with an empty key). A NUL character anywhere makes the whole file unreadable, whatever
+  the encoding, and ``--encoding`` may force only the contract's encodings (:data:`FORCEABLE_ENCODINGS`).
 * Dates that run backwards inside a row (``left_on`` before ``enrolled_on``, an event before the birth
   date, ...) are reported as ``ParsedRow.warnings``, not errors: the contract does not forbid them.
 """
@@ -49,7 +52,9 @@ from typing import Literal, NamedTuple
 __all__ = [
     "BUREAUS",
     "FEEDS",
+    "FORCEABLE_ENCODINGS",
     "IDENTITY_COLUMNS",
+    "MAX_RECORD_KEY_LENGTH",
     "NATIONAL_ID_STATUSES",
     "OVERFLOW_KEY",
     "ColumnSpec",
@@ -181,13 +186,23 @@ class CsvFile(NamedTuple):
     rows: list[tuple[int, dict[str, str]]]
 
 
+FORCEABLE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp950", "big5", "big5hkscs"})
+"""Codecs ``--encoding`` may force: the contract's UTF-8 and CP950/Big5 (and the HKSCS superset of Big5).
+Anything else (Latin-1, UTF-16, or a bytes-to-bytes codec such as ``base64``) is refused with a clear
+message rather than decoded into nonsense or crashing on a codec that does not produce text."""
+
+
 def _canonical_encoding(name: str) -> str:
     try:
         codec = codecs.lookup(name)
-    except LookupError as exc:
+    except (LookupError, TypeError, ValueError) as exc:
         raise ContractError(f"unknown encoding {name!r}") from exc
     canonical = codec.name.replace("_", "-")
-    return "utf-8-sig" if canonical == "utf-8-sig" else canonical
+    if canonical not in FORCEABLE_ENCODINGS:
+        raise ContractError(
+            f"encoding {name!r} is not accepted; the feed contract accepts UTF-8 or CP950 (Big5)"
+        )
+    return canonical
 
 
 def read_rows(data: bytes, encoding: str | None = None) -> CsvFile:
@@ -214,6 +229,9 @@ def read_rows(data: bytes, encoding: str | None = None) -> CsvFile:
         used = detect_encoding(data)
         text = data.decode(used)
     text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        # Also when the encoding was forced: a NUL is never text, and PostgreSQL cannot store it.
+        raise ContractError("file contains NUL bytes; it is not a UTF-8 or CP950 (Big5) text file")
 
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -915,6 +933,10 @@ def _parse_value(column: ColumnSpec, value: object) -> object:
             return _normalise_text(value)
 
 
+MAX_RECORD_KEY_LENGTH = 128
+"""Longest record key accepted (``school_code/student_no`` included); a longer key is a row error."""
+
+
 def record_key(feed: str, values: Mapping[str, object]) -> str:
     """The record key of a row: the ``*_no`` value, or ``school_code/student_no`` for ``school.students``.
 
@@ -1013,6 +1035,13 @@ def validate_row(feed: str, raw: Mapping[str, object]) -> ParsedRow:
         result.national_id_status = _national_id_status(cells.get("national_id"))
 
     result.key = record_key(spec.name, result.values)
+    if len(result.key) > MAX_RECORD_KEY_LENGTH:
+        # No real bureau key is this long, and it could not be stored or looked up: quarantine the row.
+        result.errors.append(
+            f"{'/'.join(spec.key_columns)}: record key is {len(result.key)} characters long "
+            f"(at most {MAX_RECORD_KEY_LENGTH} are accepted)"
+        )
+        result.key = ""
     result.warnings.extend(_date_warnings(spec, result.values))
     return result
 

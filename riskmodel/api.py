@@ -10,8 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from casework import policy
-from casework.api import AuditedListMixin, AuditedRetrieveMixin, call_service
-from casework.audit import Actor
+from casework.api import AuditedListMixin, AuditedRetrieveMixin, actor_for, call_service
 
 from . import views
 from .models import RiskModel
@@ -32,7 +31,7 @@ class RiskModelSerializer(serializers.ModelSerializer):
     # A plain string, not an enum: the list and detail components would otherwise share one "status" choice
     # set, which drf-spectacular can only name with a warning (ENUM_NAME_OVERRIDES would lift this).
     status = serializers.CharField(read_only=True, help_text="candidate, active or retired")
-    trained_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    trained_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     gate_passed = serializers.SerializerMethodField()
     test = serializers.SerializerMethodField()
 
@@ -119,7 +118,7 @@ class RiskModelViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnly
         model = call_service(
             views.promote,
             model=self.get_object(),
-            actor=Actor.from_request(request),
+            actor=actor_for(request),
             override_reason=body.validated_data["override_reason"],
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=model.pk)).data)
