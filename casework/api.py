@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -48,17 +46,6 @@ from .serializers import (
 )
 
 
-def actor_for(request) -> Actor:
-    """``Actor.from_request`` for the API, minus NUL characters: a ``?purpose=%00`` would otherwise reach the
-    access log's text columns, which PostgreSQL refuses (a 500 on any endpoint, found by schemathesis)."""
-    actor = Actor.from_request(request)
-    if "\x00" in actor.purpose or "\x00" in actor.user_agent:
-        actor = dataclasses.replace(
-            actor, purpose=actor.purpose.replace("\x00", ""), user_agent=actor.user_agent.replace("\x00", "")
-        )
-    return actor
-
-
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
@@ -98,7 +85,7 @@ class AuditedListMixin:
         response = super().list(request, *args, **kwargs)
         count = response.data.get("count") if isinstance(response.data, dict) else len(response.data)
         record_list(
-            actor_for(request),
+            Actor.from_request(request),
             self.audit_object_type,
             count=count or 0,
             query={k: v.replace("\x00", "") for k, v in request.query_params.items() if k != "page"},
@@ -109,7 +96,7 @@ class AuditedListMixin:
 class AuditedRetrieveMixin:
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        record(actor_for(request), AuditAction.VIEW, instance)
+        record(Actor.from_request(request), AuditAction.VIEW, instance)
         return Response(self.get_serializer(instance).data)
 
 
@@ -131,7 +118,7 @@ class YouthViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyMode
         """The youth's timeline: full details from readable sources, counts only from the others."""
         youth = self.get_object()
         timeline = policy.timeline_for(request.user, youth)
-        record(actor_for(request), AuditAction.VIEW, youth, detail={"part": "timeline"})
+        record(Actor.from_request(request), AuditAction.VIEW, youth, detail={"part": "timeline"})
         data = {
             "youth": youth.public_id,
             "events": timeline.events,
@@ -185,7 +172,7 @@ class CaseViewSet(
         data = serializer.validated_data
         serializer.instance = call_service(
             services.open_case,
-            actor=actor_for(self.request),
+            actor=Actor.from_request(self.request),
             youth=data["youth"],
             lead_bureau=data["lead_bureau"],
             concern=data["concern"],
@@ -201,7 +188,7 @@ class CaseViewSet(
         changes = {k: v for k, v in body.validated_data.items() if k != "expected_version"}
         updated = call_service(
             services.update_case,
-            actor=actor_for(request),
+            actor=Actor.from_request(request),
             case=case,
             expected_version=body.validated_data["expected_version"],
             **changes,
@@ -215,7 +202,9 @@ class CaseViewSet(
         case = self.get_object()
         body = CaseMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        moved = call_service(services.move_case, actor=actor_for(request), case=case, **body.validated_data)
+        moved = call_service(
+            services.move_case, actor=Actor.from_request(request), case=case, **body.validated_data
+        )
         return Response(CaseSerializer(moved, context=self.get_serializer_context()).data)
 
 
@@ -232,7 +221,9 @@ class InterventionViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = call_service(services.log_intervention, actor=actor_for(self.request), **data)
+        serializer.instance = call_service(
+            services.log_intervention, actor=Actor.from_request(self.request), **data
+        )
 
 
 class AlertViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
@@ -250,7 +241,7 @@ class AlertViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyMode
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alert = self.get_object()
-        alert = call_service(services.acknowledge_alert, actor=actor_for(request), alert=alert)
+        alert = call_service(services.acknowledge_alert, actor=Actor.from_request(request), alert=alert)
         return Response(AlertSerializer(alert).data)
 
     @extend_schema(request=AlertDecisionSerializer, responses={201: TriageDecisionSerializer})
@@ -261,7 +252,7 @@ class AlertViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyMode
         body = AlertDecisionSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         row = call_service(
-            services.decide_alert, actor=actor_for(request), alert=alert, **body.validated_data
+            services.decide_alert, actor=Actor.from_request(request), alert=alert, **body.validated_data
         )
         return Response(
             TriageDecisionSerializer(row, context=self.get_serializer_context()).data,
@@ -284,7 +275,7 @@ class ReferralViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = call_service(services.refer, actor=actor_for(self.request), **data)
+        serializer.instance = call_service(services.refer, actor=Actor.from_request(self.request), **data)
 
     def _respond(self, request, accept: bool):
         referral = self.get_object()
@@ -292,7 +283,7 @@ class ReferralViewSet(
         body.is_valid(raise_exception=True)
         referral = call_service(
             services.respond_to_referral,
-            actor=actor_for(request),
+            actor=Actor.from_request(request),
             referral=referral,
             accept=accept,
             note=body.validated_data["note"],
@@ -314,7 +305,7 @@ class ReferralViewSet(
         body = ReferralResponseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         referral = call_service(
-            fn, actor=actor_for(request), referral=referral, note=body.validated_data["note"]
+            fn, actor=Actor.from_request(request), referral=referral, note=body.validated_data["note"]
         )
         referral.refresh_from_db()
         return Response(ReferralSerializer(referral, context=self.get_serializer_context()).data)
@@ -349,7 +340,7 @@ class TriageDecisionViewSet(
             raise DRFValidationError({"alert": "Decide an alert with POST /api/alerts/{id}/decide/."})
         # The service measures the decision against the stored score, never the client's.
         serializer.instance = call_service(
-            services.record_triage_decision, actor=actor_for(self.request), **data
+            services.record_triage_decision, actor=Actor.from_request(self.request), **data
         )
 
 
@@ -412,7 +403,7 @@ def exception_handler(exc, context):
         detail = {"path": request.path, "status": response.status_code}
         if rejected_write and isinstance(response.data, dict):
             detail["fields"] = sorted(response.data)
-        record(actor_for(request), AuditAction.DENIED, detail=detail)
+        record(Actor.from_request(request), AuditAction.DENIED, detail=detail)
     return response
 
 
@@ -443,6 +434,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def read(self, request, pk=None):
         """Mark one message read."""
         note = self.get_object()
-        call_service(services.mark_notification_read, actor=actor_for(request), notification=note)
+        call_service(services.mark_notification_read, actor=Actor.from_request(request), notification=note)
         note.refresh_from_db()
         return Response(NotificationSerializer(note).data)

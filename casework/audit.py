@@ -29,15 +29,20 @@ class Actor:
         return cls(
             user=user if user is not None else getattr(request, "user", None),
             ip_address=client_ip(request),
-            user_agent=(request.META.get("HTTP_USER_AGENT") or "")[:255],
-            path=request.get_full_path()[:512],
-            purpose=(purpose or request.GET.get("purpose") or "")[:255],
+            # NUL characters (``?purpose=%00``) would reach the log's text columns, which PostgreSQL refuses.
+            user_agent=_text(request.META.get("HTTP_USER_AGENT"))[:255],
+            path=_text(request.get_full_path())[:512],
+            purpose=_text(purpose or request.GET.get("purpose"))[:255],
         )
 
     @classmethod
     def system(cls, what: str) -> Actor:
         """For jobs with no person behind them (imports, nightly scoring)."""
         return cls(user=None, path=f"system:{what}")
+
+
+def _text(value: str | None) -> str:
+    return (value or "").replace("\x00", "")
 
 
 def client_ip(request) -> str | None:

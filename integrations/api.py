@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import policy
-from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, actor_for, call_service
+from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
 from casework.audit import Actor, record
 from casework.models import AuditAction, YouthMerge, YouthSplit
 
@@ -103,9 +103,13 @@ class QuarantinedRowViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.Rea
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
         if summary.status == "rejected":
-            record(actor_for(request), AuditAction.DENIED, row, detail={"resubmission": summary.error})
+            record(
+                Actor.from_request(request), AuditAction.DENIED, row, detail={"resubmission": summary.error}
+            )
             raise ValidationError({"row": [summary.error]})
-        record(actor_for(request), AuditAction.UPDATE, row, detail={"resubmitted_in": summary.batch_id})
+        record(
+            Actor.from_request(request), AuditAction.UPDATE, row, detail={"resubmitted_in": summary.batch_id}
+        )
         return Response(ImportBatchSerializer(ImportBatch.objects.get(pk=summary.batch_id)).data)
 
 
@@ -302,7 +306,7 @@ class ReviewPairViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
         data = self.get_serializer(pair).data
         # As the pair page does: the log names the youth both records are in.
         youth = [data["left"]["youth"], data["right"]["youth"]]
-        record(actor_for(request), AuditAction.VIEW, pair, detail={"youth": youth})
+        record(Actor.from_request(request), AuditAction.VIEW, pair, detail={"youth": youth})
         return Response(data)
 
     def _decide(self, request, accept: bool):
@@ -313,7 +317,7 @@ class ReviewPairViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
             review.decide,
             pair=pair,
             accept=accept,
-            actor=actor_for(request),
+            actor=Actor.from_request(request),
             note=body.validated_data["note"],
         )
         pair = self.get_queryset().get(pk=pair.pk)
@@ -437,7 +441,9 @@ class YouthMergeViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         """Undo the merge: the rows that moved go back to the absorbed youth."""
-        merge = call_service(identity.reverse_merge, merge=self.get_object(), actor=actor_for(request))
+        merge = call_service(
+            identity.reverse_merge, merge=self.get_object(), actor=Actor.from_request(request)
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=merge.pk)).data)
 
 
@@ -453,5 +459,7 @@ class YouthSplitViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         """Undo the split: the records (and their events) go back to the original youth."""
-        split = call_service(identity.reverse_split, split=self.get_object(), actor=actor_for(request))
+        split = call_service(
+            identity.reverse_split, split=self.get_object(), actor=Actor.from_request(request)
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=split.pk)).data)

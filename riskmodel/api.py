@@ -10,7 +10,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from casework import policy
-from casework.api import AuditedListMixin, AuditedRetrieveMixin, actor_for, call_service
+from casework.api import AuditedListMixin, AuditedRetrieveMixin, call_service
+from casework.audit import Actor
 
 from . import views
 from .models import RiskModel
@@ -118,7 +119,7 @@ class RiskModelViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnly
         model = call_service(
             views.promote,
             model=self.get_object(),
-            actor=actor_for(request),
+            actor=Actor.from_request(request),
             override_reason=body.validated_data["override_reason"],
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=model.pk)).data)

@@ -157,3 +157,13 @@ def test_database_refuses_truncate_outside_the_test_runner(entry):
         cursor.execute("SET LOCAL youthrisk.allow_audit_truncate = 'off'")
         cursor.execute("TRUNCATE casework_auditentry")
     assert AuditEntry.objects.exists()
+
+
+def test_a_nul_in_the_stated_purpose_is_dropped_not_a_server_error(client, world):
+    """``?purpose=%00`` once reached the access log's text column, which PostgreSQL refuses (found by fuzzing)."""
+    client.force_login(world.u.guidance)
+    url = reverse("youth-detail", args=[world.y.case.public_id])
+    response = client.get(url, {"purpose": "follow-up\x00visit"}, HTTP_USER_AGENT="agent\x00x")
+    assert response.status_code == 200
+    entry = AuditEntry.objects.filter(youth_public_id=world.y.case.public_id, action="view").latest("at")
+    assert (entry.purpose, entry.user_agent) == ("follow-upvisit", "agentx")
