@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
@@ -63,6 +64,23 @@ class ImportSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_text(raw: Mapping) -> tuple[Mapping, list[str]]:
+    """A row whose cells hold a NUL or a lone surrogate (possible in JSON rows, never in a decoded file) cannot
+    be stored as given: PostgreSQL refuses both. Such cells are kept with U+FFFD in their place and the row is
+    quarantined with the reason, so nothing is lost and nothing crashes."""
+    problems = []
+    clean = {}
+    for column, value in raw.items():
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            problems.append(f"{column}: contains a NUL character or invalid Unicode, replaced by U+FFFD")
+            value = _UNSTORABLE.sub("\ufffd", value)
+        clean[column] = value
+    return (clean if problems else raw), problems
 
 
 def _json_safe(value: Mapping) -> dict:
@@ -200,10 +218,13 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     feed = batch.feed
     spec = contract.get_feed(feed)
     import_day = timezone.localdate(batch.received_at)
-    parsed = [(row_number, raw, contract.validate_row(feed, raw)) for row_number, raw in rows]
+    cleaned = [(row_number, *_unstorable_text(raw)) for row_number, raw in rows]
+    parsed = [
+        (row_number, raw, contract.validate_row(feed, raw), problems) for row_number, raw, problems in cleaned
+    ]
     needs_roster = spec.refers_to_student
     roster = _roster_keys() if needs_roster else set()
-    current = _current_versions(feed, {p.key for _, _, p in parsed if p.ok and p.key})
+    current = _current_versions(feed, {p.key for _, _, p, _ in parsed if p.ok and p.key})
 
     seen: dict[str, tuple[str, int]] = {}
     new_records: list[tuple] = []
@@ -211,8 +232,8 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     quarantine: list[QuarantinedRow] = []
     counts = {"created": 0, "updated": 0, "unchanged": 0}
 
-    for row_number, raw, row in parsed:
-        reasons = list(header_problems) + list(row.errors)
+    for row_number, raw, row, problems in parsed:
+        reasons = list(header_problems) + problems + list(row.errors)
         if not reasons and needs_roster:
             student = f"{row.values.get('school_code')}/{row.values.get('student_no')}"
             if student not in roster:
@@ -300,6 +321,22 @@ def _summary(batch: ImportBatch, status: str | None = None) -> ImportSummary:
     )
 
 
+def _duplicate(already: ImportBatch) -> ImportSummary:
+    summary = _summary(already, BatchStatus.DUPLICATE)
+    summary.created = summary.updated = summary.quarantined = 0
+    summary.unchanged = already.rows_read
+    return summary
+
+
+def _lock_file(feed: str, checksum: str) -> None:
+    """Serialise imports of the same file (PostgreSQL; SQLite already serialises every write)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"import:{feed}:{checksum}"]
+            )
+
+
 def _open_batch(
     *, feed: str, file_name: str, checksum: str, encoding: str, origin: str, uploaded_by
 ) -> ImportBatch:
@@ -330,10 +367,7 @@ def import_file_bytes(
     checksum = hashlib.sha256(data).hexdigest()
     already = ImportBatch.objects.filter(feed=feed, checksum=checksum, status=BatchStatus.COMPLETED).first()
     if already is not None:
-        summary = _summary(already, BatchStatus.DUPLICATE)
-        summary.created = summary.updated = summary.quarantined = 0
-        summary.unchanged = already.rows_read
-        return summary
+        return _duplicate(already)
     try:
         csv_file = contract.read_rows(data, encoding)
     except contract.ContractError as exc:
@@ -350,6 +384,14 @@ def import_file_bytes(
     missing = contract.missing_columns(feed, list(csv_file.header))
     header_problems = [f"{column}: required column is missing from the file's header" for column in missing]
     with transaction.atomic():
+        # Two deliveries of one file at once (a redelivered task while the first still runs): the second waits
+        # here for the first to commit, then finds the file imported, rather than quarantining its rows twice.
+        _lock_file(feed, checksum)
+        already = ImportBatch.objects.filter(
+            feed=feed, checksum=checksum, status=BatchStatus.COMPLETED
+        ).first()
+        if already is not None:
+            return _duplicate(already)
         batch = _open_batch(
             feed=feed,
             file_name=file_name,
@@ -367,7 +409,9 @@ def import_rows(
 ) -> ImportSummary:
     """Import rows given as JSON objects (the API's form of a feed file)."""
     contract.get_feed(feed)
-    payload = json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    payload = json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode(
+        "utf-8", "surrogatepass"
+    )
     checksum = hashlib.sha256(payload).hexdigest()
     with transaction.atomic():
         batch = _open_batch(

@@ -229,3 +229,48 @@ def test_tabs_newlines_and_backslashes_survive_the_fast_copy(db):
     record = SourceRecord.objects.get(feed="police.contacts", record_key="P1")
     assert record.raw["unit"] == "a\\b\tc" and record.values["unit"] == "a\\b c"
     assert record.raw["address"] == "一樓\n二樓\\N"
+
+
+def test_json_rows_with_a_nul_or_a_lone_surrogate_are_quarantined_with_the_cell_kept():
+    """PostgreSQL stores neither; the row is kept with U+FFFD in place and quarantined with the reason."""
+    summary = importing.import_rows(
+        feed="police.contacts",
+        rows=[
+            {"contact_no": "P1", "name": "王\x00小明", "birth_date": "2009-01-01", "kind": "offence"},
+            {"contact_no": "P2", "name": "林\ud800", "birth_date": "2009-01-01", "kind": "offence"},
+            {"contact_no": "P3", "name": "陳小華", "birth_date": "2009-01-01", "kind": "offence"},
+        ],
+    )
+    assert (summary.created, summary.quarantined) == (1, 2)
+    rows = {q.record_key: q for q in QuarantinedRow.objects.all()}
+    assert rows["P1"].raw["name"] == "王\ufffd小明" and rows["P2"].raw["name"] == "林\ufffd"
+    assert all(
+        "name: contains a NUL character or invalid Unicode" in r for q in rows.values() for r in q.reasons
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_delivered_twice_at_once_is_imported_once():
+    """A redelivered task running beside the first: the second waits for the first, then finds the file
+    imported. Rows that only quarantine (no unique key to stop a second copy) are not quarantined twice."""
+    import threading
+
+    from django.db import connection
+
+    text = "contact_no,name,birth_date,kind\nP1,王一,bad,offence\nP2,王二,bad,offence\n"
+    results = []
+
+    def run():
+        try:
+            results.append(imp("police.contacts", text).status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["completed", "duplicate"]
+    assert QuarantinedRow.objects.count() == 2
+    assert ImportBatch.objects.filter(status=BatchStatus.COMPLETED).count() == 1
