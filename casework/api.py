@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from . import policy, services
 from .audit import Actor, record, record_list
+from .conflicts import conflict_payload
 from .filters import (
     AlertFilter,
     AuditEntryFilter,
@@ -22,7 +23,7 @@ from .filters import (
     ReferralFilter,
     YouthFilter,
 )
-from .models import AlertRule, AuditAction, Bureau, School
+from .models import AlertRule, AuditAction, Bureau, Case, School
 from .serializers import (
     AlertDecisionSerializer,
     AlertRuleSerializer,
@@ -50,13 +51,23 @@ class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
+    def __init__(self, detail=None, code=None):
+        if isinstance(detail, dict):  # a structured body (conflicts.conflict_payload), kept as it is typed
+            self.detail = detail
+        else:
+            super().__init__(detail, code)
 
-def call_service(fn, **kwargs):
-    """Run a service, turning its validation errors into API errors (409 for edit conflicts)."""
+
+def call_service(fn, *, conflict_on: Case | None = None, moving: bool = False, **kwargs):
+    """Run a service, turning its validation errors into API errors (409 for edit conflicts). With
+    ``conflict_on``, a 409 names who changed that case and when, and the version to edit against."""
     try:
         return fn(**kwargs)
     except DjangoValidationError as exc:
         if getattr(exc, "code", None) == "conflict":
+            if conflict_on is not None:
+                viewer = getattr(kwargs.get("actor"), "user", None)
+                raise Conflict(conflict_payload(conflict_on, viewer, moved=moving)) from exc
             raise Conflict(exc.messages[0]) from exc
         raise DRFValidationError(exc.messages) from exc
 
@@ -188,6 +199,7 @@ class CaseViewSet(
         changes = {k: v for k, v in body.validated_data.items() if k != "expected_version"}
         updated = call_service(
             services.update_case,
+            conflict_on=case,
             actor=Actor.from_request(request),
             case=case,
             expected_version=body.validated_data["expected_version"],
@@ -203,7 +215,12 @@ class CaseViewSet(
         body = CaseMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         moved = call_service(
-            services.move_case, actor=Actor.from_request(request), case=case, **body.validated_data
+            services.move_case,
+            conflict_on=case,
+            moving=True,
+            actor=Actor.from_request(request),
+            case=case,
+            **body.validated_data,
         )
         return Response(CaseSerializer(moved, context=self.get_serializer_context()).data)
 

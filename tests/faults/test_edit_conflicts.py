@@ -98,7 +98,9 @@ def test_over_the_api_a_stale_version_is_a_409_and_the_first_edit_stands(world):
     assert ok.status_code == 200 and ok.json()["version"] == 2
     stale = second.patch(url, {"expected_version": 1, "plan": "second"}, content_type="application/json")
     assert stale.status_code == 409
-    assert "Someone else changed this case" in stale.json()["detail"]
+    body = stale.json()
+    assert "changed this case at" in body["detail"] and body["current_version"] == 2
+    assert body["changed_by"] == (world.u.guidance2.get_full_name() or "guidance2") and body["changed_at"]
     world.case.refresh_from_db()
     assert world.case.plan == "first"
 
