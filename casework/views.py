@@ -205,7 +205,7 @@ def case_detail(request, pk: int):
     )
     if case is None:
         raise not_found(request, "case", str(pk))
-    record(Actor.from_request(request), AuditAction.VIEW, case)
+    record_youth_view(Actor.from_request(request), case, case.youth)
     return render(
         request,
         "casework/case_detail.html",

@@ -339,6 +339,11 @@ class TestApi:
         assert api.get(detail).status_code == 200
         assert api.get(timeline).status_code == 200
         assert world.y.none.public_id in api.get(reverse("api:youth-list")).content.decode()
+        # Views through the API during the grant carry its purpose for the reviewer, as the pages' do.
+        from casework.models import AuditEntry
+
+        views = AuditEntry.objects.filter(action="view", youth_public_id=world.y.none.public_id)
+        assert views.count() == 2 and all(v.detail.get("break_glass") == g.pk and v.purpose for v in views)
         expire(g)
         assert api.get(detail).status_code == 404
 
