@@ -153,4 +153,58 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
     # Alerts whose deadline has already passed go to the supervisors, as the ten-minute job would do.
     counts["escalated"] = escalate_overdue_alerts()
     counts["active_alerts"] = Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).count()
+    counts.update(_trust_examples(users, bureaus))
     return counts
+
+
+def _trust_examples(users, bureaus) -> dict[str, int]:
+    """What the reviewers and the data steward find waiting: a record the officer opened by stating a purpose
+    (for the police supervisor to review), and a guardian's contest of a record (for the data steward)."""
+    from casework import policy
+    from casework.models import AccessPurpose, Case
+    from casework.services_access import grant_access
+    from integrations.corrections import annotate_event, file_contest
+
+    made = {"access_grants": 0, "contests": 0}
+    officer, guidance = users["officer"], users["guidance"]
+    stranger = (
+        Youth.objects.filter(merged_into=None)
+        .exclude(pk__in=policy.visible_youth(officer))
+        .order_by("public_id")
+    )
+    stranger = stranger.filter(events__isnull=False).first()
+    if stranger is not None:
+        grant_access(
+            actor=Actor(user=officer, path="demo:seed"),
+            youth=[stranger],
+            bureau=bureaus["police"],
+            purpose_code=AccessPurpose.NEW_REPORT,
+            purpose_text="學校來電通報此少年今晚未返家，需確認過往紀錄以協尋。The school reports the youth has not "
+            "come home tonight.",
+        )
+        made["access_grants"] += 1
+    cases = Case.objects.filter(assignee=guidance).order_by("pk")
+    for case, (part, statement, note) in zip(
+        cases,
+        [
+            ("date", "家長表示該日少年在外婆家，日期有誤。The guardian says the youth was at the grandmother's that day.", ""),
+            ("details", "少年表示當時只是路過，並未參與。The youth says they were only passing by.",
+             "依少年陳述加註；原紀錄保留。Noted at the youth's request; the record stays as reported."),
+        ],
+        strict=False,
+    ):  # fmt: skip
+        event = policy.timeline_for(guidance, case.youth).events
+        if not event:
+            continue
+        contest = file_contest(
+            actor=Actor(user=guidance, path="demo:seed"),
+            youth=case.youth,
+            event_id=event[0].pk,
+            contested_by="guardian" if part == "date" else "youth",
+            part=part,
+            statement=statement,
+        )
+        if note:
+            annotate_event(actor=Actor(user=users["steward"], path="demo:seed"), contest=contest, note=note)
+        made["contests"] += 1
+    return made
