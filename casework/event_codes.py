@@ -64,7 +64,11 @@ CODE_LABELS = {
 }
 
 _TIER = re.compile(r"^tier\s*([123])$")
-TIER_LABELS = {"1": _("tier 1 (developmental)"), "2": _("tier 2 (intervention)"), "3": _("tier 3 (treatment)")}
+TIER_LABELS = {
+    "1": _("tier 1 (developmental)"),
+    "2": _("tier 2 (intervention)"),
+    "3": _("tier 3 (treatment)"),
+}
 
 
 def code_label(code: str) -> str:
