@@ -1006,7 +1006,12 @@ def validate_row(feed: str, raw: Mapping[str, object]) -> ParsedRow:
     cells: dict[str, object] = {}
     for (raw_name, value), name in zip(raw.items(), names, strict=True):
         if raw_name is None or raw_name == OVERFLOW_KEY:
-            surplus = value if isinstance(value, str) else ",".join(_as_text(v) for v in value or ())
+            if isinstance(value, str):
+                surplus = value
+            elif isinstance(value, list | tuple):
+                surplus = ",".join(_as_text(v) for v in value)
+            else:  # a JSON row may name the overflow key itself, with any value (found by fuzzing)
+                surplus = _as_text(value)
             if surplus.strip(", "):
                 result.extra[OVERFLOW_KEY] = surplus
                 result.errors.append(f"row has more fields than the header (surplus: {surplus!r})")

@@ -811,6 +811,12 @@ def test_overflowing_row_is_an_error_and_kept():
     assert row.extra[OVERFLOW_KEY] == "中壢區,2樓"
 
 
+def test_a_json_row_naming_the_overflow_key_with_any_value_is_an_error_not_a_crash():
+    """Found by fuzzing: an API row may carry the overflow key itself, with a value that is not a list."""
+    row = validate_row("court.sealing", {OVERFLOW_KEY: True})
+    assert "row has more fields than the header (surplus: 'true')" in row.errors
+
+
 def test_national_id_problems_are_not_row_errors():
     for nid, status in [("", "missing"), ("A12345", "malformed"), ("A123456788", "bad_checksum")]:
         row = validate_row("police.contacts", {"contact_no": "P-1", **PERSON, "national_id": nid})
