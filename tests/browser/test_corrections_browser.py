@@ -16,7 +16,15 @@ def test_worker_files_a_contest_and_the_steward_annotates_it(new_page, live_serv
     event = Event.objects.get(youth=world.y.case, kind=EventKind.POLICE_OFFENCE)
     worker = new_page()
     login(worker, live_server, "guidance")
-    worker.goto(f"{live_server.url}/integrations/youth/{world.y.case.public_id}/events/{event.pk}/contest/")
+    # The way in is the youth page: each event's row has a readable link to contest it.
+    worker.goto(f"{live_server.url}/youth/{world.y.case.public_id}/")
+    link = worker.locator(
+        f'tr[data-kind="police_offence"] a.contest-link[href$="/events/{event.pk}/contest/"]'
+    )
+    box = link.bounding_box()
+    assert box is not None and box["width"] > 40 and box["height"] < 40, box  # on one line, not squeezed
+    with worker.expect_navigation():
+        link.click()
     worker.select_option("#id_contested_by", "guardian")
     worker.select_option("#id_part", "not_them")
     worker.fill("#id_statement", "家長表示當天孩子在補習班，有老師可作證。")
@@ -37,7 +45,7 @@ def test_worker_files_a_contest_and_the_steward_annotates_it(new_page, live_serv
     contest.refresh_from_db()
     assert contest.status == ContestStatus.ANNOTATED
 
-    worker.goto(f"{live_server.url}/integrations/youth/{world.y.case.public_id}/events/{event.pk}/contest/")
+    worker.goto(f"{live_server.url}/youth/{world.y.case.public_id}/")
     assert worker.locator("[data-contest-status=annotated]").inner_text().count("補習班") == 1
     snap(worker, "corrections_4_worker_sees_the_note")
 
