@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from . import policy
 from .audit import Actor, record, record_list
-from .filters import AlertFilter, AuditEntryFilter, CaseFilter, ReferralFilter, YouthFilter
+from .filters import AlertFilter, YouthFilter
 from .forms_access import IdentifierForm
 from .models import (
     ACTIVE_ALERT_STATUSES,
@@ -29,6 +29,7 @@ from .models import (
 )
 from .pages import not_found, require, suppress
 from .pagination import paginate
+from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
 from .services_access import record_youth_view
 
 
@@ -180,8 +181,7 @@ def youth_detail(request, public_id: str):
 @login_required
 def case_list(request):
     require(policy.is_caseworker(request.user))
-    qs = policy.visible_cases(request.user).select_related("youth", "lead_bureau", "assignee")
-    filterset = CaseFilter(request.GET, queryset=qs, request=request)
+    filterset = case_list_filter(request)
     page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "case", count=page.paginator.count, query=dict(request.GET.items())
@@ -237,10 +237,7 @@ def alert_list(request):
 @login_required
 def referral_list(request):
     require(policy.is_caseworker(request.user))
-    qs = policy.visible_referrals(request.user).select_related(
-        "youth", "from_bureau", "to_bureau", "from_user", "to_user", "case"
-    )
-    filterset = ReferralFilter(request.GET, queryset=qs)
+    filterset = referral_list_filter(request)
     page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "referral", count=page.paginator.count, query=dict(request.GET.items())
@@ -255,7 +252,7 @@ def referral_list(request):
 @login_required
 def audit_log(request):
     require(policy.can_read_audit_log(request.user))
-    filterset = AuditEntryFilter(request.GET, queryset=policy.visible_audit_entries(request.user))
+    filterset = audit_log_filter(request)
     page = paginate(request, filterset.qs)
     record_list(
         Actor.from_request(request), "auditentry", count=page.paginator.count, query=dict(request.GET.items())

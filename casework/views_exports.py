@@ -15,12 +15,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import export_policy, policy, reports
+from . import export_policy, reports
 from .audit import Actor
 from .exports import Column, ExportFormat, columns, write_export
-from .filters import AuditEntryFilter, CaseFilter, ReferralFilter
 from .models import OPEN_CASE_STATUSES, CaseStatus
 from .pages import require, suppress
+from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
 from .views_reports import GROUP_TITLES, _report_scope, shown_rate
 
 # A file bigger than this is refused: narrow the filters (a whole audit log is not a download).
@@ -48,6 +48,19 @@ def _too_large(request, count: int):
     )
 
 
+def _list_export(request, fmt: str, allowed: bool, filterset, cols, row, **kw):
+    """One list export: the page's rule, the page's filtered rows (all pages), refused when too large."""
+    fmt = _format(fmt)
+    require(allowed)
+    qs = filterset.qs  # built only once the user is allowed
+    count = qs.count()
+    if count > EXPORT_ROW_LIMIT:
+        return _too_large(request, count)
+    return write_export(
+        [row(o) for o in qs], cols, fmt, Actor.from_request(request), query=_query(request), **kw
+    )
+
+
 def _person(user) -> str:
     if user is None:
         return ""
@@ -57,25 +70,6 @@ def _person(user) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # The rows of the list pages (the same selector and filter as casework.views)
 # ---------------------------------------------------------------------------------------------------------
-
-
-def case_list_rows(request):
-    """The case-list page's queryset: ``policy.visible_cases`` narrowed by ``CaseFilter``."""
-    qs = policy.visible_cases(request.user).select_related("youth", "lead_bureau", "assignee")
-    return CaseFilter(request.GET, queryset=qs, request=request).qs
-
-
-def referral_list_rows(request):
-    """The referral-list page's queryset: ``policy.visible_referrals`` narrowed by ``ReferralFilter``."""
-    qs = policy.visible_referrals(request.user).select_related(
-        "youth", "from_bureau", "to_bureau", "from_user", "to_user", "case"
-    )
-    return ReferralFilter(request.GET, queryset=qs).qs
-
-
-def audit_log_rows(request):
-    """The audit-log page's queryset: ``policy.visible_audit_entries`` narrowed by ``AuditEntryFilter``."""
-    return AuditEntryFilter(request.GET, queryset=policy.visible_audit_entries(request.user)).qs
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -88,12 +82,6 @@ def audit_log_rows(request):
 def export_cases(request, fmt: str):
     """The user's case list as on the page: case, youth ID (no name), concern, lead bureau, assignee,
     status, opened."""
-    fmt = _format(fmt)
-    require(export_policy.can_export_case_list(request.user))
-    qs = case_list_rows(request)
-    count = qs.count()
-    if count > EXPORT_ROW_LIMIT:
-        return _too_large(request, count)
     cols = columns(
         ("case", _("Case")),
         ("youth", _("Youth ID")),
@@ -103,8 +91,9 @@ def export_cases(request, fmt: str):
         ("status", _("Status")),
         ("opened", _("Opened")),
     )
-    rows = [
-        {
+
+    def row(c):
+        return {
             "case": str(c),
             "youth": c.youth.public_id,
             "concern": c.get_concern_display(),
@@ -113,15 +102,17 @@ def export_cases(request, fmt: str):
             "status": c.get_status_display(),
             "opened": c.opened_at,
         }
-        for c in qs
-    ]
-    return write_export(
-        rows,
-        cols,
+
+    allowed = export_policy.can_export_case_list(request.user)
+    filterset = case_list_filter(request) if allowed else None
+    return _list_export(
+        request,
         fmt,
-        Actor.from_request(request),
+        allowed,
+        filterset,
+        cols,
+        row,
         title=_("Cases"),
-        query=_query(request),
         object_type="case",
         filename_stem="cases",
     )
@@ -131,12 +122,6 @@ def export_cases(request, fmt: str):
 @require_GET
 def export_referrals(request, fmt: str):
     """The user's referral list as on the page."""
-    fmt = _format(fmt)
-    require(export_policy.can_export_referral_list(request.user))
-    qs = referral_list_rows(request)
-    count = qs.count()
-    if count > EXPORT_ROW_LIMIT:
-        return _too_large(request, count)
     cols = columns(
         ("sent", _("Sent")),
         ("youth", _("Youth ID")),
@@ -151,8 +136,9 @@ def export_referrals(request, fmt: str):
         ("response_note", _("Response note")),
         ("closed_note", _("Completion or revocation note")),
     )
-    rows = [
-        {
+
+    def row(r):
+        return {
             "sent": r.created_at,
             "youth": r.youth.public_id,
             "case": str(r.case) if r.case_id else "",
@@ -166,15 +152,17 @@ def export_referrals(request, fmt: str):
             "response_note": r.response_note,
             "closed_note": r.closed_note,
         }
-        for r in qs
-    ]
-    return write_export(
-        rows,
-        cols,
+
+    allowed = export_policy.can_export_referral_list(request.user)
+    filterset = referral_list_filter(request) if allowed else None
+    return _list_export(
+        request,
         fmt,
-        Actor.from_request(request),
+        allowed,
+        filterset,
+        cols,
+        row,
         title=_("Referrals and transfers"),
-        query=_query(request),
         object_type="referral",
         filename_stem="referrals",
     )
@@ -184,12 +172,6 @@ def export_referrals(request, fmt: str):
 @require_GET
 def export_audit_log(request, fmt: str):
     """The audit log as filtered on the page, with the page's columns."""
-    fmt = _format(fmt)
-    require(export_policy.can_export_audit_log(request.user))
-    qs = audit_log_rows(request)
-    count = qs.count()
-    if count > EXPORT_ROW_LIMIT:
-        return _too_large(request, count)
     cols = columns(
         ("id", _("Entry")),
         ("at", _("When")),
@@ -202,8 +184,9 @@ def export_audit_log(request, fmt: str):
         ("purpose", _("Purpose")),
         ("path", _("Path")),
     )
-    rows = [
-        {
+
+    def row(e):
+        return {
             "id": e.pk,
             "at": e.at,
             "username": e.username,
@@ -215,15 +198,17 @@ def export_audit_log(request, fmt: str):
             "purpose": e.purpose,
             "path": e.path,
         }
-        for e in qs
-    ]
-    return write_export(
-        rows,
-        cols,
+
+    allowed = export_policy.can_export_audit_log(request.user)
+    filterset = audit_log_filter(request) if allowed else None
+    return _list_export(
+        request,
         fmt,
-        Actor.from_request(request),
+        allowed,
+        filterset,
+        cols,
+        row,
         title=_("Audit log"),
-        query=_query(request),
         object_type="auditentry",
         filename_stem="audit-log",
     )
