@@ -21,7 +21,7 @@ from .exports import Column, ExportFormat, columns, write_export
 from .models import OPEN_CASE_STATUSES, CaseStatus
 from .pages import require, suppress
 from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
-from .views_reports import GROUP_TITLES, _report_scope, shown_rate
+from .views_reports import GROUP_TITLES, report_scope, shown_rate
 
 # A file bigger than this is refused: narrow the filters (a whole audit log is not a download).
 EXPORT_ROW_LIMIT = 20_000
@@ -237,7 +237,7 @@ def _shown_count(n: int) -> int | str:
 def export_report_caseload(request, fmt: str):
     fmt = _format(fmt)
     require(export_policy.can_export_supervisor_reports(request.user))
-    scope = _report_scope(request, with_period=False)
+    scope = report_scope(request, with_period=False)
     bureau = scope["bureau"]
     load = reports.caseload(request.user, bureau=bureau, today=scope["today"])
     cols: list[Column] = [Column("worker", _("Worker"))]
@@ -284,7 +284,7 @@ def export_report_caseload(request, fmt: str):
 def export_report_alerts(request, fmt: str):
     fmt = _format(fmt)
     require(export_policy.can_export_supervisor_reports(request.user))
-    scope = _report_scope(request, with_period=True)
+    scope = report_scope(request, with_period=True)
     bureau, period = scope["bureau"], scope["period"]
     sla = reports.alert_sla(request.user, bureau=bureau, period=period)
     cols = columns(
@@ -326,7 +326,7 @@ def export_report_overrides(request, fmt: str):
     the latest overrides, one row per youth, stays on screen."""
     fmt = _format(fmt)
     require(export_policy.can_export_supervisor_reports(request.user))
-    scope = _report_scope(request, with_period=True)
+    scope = report_scope(request, with_period=True)
     bureau, period = scope["bureau"], scope["period"]
     figures = reports.overrides(request.user, bureau=bureau, period=period)
     sections = [

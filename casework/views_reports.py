@@ -60,7 +60,7 @@ class ReportForm(forms.Form):
         return data
 
 
-def _report_scope(request, *, with_period: bool) -> dict[str, Any]:
+def report_scope(request, *, with_period: bool) -> dict[str, Any]:
     """The bureau (and period) a report page is about, from the query string.
 
     A bureau the user does not supervise answers 404, like any record out of reach. A period that does not
@@ -242,7 +242,7 @@ def _rate_bars(rows: list[dict[str, Any]], css: str) -> dict:
 @login_required
 def reports_index(request):
     """The supervisor's reports for one bureau, with headline figures and the model explanation report."""
-    scope = _report_scope(request, with_period=False)
+    scope = report_scope(request, with_period=False)
     user, bureau = request.user, scope["bureau"]
     period = reports.Period.last_days(today=scope["today"])
     load = reports.caseload(user, bureau=bureau, today=scope["today"])
@@ -270,7 +270,7 @@ STATUS_CSS = "seg-{}"
 @login_required
 def report_caseload(request):
     """Open cases and deadlines per worker and per team, with a bar of open cases per worker."""
-    scope = _report_scope(request, with_period=False)
+    scope = report_scope(request, with_period=False)
     user, bureau = request.user, scope["bureau"]
     load = reports.caseload(user, bureau=bureau, today=scope["today"])
     rows = [*load["workers"], load["unassigned"]]
@@ -325,7 +325,7 @@ def _sla_display(row: dict[str, Any]) -> dict[str, Any]:
 @login_required
 def report_alerts(request):
     """Per alert rule and per bureau: alerts raised in the period and how many were decided in time."""
-    scope = _report_scope(request, with_period=True)
+    scope = report_scope(request, with_period=True)
     user, bureau, period = request.user, scope["bureau"], scope["period"]
     now = timezone.now()
     sla = reports.alert_sla(user, bureau=bureau, period=period, now=now)
@@ -382,7 +382,7 @@ GROUP_TITLES = {
 def report_overrides(request):
     """How often the bureau's triage decisions went against the model: by reason, band, decision, model
     version and group, with small cells suppressed, and the latest overrides for model review."""
-    scope = _report_scope(request, with_period=True)
+    scope = report_scope(request, with_period=True)
     user, bureau, period = request.user, scope["bureau"], scope["period"]
     figures = reports.overrides(user, bureau=bureau, period=period)
     tables = [
