@@ -1,6 +1,7 @@
 """Need-to-know access: the one place that says who may see or do what.
 
-Every page, API endpoint, export and queryset that touches a youth goes through this module.
+Every page, API endpoint, export and queryset that touches a youth goes through this module. Which files
+each role may take away (exports, subject access) is decided in ``export_policy``, on top of these rules.
 
 Rules as implemented (docs/access-policy.md explains them for readers):
 
