@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
-from .export_policy import can_handle_subject_access
 
 
 def navigation(request):
@@ -39,7 +38,7 @@ def navigation(request):
         items.append((reverse("integrations:corrections-queue"), _("Contested records")))
     if policy.can_read_retention_report(user):
         items.append((reverse("integrations:retention-report"), _("Retention")))
-    if can_handle_subject_access(user):
+    if policy.can_handle_subject_access(user):
         items.append((reverse("privacy:subject-access"), _("Subject access")))
     if policy.can_use_identity_register(user):
         items.append((reverse("identity-register"), _("Identity register")))

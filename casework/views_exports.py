@@ -2,7 +2,7 @@
 
 Each export reads through the same policy selector and the same filter as its page, so a file holds exactly
 the rows the user could page through on screen (all pages, not only the one shown), with the page's
-columns. Who may export what is in ``casework.export_policy``.
+columns. Who may export what is in ``casework.policy``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import export_policy, reports
+from . import policy, reports
 from .audit import Actor
 from .exports import Column, ExportFormat, columns, write_export
 from .models import OPEN_CASE_STATUSES, CaseStatus
@@ -103,7 +103,7 @@ def export_cases(request, fmt: str):
             "opened": c.opened_at,
         }
 
-    allowed = export_policy.can_export_case_list(request.user)
+    allowed = policy.can_export_case_list(request.user)
     filterset = case_list_filter(request) if allowed else None
     return _list_export(
         request,
@@ -153,7 +153,7 @@ def export_referrals(request, fmt: str):
             "closed_note": r.closed_note,
         }
 
-    allowed = export_policy.can_export_referral_list(request.user)
+    allowed = policy.can_export_referral_list(request.user)
     filterset = referral_list_filter(request) if allowed else None
     return _list_export(
         request,
@@ -199,7 +199,7 @@ def export_audit_log(request, fmt: str):
             "path": e.path,
         }
 
-    allowed = export_policy.can_export_audit_log(request.user)
+    allowed = policy.can_export_audit_log(request.user)
     filterset = audit_log_filter(request) if allowed else None
     return _list_export(
         request,
@@ -236,7 +236,7 @@ def _shown_count(n: int) -> int | str:
 @require_GET
 def export_report_caseload(request, fmt: str):
     fmt = _format(fmt)
-    require(export_policy.can_export_supervisor_reports(request.user))
+    require(policy.can_export_supervisor_reports(request.user))
     scope = report_scope(request, with_period=False)
     bureau = scope["bureau"]
     load = reports.caseload(request.user, bureau=bureau, today=scope["today"])
@@ -283,7 +283,7 @@ def export_report_caseload(request, fmt: str):
 @require_GET
 def export_report_alerts(request, fmt: str):
     fmt = _format(fmt)
-    require(export_policy.can_export_supervisor_reports(request.user))
+    require(policy.can_export_supervisor_reports(request.user))
     scope = report_scope(request, with_period=True)
     bureau, period = scope["bureau"], scope["period"]
     sla = reports.alert_sla(request.user, bureau=bureau, period=period)
@@ -325,7 +325,7 @@ def export_report_overrides(request, fmt: str):
     """The override breakdowns (aggregates only, small cells suppressed as on the page); the page's list of
     the latest overrides, one row per youth, stays on screen."""
     fmt = _format(fmt)
-    require(export_policy.can_export_supervisor_reports(request.user))
+    require(policy.can_export_supervisor_reports(request.user))
     scope = report_scope(request, with_period=True)
     bureau, period = scope["bureau"], scope["period"]
     figures = reports.overrides(request.user, bureau=bureau, period=period)

@@ -1,6 +1,6 @@
 """Subject-access pages: find the youth a lawful request is about, see what is held, download it.
 
-Data stewards only (``casework.export_policy.can_handle_subject_access``). Every step is logged: the lookup
+Data stewards only (``casework.policy.can_handle_subject_access``). Every step is logged: the lookup
 (how many records matched, not the ID typed), the summary (a view of the youth, with the request), and each
 download (an export, through ``casework.exports``).
 """
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework import export_policy
+from casework import policy
 from casework.audit import Actor, record, record_list
 from casework.exports import ExportFormat, as_response
 from casework.models import AuditAction
@@ -42,7 +42,7 @@ def _summary_url(public_id: str, query: dict[str, str]) -> str:
 @require_http_methods(["GET", "POST"])
 def subject_access(request):
     """The request form: youth ID or national ID, request reference and legal basis."""
-    require(export_policy.can_handle_subject_access(request.user))
+    require(policy.can_handle_subject_access(request.user))
     form = LookupForm(request.POST or None)
     matches = []
     if request.method == "POST" and form.is_valid():
@@ -83,7 +83,7 @@ def _request_or_form(request):
 @require_GET
 def subject_access_youth(request, public_id: str):
     """What is held about one youth, counted per category, with the download links."""
-    require(export_policy.can_handle_subject_access(request.user))
+    require(policy.can_handle_subject_access(request.user))
     form, refusal = _request_or_form(request)
     if refusal is not None:
         return refusal
@@ -131,7 +131,7 @@ def subject_access_youth(request, public_id: str):
 @require_GET
 def subject_access_download(request, public_id: str, fmt: str):
     """The workbook (XLSX, one sheet per category) or JSON of everything held, watermarked and logged."""
-    require(export_policy.can_handle_subject_access(request.user))
+    require(policy.can_handle_subject_access(request.user))
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404
     form, refusal = _request_or_form(request)

@@ -1,16 +1,16 @@
-"""``{% load export_links %}``: whether the signed-in user may export a page's rows (casework.export_policy)."""
+"""``{% load export_links %}``: whether the signed-in user may export a page's rows (casework.policy)."""
 
 from django import template
 
-from casework import export_policy
+from casework import policy
 
 register = template.Library()
 
 CHECKS = {
-    "cases": export_policy.can_export_case_list,
-    "referrals": export_policy.can_export_referral_list,
-    "audit": export_policy.can_export_audit_log,
-    "reports": export_policy.can_export_supervisor_reports,
+    "cases": policy.can_export_case_list,
+    "referrals": policy.can_export_referral_list,
+    "audit": policy.can_export_audit_log,
+    "reports": policy.can_export_supervisor_reports,
 }
 
 

@@ -34,7 +34,7 @@ EXPORTS = {
     "export-report-alerts": "reports",
     "export-report-overrides": "reports",
 }
-# Who may use each kind of export (export_policy); everyone else gets 403.
+# Who may use each kind of export (policy); everyone else gets 403.
 ALLOWED = {
     "cases": {"officer", "guidance", "guidance2", "social", "supervisor", "police_supervisor"},
     "referrals": {"officer", "guidance", "guidance2", "social", "supervisor", "police_supervisor"},
@@ -168,9 +168,9 @@ def test_an_unknown_format_is_not_found(client, world):
 def test_there_is_no_export_of_the_youth_list(world):
     from django.urls import NoReverseMatch
 
-    from casework import export_policy
+    from casework import policy
 
-    assert not any(export_policy.can_export_youth_list(getattr(world.u, u)) for u in USERS)
+    assert not any(policy.can_export_youth_list(getattr(world.u, u)) for u in USERS)
     with pytest.raises(NoReverseMatch):
         reverse("export-youth", args=["csv"])
 
