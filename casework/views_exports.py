@@ -48,11 +48,12 @@ def _too_large(request, count: int):
     )
 
 
-def _list_export(request, fmt: str, allowed: bool, filterset, cols, row, **kw):
-    """One list export: the page's rule, the page's filtered rows (all pages), refused when too large."""
+def _list_export(request, fmt: str, allowed, list_filter, cols, row, **kw):
+    """One list export: the page's rule (``allowed(user)``), the page's filtered rows (all pages, from
+    ``list_filter(request)``), refused when too large."""
     fmt = _format(fmt)
-    require(allowed)
-    qs = filterset.qs  # built only once the user is allowed
+    require(allowed(request.user))
+    qs = list_filter(request).qs
     count = qs.count()
     if count > EXPORT_ROW_LIMIT:
         return _too_large(request, count)
@@ -103,13 +104,11 @@ def export_cases(request, fmt: str):
             "opened": c.opened_at,
         }
 
-    allowed = policy.can_export_case_list(request.user)
-    filterset = case_list_filter(request) if allowed else None
     return _list_export(
         request,
         fmt,
-        allowed,
-        filterset,
+        policy.can_export_case_list,
+        case_list_filter,
         cols,
         row,
         title=_("Cases"),
@@ -153,13 +152,11 @@ def export_referrals(request, fmt: str):
             "closed_note": r.closed_note,
         }
 
-    allowed = policy.can_export_referral_list(request.user)
-    filterset = referral_list_filter(request) if allowed else None
     return _list_export(
         request,
         fmt,
-        allowed,
-        filterset,
+        policy.can_export_referral_list,
+        referral_list_filter,
         cols,
         row,
         title=_("Referrals and transfers"),
@@ -199,13 +196,11 @@ def export_audit_log(request, fmt: str):
             "path": e.path,
         }
 
-    allowed = policy.can_export_audit_log(request.user)
-    filterset = audit_log_filter(request) if allowed else None
     return _list_export(
         request,
         fmt,
-        allowed,
-        filterset,
+        policy.can_export_audit_log,
+        audit_log_filter,
         cols,
         row,
         title=_("Audit log"),
