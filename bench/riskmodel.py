@@ -8,6 +8,8 @@ Trains a model on what was known at the end of the city's window (temporal valid
 the model's test as-of date compares it with the generator's true probability ``p_adverse_12m`` for the same
 youth (each youth mapped to the person most of its records belong to): ROC AUC and precision at k of both,
 the ratio model / Bayes-optimal (target >= 0.97) and the model's expected calibration error (target <= 0.02).
+It also rebuilds the city in memory and runs ``integrations.synthetic.observable``'s Bayes filter: the best
+score any model of the youth's own records could give (``observable_bayes_auc``), and the ratio to that.
 Keeps the comparison in the model's metrics.
 """
 
@@ -31,6 +33,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--city", required=True)
     parser.add_argument("--step-months", type=int, default=3)
+    parser.add_argument(
+        "--skip-observable",
+        action="store_true",
+        help="skip the Bayes filter (the ceiling for a model of the youth's own records; ~5 min at 150k)",
+    )
     parser.add_argument(
         "--protected-ablation", action="store_true", help="also measure a model given sex and district"
     )
@@ -103,6 +110,45 @@ def main() -> None:
         "gate": model.gate,
         "model": model.label,
     }
+    # The ceiling for any model of the youth's own records: the generator's equations with the hidden state
+    # integrated out against those records (integrations/synthetic/observable.py).
+    if not args.skip_observable:
+        from integrations.synthetic import observable
+
+        t0 = time.perf_counter()
+        start = dt.date.fromisoformat(params["start"])
+        rb = observable.rebuild(
+            youth=params["youth"], years=params["years"], seed=params["seed"], start=start
+        )
+        pids = [person_of_youth.get(int(yid)) for yid in frame["youth_id"]]
+        person = np.array([int(pid[1:]) - 1 if pid else -1 for pid in pids])[keep]
+        month = np.array([(d.year - start.year) * 12 + d.month - start.month for d in frame["as_of"]])[keep]
+        # The rebuilt city must be the one on disk: its truth equals monthly_risk.csv on these rows.
+        rebuilt = dict(
+            zip(
+                zip(rb.truth.person.tolist(), rb.truth.month.tolist(), strict=True),
+                rb.truth.p12.tolist(),
+                strict=True,
+            )
+        )
+        drift = max(abs(rebuilt[(i, m)] - t) for i, m, t in zip(person, month, pt, strict=True))
+        if drift > 1e-5:
+            raise SystemExit(f"the rebuilt city differs from {city} (p_adverse_12m off by {drift})")
+        people = np.unique(person)
+        want = {int(m): np.isin(people, person[month == m]) for m in np.unique(month)}
+        out = observable.Filter(rb).run(people, want)
+        po = np.array([out[m][np.searchsorted(people, i)] for i, m in zip(person, month, strict=True)])
+        obs_auc = float(roc_auc_score(labels, po))
+        result.update(
+            {
+                "observable_bayes_auc": round(obs_auc, 4),
+                "auc_ratio_to_observable": round(model_auc / obs_auc, 4),
+                "observable_at_k": [pipeline.at_k(labels, po, k) for k in caps],
+                "observable_mean_p": round(float(po.mean()), 5),
+                "observable_seconds": round(time.perf_counter() - t0, 1),
+            }
+        )
+
     # What the protected attributes would add (they are not model inputs by policy): the same model with
     # sex and district added, trained on the same dates, evaluated on the same rows.
     if args.protected_ablation:

@@ -263,6 +263,10 @@ class Events:
     """Everything drawn by :func:`run`: column arrays per kind of event (lists until finalised)."""
 
     cols: dict[str, dict[str, list]] = field(default_factory=dict)
+    # Per month, what the draws were conditioned on (for :mod:`.observable`): enrolled for school events,
+    # and the first month a dropout could happen again.
+    enrolled: list[np.ndarray] = field(default_factory=list)
+    block_until: list[np.ndarray] = field(default_factory=list)
 
     def add(self, table_name: str, /, **columns: object) -> None:
         table = self.cols.setdefault(table_name, {})
@@ -339,6 +343,8 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
         scope = (age >= 12) & (age < 18)
         sched = w.spell_at[t] >= 0
         enrolled = sched & (exit_day > m0)
+        ev.enrolled.append(enrolled)
+        ev.block_until.append(block_until.copy())
 
         # ---- truth for the youth in scope, before this month's draws -------------------------------
         s_idx = np.flatnonzero(scope)
@@ -426,7 +432,11 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
             if rng.random() < 0.65:
                 tier = 3 if rng.random() < 0.25 else 2
                 ev.add(
-                    "counselling_start", person=[i], day=[reported + int(rng.integers(1, 15))], tier=[tier]
+                    "counselling_start",
+                    person=[i],
+                    day=[reported + int(rng.integers(1, 15))],
+                    tier=[tier],
+                    primary=[False],
                 )
 
         # ---- substantiated child-protection reports (adverse) and other welfare reports ----------------
@@ -542,6 +552,7 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
                         person=who,
                         day=sd[rng.integers(lo, hi, who.size)],
                         tier=np.full(who.size, tier),
+                        primary=np.ones(who.size, dtype=bool),
                     )
 
     truth = Truth(**{k: np.concatenate(v) if v else np.empty(0) for k, v in truth_parts.items()})
@@ -619,6 +630,7 @@ def _police_behaviours(
                     person=who[couns],
                     day=occurred[couns] + lag[couns] + rng.integers(3, 30, couns.size),
                     tier=np.where(rng.random(couns.size) < 0.3, 3, 2),
+                    primary=np.zeros(couns.size, dtype=bool),
                 )
 
 
@@ -657,4 +669,5 @@ def _welfare_cp(
                 person=who[couns],
                 day=day_[couns] + rng.integers(3, 30, int(couns.sum())),
                 tier=np.where(rng.random(int(couns.sum())) < 0.4, 3, 2),
+                primary=np.zeros(int(couns.sum()), dtype=bool),
             )
