@@ -39,6 +39,12 @@ def main() -> None:
         help="skip the Bayes filter (the ceiling for a model of the youth's own records; ~5 min at 150k)",
     )
     parser.add_argument(
+        "--policy-sample",
+        type=int,
+        default=8000,
+        help="youth for the ceiling without sex and district (26 filter runs each; 0 skips it)",
+    )
+    parser.add_argument(
         "--protected-ablation", action="store_true", help="also measure a model given sex and district"
     )
     args = parser.parse_args()
@@ -139,6 +145,31 @@ def main() -> None:
         out = observable.Filter(rb).run(people, want)
         po = np.array([out[m][np.searchsorted(people, i)] for i, m in zip(person, month, strict=True)])
         obs_auc = float(roc_auc_score(labels, po))
+        # Without sex and district (not model inputs by policy), on a sample of the youth: the same
+        # rows' model and ceiling AUCs, so the ratio compares like with like.
+        if args.policy_sample:
+            t1 = time.perf_counter()
+            rng = np.random.default_rng(0)
+            sample = np.sort(rng.choice(people, size=min(args.policy_sample, people.size), replace=False))
+            rows = np.isin(person, sample)
+            want_s = {m: np.isin(sample, person[rows & (month == m)]) for m in want}
+            out_s = observable.Filter(rb).run_without_protected(sample, want_s)
+            pp = np.array(
+                [out_s[m][np.searchsorted(sample, i)] for i, m in zip(person[rows], month[rows], strict=True)]
+            )
+            sample_model_auc = float(roc_auc_score(labels[rows], pm[rows]))
+            policy_auc = float(roc_auc_score(labels[rows], pp))
+            result["policy_ceiling"] = {
+                "youth": int(sample.size),
+                "rows": int(rows.sum()),
+                "outcomes": int(labels[rows].sum()),
+                "model_auc": round(sample_model_auc, 4),
+                "observable_bayes_auc": round(float(roc_auc_score(labels[rows], po[rows])), 4),
+                "oracle_auc": round(float(roc_auc_score(labels[rows], pt[rows])), 4),
+                "without_sex_and_district_auc": round(policy_auc, 4),
+                "auc_ratio": round(sample_model_auc / policy_auc, 4),
+                "seconds": round(time.perf_counter() - t1, 1),
+            }
         result.update(
             {
                 "observable_bayes_auc": round(obs_auc, 4),

@@ -11,8 +11,9 @@ Rules every indicator keeps (tested in ``tests/riskmodel/test_indicators.py``):
   low income as a group label are kept for the fairness audit only. Age is an indicator (see ``age_years``).
 * **Indicators about other people** (the household) are marked ``about_others`` with the reason, and listed
   in :data:`ABOUT_OTHERS` so that the model report can run an ablation without them.
-* Windowed counts and time-decayed sums, not "ever" flags: nothing older than 730 days is used, except a
-  household assistance status that is still valid.
+* Windowed counts, rates and time-decayed sums, not "ever" flags: nothing older than 730 days is used,
+  except the rate of unexcused absence per school day (1095 days) and a household assistance status that is
+  still valid.
 
 Labels (:func:`label`) look into the future on purpose; features never do.
 
@@ -40,6 +41,13 @@ VALUE_KINDS = ("count", "days", "flag", "tier", "level", "months", "score", "yea
 MIN_AGE, MAX_AGE = 12, 17
 # The longest look-back of any indicator and the cap of the "days since" indicators.
 LOOKBACK_DAYS = 730
+# The one longer window: the rate of unexcused absence per school day (a lasting trait, see
+# ``unexcused_absence_rate_1095d``), with a prior of RATE_PRIOR_DAYS school days at RATE_PRIOR per day.
+RATE_LOOKBACK_DAYS = 1095
+RATE_PRIOR_DAYS, RATE_PRIOR = 20.0, 0.02
+# Term time of Taiwanese junior and senior high schools (month, day): from 30 August to 20 January and from
+# 11 February to 30 June, Monday to Friday; public holidays are not taken out.
+SCHOOL_TERMS = (((8, 30), (1, 20)), ((2, 11), (6, 30)))
 # Only the latest version of a welfare report is on the timeline, so the day its substantiation was decided
 # is unknown; assessments take up to 30 days, so a finding counts only once the report is 30 days old.
 SUBSTANTIATION_LAG_DAYS = 30
@@ -128,16 +136,17 @@ CATALOGUE: tuple[Indicator, ...] = (
         reason_template_en="unexcused absences in the last 90 days: {value} days",
     ),
     Indicator(
-        key="unexcused_absence_days_365d",
-        name_zh="近一年無故缺曠日數",
-        name_en="Unexcused absence days, last 365 days",
+        key="unexcused_absence_rate_1095d",
+        name_zh="近三年每百上課日無故缺曠日數",
+        name_en="Unexcused absence days per 100 school days, last 1095 days",
         domain="school",
         source="education",
-        definition="Number of distinct days with an unexcused absence dated in the last 365 days.",
-        window="365 days",
-        why="A school year of absence shows whether disengagement is persistent, which is what school re-entry support addresses.",
-        reason_template_zh="近一年無故缺曠 {value} 天",
-        reason_template_en="unexcused absences in the last year: {value} days",
+        definition="100 × (unexcused absence days dated in the last 1095 days + 0.4) / (school days in that window + 20), where the school days are term weekdays (30 August to 20 January and 11 February to 30 June) from the later of the youth's first known enrolment and the start of the absence feed; the 0.4 and 20 pull a short history towards 2 per 100.",
+        window="1095 days, per school day",
+        why="Chronic absence is a lasting trait, so a rate over all the school days of three years estimates it better than a count over a few months, and dividing by school days keeps summer holidays and a recent start at secondary school from reading as good attendance.",
+        reason_template_zh="近三年每百上課日無故缺曠 {value} 天",
+        reason_template_en="unexcused absence days per 100 school days in the last three years: {value}",
+        value_kind="score",
     ),
     Indicator(
         key="excused_absence_days_90d",
@@ -736,6 +745,9 @@ class _Loaded:
     birth_year: np.ndarray
     rows: dict[str, _Rows]
     n_events: int
+    # Absences of the whole feed per (event month, knowledge month): (event month, knowledge month, count)
+    # as ordinals, so the start of the feed can be found as of any date (see ``_feed_start``).
+    absence_volume: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def n(self) -> int:
@@ -820,9 +832,9 @@ def _of_youth(queryset, youth_ids: list[int] | None, field: str = "youth_id"):
 
 def _load(days: list[int], youth_ids: Iterable[int] | None) -> _Loaded:
     """Read everything the indicators need for these as-of days, once, into arrays."""
-    from django.db.models import Q
+    from django.db.models import Count, Q
     from django.db.models.fields.json import KT
-    from django.db.models.functions import TruncDate
+    from django.db.models.functions import TruncDate, TruncMonth
 
     from casework.models import Case, Enrollment, Event, EventKind, Intervention
 
@@ -833,6 +845,7 @@ def _load(days: list[int], youth_ids: Iterable[int] | None) -> _Loaded:
     events = _of_youth(
         Event.objects.filter(
             Q(event_date__gt=dt.date.fromordinal(first - LOOKBACK_DAYS))
+            | Q(kind=EventKind.ABSENCE, event_date__gt=dt.date.fromordinal(first - RATE_LOOKBACK_DAYS))
             | Q(kind=EventKind.ASSISTANCE_STATUS),
             knowledge_date__lte=dt.date.fromordinal(last),
         ),
@@ -975,7 +988,55 @@ def _load(days: list[int], youth_ids: Iterable[int] | None) -> _Loaded:
     )
     began = _ordinals([r[1] for r in enrolments])[ok]
     rows["enrolment"] = _Rows.build(y[ok], began, began, mid_year=mid_year[ok])
-    return _Loaded(ids, birth_md, birth_year, rows, n_events)
+    # The volume of the whole absence feed (every youth, whichever were asked for), to find where it starts.
+    volume = list(
+        Event.objects.filter(kind=EventKind.ABSENCE, knowledge_date__lte=dt.date.fromordinal(last))
+        .annotate(em=TruncMonth("event_date"), km=TruncMonth("knowledge_date"))
+        .values_list("em", "km")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    absence_volume = (
+        _ordinals([_to_date(v[0]) for v in volume]),
+        _ordinals([_to_date(v[1]) for v in volume]),
+        np.fromiter((v[2] for v in volume), dtype=np.int64, count=len(volume)),
+    )
+    return _Loaded(ids, birth_md, birth_year, rows, n_events, absence_volume)
+
+
+def _feed_start(data: _Loaded, day: dt.date) -> int:
+    """The first day of the absence feed as known on ``day`` (an ordinal): the first event month with at
+    least a quarter of the median monthly volume, counting only absences learnt of in a month before
+    ``day``'s, so a few back-dated rows do not make a history. After ``day`` when there is none."""
+    if data.absence_volume is None or not len(data.absence_volume[0]):
+        return day.toordinal() + 1
+    em, km, n = data.absence_volume
+    known = km < day.replace(day=1).toordinal()
+    if not known.any():
+        return day.toordinal() + 1
+    months, inverse = np.unique(em[known], return_inverse=True)
+    per_month = np.bincount(inverse, weights=n[known])
+    first = np.flatnonzero(per_month >= 0.25 * np.median(per_month))[0]
+    return int(months[first])
+
+
+def _school_day_counts(lo: int, hi: int) -> np.ndarray:
+    """Cumulative number of school days (term weekdays, ``SCHOOL_TERMS``): ``out[i]`` counts the school days in
+    ``[lo, lo + i)``, for i in 0 .. hi - lo + 1."""
+    ordinals = np.arange(lo, hi + 1)
+    days = (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
+    month_start = days.astype("datetime64[M]")
+    md = (
+        (month_start.astype(np.int64) % 12 + 1) * 100
+        + (days - month_start.astype("datetime64[D]")).astype(np.int64)
+        + 1
+    )
+    in_term = np.zeros(len(ordinals), dtype=bool)
+    for (m0, d0), (m1, d1) in SCHOOL_TERMS:
+        a, b = m0 * 100 + d0, m1 * 100 + d1
+        in_term |= ((md >= a) & (md <= b)) if a <= b else ((md >= a) | (md <= b))
+    weekday = (ordinals - 1) % 7  # date.fromordinal(1) is a Monday
+    return np.concatenate([[0], np.cumsum(in_term & (weekday < 5))])
 
 
 def _ages(data: _Loaded, day: dt.date) -> np.ndarray:
@@ -1027,8 +1088,22 @@ def _features_at(day: dt.date, data: _Loaded) -> dict[str, np.ndarray]:
     # ---- school
     u = r["unexcused"]
     ku = u.known(d)
-    for days in (30, 90, 365):
+    for days in (30, 90):
         f[f"unexcused_absence_days_{days}d"] = count(u, ku & within(u, days))
+    # Per school day over three years, from the later of the first known enrolment and the feed's start.
+    s = r["enrolment"]
+    ks = s.known(d)
+    begin = np.full(n, d + 1, dtype=np.int64)
+    np.minimum.at(begin, s.y[ks], s.ed[ks])
+    begin = np.maximum(begin, max(_feed_start(data, day), d - RATE_LOOKBACK_DAYS + 1))
+    lo = d - RATE_LOOKBACK_DAYS + 1
+    school_days = _school_day_counts(lo, d)
+    exposure = (school_days[-1] - school_days[np.clip(begin, lo, d + 1) - lo]).astype(np.float64)
+    f["unexcused_absence_rate_1095d"] = (
+        100
+        * (count(u, ku & within(u, RATE_LOOKBACK_DAYS)) + RATE_PRIOR * RATE_PRIOR_DAYS)
+        / (exposure + RATE_PRIOR_DAYS)
+    )
     e = r["excused"]
     f["excused_absence_days_90d"] = count(e, e.known(d) & within(e, 90))
     f["longest_unexcused_run_365d"] = _longest_run(u, ku & within(u, 365), n)
@@ -1282,8 +1357,14 @@ def render_markdown() -> str:
         f"- **Who**: youth aged {MIN_AGE}–{MAX_AGE} in completed years on D, with a birth date, whose record "
         "was not merged into another.",
         f"- **Nothing older than {LOOKBACK_DAYS} days** is used (windowed counts and time-decayed sums, no "
-        f'"ever" flags); "days since" indicators are capped at {LOOKBACK_DAYS}. The one exception is a '
-        "household assistance status still valid on D.",
+        f'"ever" flags); "days since" indicators are capped at {LOOKBACK_DAYS}. The exceptions are the rate '
+        f"of unexcused absence per school day, which looks back {RATE_LOOKBACK_DAYS} days (absence is a "
+        "lasting trait, and a rate over more school days measures it better), and a household assistance "
+        "status still valid on D.",
+        "- **School days** are term weekdays (30 August to 20 January, 11 February to 30 June). A rate per "
+        "school day counts them from the later of the youth's first known enrolment and the start of the "
+        "absence feed as known on D (the first month with a quarter of the median monthly volume, among "
+        "absences learnt of before D's month).",
         f"- **Substantiation** of a child-protection report counts only once the report is "
         f"{SUBSTANTIATION_LAG_DAYS} days old: the timeline holds the latest version of a report, not the day "
         "it was found substantiated.",

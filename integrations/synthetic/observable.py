@@ -87,6 +87,16 @@ KIND_INDEX = {k[0]: j for j, k in enumerate(KINDS)}
 ADVERSE = ("offence", "exposure", "child_protection", "dropout")
 
 
+@dataclass
+class _AsIf:
+    """The sex and home district a chunk of youth is taken to have, and the shift that makes in the
+    adverse log-rates (which were computed with the true ones)."""
+
+    male: np.ndarray
+    home: np.ndarray
+    shift: dict[str, np.ndarray]
+
+
 def _grid(sd: float, n: int, span: float = 3.5) -> np.ndarray:
     return np.linspace(-span * sd, span * sd, n)
 
@@ -120,6 +130,15 @@ class Filter:
         p, hh = w.people, w.hh
         alpha, frag = p.propensity, hh.fragility[p.household]
         loads = {k[0]: k[1:] for k in KINDS}
+        self.dpeer = np.asarray([d.peer_effect for d in DISTRICTS])
+        self.home = hh.district[p.household]
+        self.male = p.sex == "M"
+        # record_eff depends on the home district only: one value per district.
+        self.record_eff_of_home = {}
+        for kind, eff in w.record_eff.items():
+            table = np.zeros(len(DISTRICTS))
+            table[self.home] = eff
+            self.record_eff_of_home[kind] = table
         self.adverse_known = {}
         for kind in ADVERSE:
             la, lf, _ = loads[kind]
@@ -205,27 +224,27 @@ class Filter:
         return out
 
     # ---- known parts of each log-rate for month t ------------------------------------------------------
-    def _known(self, t: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _known(self, t: int, idx: np.ndarray, as_if: _AsIf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(K, P) known log-rate (-inf where not at risk), unexcused-absence known part, school days."""
         w = self.w
-        p, hh = w.people, w.hh
+        p = w.people
         age = w.age_at[t, idx]
         scope = (age >= 12) & (age < 18)
         agec = np.clip(age, 0, len(simulate._AGES) - 1)
-        male = p.sex[idx] == "M"
-        dpeer = np.asarray([d.peer_effect for d in DISTRICTS])[hh.district[p.household[idx]]]
+        male = as_if.male
+        dpeer = self.dpeer[as_if.home]
         s = w.school_effect[t, idx]
         n_sd = int(w.month_sd[t, 1] - w.month_sd[t, 0])
         school = self.enrolled[t, idx] & (n_sd > 0)
         known = np.full((len(KINDS), idx.size), -np.inf)
         for kind in ADVERSE:
-            known[KIND_INDEX[kind]] = self.adverse_known[kind][t, idx]
+            known[KIND_INDEX[kind]] = self.adverse_known[kind][t, idx] + as_if.shift[kind]
         known[KIND_INDEX["dropout"]] = np.where(
             self.block_until[t, idx] <= t, known[KIND_INDEX["dropout"]], -np.inf
         )
         age_off = simulate.AGE_EFFECT["offence"][agec]
         age_cp = simulate.AGE_EFFECT["child_protection"][agec]
-        rec_dev = np.log(w.record_eff["deviant"][idx])
+        rec_dev = np.log(self.record_eff_of_home["deviant"][as_if.home])
 
         def put(kind: str, value: np.ndarray, mask: np.ndarray) -> None:
             known[KIND_INDEX[kind]] = np.where(mask, value, -np.inf)
@@ -245,6 +264,21 @@ class Filter:
             put("counselling3", np.full(idx.size, np.log(0.00015)), school)
         abs_known = np.log(0.0035) + s + simulate.AGE_EFFECT["absence"][np.clip(age, 0, 24)]
         return known, np.where(school, abs_known, np.nan), np.full(idx.size, n_sd)
+
+    def _terms(self, kind: str, male: np.ndarray, home: np.ndarray) -> np.ndarray:
+        """The part of an adverse log-rate that depends on sex and home district."""
+        sex = np.where(male, simulate.SEX_EFFECT[kind]["M"], simulate.SEX_EFFECT[kind]["F"])
+        if kind in ("offence", "exposure"):
+            return sex + self.dpeer[home] + np.log(self.record_eff_of_home[kind][home])
+        return sex
+
+    def _as_if(self, idx: np.ndarray, male: bool | None = None, home: int | None = None) -> _AsIf:
+        """The youth ``idx`` as they are, or all taken to be of sex ``male`` and district ``home``."""
+        true_male, true_home = self.male[idx], self.home[idx]
+        m = true_male if male is None else np.full(idx.size, male)
+        h = true_home if home is None else np.full(idx.size, home)
+        shift = {k: self._terms(k, m, h) - self._terms(k, true_male, true_home) for k in ADVERSE}
+        return _AsIf(m, h, shift)
 
     def _prior(self, idx: np.ndarray) -> np.ndarray:
         """Log prior over the grid, (P, S)."""
@@ -266,7 +300,7 @@ class Filter:
         return out.reshape(idx.size, -1)
 
     def _p12(self, t: int, idx: np.ndarray, post: np.ndarray, rng: np.random.Generator, samples: int,
-             paths: np.ndarray) -> np.ndarray:  # fmt: skip
+             paths: np.ndarray, shift: dict[str, np.ndarray]) -> np.ndarray:  # fmt: skip
         """E[p_adverse_12m] under the posterior ``post`` (P, S), by stratified draws of the state."""
         P = idx.size
         cum = np.cumsum(post, axis=1)
@@ -282,7 +316,7 @@ class Filter:
         rate = np.zeros((P, samples, 12))
         for kind in ADVERSE:
             la, lf, _ = loads[kind]
-            kn = self.adverse_known[kind][ks][:, idx].T  # (P, 12)
+            kn = self.adverse_known[kind][ks][:, idx].T + shift[kind][:, None]  # (P, 12)
             if kind == "dropout":
                 kn = np.where(ks[None, :] >= self.block_until[t, idx][:, None], kn, -np.inf)
             rate += np.exp(la * a + lf * f)[:, :, None] * np.exp(kn)[:, None, :]
@@ -292,35 +326,58 @@ class Filter:
         return p.mean(axis=1)
 
     def run(self, people: np.ndarray, want: dict[int, np.ndarray], *, samples: int = 48, seed: int = 0,
-            chunk: int = 12000) -> dict[int, np.ndarray]:  # fmt: skip
+            chunk: int = 12000, male: bool | None = None, home: int | None = None,
+            evidence: dict[int, np.ndarray] | None = None) -> dict[int, np.ndarray]:  # fmt: skip
         """``want[m]``: a bool mask over ``people`` of who to score at month ``m``; returns E[p12] arrays
-        aligned with ``people`` (NaN where not wanted)."""
+        aligned with ``people`` (NaN where not wanted).
+
+        ``male`` and ``home`` take every youth to be of that sex and home district instead of their own;
+        ``evidence``, if given, is filled with the log-likelihood of each youth's records before month ``m``
+        (up to terms that do not depend on sex, district or the hidden state).
+        """
         rng = np.random.default_rng(seed)
         paths = simulate.mc_paths(np.random.default_rng(seed + 1))
         last = max(want) if want else -1
         out = {m: np.full(people.size, np.nan) for m in want}
+        if evidence is not None:
+            evidence.update({m: np.full(people.size, np.nan) for m in want})
         S = self.state.shape[1]
         for c0 in range(0, people.size, chunk):
             idx = people[c0 : c0 + chunk]
             P = idx.size
+            as_if = self._as_if(idx, male, home)
             logb = self._prior(idx).astype(np.float32)
+            log_e = np.zeros(P)
             for t in range(last + 1):
-                logb -= logb.max(axis=1, keepdims=True)
-                b = np.exp(logb)
+                top = logb.max(axis=1, keepdims=True)
+                b = np.exp(logb - top)
+                total = b.sum(axis=1, keepdims=True)
+                b /= total
+                if t > 0:
+                    log_e += (top + np.log(total))[:, 0]
                 if t in want:
                     sel = np.flatnonzero(want[t][c0 : c0 + chunk])
                     if sel.size:
-                        out[t][c0 + sel] = self._p12(
-                            t, idx[sel], b[sel].astype(np.float64), rng, samples, paths
-                        )
+                        shift = {k: v[sel] for k, v in as_if.shift.items()}
+                        post = b[sel].astype(np.float64)
+                        out[t][c0 + sel] = self._p12(t, idx[sel], post, rng, samples, paths, shift)
+                        if evidence is not None:
+                            evidence[t][c0 + sel] = log_e[sel]
                 if t == last:
                     break
                 # u moves one month on (AR(1)), then month t's records update the belief.
                 b = (b.reshape(P * NA * NF, NU) @ self.transition).reshape(P, S)
-                known, abs_known, n_sd = self._known(t, idx)
+                known, abs_known, n_sd = self._known(t, idx, as_if)
                 counts = self.counts[:, t, idx].astype(np.float32)  # (K, P)
                 rates = np.exp(known).astype(np.float32)  # zero where not at risk
                 ll = counts.T @ self.linear - rates.T @ self.expo
+                if (
+                    evidence is not None
+                ):  # the count x known-log-rate term differs between sexes and districts
+                    with np.errstate(invalid="ignore"):
+                        ll += (
+                            np.where(counts > 0, counts * known, 0.0).sum(axis=0)[:, None].astype(np.float32)
+                        )
                 school = ~np.isnan(abs_known)
                 if school.any():
                     k = self.unexcused[t, idx[school]].astype(np.float32)[:, None]
@@ -329,4 +386,34 @@ class Filter:
                     ll[school] += k * np.log(pr) + (n_sd[school][:, None] - k) * np.log1p(-pr)
                 with np.errstate(divide="ignore"):
                     logb = np.log(b) + ll
+        return out
+
+    def run_without_protected(
+        self, people: np.ndarray, want: dict[int, np.ndarray], *, p_male: dict | None = None, **kw
+    ) -> dict[int, np.ndarray]:
+        """As :meth:`run`, with sex and home district not known but inferred from the records: a mixture
+        over every (sex, district), each weighted by its share of the population times how likely it makes
+        the youth's records. This is the ceiling for a model that may not use sex or district.
+
+        ``p_male``, if given, is filled with each youth's posterior chance of being male, per month."""
+        male_share = float(self.male.mean())
+        district_share = np.bincount(self.home, minlength=len(DISTRICTS)) / self.n
+        parts, males = [], []
+        for male in (True, False):
+            for home in np.flatnonzero(district_share > 0):
+                ev: dict[int, np.ndarray] = {}
+                p = self.run(people, want, male=male, home=int(home), evidence=ev, **kw)
+                prior = np.log(male_share if male else 1 - male_share) + np.log(district_share[home])
+                parts.append((p, {m: e + prior for m, e in ev.items()}))
+                males.append(male)
+        out = {}
+        for m, mask in want.items():
+            log_w = np.vstack([e[m][mask] for _, e in parts])
+            wts = np.exp(log_w - log_w.max(axis=0, keepdims=True))
+            wts /= wts.sum(axis=0, keepdims=True)
+            out[m] = np.full(people.size, np.nan)
+            out[m][mask] = (wts * np.vstack([p[m][mask] for p, _ in parts])).sum(axis=0)
+            if p_male is not None:
+                p_male[m] = np.full(people.size, np.nan)
+                p_male[m][mask] = wts[np.asarray(males)].sum(axis=0)
         return out

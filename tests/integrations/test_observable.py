@@ -92,3 +92,23 @@ def test_more_unexcused_absences_raise_the_posterior_score(rebuilt: observable.R
     f.unexcused[m - 6 : m, i] += 4  # four more unexcused days in each of the last six months
     more = f.run(people[:1], {m: np.array([True])})[m][0]
     assert more > base * 1.2
+
+
+def test_without_sex_and_district_the_records_still_speak_for_them() -> None:
+    # The mixture weighs each (sex, district) by how likely it makes the youth's records: the posterior
+    # chance of being male is higher for boys than for girls, yet far from certain, and the mixture's
+    # score stays calibrated against the hidden truth.
+    rb = observable.rebuild(youth=1200, years=2, seed=9, start=START)
+    tr = rb.truth
+    m = rb.world.months - 1
+    people = np.unique(tr.person[tr.month == m])
+    f = observable.Filter(rb)
+    p_male: dict[int, np.ndarray] = {}
+    out = f.run_without_protected(people, {m: np.ones(people.size, dtype=bool)}, p_male=p_male, samples=16)
+    boys = f.male[people]
+    assert 0.45 < p_male[m].mean() < 0.6
+    assert p_male[m][boys].mean() > p_male[m][~boys].mean() + 0.002
+    p_true = dict(zip(tr.person[tr.month == m].tolist(), tr.p12[tr.month == m].tolist(), strict=True))
+    truth = np.array([p_true[int(i)] for i in people])
+    assert out[m].mean() == pytest.approx(truth.mean(), rel=0.08)
+    assert np.polyfit(out[m], truth, 1)[0] == pytest.approx(1.0, abs=0.15)

@@ -314,7 +314,9 @@ def test_what_was_known_by_the_as_of_date_gives_these_values(city):
     new_information(city, y, known_on=D)
     f = features(y)
     assert f["unexcused_absence_days_30d"] == 3
-    assert f["unexcused_absence_days_365d"] == 4
+    # 4 unexcused days; 147 school days from 1 October 2024 (the feed's first month: base_history's
+    # absences) to D; the enrolment of September 2024 is earlier.
+    assert f["unexcused_absence_rate_1095d"] == pytest.approx(100 * (4 + 0.4) / (147 + 20))
     assert f["excused_absence_days_90d"] == 1
     assert f["longest_unexcused_run_365d"] == 3  # Friday, Monday, Tuesday
     assert (
@@ -382,10 +384,54 @@ def test_a_window_of_n_days_holds_event_dates_in_the_n_days_ending_on_the_as_of_
     add(city, y, "absence", D, code="unexcused")  # on D itself: inside
     add(city, y, "absence", ago(365), code="unexcused")
     add(city, y, "absence", ago(364), code="unexcused")
+    add(city, y, "absence", ago(ind.RATE_LOOKBACK_DAYS), code="unexcused")  # outside the rate's window
+    add(city, y, "absence", ago(ind.RATE_LOOKBACK_DAYS - 1), code="unexcused")
     f = features(y)
+    assert f["unexcused_absence_rate_1095d"] == pytest.approx(_rate(8, 0))  # no enrolment: no school days
     assert f["unexcused_absence_days_30d"] == 2
     assert f["unexcused_absence_days_90d"] == 4
-    assert f["unexcused_absence_days_365d"] == 6
+
+
+def _rate(days: int, school_days: int) -> float:
+    return 100 * (days + ind.RATE_PRIOR * ind.RATE_PRIOR_DAYS) / (school_days + ind.RATE_PRIOR_DAYS)
+
+
+def test_the_absence_rate_is_per_school_day_since_enrolment_and_summer_does_not_dilute_it(city):
+    y = youth("測試率甲")
+    enrol(city, y, dt.date(2025, 3, 1))
+    for day in (dt.date(2025, 3, 3), dt.date(2025, 3, 4), dt.date(2025, 4, 1)):
+        add(city, y, "absence", day, code="unexcused")
+    add(city, y, "absence", dt.date(2025, 3, 5), code="excused")  # counts for the feed, not the rate
+    # School days from 1 March 2025 (enrolment; also the feed's first month): 53 to D, 86 to 30 June.
+    assert features(y)["unexcused_absence_rate_1095d"] == pytest.approx(_rate(3, 53))
+    july = features(y, dt.date(2025, 7, 1))["unexcused_absence_rate_1095d"]
+    assert july == pytest.approx(_rate(3, 86))
+    assert features(y, dt.date(2025, 8, 29))["unexcused_absence_rate_1095d"] == july  # no school days
+    # Without a known enrolment there are no school days: the rate is the prior.
+    nobody = youth("測試率乙")
+    assert features(nobody)["unexcused_absence_rate_1095d"] == pytest.approx(100 * ind.RATE_PRIOR)
+
+
+def test_the_absence_feed_starts_at_its_volume_as_known_on_the_date_whoever_is_asked_for(city):
+    y, other = youth("測試率丙"), youth("測試率丁")
+    enrol(city, y, dt.date(2020, 9, 1))
+    enrol(city, other, dt.date(2020, 9, 1))
+    march = [dt.date(2025, 3, d) for d in (3, 4, 5, 6, 7, 10, 11, 12)]
+    april = [dt.date(2025, 4, d) for d in (1, 2, 3, 4, 7, 8, 9, 10)]
+    for day in march + april:
+        add(city, other, "absence", day, code="unexcused")
+    add(city, y, "absence", dt.date(2023, 3, 1), code="unexcused")  # a stray back-dated row: not a feed start
+    # The feed starts on 1 March 2025 (8 and 8 absences a month; 1 is under a quarter of the median): 53
+    # school days to D, and the same for a youth asked for alone.
+    expected = _rate(1, 53)
+    assert features(y)["unexcused_absence_rate_1095d"] == pytest.approx(expected)
+    assert features(other)["unexcused_absence_rate_1095d"] == pytest.approx(_rate(16, 53))
+    everyone = ind.compute(D).set_index("youth_id")
+    assert everyone.loc[y.pk, "unexcused_absence_rate_1095d"] == pytest.approx(expected)
+    # Earlier absences learnt of after D do not move the feed's start as of D.
+    for d in (1, 2, 3, 4, 7, 8, 9, 10, 11):
+        add(city, other, "absence", dt.date(2024, 10, d), D + dt.timedelta(days=1), code="unexcused")
+    assert features(y)["unexcused_absence_rate_1095d"] == pytest.approx(expected)
 
 
 def test_the_same_absence_reported_twice_counts_once(city):
