@@ -57,7 +57,10 @@ Everything here is invented; no row describes a real person. Files:
     month's first day, given everything the generator knew at that moment (static traits, the enrolment
     schedule, the previous month's shock, an open dropout episode and its return date) and integrating
     over the unknown future shocks (Monte Carlo, 128 antithetic paths shared by everyone). This is the
-    Bayes-optimal score: its AUC against the realised outcomes is the best any model can reach.
+    Bayes-optimal score for someone who could see the hidden state (the propensity, the fragility and
+    the shock): no model of records can reach its AUC. The best score a model of the youth's own records
+    can give is computed by `integrations/synthetic/observable.py` (a Bayes filter on these equations);
+    `bench/riskmodel.py` reports both.
   - `p_adverse_12m_path`: the same probability given the realised future shocks too (an oracle; above
     what any model can reach).
   - `p_behaviour_12m`: like `p_adverse_12m` but counting every offence or exposure behaviour whether or
