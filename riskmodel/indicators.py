@@ -663,9 +663,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         name_en="Age in years",
         domain="history",
         source="casework",
-        definition="The youth's age in completed years on the as-of date, from the birth date of the youth record.",
+        definition="The youth's age on the as-of date in years and completed months, as a decimal (15 years and 6 months is 15.5), from the birth date of the youth record.",
         window="on the as-of date",
-        why="Rates of offending, dropout and child-protection reports change sharply between 12 and 17; age is not a protected attribute here and is allowed, but the fairness audit reports scores by age too.",
+        why="Rates of offending, dropout and child-protection reports change sharply between 12 and 17, and months matter: a youth who turns 18 within the year leaves the programme's scope before the year is out. Age is not a protected attribute here and is allowed, but the fairness audit reports scores by age too.",
         reason_template_zh="年齡 {value} 歲",
         reason_template_en="age: {value}",
         value_kind="years",
@@ -1043,6 +1043,12 @@ def _ages(data: _Loaded, day: dt.date) -> np.ndarray:
     return day.year - data.birth_year - ((day.month * 100 + day.day) < data.birth_md)
 
 
+def _age_months(data: _Loaded, day: dt.date) -> np.ndarray:
+    """Completed months of age on ``day``."""
+    month, dom = data.birth_md // 100, data.birth_md % 100
+    return (day.year - data.birth_year) * 12 + (day.month - month) - (day.day < dom)
+
+
 def _features_at(day: dt.date, data: _Loaded) -> dict[str, np.ndarray]:
     """Every indicator for every youth of the population, as of one day."""
     d = day.toordinal()
@@ -1203,7 +1209,7 @@ def _features_at(day: dt.date, data: _Loaded) -> dict[str, np.ndarray]:
     f["days_since_any_record"] = days_since(last_own)
     f["bureaus_with_records_365d"] = sum(b.astype(np.float64) for b in bureaus.values())
     f["distinct_event_kinds_365d"] = kinds_365
-    f["age_years"] = _ages(data, day).astype(np.float64)
+    f["age_years"] = _age_months(data, day) / 12.0
     return f
 
 

@@ -106,6 +106,9 @@ def temporal_split(data_start: dt.date, known_by: dt.date, config: TrainConfig) 
     return Split(train=train, calibration=calibration, test=tests)
 
 
+TIE_BREAK = 1e-6
+
+
 class Calibrator:
     """Isotonic (or Platt) map from the model's raw margin to a probability, fitted on a later slice."""
 
@@ -124,7 +127,11 @@ class Calibrator:
 
     def predict(self, raw: np.ndarray) -> np.ndarray:
         if self.iso is not None:
-            return np.clip(self.iso.predict(raw), 0.0, 1.0)
+            # Isotonic steps tie many youth. Mixing in a millionth of a rising curve keeps the model's own
+            # order inside a step, for the ranking and the AUC, stays within [0, 1] and moves no probability
+            # by more than 1e-6.
+            ramp = 1.0 / (1.0 + np.exp(-np.asarray(raw, dtype=float)))
+            return np.clip(self.iso.predict(raw), 0.0, 1.0) * (1.0 - TIE_BREAK) + TIE_BREAK * ramp
         a, b = self.platt
         return 1.0 / (1.0 + np.exp(-(a * raw + b)))
 

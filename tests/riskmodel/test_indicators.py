@@ -342,7 +342,7 @@ def test_what_was_known_by_the_as_of_date_gives_these_values(city):
     assert f["days_since_any_record"] == 1
     assert f["bureaus_with_records_365d"] == 3
     assert f["distinct_event_kinds_365d"] == 10
-    assert f["age_years"] == 15
+    assert f["age_years"] == pytest.approx(15 + 4 / 12)  # born 10 January 2010: 15 years and 4 months
 
 
 def test_an_event_counts_from_the_day_it_was_known_not_the_day_it_happened(city):
@@ -634,7 +634,8 @@ def test_only_unmerged_youth_aged_12_to_17_on_the_as_of_date_get_a_row(city):
     frame = ind.compute(D, youth_ids=[y.pk for y in everyone])
     assert sorted(frame.youth_id) == sorted([twelve.pk, seventeen.pk, kept.pk])
     ages = dict(zip(frame.youth_id, frame.age_years, strict=True))
-    assert ages[twelve.pk] == 12 and ages[seventeen.pk] == 17
+    # Age counts completed months: twelve today is 12.0; a day short of eighteen is 17 years and 11 months.
+    assert ages[twelve.pk] == 12 and ages[seventeen.pk] == pytest.approx(17 + 11 / 12)
     assert set(ind.compute(D).youth_id) == {twelve.pk, seventeen.pk, kept.pk}
     # A day later the eleven-year-old turns twelve.
     assert eleven.pk in set(ind.compute(D + dt.timedelta(days=1)).youth_id)
@@ -747,3 +748,19 @@ def test_a_label_window_is_complete_when_the_horizon_ends_within_the_data():
     assert ind.label_window_complete(D, ago(-364)) is False
     assert ind.label_window_complete([ago(1), D], ago(-364)) == [True, False]
     assert ind.label_window_complete(D, ago(-100), horizon_days=90) is True
+
+
+def test_age_counts_completed_months_across_month_ends_and_birthdays(city):
+    born = {
+        "測試月初": dt.date(2010, 5, 14),  # 15 today
+        "測試月底": dt.date(2010, 1, 31),  # 31 January: the 14th of May is past April's anniversary only
+        "測試明天": dt.date(2010, 5, 15),  # 15 tomorrow: 14 years and 11 months today
+        "測試閏日": dt.date(2012, 2, 29),  # 13 years and 2 months
+    }
+    people = {name: youth(name, birth) for name, birth in born.items()}
+    frame = ind.compute(D, youth_ids=[y.pk for y in people.values()]).set_index("youth_id")
+    age = {name: frame.loc[y.pk, "age_years"] for name, y in people.items()}
+    assert age["測試月初"] == 15
+    assert age["測試月底"] == pytest.approx(15 + 3 / 12)
+    assert age["測試明天"] == pytest.approx(14 + 11 / 12)
+    assert age["測試閏日"] == pytest.approx(13 + 2 / 12)

@@ -103,3 +103,18 @@ def test_metrics_against_hand_worked_values():
     assert pipeline.at_k(y, p, 3) == {"k": 3, "precision": round(2 / 3, 5), "recall": 1.0}
     m = pipeline.evaluate(y, p, capacities=(2,))
     assert m["roc_auc"] == round(5 / 6, 5)
+
+
+def test_isotonic_calibration_keeps_the_models_order_inside_a_step():
+    rng = np.random.default_rng(3)
+    raw = rng.normal(size=4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(raw - 2)))).astype(int)
+    cal = pipeline.Calibrator("isotonic").fit(raw, y)
+    grid = np.linspace(-3, 3, 2001)
+    steps = cal.iso.predict(grid)
+    p = cal.predict(grid)
+    assert len(np.unique(steps)) < 200  # isotonic regression ties most of the grid
+    assert np.all(np.diff(p) > 0)  # the calibrated score does not: the raw order survives
+    assert np.max(np.abs(p - steps)) <= 1e-6 and p.min() >= 0 and p.max() <= 1
+    again = pipeline.Calibrator.from_json(cal.to_json())
+    assert np.array_equal(again.predict(grid), p)
