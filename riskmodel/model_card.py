@@ -249,6 +249,7 @@ ATTRIBUTE_NAMES = {
     "new_immigrant_parent": gettext_lazy("New-immigrant parent"),
     "district": gettext_lazy("District"),
     "low_income": gettext_lazy("Household low or middle-low income"),
+    "age": gettext_lazy("Age in completed years"),
 }
 # TPR is left out: it is 1 − FNR, and its ratio would tell the same story less directly.
 FAIRNESS_METRICS = ("prev", "pprev", "fnr", "fpr", "precision")

@@ -35,7 +35,7 @@ FOCAL = (
 # What a model must show before it may become the active one.
 GATE = {"min_auc_margin_over_logistic": -0.01, "max_ece": 0.05, "min_test_positives": 20}
 CONTEXT_METRICS = ("prev", "ppr")
-FAIRNESS_GROUPS = ("sex", "indigenous", "new_immigrant_parent", "district", "low_income")
+FAIRNESS_GROUPS = ("sex", "indigenous", "new_immigrant_parent", "district", "low_income", "age")
 
 
 def active_model() -> RiskModel | None:
@@ -75,8 +75,9 @@ def _features(config: pipeline.TrainConfig) -> list[str]:
 
 
 def groups_for(frame: pd.DataFrame) -> pd.DataFrame:
-    """Fairness-audit groups for scored rows (never model inputs): sex, indigenous, new-immigrant parent,
-    district and household low income (any assistance status known on the as-of date)."""
+    """Fairness-audit groups for scored rows: sex, indigenous, new-immigrant parent, district and household
+    low income (any assistance status known on the as-of date), which are never model inputs, and age in
+    completed years, which is."""
     ids = frame["youth_id"].unique().tolist()
     youth = pd.DataFrame(list(Youth.objects.filter(pk__in=ids).values("id", "sex", "district"))).rename(
         columns={"id": "youth_id"}
@@ -102,6 +103,8 @@ def groups_for(frame: pd.DataFrame) -> pd.DataFrame:
         frame["household_mid_low_income_status_now"].to_numpy() > 0
     )
     out["low_income"] = np.where(low, "Y", "N")
+    # Age is a model input (not protected), so the audit shows what the model does to each year of age.
+    out["age"] = np.floor(frame["age_years"].to_numpy()).astype(int).astype(str)
     return out[list(FAIRNESS_GROUPS)].reset_index(drop=True)
 
 

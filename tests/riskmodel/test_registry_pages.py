@@ -86,6 +86,7 @@ def build_risk_model(
             "new_immigrant_parent": rng.choice(["Y", "N", "unknown"], rows, p=[0.12, 0.85, 0.03]),
             "district": rng.choice(DISTRICTS, rows),
             "low_income": np.where(X["household_low_income_status_now"] > 0, "Y", "N"),
+            "age": np.floor(X["age_years"]).astype(int).astype(str),
         }
     )
     table = groups.assign(score=p, label=y)
