@@ -120,12 +120,11 @@ def main() -> None:
     # integrated out against those records (integrations/synthetic/observable.py).
     if not args.skip_observable:
         from integrations.synthetic import observable
+        from integrations.synthetic.city import simulate_city
 
         t0 = time.perf_counter()
         start = dt.date.fromisoformat(params["start"])
-        rb = observable.rebuild(
-            youth=params["youth"], years=params["years"], seed=params["seed"], start=start
-        )
+        rb = simulate_city(youth=params["youth"], years=params["years"], seed=params["seed"], start=start)
         pids = [person_of_youth.get(int(yid)) for yid in frame["youth_id"]]
         person = np.array([int(pid[1:]) - 1 if pid else -1 for pid in pids])[keep]
         month = np.array([(d.year - start.year) * 12 + d.month - start.month for d in frame["as_of"]])[keep]

@@ -43,6 +43,8 @@ USER_SPECS = {
     "auditor": ("committee", Role.AUDITOR, None),
     "admin": ("committee", Role.ADMINISTRATOR, None),
 }
+# One user of each role (and two supervisors, of different bureaus): the users a test runs "as each role".
+ONE_PER_ROLE = [u for u in USER_SPECS if u != "guidance2"]
 
 
 def make_user(username: str, bureau: Bureau, role: str, school: School | None = None, **extra) -> User:

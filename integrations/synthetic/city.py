@@ -124,18 +124,13 @@ def generate_city(
     dirt = dirt or DirtRates()
     start = start.replace(day=1)
     end = dates.add_years(start, years)
-    months = years * 12
     out = Path(out)
     (out / "truth").mkdir(parents=True, exist_ok=True)
 
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
-    rng_pop, rng_school, rng_spell, rng_sim, rng_mc, rng_feed, rng_dirt, rng_write, rng_break = streams
-    pools = NamePools()
-    hh, people = draw_households_and_people(rng_pop, pools, youth=youth, start=start, end=end)
-    schools = draw_schools(rng_school, youth)
-    spells = draw_spells(rng_spell, people, hh, schools, first_month=start, horizon_months=months + 12)
-    world = simulate.build_world(hh, people, schools, spells, start=start, months=months)
-    events, truth = simulate.run(world, rng_sim, rng_mc)
+    sim = simulate_city(youth=youth, years=years, seed=seed, start=start)
+    world, events, truth, pools = sim.world, sim.events, sim.truth, sim.pools
+    hh, schools = world.hh, world.schools
+    rng_feed, rng_dirt, rng_write, rng_break = (sim.streams[k] for k in ("feed", "dirt", "write", "break"))
     tables, adverse = build(world, events, rng_feed)
 
     identity = _identity_truth(world)
@@ -204,6 +199,37 @@ def generate_city(
     )
     (out / "truth" / "README.md").write_text(TRUTH_README, encoding="utf-8")
     return report
+
+
+@dataclass
+class Simulated:
+    """A city before its feeds are made: the world, the month-by-month draws and the truth, with the name
+    pools and the random streams that making and writing the feeds go on to use."""
+
+    world: World
+    events: simulate.Events
+    truth: simulate.Truth
+    pools: NamePools
+    streams: dict[str, np.random.Generator]  # "feed", "dirt", "write", "break"
+
+
+def simulate_city(*, youth: int, years: int, seed: int, start: datetime.date) -> Simulated:
+    """Draw the people, schools and everything that happens to them: the part of :func:`generate_city`
+    that fixes the truth. The same arguments give the same city, so a written city can be rebuilt in memory
+    (``integrations.synthetic.observable`` does, to compute its ceiling)."""
+    start = start.replace(day=1)
+    end = dates.add_years(start, years)
+    months = years * 12
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
+    rng_pop, rng_school, rng_spell, rng_sim, rng_mc, rng_feed, rng_dirt, rng_write, rng_break = streams
+    pools = NamePools()
+    hh, people = draw_households_and_people(rng_pop, pools, youth=youth, start=start, end=end)
+    schools = draw_schools(rng_school, youth)
+    spells = draw_spells(rng_spell, people, hh, schools, first_month=start, horizon_months=months + 12)
+    world = simulate.build_world(hh, people, schools, spells, start=start, months=months)
+    events, truth = simulate.run(world, rng_sim, rng_mc)
+    rest = {"feed": rng_feed, "dirt": rng_dirt, "write": rng_write, "break": rng_break}
+    return Simulated(world, events, truth, pools, rest)
 
 
 def _identity_truth(w: World) -> dict[str, list]:

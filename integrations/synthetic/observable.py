@@ -29,39 +29,16 @@ everyone. Unexcused absences, whose daily chance can reach 0.6, use the exact bi
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import dates, simulate
-from .names import NamePools
-from .population import DISTRICTS, draw_households_and_people, draw_schools, draw_spells
+from . import simulate
+from .city import Simulated
+from .population import DISTRICTS
 
 NA, NF, NU = 13, 11, 13
 SD_ALPHA = float(np.sqrt(0.40**2 + 0.65**2))  # 0.40 x household part + 0.65 x own part, both N(0, 1)
-
-
-@dataclass
-class Rebuilt:
-    world: simulate.World
-    events: simulate.Events
-    truth: simulate.Truth
-
-
-def rebuild(*, youth: int, years: int, seed: int, start: datetime.date) -> Rebuilt:
-    """The same world, draws and truth ``generate_city`` made with these arguments, in memory."""
-    start = start.replace(day=1)
-    end = dates.add_years(start, years)
-    months = years * 12
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
-    rng_pop, rng_school, rng_spell, rng_sim, rng_mc = streams[:5]
-    hh, people = draw_households_and_people(rng_pop, NamePools(), youth=youth, start=start, end=end)
-    schools = draw_schools(rng_school, youth)
-    spells = draw_spells(rng_spell, people, hh, schools, first_month=start, horizon_months=months + 12)
-    world = simulate.build_world(hh, people, schools, spells, start=start, months=months)
-    events, truth = simulate.run(world, rng_sim, rng_mc)
-    return Rebuilt(world, events, truth)
 
 
 # Every Poisson-rate record kind the filter reads: (name, loading on alpha, on fragility, on u).
@@ -104,7 +81,7 @@ def _grid(sd: float, n: int, span: float = 3.5) -> np.ndarray:
 class Filter:
     """Counts, known log-rates and the grid for one world; :meth:`run` filters a set of people."""
 
-    def __init__(self, rb: Rebuilt):
+    def __init__(self, rb: Simulated):
         w, ev = rb.world, rb.events
         self.w, self.ev = w, ev
         n, months = len(w.people), w.months

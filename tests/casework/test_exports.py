@@ -24,7 +24,7 @@ from casework.models import (
     TriageDecisionKind,
     TriageReason,
 )
-from tests.fixtures import PASSWORD
+from tests.fixtures import PASSWORD, USER_SPECS
 
 EXPORTS = {
     "export-cases": "cases",
@@ -41,19 +41,7 @@ ALLOWED = {
     "audit": {"auditor"},
     "reports": {"supervisor", "police_supervisor"},
 }
-USERS = [
-    "officer",
-    "guidance",
-    "guidance2",
-    "social",
-    "counsellor",
-    "supervisor",
-    "police_supervisor",
-    "steward",
-    "modeller",
-    "auditor",
-    "admin",
-]
+USERS = list(USER_SPECS)
 
 
 def login(client, username):

@@ -51,20 +51,10 @@ from casework.models import (
 from integrations import importing
 from integrations.models import ImportBatch, LinkageModel, QuarantinedRow, ReviewPair
 from riskmodel.models import RiskModel
+from tests.fixtures import ONE_PER_ROLE
 from tests.hostile import figures
 
-ROLES = [
-    "officer",
-    "guidance",
-    "social",
-    "counsellor",
-    "supervisor",
-    "police_supervisor",
-    "steward",
-    "modeller",
-    "auditor",
-    "admin",
-]
+ROLES = ONE_PER_ROLE
 EXAMPLES_PER_OPERATION = 4 * int(os.environ.get("HOSTILE_SCALE", "1"))
 # Requests that break the schema (wrong types, missing fields, bad path values): refusals, never a 5xx.
 NEGATIVE_EXAMPLES_PER_OPERATION = 2 * int(os.environ.get("HOSTILE_SCALE", "1"))

@@ -67,6 +67,13 @@ def upload(client, key, data: bytes, *, feed="police.contacts", name="p.csv", **
     return client.post(url, {"file": SimpleUploadedFile(name, data)}, HTTP_AUTHORIZATION=f"Token {key}")
 
 
+def post_rows(client, key, rows: list[dict], *, feed="police.contacts"):
+    url = reverse("integrations-api:feed-upload", args=[feed])
+    return client.post(
+        url, {"rows": rows}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+    )
+
+
 def nothing_stored() -> bool:
     return not SourceRecord.objects.exists() and not QuarantinedRow.objects.exists()
 
@@ -95,12 +102,7 @@ def test_a_file_under_the_limit_is_imported(client, police_key, settings):
 def test_an_oversized_json_body_is_refused_without_a_server_error(client, police_key, settings):
     settings.FEED_UPLOAD_MAX_BYTES = 10_000
     rows = [{"contact_no": f"P{n}", "name": "王小明", "birth_date": "2009-01-01"} for n in range(500)]
-    response = client.post(
-        reverse("integrations-api:feed-upload", args=["police.contacts"]),
-        {"rows": rows},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {police_key}",
-    )
+    response = post_rows(client, police_key, rows)
     assert response.status_code == 413
     assert nothing_stored()
 
@@ -156,12 +158,7 @@ def test_json_rows_the_database_cannot_hold_are_refused_as_a_whole(client, polic
         {"contact_no": "P1", "name": "王小明", "birth_date": "2009-01-01"},
         {"contact_no": "P2", "name": bad, "birth_date": "2009-01-01"},
     ]
-    response = client.post(
-        reverse("integrations-api:feed-upload", args=["police.contacts"]),
-        {"rows": rows},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {police_key}",
-    )
+    response = post_rows(client, police_key, rows)
     assert response.status_code == 400
     assert "row 2, column 'name'" in str(response.json())
     assert nothing_stored()

@@ -11,17 +11,18 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from integrations.synthetic import generate_city, observable
+from integrations.synthetic.city import Simulated, simulate_city
 
 START = datetime.date(2021, 8, 1)
 
 
 @pytest.fixture(scope="module")
-def rebuilt() -> observable.Rebuilt:
-    return observable.rebuild(youth=2500, years=3, seed=7, start=START)
+def rebuilt() -> Simulated:
+    return simulate_city(youth=2500, years=3, seed=7, start=START)
 
 
 @pytest.fixture(scope="module")
-def scored(rebuilt: observable.Rebuilt) -> dict[str, np.ndarray]:
+def scored(rebuilt: Simulated) -> dict[str, np.ndarray]:
     """The ceiling for every youth in scope in the last three months whose 12-month window is complete."""
     tr = rebuilt.truth
     months = [rebuilt.world.months - 12 - k for k in (2, 1, 0)]
@@ -35,7 +36,7 @@ def scored(rebuilt: observable.Rebuilt) -> dict[str, np.ndarray]:
 
 def test_rebuild_reproduces_the_city_generate_city_wrote(tmp_path: Path) -> None:
     generate_city(youth=300, years=2, seed=3, out=tmp_path, start=START)
-    rb = observable.rebuild(youth=300, years=2, seed=3, start=START)
+    rb = simulate_city(youth=300, years=2, seed=3, start=START)
     with open(tmp_path / "truth" / "monthly_risk.csv", encoding="utf-8", newline="") as handle:
         written = {
             (int(r["person_id"][1:]) - 1, r["month"]): float(r["p_adverse_12m"])
@@ -63,7 +64,7 @@ def test_the_hidden_truth_averages_to_the_ceiling(scored: dict[str, np.ndarray])
 
 
 def test_the_ceiling_sits_between_a_count_and_the_hidden_truth(
-    rebuilt: observable.Rebuilt, scored: dict[str, np.ndarray]
+    rebuilt: Simulated, scored: dict[str, np.ndarray]
 ) -> None:
     rng = np.random.default_rng(0)
     f = observable.Filter(rebuilt)
@@ -79,18 +80,17 @@ def test_the_ceiling_sits_between_a_count_and_the_hidden_truth(
     assert np.mean(count) + 0.02 < np.mean(obs) < np.mean(true_) - 0.01
 
 
-def test_more_unexcused_absences_raise_the_posterior_score(rebuilt: observable.Rebuilt) -> None:
+def test_more_unexcused_absences_raise_the_posterior_score(rebuilt: Simulated) -> None:
     f = observable.Filter(rebuilt)
     tr = rebuilt.truth
     m = rebuilt.world.months - 12
     enrolled_all_along = np.flatnonzero(
         f.enrolled[:m].all(axis=0) & np.isin(np.arange(f.n), tr.person[tr.month == m])
     )
-    i = int(enrolled_all_along[0])
-    people = np.array([i, i])
-    base = f.run(people[:1], {m: np.array([True])})[m][0]
-    f.unexcused[m - 6 : m, i] += 4  # four more unexcused days in each of the last six months
-    more = f.run(people[:1], {m: np.array([True])})[m][0]
+    one = enrolled_all_along[:1]
+    base = f.run(one, {m: np.array([True])})[m][0]
+    f.unexcused[m - 6 : m, one[0]] += 4  # four more unexcused days in each of the last six months
+    more = f.run(one, {m: np.array([True])})[m][0]
     assert more > base * 1.2
 
 
@@ -98,7 +98,7 @@ def test_without_sex_and_district_the_records_still_speak_for_them() -> None:
     # The mixture weighs each (sex, district) by how likely it makes the youth's records: the posterior
     # chance of being male is higher for boys than for girls, yet far from certain, and the mixture's
     # score stays calibrated against the hidden truth.
-    rb = observable.rebuild(youth=1200, years=2, seed=9, start=START)
+    rb = simulate_city(youth=1200, years=2, seed=9, start=START)
     tr = rb.truth
     m = rb.world.months - 1
     people = np.unique(tr.person[tr.month == m])

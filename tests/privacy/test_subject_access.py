@@ -31,21 +31,10 @@ from casework.models import (
 from integrations.linkage.sealing import apply_notice
 from integrations.models import ImportBatch, RecordLink, SourceRecord
 from privacy.subject_access import collect, find_youth
-from tests.fixtures import PASSWORD
+from tests.fixtures import ONE_PER_ROLE, PASSWORD
 
 REQUEST = {"reference": "府授少字第1130001號", "basis": "guardian"}
-USERS = [
-    "officer",
-    "guidance",
-    "social",
-    "counsellor",
-    "supervisor",
-    "police_supervisor",
-    "steward",
-    "modeller",
-    "auditor",
-    "admin",
-]
+USERS = ONE_PER_ROLE
 
 
 def login(client, username):
