@@ -167,6 +167,8 @@ def main() -> None:
                 "oracle_auc": round(float(roc_auc_score(labels[rows], pt[rows])), 4),
                 "without_sex_and_district_auc": round(policy_auc, 4),
                 "auc_ratio": round(sample_model_auc / policy_auc, 4),
+                "model_at_k": [pipeline.at_k(labels[rows], pm[rows], k) for k in caps],
+                "without_sex_and_district_at_k": [pipeline.at_k(labels[rows], pp, k) for k in caps],
                 "seconds": round(time.perf_counter() - t1, 1),
             }
         result.update(
