@@ -25,7 +25,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from casework.audit import Actor
+
 from . import contract
+from .linkage import sealing
 from .models import BatchOrigin, BatchStatus, ImportBatch, QuarantinedRow, QuarantineStatus, SourceRecord
 
 ROSTER_FEED = "school.students"
@@ -47,6 +50,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    sealed: int = 0
     error: str = ""
 
     def as_text(self) -> str:
@@ -57,9 +61,14 @@ class ImportSummary:
             if self.status == BatchStatus.DUPLICATE
             else ""
         )
+        sealed = (
+            f"; {self.sealed} of the unchanged rows name records sealed by a court and were not stored"
+            if self.sealed
+            else ""
+        )
         return (
             f"{self.feed}: rows read {self.rows_read}, created {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, quarantined {self.quarantined}{note}"
+            f"unchanged {self.unchanged}, quarantined {self.quarantined}{note}{sealed}"
         )
 
     def as_dict(self) -> dict:
@@ -213,6 +222,48 @@ def _roster_keys() -> set[str]:
     )
 
 
+def _sealed_rows(feed: str, parsed: list) -> tuple[set[str], dict[str, str]]:
+    """Keys of this file that a court has sealed (Art. 83-1), checked before anything else: registered
+    sealed keys, and contacts a person-wide notice reaches by exact identity (key -> notice, to register)."""
+    if feed != sealing.CONTACT_FEED:
+        return set(), {}
+    keys = {p.key for _, _, p, _ in parsed if p.key}
+    sealed = sealing.sealed_among(feed, keys)
+    newly: dict[str, str] = {}
+    match = sealing.person_wide_matcher()
+    if match is not None:
+        for _, _, p, _ in parsed:
+            if p.key and p.key not in sealed:
+                notice = match(p.values, p.national_id_status)
+                if notice:
+                    newly[p.key] = notice
+    return sealed | set(newly), newly
+
+
+def _store_shells(feed: str, keys: set[str], current: dict, batch: ImportBatch, numbers: dict) -> None:
+    """A sealed key that has never been stored gets an empty shell: the fact that it was delivered and is
+    sealed, nothing of its content (so re-sending it later stays a no-op)."""
+    shells = [
+        SourceRecord(
+            feed=feed,
+            record_key=key,
+            version=1,
+            is_current=True,
+            batch=batch,
+            row_number=numbers[key],
+            raw=sealing.ERASED,
+            values=sealing.ERASED,
+            row_hash="",
+            received_at=batch.received_at,
+            knowledge_date=timezone.localdate(batch.received_at),
+            event_date=None,
+            sealed_at=timezone.now(),
+        )
+        for key in sorted(keys - set(current))
+    ]
+    SourceRecord.objects.bulk_create(shells, batch_size=CHUNK)
+
+
 def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems: list[str]) -> ImportBatch:
     """Validate, version and store rows for one batch (the caller holds the transaction)."""
     feed = batch.feed
@@ -222,9 +273,17 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     parsed = [
         (row_number, raw, contract.validate_row(feed, raw), problems) for row_number, raw, problems in cleaned
     ]
+    # Sealing is checked before the contract: a sealed row is refused as content even when it is malformed,
+    # so it never reaches the quarantine either.
+    sealed_keys, newly_sealed = _sealed_rows(feed, parsed)
+    if sealed_keys:
+        parsed = [(n, {}, p, []) if p.key in sealed_keys else (n, raw, p, pr) for n, raw, p, pr in parsed]
     needs_roster = spec.refers_to_student
     roster = _roster_keys() if needs_roster else set()
-    current = _current_versions(feed, {p.key for _, _, p, _ in parsed if p.ok and p.key})
+    current = _current_versions(
+        feed, {p.key for _, _, p, _ in parsed if (p.ok or p.key in sealed_keys) and p.key}
+    )
+    sealed_rows: dict[str, int] = {}
 
     seen: dict[str, tuple[str, int]] = {}
     new_records: list[tuple] = []
@@ -233,6 +292,10 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     counts = {"created": 0, "updated": 0, "unchanged": 0}
 
     for row_number, raw, row, problems in parsed:
+        if row.key in sealed_keys:
+            sealed_rows.setdefault(row.key, row_number)
+            counts["unchanged"] += 1
+            continue
         reasons = list(header_problems) + problems + list(row.errors)
         if not reasons and needs_roster:
             student = f"{row.values.get('school_code')}/{row.values.get('student_no')}"
@@ -296,11 +359,34 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
             SourceRecord.objects.filter(pk__in=superseded[start : start + CHUNK]).update(is_current=False)
     _insert_source_records(new_records)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=CHUNK)
+    if sealed_rows:
+        _store_shells(feed, set(sealed_rows), current, batch, sealed_rows)
+    if newly_sealed:
+        # Reached by a person-wide notice at import: registered now, and anything stored earlier erased.
+        actor = Actor.system("sealing")
+        by_notice: dict[str, list[str]] = {}
+        for key, notice in newly_sealed.items():
+            by_notice.setdefault(notice, []).append(key)
+        for notice, keys in by_notice.items():
+            sealing.register(keys, notice)
+        sealing.seal_keys(list(newly_sealed), actor=actor)
+    if feed == sealing.NOTICE_FEED and quarantine:
+        named = []
+        for q in quarantine:
+            values = contract.validate_row(feed, q.raw).values
+            keys = sealing.named_keys(values) if isinstance(values.get("contact_nos"), list) else []
+            if keys:
+                named.append((q.record_key or f"quarantine:{batch.pk}:{q.row_number}", keys))
+        sealing.seal_named_by_quarantined_notices(named, actor=Actor.system("sealing"))
+    if feed == sealing.NOTICE_FEED and (counts["created"] or counts["updated"]):
+        # A notice takes effect as it arrives, linked or not: the keys it names are sealed at once.
+        sealing.apply_notices_of_batch(batch, actor=Actor.system("sealing"))
     batch.rows_read = len(rows)
     batch.created = counts["created"]
     batch.updated = counts["updated"]
     batch.unchanged = counts["unchanged"]
     batch.quarantined = len(quarantine)
+    batch.sealed = sum(1 for _, _, row, _ in parsed if row.key in sealed_keys)
     batch.status = BatchStatus.COMPLETED
     batch.save()
     return batch
@@ -317,13 +403,14 @@ def _summary(batch: ImportBatch, status: str | None = None) -> ImportSummary:
         updated=batch.updated,
         unchanged=batch.unchanged,
         quarantined=batch.quarantined,
+        sealed=batch.sealed,
         error=batch.error,
     )
 
 
 def _duplicate(already: ImportBatch) -> ImportSummary:
     summary = _summary(already, BatchStatus.DUPLICATE)
-    summary.created = summary.updated = summary.quarantined = 0
+    summary.created = summary.updated = summary.quarantined = summary.sealed = 0
     summary.unchanged = already.rows_read
     return summary
 
@@ -453,6 +540,11 @@ def resubmit_quarantined(*, row: QuarantinedRow, fixed: Mapping[str, str], user)
             transaction.set_rollback(True)
             return ImportSummary(feed=row.feed, batch_id=None, status="rejected", error=reasons)
         locked.status = QuarantineStatus.RESUBMITTED
+        if batch.sealed:
+            # The fixed row names a sealed record: nothing of it is kept, here either.
+            locked.status = QuarantineStatus.SEALED
+            locked.raw = sealing.ERASED
+            locked.reasons = [sealing.SEALED_REASON]
         locked.resolved_at = timezone.now()
         locked.resolved_by = user
         locked.resubmitted_in = batch

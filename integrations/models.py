@@ -40,6 +40,8 @@ class ImportBatch(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     quarantined = models.PositiveIntegerField(default=0)
+    # Rows naming a record a court has sealed: counted among ``unchanged``, their content never stored.
+    sealed = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-received_at"]
@@ -87,6 +89,7 @@ class SourceRecord(models.Model):
 class QuarantineStatus(models.TextChoices):
     OPEN = "open", _("Waiting for a fix")
     RESUBMITTED = "resubmitted", _("Fixed and resubmitted")
+    SEALED = "sealed", _("Sealed by a court: content erased")
 
 
 class QuarantinedRow(models.Model):
@@ -274,6 +277,26 @@ class ReviewPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.left_feed}:{self.left_key} ~ {self.right_feed}:{self.right_key}"
+
+
+class SealedRecord(models.Model):
+    """The fact that one source record is sealed (Art. 83-1), kept whether or not the record has arrived.
+
+    The importer reads this before anything else: a row with a sealed key is never stored, quarantined or
+    linked, whenever it arrives (before the notice, after it, re-sent, resubmitted from the quarantine)."""
+
+    feed = models.CharField(_("feed"), max_length=32)
+    record_key = models.CharField(_("record key"), max_length=128)
+    notice_key = models.CharField(_("notice"), max_length=128)
+    sealed_at = models.DateTimeField(_("sealed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sealed record")
+        verbose_name_plural = _("sealed records")
+        constraints = [models.UniqueConstraint(fields=["feed", "record_key"], name="uniq_sealed_record")]
+
+    def __str__(self) -> str:
+        return f"{self.feed}:{self.record_key}"
 
 
 class SealingAction(models.Model):

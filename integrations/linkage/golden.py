@@ -14,6 +14,9 @@ from ..models import RecordLink, SourceRecord
 from . import features
 
 ROSTER = "school.students"
+# A sealing notice names its person only to find the records it seals: it is not a source of the person's
+# identity. A youth known only through sealed records and notices keeps no name, birth date or ID.
+NOTICE = "court.sealing"
 FIELDS = ["name", "name_romanized", "birth_date", "sex", "national_id", "district", "address"]
 
 
@@ -34,6 +37,8 @@ def _modes(df: pd.DataFrame, column: str) -> pd.Series:
 
 def golden_values(df: pd.DataFrame) -> pd.DataFrame:
     """One row per ``youth_id`` with the golden fields, from a features frame with a ``youth_id`` column."""
+    if not df.empty and "feed" in df.columns:
+        df = df[df["feed"] != NOTICE]
     if df.empty:
         return pd.DataFrame(columns=["youth_id", *FIELDS])
     ordered = df.sort_values(["youth_id", "knowledge_date"], na_position="first", kind="stable")
@@ -82,8 +87,14 @@ def fairness_values(youth_ids: Iterable[int] | None = None) -> dict[int, tuple]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+BLANK = {"name": "", "name_romanized": "", "birth_date": None, "sex": "", "national_id": "", "district": "",
+         "address": ""}  # fmt: skip
+
+
 def golden_fields(row) -> dict:
-    """Model field values from one row of :func:`golden_values`."""
+    """Model field values from one row of :func:`golden_values` (``None``: no identity known)."""
+    if row is None:
+        return dict(BLANK)
     return {
         "name": (row.name or "")[:64],
         "name_romanized": (row.name_romanized or "")[:128],
@@ -95,12 +106,16 @@ def golden_fields(row) -> dict:
     }
 
 
-def apply_golden(values: pd.DataFrame, fairness: dict[int, tuple]) -> int:
-    """Write golden values onto youth records where they changed. Returns how many changed."""
-    youths = Youth.objects.in_bulk(list(values["youth_id"]))
+def apply_golden(values: pd.DataFrame, fairness: dict[int, tuple], youth_ids: Iterable[int] = ()) -> int:
+    """Write golden values onto youth records where they changed; youth among ``youth_ids`` with no row in
+    ``values`` (no record left that names them) lose their identity. Returns how many changed."""
+    rows = {row.youth_id: row for row in values.itertuples(index=False)}
+    for youth_id in youth_ids:
+        rows.setdefault(youth_id, None)
+    youths = Youth.objects.in_bulk(list(rows))
     changed = []
-    for row in values.itertuples(index=False):
-        youth = youths.get(row.youth_id)
+    for youth_id, row in rows.items():
+        youth = youths.get(youth_id)
         if youth is None:
             continue
         new = golden_fields(row)
@@ -135,4 +150,4 @@ def refresh_golden_records(youth_ids: Iterable[int]) -> int:
     youth_of = {(f, k): y for f, k, y in links.values_list("feed", "record_key", "youth_id")}
     df = features.frame(keys=youth_of.keys())
     df["youth_id"] = [youth_of[(f, k)] for f, k in zip(df["feed"], df["record_key"], strict=True)]
-    return apply_golden(golden_values(df), fairness_values(youth_ids))
+    return apply_golden(golden_values(df), fairness_values(youth_ids), youth_ids)

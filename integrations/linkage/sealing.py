@@ -1,144 +1,365 @@
-"""Court sealing notices (Art. 83-1): sealed police contacts vanish from every page, API, export, search,
-timeline, feature and model input, and from linkage evidence.
+"""Court sealing notices (Art. 83-1): an invariant, not a procedure.
 
-For each notice, the named ``police.contacts`` records (or, when ``contact_nos`` is blank, every police
-contact of the notice's person that happened on or before ``effective_on``) are sealed: every version of
-the source record has its content erased (only its key, provenance and the time of sealing remain), its
-link to a youth is removed, and its timeline event is deleted; active alerts raised from that event are
-resolved. What was sealed is kept in a :class:`SealingAction`, which only auditors and data stewards see.
-A sealed record re-sent by the police later is not stored again.
+A sealed police contact counts as never made. Whatever order things arrive in, after every import and every
+linkage run this holds (``enforce_sealing``):
+
+- the record's key is in :class:`SealedRecord` (the fact of sealing), and the importer refuses any later
+  delivery of that key as content, by file, API upload or quarantine resubmission (``importing``); a row
+  with a sealed key is neither stored nor quarantined, only counted;
+- every stored version of the record is an empty shell (key, provenance, time of sealing; no raw row, no
+  values, no dates, no hash of the content), and every quarantined row with that key is redacted the same
+  way and closed;
+- it has no link to a youth and no place in any review pair (linkage evidence), and no timeline event;
+- everything casework derived from its event is erased or rewritten without it (``casework.sealing``), and
+  the youth is rescored without it;
+- a youth known only through sealed records keeps no identity (``golden``): an empty shell with its youth ID,
+  which no case worker has a reason to see.
+
+Which records a notice seals: the ``police.contacts`` keys it names; or, when ``contact_nos`` is blank, every
+police contact of the notice's person that happened on or before ``effective_on`` (blank occurrence dates
+included: nothing shows they came after). The person is the youth the notice is linked to, so a contact of
+that person that arrives after the notice is sealed as soon as it is linked; a contact that names the
+notice's valid national ID, or the notice's exact name and birth date with no contradicting national ID, is
+refused at import already, before anything is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from casework.audit import Actor, record
-from casework.models import ACTIVE_ALERT_STATUSES, Alert, AlertStatus, AuditAction, Event, Youth
+from casework.models import AuditAction, Event, Youth
+from casework.sealing import erase_derived_from_events
 
-from ..models import RecordLink, ReviewPair, ReviewStatus, SealingAction, SourceRecord
+from ..models import (
+    QuarantinedRow,
+    QuarantineStatus,
+    RecordLink,
+    ReviewPair,
+    SealedRecord,
+    SealingAction,
+    SourceRecord,
+)
 
 NOTICE_FEED = "court.sealing"
 CONTACT_FEED = "police.contacts"
 ERASED = {"sealed": True}
+SEALED_REASON = "sealed by a court (Art. 83-1): content erased"
 
 
-def _contacts_of_person(
-    notice_key: str, effective_on: dt.date | None
-) -> tuple[list[str], Youth | None] | None:
-    link = RecordLink.objects.filter(feed=NOTICE_FEED, record_key=notice_key).select_related("youth").first()
-    if link is None:
-        return None
-    youth = link.youth
-    while youth.merged_into_id:
+def _day(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def named_keys(values: Mapping) -> list[str]:
+    """The contact keys a notice names (blank: it names its person instead)."""
+    named = values.get("contact_nos") or []
+    if isinstance(named, str):
+        named = named.split(";")
+    return sorted({str(k).strip() for k in named if str(k).strip()})
+
+
+def _kept(youth: Youth | None) -> Youth | None:
+    while youth is not None and youth.merged_into_id:
         youth = youth.merged_into
+    return youth
+
+
+def _notice_youth(notice_key: str) -> Youth | None:
+    link = RecordLink.objects.filter(feed=NOTICE_FEED, record_key=notice_key).select_related("youth").first()
+    return _kept(link.youth) if link else None
+
+
+def _contacts_of_person(youth: Youth, effective_on: dt.date | None) -> list[str]:
     keys = list(
         RecordLink.objects.filter(feed=CONTACT_FEED, youth=youth).values_list("record_key", flat=True)
     )
-    if effective_on is not None:
-        records = SourceRecord.objects.filter(feed=CONTACT_FEED, is_current=True, record_key__in=keys)
-        keys = [
-            k
-            for k, day in records.values_list("record_key", "event_date")
-            if day is None or day <= effective_on
-        ]
-    return keys, youth
+    if effective_on is None:
+        return keys
+    records = SourceRecord.objects.filter(feed=CONTACT_FEED, is_current=True, record_key__in=keys)
+    return [
+        k for k, day in records.values_list("record_key", "event_date") if day is None or day <= effective_on
+    ]
 
 
-@transaction.atomic
-def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = None) -> SealingAction | None:
-    """Apply one notice. The youth whose records changed are refreshed at once, or, when ``affected`` is
-    given, added to it for the caller to refresh together."""
-    values = notice.values
-    effective_on = dt.date.fromisoformat(values["effective_on"][:10]) if values.get("effective_on") else None
-    named = values.get("contact_nos") or []
-    youth = None
-    if named:
-        keys = list(named)
-        link = (
-            RecordLink.objects.filter(feed=NOTICE_FEED, record_key=notice.record_key)
-            .select_related("youth")
-            .first()
-        )
-        youth = link.youth if link else None
-    else:
-        found = _contacts_of_person(notice.record_key, effective_on)
-        if found is None:
-            action, _ = SealingAction.objects.update_or_create(
-                notice_key=notice.record_key,
-                defaults={
-                    "court_case_no": values.get("court_case_no") or "",
-                    "effective_on": effective_on,
-                    "pending": True,
-                },
+def register(keys: Iterable[str], notice_key: str) -> None:
+    SealedRecord.objects.bulk_create(
+        [SealedRecord(feed=CONTACT_FEED, record_key=k, notice_key=notice_key) for k in keys],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+
+
+def sealed_among(feed: str, keys: Iterable[str]) -> set[str]:
+    """The keys (of ``feed``) that a court has sealed, whether or not they have arrived yet."""
+    keys = [k for k in set(keys) if k]
+    found: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        found |= set(
+            SealedRecord.objects.filter(feed=feed, record_key__in=keys[start : start + 5000]).values_list(
+                "record_key", flat=True
             )
-            return action
-        keys, youth = found
+        )
+    return found
+
+
+def _not_yet_clean(keys: list[str]) -> set[str]:
+    """Keys with anything left to erase: content, a link, an event, a review pair or a quarantined row."""
+    dirty: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        dirty |= set(
+            SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=chunk)
+            .filter(Q(sealed_at__isnull=True) | ~Q(raw=ERASED) | Q(event_date__isnull=False))
+            .values_list("record_key", flat=True)
+        )
+        dirty |= set(
+            RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=chunk).values_list(
+                "record_key", flat=True
+            )
+        )
+        dirty |= set(
+            Event.all_objects.filter(source_feed=CONTACT_FEED, source_key__in=chunk).values_list(
+                "source_key", flat=True
+            )
+        )
+        dirty |= set(
+            QuarantinedRow.objects.filter(feed=CONTACT_FEED, record_key__in=chunk)
+            .exclude(status=QuarantineStatus.SEALED)
+            .values_list("record_key", flat=True)
+        )
+        for side in ("left", "right"):
+            dirty |= set(
+                ReviewPair.objects.filter(
+                    **{f"{side}_feed": CONTACT_FEED, f"{side}_key__in": chunk}
+                ).values_list(f"{side}_key", flat=True)
+            )
+    return dirty
+
+
+def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
+    """Erase the content of these (already registered) police contacts and everything derived from them.
+    Idempotent. Returns counts and the youth whose records changed (``youth_ids``)."""
+    keys = sorted(set(keys))
     now = timezone.now()
     records = SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=keys)
-    sealed_versions = records.update(sealed_at=now, raw=ERASED, values=ERASED)
-    events = Event.all_objects.filter(source_feed=CONTACT_FEED, source_key__in=keys)
-    event_ids = list(events.values_list("pk", flat=True))
-    affected_youth = set(events.values_list("youth_id", flat=True))
-    Alert.objects.filter(source_event_id__in=event_ids, status__in=ACTIVE_ALERT_STATUSES).update(
-        status=AlertStatus.RESOLVED, resolved_at=now
+    versions = records.filter(Q(sealed_at__isnull=True) | ~Q(raw=ERASED) | Q(event_date__isnull=False))
+    # The dates would date the sealed event (the knowledge date is when the police learned of it): a shell
+    # keeps only when it was received.
+    versions_sealed = versions.update(
+        sealed_at=now,
+        raw=ERASED,
+        values=ERASED,
+        row_hash="",
+        event_date=None,
+        knowledge_date=TruncDate("received_at"),
+        national_id_status="",
     )
-    removed, _ = Event.all_objects.filter(pk__in=event_ids).delete()
-    affected_youth |= set(
+    quarantined = QuarantinedRow.objects.filter(feed=CONTACT_FEED, record_key__in=keys).exclude(
+        status=QuarantineStatus.SEALED
+    )
+    redacted = quarantined.update(
+        raw=ERASED, reasons=[SEALED_REASON], status=QuarantineStatus.SEALED, resolved_at=now
+    )
+    linked_youth = set(
         RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=keys).values_list("youth_id", flat=True)
     )
     RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=keys).delete()
-    # Review pairs hold copies of identity values: blank them and close the pair.
+    pairs = 0
     for side in ("left", "right"):
-        ReviewPair.objects.filter(**{f"{side}_feed": CONTACT_FEED, f"{side}_key__in": keys}).update(
-            comparison={}, status=ReviewStatus.SUPERSEDED, decided_at=now
-        )
-    action, _ = SealingAction.objects.update_or_create(
-        notice_key=notice.record_key,
-        defaults={
-            "court_case_no": values.get("court_case_no") or "",
-            "effective_on": effective_on,
-            "youth_public_id": youth.public_id if youth else "",
-            "sealed_keys": sorted(set(keys)),
-            "records_sealed": sealed_versions,
-            "events_removed": len(event_ids),
-            "pending": False,
-            "applied_at": now,
-        },
+        pairs += ReviewPair.objects.filter(
+            **{f"{side}_feed": CONTACT_FEED, f"{side}_key__in": keys}
+        ).delete()[0]
+    event_ids = list(
+        Event.all_objects.filter(source_feed=CONTACT_FEED, source_key__in=keys).values_list("pk", flat=True)
     )
+    derived = erase_derived_from_events(event_ids=event_ids, extra_youth_ids=linked_youth, actor=actor)
+    youth_ids = derived.youth_ids | linked_youth
+    return {
+        "records_sealed": versions_sealed,
+        "quarantined_redacted": redacted,
+        "review_pairs_removed": pairs,
+        "events_removed": derived.counts.get("events", 0),
+        "derived": derived.counts,
+        "youth_ids": youth_ids,
+    }
+
+
+def _keys_of(notice: SourceRecord) -> tuple[list[str] | None, Youth | None]:
+    """(keys the notice seals, its youth); keys is None while a person-wide notice's person is unknown."""
+    values = notice.values
+    named = named_keys(values)
+    if named:
+        youth = _notice_youth(notice.record_key)
+        if youth is None:
+            link = RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=named).select_related("youth")
+            youth = _kept(link.first().youth) if link.exists() else None
+        return named, youth
+    youth = _notice_youth(notice.record_key)
+    if youth is None:
+        return None, None
+    return _contacts_of_person(youth, _day(values.get("effective_on"))), youth
+
+
+@transaction.atomic
+def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = None) -> SealingAction:
+    """Apply one notice (again: idempotent). The youth whose records changed are refreshed at once, or,
+    when ``affected`` is given, added to it for the caller to refresh together."""
+    values = notice.values
+    effective_on = _day(values.get("effective_on"))
+    keys, youth = _keys_of(notice)
+    action = SealingAction.objects.filter(notice_key=notice.record_key).first()
+    if keys is None:
+        if action is None:
+            action = SealingAction.objects.create(
+                notice_key=notice.record_key,
+                court_case_no=values.get("court_case_no") or "",
+                effective_on=effective_on,
+                pending=True,
+            )
+        return action
+    register(keys, notice.record_key)
+    dirty = sorted(_not_yet_clean(keys))
+    figures = seal_keys(dirty, actor=actor) if dirty else {"records_sealed": 0, "events_removed": 0}
+    first = action is None or action.pending
+    action = action or SealingAction(notice_key=notice.record_key)
+    action.court_case_no = values.get("court_case_no") or ""
+    action.effective_on = effective_on
+    action.youth_public_id = youth.public_id if youth else action.youth_public_id
+    action.sealed_keys = sorted(set(action.sealed_keys or []) | set(keys))
+    action.records_sealed = (action.records_sealed or 0) + figures["records_sealed"]
+    action.events_removed = (action.events_removed or 0) + figures["events_removed"]
+    action.pending = False
+    if first:
+        action.applied_at = timezone.now()
+    action.save()
+    changed = figures.get("youth_ids") or set()
     if affected is not None:
-        affected |= affected_youth
-    elif affected_youth:
+        affected |= changed
+    elif changed:
         from .golden import refresh_golden_records
 
-        refresh_golden_records(affected_youth)
-    record(
-        actor,
-        AuditAction.SEAL,
-        action,
-        youth=youth,
-        detail={"notice": notice.record_key, "records": sealed_versions},
-    )
+        refresh_golden_records(changed)
+    if first or dirty:
+        record(
+            actor,
+            AuditAction.SEAL,
+            action,
+            youth=youth,
+            detail={"notice": notice.record_key, "records": figures["records_sealed"]},
+        )
     return action
 
 
-def apply_pending_notices(*, actor: Actor | None = None) -> dict:
-    """Apply every current sealing notice not yet applied (or still waiting for its person)."""
+def enforce_sealing(*, actor: Actor | None = None) -> dict:
+    """Make the sealing invariant hold for every current notice (module docstring). Cheap when nothing
+    changed: only notices with something left to erase, or whose person-wide reach may have grown, work."""
     actor = actor or Actor.system("sealing")
-    done = set(SealingAction.objects.filter(pending=False).values_list("notice_key", flat=True))
     applied = waiting = 0
     affected: set[int] = set()
-    for notice in SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True).exclude(record_key__in=done):
-        action = apply_notice(notice, actor=actor, affected=affected)
-        if action is not None and action.pending:
-            waiting += 1
-        else:
-            applied += 1
+    with transaction.atomic():
+        for notice in SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True):
+            action = apply_notice(notice, actor=actor, affected=affected)
+            if action.pending:
+                waiting += 1
+            else:
+                applied += 1
+        # Keys sealed by notices that have since been re-sent or replaced stay sealed: sealing is not undone.
+        leftover = sorted(_not_yet_clean(list(SealedRecord.objects.values_list("record_key", flat=True))))
+        if leftover:
+            affected |= seal_keys(leftover, actor=actor)["youth_ids"]
+        if affected:
+            from .golden import refresh_golden_records
+
+            refresh_golden_records(affected)
+    return {"notices_applied": applied, "notices_waiting": waiting}
+
+
+def apply_notices_of_batch(batch, *, actor: Actor) -> None:
+    """Apply the notices one import stored (the caller holds the import's transaction)."""
+    affected: set[int] = set()
+    for notice in SourceRecord.objects.filter(batch=batch, feed=NOTICE_FEED, is_current=True):
+        apply_notice(notice, actor=actor, affected=affected)
     if affected:
         from .golden import refresh_golden_records
 
         refresh_golden_records(affected)
-    return {"notices_applied": applied, "notices_waiting": waiting}
+
+
+def seal_named_by_quarantined_notices(rows: Iterable[tuple[str, list[str]]], *, actor: Actor) -> int:
+    """A notice that breaks the contract (a mistyped birth date, say) waits in the quarantine for a data
+    steward, but the contacts it names by number are sealed at once: a court order that names its records
+    is unambiguous about them, and holding a sealed record one day longer is the harm the law forbids.
+    ``rows``: (notice key or a placeholder, contact keys). Returns how many keys were sealed."""
+    affected: set[int] = set()
+    sealed = 0
+    for notice_key, keys in rows:
+        keys = sorted({k for k in keys if k})
+        if not keys:
+            continue
+        register(keys, notice_key)
+        dirty = sorted(_not_yet_clean(keys))
+        if dirty:
+            affected |= seal_keys(dirty, actor=actor)["youth_ids"]
+        sealed += len(keys)
+    if affected:
+        from .golden import refresh_golden_records
+
+        refresh_golden_records(affected)
+    return sealed
+
+
+# ---------------------------------------------------------------------------------------------------------
+# At import: rows a person-wide notice reaches by exact identity, refused before they are stored
+# ---------------------------------------------------------------------------------------------------------
+
+
+def person_wide_matcher():
+    """A function ``(values) -> notice key or ""`` for ``police.contacts`` rows that a person-wide notice
+    reaches by exact identity (its valid national ID, or its exact name and birth date with no contradicting
+    national ID) and that happened on or before its ``effective_on``. Fuzzier matches are left to linkage."""
+    by_nid: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
+    by_name_dob: dict[tuple[str, str], list[tuple[str, dt.date | None, str]]] = defaultdict(list)
+    notices = SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True)
+    for key, values, nid_status in notices.values_list("record_key", "values", "national_id_status"):
+        if named_keys(values):
+            continue
+        effective_on = _day(values.get("effective_on"))
+        nid = values.get("national_id") or "" if nid_status == "valid" else ""
+        if nid:
+            by_nid[nid].append((key, effective_on))
+        if values.get("name") and values.get("birth_date"):
+            by_name_dob[(values["name"], str(values["birth_date"])[:10])].append((key, effective_on, nid))
+    if not by_nid and not by_name_dob:
+        return None
+
+    def reaches(effective_on, occurred) -> bool:
+        return effective_on is None or occurred is None or occurred <= effective_on
+
+    def match(values: Mapping, nid_status: str) -> str:
+        occurred = _day(values.get("occurred_on"))
+        nid = values.get("national_id") or "" if nid_status == "valid" else ""
+        for key, effective_on in by_nid.get(nid, []) if nid else []:
+            if reaches(effective_on, occurred):
+                return key
+        name, dob = values.get("name"), str(values.get("birth_date") or "")[:10]
+        for key, effective_on, notice_nid in by_name_dob.get((name, dob), []) if name and dob else []:
+            if (not nid or not notice_nid or nid == notice_nid) and reaches(effective_on, occurred):
+                return key
+        return ""
+
+    return match

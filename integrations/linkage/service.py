@@ -31,7 +31,7 @@ from . import engine, features
 from .golden import FIELDS as YOUTH_FIELDS
 from .golden import apply_golden, fairness_values, golden_fields, golden_values
 from .identity import merge_youth
-from .sealing import apply_pending_notices
+from .sealing import enforce_sealing
 from .timeline import sync_events
 
 LOCK_KEY = 74_201_122  # PostgreSQL advisory lock: one linkage run at a time
@@ -192,13 +192,15 @@ def _link(
     t = time.perf_counter()
     with transaction.atomic():
         figures = _apply(df, result, links=links, run=run, model=model, actor=actor)
+        # Sealing holds before anything reaches a timeline: a contact a person-wide notice reaches through
+        # the links just written is erased in the same transaction, so it never raises an alert.
+        figures.update(enforce_sealing(actor=actor))
     timings["write_seconds"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
     touched = figures.pop("_touched")
     # A full run brings every timeline in line; an incremental one only those of the youth it touched.
     figures.update(sync_events() if mode == LinkageRun.Mode.FULL else sync_events(youth_ids=touched))
     timings["timeline_seconds"] = round(time.perf_counter() - t, 2)
-    figures.update(apply_pending_notices(actor=actor))
     figures = {**(extra or {}), **result.figures, **figures, **timings}
     run.finished_at = timezone.now()
     run.figures = figures
@@ -261,7 +263,7 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
         values = {row.youth_id: row for row in golden_values(members).itertuples(index=False)}
         now = timezone.now()
         public_ids = [new_youth_public_id() for _ in new_clusters]
-        fields = [golden_fields(values[c]) for c in new_clusters]
+        fields = [golden_fields(values.get(c)) for c in new_clusters]
         copy_rows(
             Youth,
             ["public_id", *YOUTH_FIELDS, "created_at", "updated_at"],
@@ -360,7 +362,7 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
     touched = set(target.values()) - {cluster_youth[c] for c in new_clusters}
     frame = df.assign(youth_id=[target[k] for k in keys])
     frame = frame[frame["youth_id"].isin(touched)]
-    changed = apply_golden(golden_values(frame), fairness_values(set(target.values())))
+    changed = apply_golden(golden_values(frame), fairness_values(set(target.values())), touched)
 
     review = _write_review(df, result, run=run, model=model)
     return {
@@ -432,8 +434,8 @@ def after_import(batch_id: int, *, actor: Actor | None = None) -> dict:
         return {"linked": False, "reason": "no linkage model yet: run link_records"}
     figures = link_incremental(actor=actor)
     if not figures.get("new_or_changed"):
+        figures.update(enforce_sealing(actor=actor))
         figures.update(sync_events(batch_ids=[batch_id]))
-        figures.update(apply_pending_notices(actor=actor))
     return {"linked": True, **figures}
 
 
