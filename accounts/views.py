@@ -28,6 +28,17 @@ def _with_next(viewname: str, next_url: str) -> str:
     return f"{reverse(viewname)}?{urlencode({'next': next_url})}"
 
 
+def _second_factor_given(request, device) -> None:
+    """Mark the session as verified with ``device`` and give it a new key.
+
+    The key the session had after the password alone may have been seen (a shared computer, a proxy log);
+    once the second factor is given the session is worth more, so it must not be reachable by that key.
+    ``cycle_key`` keeps the session's data and deletes the old key from the store.
+    """
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -54,7 +65,7 @@ def enrol(request):
             device=device, code=form.cleaned_data["code"], actor=Actor.from_request(request)
         )
         if codes is not None:
-            otp_login(request, device)
+            _second_factor_given(request, device)
             request.session[BACKUP_CODES_SESSION_KEY] = codes
             return redirect(_with_next("accounts:backup_codes", _next_url(request)))
         form.add_error(
@@ -97,7 +108,7 @@ def verify(request):
             user=user, code=form.cleaned_data["code"], actor=Actor.from_request(request)
         )
         if result.ok:
-            otp_login(request, result.device)
+            _second_factor_given(request, result.device)
             return redirect(_next_url(request))
         if result.throttled_for:
             form.add_error(
