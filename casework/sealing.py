@@ -7,9 +7,9 @@ categories the subject-access export leaves out (``privacy.subject_access``):
 - **Alerts raised from a sealed event**, whatever their status, with the triage decisions on them and every
   notification about them (raised, escalated, decided). Without the alert nobody keeps a reason to see the
   youth through it (access-policy rules 2 and 3 count alerts of any status for supervisors).
-- **Referrals made by a decision on such an alert** that nobody has acted on yet (pending) are revoked, with
-  their notifications: a request that exists only because of a sealed record gives the receiving bureau no
-  reason to see the youth. A referral already accepted, and any case, is people's ongoing work with the child
+- **Referrals made by a decision on such an alert** that nobody has acted on yet (pending) are erased, with
+  their notifications: a request that exists only because of a sealed record gives neither bureau a reason
+  to see the youth (a revoked one still would, to their supervisors: access-policy rule 3). A referral already accepted, and any case, is people's ongoing work with the child
   and family; it stays, cut loose from the alert (its record rests on what the workers wrote, not on the
   sealed record).
 - **Risk scores** of the youth as of a day on or after the earliest sealed record was known (their features
@@ -33,11 +33,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
-from .audit import Actor, record
+from .audit import Actor
 from .models import (
     Alert,
     AlertTrigger,
-    AuditAction,
     Event,
     Notification,
     Referral,
@@ -94,10 +93,8 @@ def erase_derived_from_events(
     counts["notifications"] = Notification.objects.filter(
         Q(alert_id__in=alert_ids) | Q(referral_id__in=referral_ids)
     ).delete()[0]
-    counts["referrals_revoked"] = Referral.objects.filter(pk__in=referral_ids).update(
-        status=ReferralStatus.REVOKED
-    )
     counts["triage_decisions"] = decisions.delete()[0]
+    counts["referrals"] = Referral.objects.filter(pk__in=referral_ids).delete()[0]
     counts["alerts"] = Alert.objects.filter(pk__in=alert_ids).delete()[0]
 
     rewritten = 0
@@ -113,10 +110,6 @@ def erase_derived_from_events(
     # Contests and corrections of the events go with them (CASCADE).
     counts["events"] = Event.all_objects.filter(pk__in=event_ids).delete()[1].get("casework.Event", 0)
 
-    for referral in Referral.objects.filter(pk__in=referral_ids):
-        record(
-            actor, AuditAction.UPDATE, referral, detail={"status": ReferralStatus.REVOKED, "by": "sealing"}
-        )
     youth_ids = sorted(out.youth_ids)
     if youth_ids:
         transaction.on_commit(

@@ -1,0 +1,362 @@
+"""Sealing (Art. 83-1) as an invariant: whatever order deliveries come in, a sealed record is refused as
+content, and nothing derived from it outlives it. Deliveries go through ``import_feed`` as a bureau's file
+would; the city is ``tests.integrations.sealing_world``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.models import (
+    Alert,
+    AlertStatus,
+    Event,
+    Notification,
+    NotificationKind,
+    Referral,
+    RiskScore,
+    TriageDecision,
+    Youth,
+)
+from integrations.importing import import_rows, resubmit_quarantined
+from integrations.linkage import features, service
+from integrations.models import (
+    QuarantinedRow,
+    QuarantineStatus,
+    RecordLink,
+    ReviewPair,
+    SealedRecord,
+    SealingAction,
+    SourceRecord,
+)
+from tests.fixtures import PASSWORD
+from tests.integrations.sealing_world import (
+    MARKER,
+    NOTICE_P,
+    NOTICE_Q,
+    NOTICE_Q_MALFORMED,
+    P1,
+    P2,
+    Q1,
+    Q1_MALFORMED,
+    Q_NID,
+    ROSTER,
+    SEALED_KEYS,
+    SECRETS,
+    WELFARE,
+    activate_linkage,
+    deliver,
+)
+from tests.integrations.test_linkage import city, city_frame, trained_settings  # noqa: F401
+
+# Tables that hold the fact of sealing itself: the notices, what they sealed, and the sealed keys.
+FACT_OF_SEALING = {"integrations_sealingaction", "integrations_sealedrecord"}
+
+
+def traces(*secrets: str) -> list[str]:
+    """Every (table, column) of the whole database whose text holds one of the secrets, except the fact of
+    sealing (the notices and what they sealed)."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND data_type IN ('text', 'character varying', 'json', 'jsonb')"
+        )
+        columns = cursor.fetchall()
+        for table, column in columns:
+            if table in FACT_OF_SEALING:
+                continue
+            where = ""
+            if table in ("integrations_sourcerecord", "integrations_quarantinedrow"):
+                where = " AND feed <> 'court.sealing'"
+            for secret in secrets:
+                cursor.execute(
+                    f'SELECT count(*) FROM "{table}" WHERE "{column}"::text LIKE %s{where}',  # noqa: S608
+                    [f"%{secret}%"],
+                )
+                if cursor.fetchone()[0]:
+                    found.append(f"{table}.{column} holds {secret}")
+    return found
+
+
+def assert_no_trace_of_sealed_records():
+    assert traces(*SECRETS) == []
+    for key in SEALED_KEYS:
+        assert not RecordLink.objects.filter(record_key=key).exists()
+        assert not Event.all_objects.filter(source_key=key).exists()
+        assert not ReviewPair.objects.filter(left_key=key).exists()
+        assert not ReviewPair.objects.filter(right_key=key).exists()
+        for version in SourceRecord.objects.filter(feed="police.contacts", record_key=key):
+            assert version.sealed_at is not None and version.raw == {"sealed": True}
+            assert version.event_date is None and version.row_hash == ""
+        assert key not in set(features.frame()["record_key"]) if not features.frame().empty else True
+
+
+@pytest.fixture
+def city_linkage(world, trained_settings):  # noqa: F811
+    activate_linkage(trained_settings)
+    return world
+
+
+def _youth_of(key: str) -> Youth:
+    return RecordLink.objects.select_related("youth").get(record_key=key).youth
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. Order of arrival
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_notice_before_its_record_refuses_the_record_when_it_arrives(city_linkage, tmp_path):
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    assert SealedRecord.objects.filter(feed="police.contacts", record_key="SC-Q1").exists()
+    printed = deliver(tmp_path, "police.contacts", [Q1, P2])
+    # The sealed row is counted, not stored: only an empty shell keeps the fact that it was delivered.
+    assert (
+        "created 1" in printed
+        and "unchanged 1" in printed
+        and "1 of the unchanged rows name records" in printed
+    )
+    shell = SourceRecord.objects.get(feed="police.contacts", record_key="SC-Q1")
+    assert shell.sealed_at is not None and shell.raw == {"sealed": True}
+    # No link, no timeline event, no alert for anyone; the other contact arrived as usual.
+    assert not RecordLink.objects.filter(record_key="SC-Q1").exists()
+    assert not Event.all_objects.filter(source_key="SC-Q1").exists()
+    assert Event.objects.filter(source_key="SC-P2").exists()
+    assert not Alert.objects.filter(youth__national_id=Q_NID).exists()
+    assert not Youth.objects.filter(national_id=Q_NID).exists()
+    assert_no_trace_of_sealed_records()
+    # Sent again, and again with changed content: still nothing.
+    deliver(tmp_path, "police.contacts", [{**Q1, "code": "weapon"}])
+    assert SourceRecord.objects.filter(feed="police.contacts", record_key="SC-Q1").count() == 1
+    assert_no_trace_of_sealed_records()
+
+
+def test_a_sealed_row_with_a_contract_error_is_refused_not_quarantined(city_linkage, tmp_path):
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    printed = deliver(tmp_path, "police.contacts", [Q1_MALFORMED])
+    assert "quarantined 0" in printed
+    assert not QuarantinedRow.objects.filter(record_key="SC-Q1", status=QuarantineStatus.OPEN).exists()
+    assert_no_trace_of_sealed_records()
+
+
+def test_a_quarantined_row_is_redacted_when_its_record_is_sealed_and_cannot_be_resubmitted(
+    city_linkage, tmp_path
+):
+    deliver(tmp_path, "police.contacts", [Q1_MALFORMED])
+    row = QuarantinedRow.objects.get(record_key="SC-Q1")
+    assert MARKER in json.dumps(row.raw, ensure_ascii=False)  # the refused side: before sealing it is kept
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    row.refresh_from_db()
+    assert row.status == QuarantineStatus.SEALED and row.raw == {"sealed": True}
+    assert_no_trace_of_sealed_records()
+    with pytest.raises(ValueError):
+        resubmit_quarantined(row=row, fixed=Q1, user=None)
+
+
+def test_a_fixed_row_resubmitted_from_the_quarantine_under_a_sealed_key_is_not_stored(city_linkage, tmp_path):
+    # A row quarantined for a bad date; the steward's fix happens to carry a key sealed in the meantime.
+    deliver(tmp_path, "police.contacts", [{**Q1_MALFORMED, "contact_no": "SC-OTHER"}])
+    row = QuarantinedRow.objects.get(record_key="SC-OTHER")
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    summary = resubmit_quarantined(row=row, fixed=Q1, user=city_linkage.u.steward)
+    assert summary.sealed == 1 and summary.created == 0
+    row.refresh_from_db()
+    assert row.status == QuarantineStatus.SEALED and row.raw == {"sealed": True}
+    assert_no_trace_of_sealed_records()
+
+
+def test_an_api_upload_of_a_sealed_record_is_refused_as_content(city_linkage, tmp_path):
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    summary = import_rows(feed="police.contacts", rows=[Q1])
+    assert summary.sealed == 1 and summary.created == 0 and summary.unchanged == 1
+    assert_no_trace_of_sealed_records()
+
+
+def test_a_notice_naming_its_contacts_takes_effect_as_it_arrives_without_linkage(world, tmp_path):
+    # A freshly migrated city that has never linked: the named contact is sealed at import all the same.
+    deliver(tmp_path, "police.contacts", [Q1, P2])
+    assert MARKER in json.dumps(list(SourceRecord.objects.values_list("raw", flat=True)), ensure_ascii=False)
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    assert_no_trace_of_sealed_records()
+    assert SourceRecord.objects.get(record_key="SC-P2").sealed_at is None
+
+
+def test_a_malformed_notice_waits_in_the_quarantine_but_seals_the_contacts_it_names(city_linkage, tmp_path):
+    deliver(tmp_path, "police.contacts", [Q1])
+    assert Event.objects.filter(source_key="SC-Q1").exists()
+    printed = deliver(tmp_path, "court.sealing", [NOTICE_Q_MALFORMED])
+    assert "quarantined 1" in printed
+    assert QuarantinedRow.objects.filter(feed="court.sealing", status=QuarantineStatus.OPEN).exists()
+    assert_no_trace_of_sealed_records()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. A notice without contact numbers: this person's contacts up to effective_on, no more, no less
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_person_wide_notice_seals_contacts_up_to_its_date_and_keeps_later_ones(city_linkage, tmp_path):
+    deliver(tmp_path, "school.students", [ROSTER])
+    deliver(tmp_path, "welfare.reports", [WELFARE])
+    deliver(tmp_path, "police.contacts", [P1, P2])
+    youth = _youth_of("SC-P2")
+    assert _youth_of("SC-P1") == youth
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert_no_trace_of_sealed_records()
+    # The contact after effective_on stays, on the same youth, with its event.
+    assert SourceRecord.objects.get(record_key="SC-P2").sealed_at is None
+    assert _youth_of("SC-P2") == youth and Event.objects.filter(source_key="SC-P2").exists()
+    action = SealingAction.objects.get(notice_key="SN-P")
+    assert action.sealed_keys == ["SC-P1"] and not action.pending
+    # The youth keeps their identity: other records name them.
+    youth.refresh_from_db()
+    assert youth.name == "測試安"
+
+
+def test_a_person_wide_notice_reaches_a_contact_that_arrives_after_it(city_linkage, tmp_path):
+    deliver(tmp_path, "school.students", [ROSTER])
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    # Exact identity (national ID): refused at import, before anything is stored.
+    printed = deliver(tmp_path, "police.contacts", [P1, P2])
+    assert "1 of the unchanged rows name records sealed" in printed
+    # No national ID and a romanised name only: linkage finds the person, and sealing follows at once.
+    late = {
+        **P1,
+        "contact_no": "SC-P3",
+        "unit": f"{MARKER}-SC-P3",
+        "national_id": "",
+        "occurred_on": "2024-07-07",
+    }
+    deliver(tmp_path, "police.contacts", [late])
+    assert SourceRecord.objects.get(record_key="SC-P3").sealed_at is not None
+    assert SealedRecord.objects.filter(record_key="SC-P3", notice_key="SN-P").exists()
+    assert_no_trace_of_sealed_records()
+    assert SourceRecord.objects.get(record_key="SC-P2").sealed_at is None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. Derived things do not outlive the sealed record
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_everything_derived_from_a_sealed_event_goes_and_no_one_keeps_a_reason_to_see_the_youth(
+    city_linkage, tmp_path, client
+):
+    world = city_linkage
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    event = Event.objects.get(source_key="SC-Q1")
+    officer, supervisor = world.u.officer, world.u.police_supervisor
+    b = world.b
+    due = timezone.now() + dt.timedelta(days=3)
+    # Alerts from the sealed event in every status, with decisions, a referral and notifications.
+    alerts = {}
+    for i, status in enumerate(AlertStatus.values):
+        alert = Alert.objects.create(
+            youth=youth,
+            reason=f"sealed_{i}",
+            routed_to=b.police,
+            due_at=due,
+            source_event=event,
+            status=status,
+        )
+        alerts[status] = alert
+        Notification.objects.create(
+            kind=NotificationKind.ALERT_ESCALATED, user=supervisor, youth=youth, alert=alert
+        )
+    referral = Referral.objects.create(
+        youth=youth,
+        from_bureau=b.police,
+        from_user=officer,
+        to_bureau=b.welfare,
+        reason="sealed referral",
+        consent="obtained",
+    )
+    TriageDecision.objects.create(
+        youth=youth, alert=alerts[AlertStatus.RESOLVED], bureau=b.police, decided_by=officer,
+        decision="refer", reason_code="better_placed", referral=referral, score=0.4, band="high",
+    )  # fmt: skip
+    Notification.objects.create(kind=NotificationKind.REFERRAL_RECEIVED, bureau=b.welfare, referral=referral)
+    RiskScore.objects.create(
+        youth=youth, as_of=dt.date(2025, 1, 1), score=0.4, band="high", rank=1, model_version="m1", reasons=[]
+    )
+    old = RiskScore.objects.create(
+        youth=youth, as_of=dt.date(2024, 1, 1), score=0.1, band="low", rank=1, model_version="m1", reasons=[]
+    )
+    # Before: the police supervisor sees the youth through the resolved alert.
+    client.login(username="police_supervisor", password=PASSWORD)
+    assert client.get(reverse("youth-detail", args=[youth.public_id])).status_code == 200
+
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+
+    assert not Alert.objects.filter(youth=youth).exists()
+    assert not TriageDecision.objects.filter(youth=youth).exists()
+    assert not Notification.objects.filter(alert__youth=youth).exists()
+    assert not Notification.objects.filter(referral=referral).exists()
+    assert not Referral.objects.filter(pk=referral.pk).exists()
+    # Scores as of a day the sealed record was known are gone; an older one, which could not use it, stays.
+    assert list(RiskScore.objects.filter(youth=youth)) == [old]
+    # A youth known only through sealed records keeps no identity, and no case worker has a reason to see it.
+    youth.refresh_from_db()
+    assert youth.name == "" and youth.national_id == "" and youth.birth_date is None
+    for username in ("officer", "police_supervisor", "social", "supervisor", "guidance"):
+        client.login(username=username, password=PASSWORD)
+        assert client.get(reverse("youth-detail", args=[youth.public_id])).status_code == 404, username
+    assert_no_trace_of_sealed_records()
+
+
+def test_sealing_rescoring_is_asked_for_the_youth_whose_records_were_sealed(city_linkage, tmp_path):
+    from casework.signals import youth_record_changed
+
+    heard = []
+
+    def listen(sender, youth_ids=(), sealed=False, **kwargs):
+        heard.append((sorted(youth_ids), sealed))
+
+    youth_record_changed.connect(listen, dispatch_uid="test-sealing-listen")
+    try:
+        deliver(tmp_path, "police.contacts", [Q1])
+        youth = _youth_of("SC-Q1")
+        with pytest.MonkeyPatch.context():
+            from django.test import TestCase
+
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    finally:
+        youth_record_changed.disconnect(dispatch_uid="test-sealing-listen")
+    assert ([youth.pk], True) in heard
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. Linkage evidence
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_export_links_review_pairs_and_linkage_input_hold_no_sealed_record(city_linkage, tmp_path):
+    deliver(tmp_path, "school.students", [ROSTER])
+    deliver(tmp_path, "police.contacts", [P1, P2, Q1])
+    # A review pair that names a sealed contact (as the engine would write one).
+    model = service.active_model()
+    ReviewPair.objects.create(
+        left_feed="police.contacts", left_key="SC-P1", right_feed="school.students", right_key="J01/S-P",
+        match_probability=0.9, match_weight=3.0, comparison={"name": {"left": P1["unit"]}}, model=model,
+    )  # fmt: skip
+    deliver(tmp_path, "court.sealing", [NOTICE_P, NOTICE_Q])
+    call_command("link_records", verbosity=0)
+    out = tmp_path / "links.csv"
+    call_command("export_links", str(out), verbosity=0)
+    exported = out.read_text(encoding="utf-8")
+    assert "SC-P2" in exported
+    for key in SEALED_KEYS:
+        assert key not in exported
+    assert_no_trace_of_sealed_records()
+    # Retraining the linkage model reads no sealed record either.
+    call_command("link_records", "--retrain", verbosity=0)
+    assert_no_trace_of_sealed_records()
