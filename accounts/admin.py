@@ -1,18 +1,327 @@
-"""Administrators reset a user's second factor or lift a sign-in lockout here (each action is audited)."""
+"""Account administration in the Django admin: users and their memberships, sign-in safeguards, and the
+requests that wait for a second administrator.
+
+Every change here goes through ``accounts.administration``, which holds the rules (no one changes their own
+roles; a privileged account's password or second factor changes only with a second administrator; the auditors
+are told). The forms only check the same rules early, to show a message beside the field.
+"""
 
 from __future__ import annotations
 
-from axes.models import AccessAttempt
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import policy
+from casework.admin import AuditedAdmin
 from casework.audit import Actor
+from casework.models import Membership, User
 
-from . import services
-from .models import AccountSecurity
+from . import administration, services
+from .models import AccountChangeRequest, AccountChangeStatus, AccountSecurity
+
+# Second-factor devices change only through the audited reset (and the holder's own enrolment): django-otp's
+# own admin would let an administrator add a known authenticator or backup code to someone else's account.
+# Django groups and permissions play no part here (what a user may do comes from their memberships).
+for _model in (TOTPDevice, StaticDevice, Group):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+def _refusal(exc: PermissionDenied) -> str:
+    return str(exc) or _t("Refused.")
+
+
+class ServiceLoggedAdmin(AuditedAdmin):
+    """The service writes the access-log line for each change, so the admin adds only Django's own history."""
+
+    def log_addition(self, request, obj, message):
+        return admin.ModelAdmin.log_addition(self, request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return admin.ModelAdmin.log_change(self, request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        return admin.ModelAdmin.log_deletions(self, request, queryset)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Memberships
+# ---------------------------------------------------------------------------------------------------------
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """The memberships on a user's page, checked against ``administration.check_membership_change``."""
+
+    changed_by: User | None = None
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.changed_by is None:
+            return
+        parent = self.instance
+        # An account being created has no stored password flag yet: a password typed in now is the
+        # administrator's choice.
+        password_chosen = None if parent.pk else parent.has_usable_password()
+        for form in self.forms:
+            deleting = self.can_delete and self._should_delete_form(form)
+            if not deleting and not form.has_changed():
+                continue
+            stored = Membership.objects.filter(pk=form.instance.pk).first() if form.instance.pk else None
+            try:
+                administration.check_membership_change(
+                    by=self.changed_by,
+                    before=stored,
+                    after=None if deleting else form.instance,
+                    password_chosen=password_chosen,
+                )
+            except PermissionDenied as exc:
+                raise ValidationError(_refusal(exc)) from exc
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    formset = MembershipFormSet
+    extra = 0
+    autocomplete_fields = ["school"]
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    def _may_edit(self, request, obj) -> bool:
+        # On one's own user page the memberships are shown, never edited.
+        return policy.can_administer(request.user) and (obj is None or obj.pk != request.user.pk)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.changed_by = request.user  # a new class per call: safe to set
+        return formset
+
+
+@admin.register(Membership)
+class MembershipAdmin(ServiceLoggedAdmin):
+    list_display = ["user", "bureau", "role", "school", "active"]
+    list_filter = ["role", "bureau", "active"]
+    autocomplete_fields = ["user", "school"]
+
+    def _may_edit(self, request, obj) -> bool:
+        return policy.can_administer(request.user) and (obj is None or obj.user_id != request.user.pk)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        stored_pk = obj.pk if obj is not None else None
+
+        class CheckedMembershipForm(base):
+            def clean(self):
+                cleaned = super().clean()
+                if self.errors:
+                    return cleaned
+                after = Membership(
+                    pk=stored_pk,
+                    user=cleaned.get("user"),
+                    bureau=cleaned.get("bureau"),
+                    role=cleaned.get("role"),
+                    school=cleaned.get("school"),
+                    active=cleaned.get("active", False),
+                )
+                stored = Membership.objects.filter(pk=stored_pk).first() if stored_pk else None
+                try:
+                    administration.check_membership_change(by=request.user, before=stored, after=after)
+                except PermissionDenied as exc:
+                    raise ValidationError(_refusal(exc)) from exc
+                return cleaned
+
+        return CheckedMembershipForm
+
+    def save_model(self, request, obj, form, change):
+        administration.save_membership(actor=Actor.from_request(request), membership=obj)
+
+    def delete_model(self, request, obj):
+        administration.delete_membership(actor=Actor.from_request(request), membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        memberships = list(queryset.select_related("user", "bureau", "school"))
+        # All or nothing: one's own membership in the selection refuses the whole deletion.
+        for membership in memberships:
+            administration.check_membership_change(by=request.user, before=membership, after=None)
+        for membership in memberships:
+            administration.delete_membership(actor=Actor.from_request(request), membership=membership)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------------------------------------
+
+
+class PasswordSetByAdministratorForm(AdminPasswordChangeForm):
+    """Django's admin password form, with the reason the second administrator (and the auditors) will read."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Why, and how the person's identity was checked (for example: called back on their bureau's "
+            "phone). Required for a privileged account, whose new password waits for a second administrator."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if administration.is_privileged(self.user) and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason the second administrator will read."))
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    # What a user may do comes from their memberships; Django groups and permissions are not offered.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Account status"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    filter_horizontal = ()
+    change_password_form = PasswordSetByAdministratorForm
+
+    def has_change_permission(self, request, obj=None):
+        # One's own account is shown read-only: its roles and status are changed by another administrator,
+        # its password on the Password page.
+        return policy.can_administer(request.user) and (obj is None or obj.pk != request.user.pk)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return base
+
+        class CheckedUserForm(base):
+            def clean(self):
+                cleaned = super().clean()
+                stored = User.objects.get(pk=self.instance.pk)
+                after = User.objects.get(pk=self.instance.pk)
+                for flag in administration.ACCOUNT_FLAGS:
+                    if flag in cleaned:
+                        setattr(after, flag, cleaned[flag])
+                try:
+                    administration.check_account_change(by=request.user, before=stored, after=after)
+                except PermissionDenied as exc:
+                    raise ValidationError(_refusal(exc)) from exc
+                return cleaned
+
+        return CheckedUserForm
+
+    def save_model(self, request, obj, form, change):
+        actor = Actor.from_request(request)
+        if change:
+            administration.save_account(actor=actor, user=obj)
+        else:
+            administration.create_account(actor=actor, user=obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        actor = Actor.from_request(request)
+        changed = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            administration.delete_membership(actor=actor, membership=membership)
+        for membership in changed:
+            administration.save_membership(actor=actor, membership=membership)
+        formset.save_m2m()
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password page, but the change goes through ``administration.change_password``: applied at
+        once for an ordinary account, proposed to a second administrator for a privileged one, and refused
+        for one's own account (which has its own page, asking for the current password)."""
+        user = self.get_object(request, unquote(id))
+        if user is None:
+            raise Http404
+        if user.pk == request.user.pk:
+            messages.error(
+                request,
+                _t("Change your own password on the Password page, which asks for your current password."),
+            )
+            return redirect("accounts:password_change")
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        form = self.change_password_form(user, request.POST)
+        valid_submission = form.is_valid() and (
+            form.cleaned_data["set_usable_password"] or "unset-password" in request.POST
+        )
+        if not valid_submission:
+            return super().user_change_password(request, id, form_url)  # shows the form's errors
+        password = form.cleaned_data["password1"] if form.cleaned_data["set_usable_password"] else None
+        try:
+            outcome = administration.change_password(
+                actor=Actor.from_request(request),
+                user=user,
+                password=password,
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except PermissionDenied as exc:
+            messages.error(request, _refusal(exc))
+            return HttpResponseRedirect(request.get_full_path())
+        if outcome.applied:
+            messages.success(request, _t("Password changed; the auditors have been told."))
+        else:
+            messages.warning(
+                request,
+                _t(
+                    "%(user)s holds a privileged role: the new password waits for a second administrator to "
+                    "approve it under Account change requests. Nothing has changed yet."
+                )
+                % {"user": user.get_username()},
+            )
+        return HttpResponseRedirect(reverse("admin:casework_user_change", args=[user.pk]))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sign-in safeguards
+# ---------------------------------------------------------------------------------------------------------
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        help_text=_("For a second-factor reset: why, and how the person's identity was checked."),
+    )
 
 
 @admin.register(AccountSecurity)
@@ -20,6 +329,7 @@ class AccountSecurityAdmin(admin.ModelAdmin):
     list_display = ["username", "full_name", "is_active", "has_authenticator", "locked_out"]
     search_fields = ["username", "first_name", "last_name"]
     actions = ["reset_second_factor", "unlock_sign_in"]
+    action_form = ReasonActionForm
     fields = ["username", "first_name", "last_name", "is_active", "last_login"]
     readonly_fields = fields
 
@@ -55,18 +365,42 @@ class AccountSecurityAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reset second factor (the user enrols again at next sign-in)"))
     def reset_second_factor(self, request, queryset):
         actor = Actor.from_request(request)
+        reason = (request.POST.get("reason") or "").strip()
+        applied = proposed = 0
         for user in queryset:
-            services.reset_second_factor(user=user, actor=actor)
-        self.message_user(
-            request,
-            ngettext(
-                "Second factor reset for %(count)d user.",
-                "Second factor reset for %(count)d users.",
-                len(queryset),
+            try:
+                outcome = administration.reset_second_factor(actor=actor, user=user, reason=reason)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{user.get_username()}: {_refusal(exc)}", messages.ERROR)
+                continue
+            if outcome.applied:
+                applied += 1
+            else:
+                proposed += 1
+        if applied:
+            self.message_user(
+                request,
+                ngettext(
+                    "Second factor reset for %(count)d user.",
+                    "Second factor reset for %(count)d users.",
+                    applied,
+                )
+                % {"count": applied},
+                messages.SUCCESS,
             )
-            % {"count": len(queryset)},
-            messages.SUCCESS,
-        )
+        if proposed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d privileged account: its second-factor reset waits for a second administrator "
+                    "under Account change requests.",
+                    "%(count)d privileged accounts: their second-factor resets wait for a second "
+                    "administrator under Account change requests.",
+                    proposed,
+                )
+                % {"count": proposed},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
     def unlock_sign_in(self, request, queryset):
@@ -81,3 +415,99 @@ class AccountSecurityAdmin(admin.ModelAdmin):
             % {"count": len(queryset)},
             messages.SUCCESS,
         )
+
+
+@admin.register(AccountChangeRequest)
+class AccountChangeRequestAdmin(admin.ModelAdmin):
+    """Changes to privileged accounts proposed by one administrator, approved or rejected by another."""
+
+    list_display = [
+        "proposed_at",
+        "kind",
+        "target",
+        "proposed_by",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["target__username", "proposed_by__username"]
+    actions = ["approve", "reject"]
+    fields = ["kind", "target", "reason", "proposed_by", "proposed_at", "status", "decided_by", "decided_at"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return policy.can_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    # Requests are made from the user's password page and the second-factor reset, and decided by the actions.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        administration.lapse_overdue_requests()
+        return super().changelist_view(request, extra_context)
+
+    def _decide(self, request, queryset, service, done_message: str) -> None:
+        actor = Actor.from_request(request)
+        done = 0
+        for change in queryset.filter(status=AccountChangeStatus.PENDING):
+            try:
+                service(actor=actor, change=change)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{change}: {_refusal(exc)}", messages.ERROR)
+                continue
+            done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Approve (applies the change; not your own proposal)"))
+    def approve(self, request, queryset):
+        self._decide(request, queryset, administration.approve_change, _t("Approved and applied: %(count)d."))
+
+    @admin.action(description=_("Reject (nothing is applied)"))
+    def reject(self, request, queryset):
+        self._decide(request, queryset, administration.reject_change, _t("Rejected: %(count)d."))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# django-axes' records: read-only, for administrators (an unlock goes through the audited action above)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class ReadOnlyForAdministrators:
+    actions = None
+
+    def has_module_permission(self, request):
+        return policy.can_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can_administer(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for _model, _base in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, type(f"ReadOnly{_base.__name__}", (ReadOnlyForAdministrators, _base), {}))

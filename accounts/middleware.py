@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from casework.audit import Actor, record
 from casework.models import AuditAction
 
-from . import services
+from . import notices, services
 
 SIGNED_IN_AT = "accounts_signed_in_at"
 LAST_ACTIVITY = "accounts_last_activity"
@@ -29,7 +29,9 @@ def _is_api(request) -> bool:
 
 
 class SecondFactorMiddleware:
-    """Users who need a second factor reach only the second-factor pages until they have given one.
+    """Users who need a second factor reach only the second-factor pages until they have given one. Once
+    fully signed in, they see any account-security notices waiting for them (``accounts.notices``) as
+    messages on their next page: never before the second factor, since a notice may name other accounts.
 
     Installed after django_otp's OTPMiddleware (which adds ``user.is_verified()``).
     """
@@ -49,18 +51,19 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()
-            and services.second_factor_required(user)
-            and not request.path_info.startswith(self._open_paths())
-        ):
+        if not user.is_authenticated:
+            return self.get_response(request)
+        pending = not user.is_verified() and services.second_factor_required(user)
+        if pending and not request.path_info.startswith(self._open_paths()):
             if _is_api(request):
                 return JsonResponse(
                     {"detail": _("Confirm your second factor before using the API.")}, status=403
                 )
             target = "accounts:verify" if services.has_confirmed_authenticator(user) else "accounts:enrol"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        # Messages wait in the session until a page shows them; signing out would drop them unseen.
+        if not pending and not _is_api(request) and not request.path_info.startswith(self._open_paths()):
+            notices.deliver(request)
         return self.get_response(request)
 
 

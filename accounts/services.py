@@ -143,16 +143,6 @@ def verify_second_factor(*, user: User, code: str, actor: Actor) -> Verification
     return Verification(device=None)
 
 
-def reset_second_factor(*, user: User, actor: Actor) -> int:
-    """Remove every second-factor device of a user; at the next sign-in they enrol again."""
-    devices = list(devices_for_user(user, confirmed=None))
-    with transaction.atomic():
-        for device in devices:
-            device.delete()
-        record(actor, AuditAction.OTP_RESET, user, detail={"devices": len(devices)})
-    return len(devices)
-
-
 def unlock_sign_in(*, user: User, actor: Actor) -> int:
     """Clear the failed sign-in attempts that lock a user out (every address)."""
     from axes.utils import reset

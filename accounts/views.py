@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 from casework.audit import Actor, record
 from casework.models import AuditAction
 
-from . import services
+from . import administration, services
 from .forms import CodeForm
 
 BACKUP_CODES_SESSION_KEY = "accounts_new_backup_codes"
@@ -129,6 +129,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        administration.own_password_changed(user=self.request.user)
         record(Actor.from_request(self.request), AuditAction.PASSWORD_CHANGE, self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return response

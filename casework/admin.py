@@ -1,8 +1,8 @@
-"""Admin: configuration (bureaus, schools, users, memberships) is editable by administrators; records about
-youth are read-only here and scoped by the same access policy as every other page."""
+"""Admin: configuration (bureaus, schools) is editable by administrators; records about youth are read-only
+here and scoped by the same access policy as every other page. Users and their memberships are administered
+in ``accounts/admin.py``, through the rules of ``accounts.administration``."""
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import policy
 from .audit import Actor, record, record_list
@@ -14,11 +14,9 @@ from .models import (
     Case,
     Event,
     Intervention,
-    Membership,
     Referral,
     School,
     TriageDecision,
-    User,
     Youth,
 )
 
@@ -73,30 +71,6 @@ class SchoolAdmin(AuditedAdmin):
     list_display = ["code", "name_zh", "district", "bureau"]
     list_filter = ["district"]
     search_fields = ["code", "name_zh", "name_en"]
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["school"]
-
-    def has_view_permission(self, request, obj=None):
-        return policy.can_administer(request.user)
-
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
-
-
-@admin.register(User)
-class UserAdmin(AuditedAdmin, DjangoUserAdmin):
-    inlines = [MembershipInline]
-    list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
-
-
-@admin.register(Membership)
-class MembershipAdmin(AuditedAdmin):
-    list_display = ["user", "bureau", "role", "school", "active"]
-    list_filter = ["role", "bureau", "active"]
-    autocomplete_fields = ["user", "school"]
 
 
 class PolicyScopedAdmin(admin.ModelAdmin):

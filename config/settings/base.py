@@ -247,10 +247,12 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Sign-in lockout (django-axes): 5 failures for one username from one address lock it for 30 minutes.
+# Sign-in lockout (django-axes): 5 failures lock a sign-in for 30 minutes, counted for one username from one
+# address and for one username from all addresses together, so guesses spread over many addresses lock too.
+# Either count reaching the limit locks the username (docs/security.md).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 # The same address the access log records (REMOTE_ADDR, set correctly by the proxy; see docs/security.md).

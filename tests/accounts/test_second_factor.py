@@ -11,8 +11,10 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AccountChangeRequest
 from accounts.services import BACKUP_CODE_COUNT
-from casework.models import AuditAction, AuditEntry
+from casework.models import AuditAction, AuditEntry, Role
+from tests.fixtures import make_user
 
 from .conftest import sign_in, totp_code
 
@@ -187,13 +189,33 @@ def test_an_administrator_resets_a_second_factor_in_the_admin(client, world, con
     changelist = reverse("admin:accounts_accountsecurity_changelist")
     assert client.get(changelist).status_code == 200
     response = client.post(
-        changelist, {"action": "reset_second_factor", "_selected_action": [world.u.supervisor.pk]}
+        changelist,
+        {
+            "action": "reset_second_factor",
+            "_selected_action": [world.u.supervisor.pk],
+            "reason": "lost phone",
+        },
+    )
+    assert response.status_code == 302
+    # The supervisor's account is privileged: the reset waits for a second administrator
+    # (tests/accounts/test_account_administration.py has the whole rule).
+    assert TOTPDevice.objects.filter(user=world.u.supervisor).exists()
+    admin2 = make_user("admin2", world.b.committee, Role.ADMINISTRATOR, is_staff=True)
+    admin2_device = TOTPDevice.objects.create(user=admin2, name="phone", confirmed=True)
+    second = client.__class__()
+    sign_in(second, "admin2")
+    second.post(VERIFY, {"code": totp_code(admin2_device)})
+    change = AccountChangeRequest.objects.get(target=world.u.supervisor)
+    response = second.post(
+        reverse("admin:accounts_accountchangerequest_changelist"),
+        {"action": "approve", "_selected_action": [change.pk]},
     )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=world.u.supervisor).exists()
     assert not StaticDevice.objects.filter(user=world.u.supervisor).exists()
     entry = AuditEntry.objects.get(action=AuditAction.OTP_RESET)
-    assert (entry.username, entry.object_id) == ("admin", str(world.u.supervisor.pk))
+    assert (entry.username, entry.object_id) == ("admin2", str(world.u.supervisor.pk))
+    assert entry.detail["proposed_by"] == "admin"
     # The supervisor enrols again at the next sign-in.
     other = client.__class__()
     sign_in(other, "supervisor")
