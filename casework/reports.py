@@ -1,9 +1,13 @@
-"""Supervisor reports: selectors that read caseloads, alert deadlines and overrides of the model.
+"""Supervisor reports: selectors that read caseloads, alert deadlines and overrides of the model, and the one
+way any page, export or API publishes a count of young people (:func:`publish`).
 
 Each selector starts from a ``casework.policy`` queryset for the user asking, narrows it to one bureau the
 user supervises (any other bureau raises ``PermissionDenied``), and returns plain dicts and lists (no model
-instances, no suppression, no formatting), so the figures can be tested against hand-built data and shown by
-any page. Small-cell suppression and presentation belong to the views (``casework.views_reports``).
+instances, no formatting), so the figures can be tested against hand-built data and shown by any page.
+Counts of young people by group (the overrides of the model) come back already published: rounded to a
+multiple of 5 so that no cell can be worked out from the others, nor from another period's figures (see
+"Publishing counts" below and ``docs/privacy.md``). Presentation belongs to the views
+(``casework.views_reports``); the exports (``casework.views_exports``) read the same published figures.
 
 Dates are Taipei calendar dates whatever the server's zone, as deadlines are (``casework.alerting``).
 """
@@ -11,15 +15,17 @@ Dates are Taipei calendar dates whatever the server's zone, as deadlines are (``
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from . import policy
@@ -108,6 +114,197 @@ def _share(part: int, whole: int) -> float | None:
 
 def _person(user: User) -> str:
     return user.get_full_name() or user.get_username()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Publishing counts of young people: keyed random rounding to base 5
+# ---------------------------------------------------------------------------------------------------------
+#
+# Why rounding rather than "<5" with complementary suppression: a supervisor chooses the period, and two
+# periods that differ by one decision give two tables whose exact cells differ by one, in the row of that
+# decision's group. Suppression hides small cells within one table but leaves the large ones exact, so the
+# difference of two tables still names the group ("not indigenous" read 14 in both periods: the new decision was
+# not in it). Rounding every published count, totals included, leaves no exact figure to subtract. The draw is
+# fixed by the records counted, so asking again gives the same figure and cannot be averaged away.
+# docs/privacy.md ("Counts of young people") gives the argument and what it does not defeat.
+
+ROUNDING_BASE = 5
+"""Every published count of young people (or of decisions about them) is a multiple of this."""
+RATE_MIN_BASE = 2 * ROUNDING_BASE
+"""A share is published only when its published denominator is at least this; below it rounding decides it."""
+_UNBOUNDED = 10**12
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A true count and the key of what it counts; never shown as it is, only as :func:`publish` rounds it.
+
+    The key names the records counted (:func:`records_key`) or, for a fixed table such as a model's audit, the
+    table and the cell. The same records therefore always publish the same figure: asking again, or asking
+    about another period that holds the same records, gives the same answer."""
+
+    n: int
+    key: str
+
+
+def records_key(kind: str, ids: Iterable[int]) -> str:
+    """The key of a count of records of one kind (e.g. ``"triage_decision"``): a digest of their ids."""
+    digest = hashlib.sha256(",".join(str(i) for i in sorted(ids)).encode()).hexdigest()
+    return f"{kind}:{digest}"
+
+
+def _draw(key: str) -> float:
+    """A number in [0, 1) fixed by the key and the server's secret key, so nobody can predict it."""
+    digest = salted_hmac("casework.reports.publish", key, algorithm="sha256").digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def rounded(cell: Cell, *, flipped: bool = False) -> int:
+    """The count rounded to a multiple of ``ROUNDING_BASE``: up with probability (count mod 5) / 5, so that on
+    average it is the count itself (unbiased random rounding), the draw fixed by the cell's key. Multiples of
+    5, zero among them, stay as they are. ``flipped`` rounds the other way."""
+    rest = cell.n % ROUNDING_BASE
+    if rest == 0:
+        return cell.n
+    up = (_draw(cell.key) < rest / ROUNDING_BASE) != flipped
+    return cell.n - rest + (ROUNDING_BASE if up else 0)
+
+
+def possible_counts(published: int) -> tuple[int, int]:
+    """The true counts a published count may stand for: 0 for 0 to 4, 5 for 1 to 9, 10 for 6 to 14."""
+    return max(0, published - ROUNDING_BASE + 1), published + ROUNDING_BASE - 1
+
+
+def published_rate(part: int | None, whole: int | None) -> float | None:
+    """A share computed from published counts, so it tells nothing they do not; ``None`` (not shown) when the
+    published denominator is below ``RATE_MIN_BASE``. Rounded on its own, a part can exceed its whole by 5: the
+    share then reads 100%."""
+    if part is None or whole is None or whole < RATE_MIN_BASE:
+        return None
+    return min(1.0, part / whole)
+
+
+@dataclass
+class Release:
+    """The counts of one publication and what ties them together, published by :meth:`publish`.
+
+    A reader who knows that a breakdown's cells add up to its total, or that overrides are some of the
+    decisions, can narrow what each rounded count stands for, and now and then (when several roundings all
+    went the same way) pin a cell to one value. :meth:`publish` rounds every cell, works out what a reader can
+    infer from the published counts and the ties declared (:meth:`adds_up`, :meth:`at_most`, figures the reader
+    knows exactly from elsewhere with :meth:`known`, quantities the reader cannot see but can bound with
+    :meth:`unseen`), and wherever a cell would be pinned rounds one of the cells tied to it the other way (still
+    the true count rounded, up or down) until none is. A cell that cannot be freed so is withheld (``None``).
+    """
+
+    cells: dict[Hashable, Cell] = field(default_factory=dict)
+    exact: dict[Hashable, int] = field(default_factory=dict)
+    bounded: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
+    sums: list[tuple[tuple[Hashable, ...], tuple[Hashable, ...]]] = field(default_factory=list)
+    orders: list[tuple[Hashable, Hashable]] = field(default_factory=list)
+
+    def count(self, name: Hashable, n: int, key: str) -> None:
+        """A count to publish."""
+        self.cells[name] = Cell(int(n), key)
+
+    def known(self, name: Hashable, n: int) -> None:
+        """A figure the reader knows exactly (published elsewhere); not published here."""
+        self.exact[name] = int(n)
+
+    def unseen(self, name: Hashable, low: int, high: int) -> None:
+        """A quantity not published whose bounds the reader knows."""
+        self.bounded[name] = (int(low), int(high))
+
+    def adds_up(self, totals: Sequence[Hashable], parts: Sequence[Hashable]) -> None:
+        """The parts add up to the total (a list of one name, or of several whose sum it is)."""
+        self.sums.append((tuple(totals), tuple(parts)))
+
+    def at_most(self, part: Hashable, whole: Hashable) -> None:
+        """One count is never more than another (overrides are some of the decisions)."""
+        self.orders.append((part, whole))
+
+    def publish(self) -> dict[Hashable, int | None]:
+        """Every cell rounded so that no cell, nor an unseen quantity, is pinned to one value by the others."""
+        flipped: set[Hashable] = set()
+        withheld: set[Hashable] = set()
+        while True:
+            shown = {
+                name: rounded(cell, flipped=name in flipped)
+                for name, cell in self.cells.items()
+                if name not in withheld
+            }
+            bounds = self.inferable(shown)
+            pinned = [name for name in (*self.cells, *self.bounded) if self._pinned(name, bounds, withheld)]
+            if not pinned:
+                return {name: shown.get(name) for name in self.cells}
+            tied = self._tied(pinned[0])
+            free = [
+                name
+                for name in tied
+                if name in self.cells
+                and name not in flipped
+                and name not in withheld
+                and self.cells[name].n % ROUNDING_BASE
+            ]
+            if free:
+                flipped.add(free[0])
+                continue
+            hide = [name for name in tied if name in self.cells and name not in withheld]
+            if not hide:  # pinned by figures known elsewhere alone: nothing published here can help
+                return {name: shown.get(name) for name in self.cells}
+            withheld.update(hide)
+
+    def inferable(self, shown: Mapping[Hashable, int | None]) -> dict[Hashable, tuple[int, int]]:
+        """What a reader of ``shown`` (None: withheld) can infer of every quantity: the least and greatest true
+        value consistent with the published counts and the ties (bounds propagation to a fixed point; exact for
+        breakdowns that share one total, an outer bound for other shapes)."""
+        low: dict[Hashable, int] = {}
+        high: dict[Hashable, int] = {}
+        for name in self.cells:
+            value = shown.get(name)
+            low[name], high[name] = (0, _UNBOUNDED) if value is None else possible_counts(value)
+        for name, n in self.exact.items():
+            low[name] = high[name] = n
+        for name, (a, b) in self.bounded.items():
+            low[name], high[name] = a, b
+        for _round in range(100):
+            changed = False
+            for left, right in self.sums:
+                terms = [(name, 1) for name in left] + [(name, -1) for name in right]
+                for name, sign in terms:
+                    # sign * x = -(sum of the other signed terms)
+                    rest_low = sum(low[o] if s > 0 else -high[o] for o, s in terms if o != name)
+                    rest_high = sum(high[o] if s > 0 else -low[o] for o, s in terms if o != name)
+                    a, b = (-rest_high, -rest_low) if sign > 0 else (rest_low, rest_high)
+                    if a > low[name] or b < high[name]:
+                        low[name], high[name] = max(low[name], a), min(high[name], b)
+                        changed = True
+            for part, whole in self.orders:
+                if high[part] > high[whole] or low[whole] < low[part]:
+                    high[part], low[whole] = min(high[part], high[whole]), max(low[whole], low[part])
+                    changed = True
+            if not changed:
+                break
+        return {name: (low[name], high[name]) for name in low}
+
+    def _pinned(self, name: Hashable, bounds: Mapping, withheld: set) -> bool:
+        if name in withheld:
+            return False
+        if name in self.bounded and self.bounded[name][0] == self.bounded[name][1]:
+            return False
+        low, high = bounds[name]
+        return low == high
+
+    def _tied(self, name: Hashable) -> list[Hashable]:
+        """The name, then every quantity in a sum or order with it (in the order declared)."""
+        out = [name]
+        for left, right in self.sums:
+            if name in left or name in right:
+                out += [o for o in (*left, *right) if o not in out]
+        for part, whole in self.orders:
+            if name in (part, whole):
+                out += [o for o in (part, whole) if o not in out]
+        return out
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -355,28 +552,19 @@ def triage_decisions(user, *, bureau: Bureau, period: Period) -> QuerySet[Triage
     return period.filter(policy.visible_triage_decisions(user).filter(bureau=bureau))
 
 
-def _counts(decisions: QuerySet[TriageDecision], field: str) -> dict[Any, tuple[int, int]]:
-    rows = (
-        decisions.order_by()
-        .values(field)
-        .annotate(n=Count("id"), k=Count("id", filter=Q(is_override=True)))
-        .values_list(field, "n", "k")
-    )
-    return {value: (n, k) for value, n, k in rows}
+DECISION_RECORDS = "triage_decision"
+GROUP_MIN_DECISIONS = 2 * ROUNDING_BASE
+"""Breakdowns by group are published only for a period of at least this many decisions: in a period of one
+or two decisions, even a rounded group count would say whose they are."""
 
-
-def _rows(counts: dict[Any, tuple[int, int]], labels: list[tuple[Any, str]]) -> list[dict[str, Any]]:
-    """One row per labelled value, in the order given, then any value seen but not labelled."""
-    known = [value for value, _label in labels]
-    labels = [*labels, *((v, str(v)) for v in counts if v not in known)]
-    out = []
-    for value, label in labels:
-        n, k = counts.get(value, (0, 0))
-        out.append({"key": value, "label": str(label), "decisions": n, "overrides": k, "rate": _share(k, n)})
-    return out
-
-
-# Group attributes for the fairness view of overrides: the field of each on ``TriageDecision``.
+# The breakdowns of the overrides, and the field of each on ``TriageDecision``.
+BREAKDOWN_FIELDS = {
+    "by_reason": "reason_code",
+    "by_band": "band",
+    "by_decision": "decision",
+    "by_model": "model_version",
+}
+# Group attributes for the fairness view of overrides.
 GROUP_FIELDS = {
     "sex": "youth__sex",
     "indigenous": "youth__fairness_attributes__indigenous",
@@ -385,7 +573,7 @@ GROUP_FIELDS = {
 }
 
 
-def _group_labels(key: str, counts: dict[Any, tuple[int, int]]) -> list[tuple[Any, str]]:
+def _group_labels(key: str, values: Iterable[Any]) -> list[tuple[Any, str]]:
     if key == "sex":
         return [(Sex.MALE, Sex.MALE.label), (Sex.FEMALE, Sex.FEMALE.label), (Sex.UNKNOWN, _("Not recorded"))]
     if key == "indigenous":
@@ -396,43 +584,142 @@ def _group_labels(key: str, counts: dict[Any, tuple[int, int]]) -> list[tuple[An
             (False, _("No new-immigrant parent")),
             (None, _("Not recorded")),
         ]
-    districts = sorted(v for v in counts if v)
+    districts = sorted(v for v in values if v)
     return [*((d, d) for d in districts), ("", _("Not recorded"))]
 
 
-def _override_total(decisions: QuerySet[TriageDecision]) -> dict[str, Any]:
-    total = decisions.aggregate(n=Count("id"), k=Count("id", filter=Q(is_override=True)))
-    return {"decisions": total["n"], "overrides": total["k"], "rate": _share(total["k"], total["n"])}
+def _tally_row(key: Any, label: str, ids: Sequence[int], override_ids: Sequence[int]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": str(label),
+        "decisions": len(ids),
+        "overrides": len(override_ids),
+        "decision_ids": frozenset(ids),
+        "override_ids": frozenset(override_ids),
+    }
 
 
-def override_total(user, *, bureau: Bureau, period: Period) -> dict[str, Any]:
-    """The bureau's decisions in the period and how many were overrides: ``{decisions, overrides, rate}``."""
-    return _override_total(triage_decisions(user, bureau=bureau, period=period))
+def _tally_rows(
+    tally: Mapping[Any, tuple[list[int], list[int]]], labels: list[tuple[Any, str]], ever: Iterable[Any]
+) -> list[dict[str, Any]]:
+    """One row per labelled value, in the order given, then every value the bureau's decisions ever took that
+    has no label: the rows do not change with the period, so a row's presence says nothing about it."""
+    known = [value for value, _label in labels]
+    labels = [*labels, *((v, str(v)) for v in sorted(set(ever) - set(known), key=str))]
+    return [_tally_row(value, label, *tally.get(value, ((), ()))) for value, label in labels]
+
+
+def override_counts(user, *, bureau: Bureau, period: Period) -> dict[str, Any]:
+    """The true counts behind :func:`overrides`, with the ids of the decisions in each cell (the records a
+    published count is keyed by). For publishing and for tests: never shown as they are.
+
+    Returns ``{"total": row, "by_reason", "by_band", "by_decision", "by_model": [rows], "by_group": {key:
+    [rows]}}``, each row ``{key, label, decisions, overrides, decision_ids, override_ids}``.
+    """
+    decisions = triage_decisions(user, bureau=bureau, period=period)
+    fields = {**BREAKDOWN_FIELDS, **{f"group:{key}": path for key, path in GROUP_FIELDS.items()}}
+    every = policy.visible_triage_decisions(user).filter(bureau=bureau).order_by()
+    ever = {name: set(every.values_list(path, flat=True).distinct()) for name, path in fields.items()}
+    tallies: dict[str, dict[Any, tuple[list[int], list[int]]]] = {name: {} for name in fields}
+    ids: list[int] = []
+    override_ids: list[int] = []
+    for pk, is_override, *values in decisions.order_by().values_list("id", "is_override", *fields.values()):
+        ids.append(pk)
+        if is_override:
+            override_ids.append(pk)
+        for name, value in zip(fields, values, strict=True):
+            cell = tallies[name].setdefault(value, ([], []))
+            cell[0].append(pk)
+            if is_override:
+                cell[1].append(pk)
+    bands = [(b.value, b.label) for b in reversed(RiskBand)] + [("", _("No score shown"))]
+    versions = sorted((v for v in ever["by_model"] if v), reverse=True)
+    labels = {
+        "by_reason": TriageReason.choices,
+        "by_band": bands,
+        "by_decision": TriageDecisionKind.choices,
+        "by_model": [*((v, v) for v in versions), ("", _("No model"))],
+    }
+    out: dict[str, Any] = {"total": _tally_row(None, "", ids, override_ids)}
+    for name in BREAKDOWN_FIELDS:
+        out[name] = _tally_rows(tallies[name], labels[name], ever[name])
+    out["by_group"] = {
+        key: _tally_rows(
+            tallies[f"group:{key}"], _group_labels(key, ever[f"group:{key}"]), ever[f"group:{key}"]
+        )
+        for key in GROUP_FIELDS
+    }
+    return out
+
+
+def publish_overrides(counts: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`override_counts` as it may be published: every count rounded (:class:`Release`), the rates
+    computed from the rounded counts, and the breakdowns by group only for a period of at least
+    ``GROUP_MIN_DECISIONS`` decisions (``groups_shown``). Rows are ``{key, label, decisions, overrides,
+    rate}``."""
+    total = counts["total"]
+    groups_shown = total["decisions"] >= GROUP_MIN_DECISIONS
+    sections = [(name, counts[name]) for name in BREAKDOWN_FIELDS]
+    if groups_shown:
+        sections += [(f"group:{key}", rows) for key, rows in counts["by_group"].items()]
+    release = Release()
+
+    def declare(section: str, row: Mapping[str, Any]) -> None:
+        for column in ("decisions", "overrides"):
+            ids = row["decision_ids" if column == "decisions" else "override_ids"]
+            release.count((section, row["key"], column), row[column], records_key(DECISION_RECORDS, ids))
+        release.at_most((section, row["key"], "overrides"), (section, row["key"], "decisions"))
+
+    declare("total", total)
+    for section, rows in sections:
+        for row in rows:
+            declare(section, row)
+        for column in ("decisions", "overrides"):
+            release.adds_up([("total", None, column)], [(section, row["key"], column) for row in rows])
+    shown = release.publish()
+
+    def published(section: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        decisions, overrides = (
+            shown[(section, row["key"], "decisions")],
+            shown[(section, row["key"], "overrides")],
+        )
+        return {
+            "key": row["key"],
+            "label": row["label"],
+            "decisions": decisions,
+            "overrides": overrides,
+            "rate": published_rate(overrides, decisions),
+        }
+
+    out: dict[str, Any] = {
+        "total": {k: v for k, v in published("total", total).items() if k not in ("key", "label")},
+        "groups_shown": groups_shown,
+        "by_group": {},
+    }
+    for section, rows in sections:
+        if section.startswith("group:"):
+            out["by_group"][section.removeprefix("group:")] = [published(section, r) for r in rows]
+        else:
+            out[section] = [published(section, r) for r in rows]
+    return out
 
 
 def overrides(user, *, bureau: Bureau, period: Period) -> dict[str, Any]:
-    """How often the bureau's decisions in the period went against the model, overall and broken down.
+    """How often the bureau's decisions in the period went against the model, overall and broken down, as
+    published: every count rounded to a multiple of 5 (see :func:`publish_overrides`).
 
     Every breakdown is a list of rows ``{key, label, decisions, overrides, rate}``: by reason code, band
-    shown, decision, model version, and by group (sex, indigenous, new-immigrant parent, district). Group
-    attributes are read for these aggregates only; no row of a youth carries them.
+    shown, decision, model version, and by group (sex, indigenous, new-immigrant parent, district; empty, with
+    ``groups_shown`` false, for a period of fewer than ``GROUP_MIN_DECISIONS`` decisions). Group attributes
+    are read for these aggregates only; no row of a youth carries them.
     """
-    decisions = triage_decisions(user, bureau=bureau, period=period)
-    bands = [(b.value, b.label) for b in reversed(RiskBand)] + [("", _("No score shown"))]
-    models = _counts(decisions, "model_version")
-    versions = sorted((v for v in models if v), reverse=True)
-    groups = {}
-    for key, field in GROUP_FIELDS.items():
-        counts = _counts(decisions, field)
-        groups[key] = _rows(counts, _group_labels(key, counts))
-    return {
-        "total": _override_total(decisions),
-        "by_reason": _rows(_counts(decisions, "reason_code"), TriageReason.choices),
-        "by_band": _rows(_counts(decisions, "band"), bands),
-        "by_decision": _rows(_counts(decisions, "decision"), TriageDecisionKind.choices),
-        "by_model": _rows(models, [*((v, v) for v in versions), ("", _("No model"))]),
-        "by_group": groups,
-    }
+    return publish_overrides(override_counts(user, bureau=bureau, period=period))
+
+
+def override_total(user, *, bureau: Bureau, period: Period) -> dict[str, Any]:
+    """The bureau's decisions in the period and how many were overrides, as :func:`overrides` publishes them
+    (the same figures as on the overrides page for the same period): ``{decisions, overrides, rate}``."""
+    return overrides(user, bureau=bureau, period=period)["total"]
 
 
 def latest_overrides(

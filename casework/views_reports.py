@@ -2,7 +2,9 @@
 
 Thin pages over the selectors in ``casework.reports``. Only supervisors read them, each for the bureaus they
 supervise; every page is logged as a list. This module adds what is about showing the figures: the bureau
-and period form, small-cell suppression of the override tables, and the bar charts (inline SVG, no script).
+and period form, how the published (rounded) override figures read, and the bar charts (inline SVG, no script).
+The override figures arrive already published from ``casework.reports.overrides`` (every count rounded to a
+multiple of 5); the exports (``casework.views_exports``) read the same figures and the same ``shown_rate``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from . import policy, reports
 from .audit import Actor, record_list
 from .models import Bureau
-from .pages import SMALL_CELL, not_found, require, suppress
+from .pages import not_found, require
 
 # ---------------------------------------------------------------------------------------------------------
 # The bureau and period form
@@ -108,7 +110,7 @@ def _log(request, object_type: str, *, count: int, scope: dict[str, Any], **extr
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Presentation: numbers, suppression, bar charts
+# Presentation: numbers, published counts, bar charts
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -121,20 +123,18 @@ def hours(value: float | None) -> str:
 
 
 def shown_rate(decisions: int, overrides: int) -> float | None:
-    """The override rate, unless it rests on fewer than ``SMALL_CELL`` decisions or would give away a
-    count that the table shows only as "<5" (a rate times a shown total is that count)."""
-    if decisions < SMALL_CELL or 0 < overrides < SMALL_CELL:
-        return None
-    return overrides / decisions
+    """The override rate of published (rounded) counts, or None where it is not shown: the one rule of
+    ``casework.reports.published_rate``, for the pages and the exports alike."""
+    return reports.published_rate(overrides, decisions)
 
 
-def suppressed(row: dict[str, Any]) -> dict[str, Any]:
-    """A breakdown row as it may be shown: counts from 1 to 4 as "<5", a rate only when ``shown_rate``."""
+def shown_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A published breakdown row as the page shows it: the rounded counts, and the rate where it is shown."""
     rate = shown_rate(row["decisions"], row["overrides"])
     return {
         "label": row["label"],
-        "decisions": suppress(row["decisions"]),
-        "overrides": suppress(row["overrides"]),
+        "decisions": row["decisions"],
+        "overrides": row["overrides"],
         "rate": rate,
         "rate_text": percent(rate),
         "withheld": rate is None and row["decisions"] > 0,
@@ -259,7 +259,7 @@ def reports_index(request):
             "sla": sla,
             "on_time_text": percent(sla["on_time_share"]),
             "median_text": hours(sla["median_hours"]),
-            "override": suppressed({"label": "", **total}),
+            "override": shown_row({"label": "", **total}),
         },
     )
 
@@ -381,7 +381,7 @@ GROUP_TITLES = {
 @login_required
 def report_overrides(request):
     """How often the bureau's triage decisions went against the model: by reason, band, decision, model
-    version and group, with small cells suppressed, and the latest overrides for model review."""
+    version and group, every count rounded to a multiple of 5, and the latest overrides for model review."""
     scope = report_scope(request, with_period=True)
     user, bureau, period = request.user, scope["bureau"], scope["period"]
     figures = reports.overrides(user, bureau=bureau, period=period)
@@ -407,13 +407,13 @@ def report_overrides(request):
         },
     ]
     for table in tables:
-        table["rows"] = [suppressed(r) for r in table["rows"]]
+        table["rows"] = [shown_row(r) for r in table["rows"]]
     groups = [
         {
             "id": f"group-{key}",
             "title": GROUP_TITLES[key],
             "column": GROUP_TITLES[key],
-            "rows": [suppressed(r) for r in rows],
+            "rows": [shown_row(r) for r in rows],
         }
         for key, rows in figures["by_group"].items()
     ]
@@ -436,13 +436,16 @@ def report_overrides(request):
         "casework/report_overrides.html",
         {
             **scope,
-            "total": suppressed({"label": "", **figures["total"]}),
+            "total": shown_row({"label": "", **figures["total"]}),
             "tables": tables,
             "groups": groups,
             "reason_chart": _rate_bars(tables[0]["rows"], "bar-override"),
-            "group_chart": _rate_bars(group_rows, "bar-override"),
+            "group_chart": _rate_bars(group_rows, "bar-override") if group_rows else None,
+            "groups_shown": figures["groups_shown"],
+            "group_min_decisions": reports.GROUP_MIN_DECISIONS,
             "latest": latest,
-            "small_cell": SMALL_CELL,
+            "rounding_base": reports.ROUNDING_BASE,
+            "rate_min_base": reports.RATE_MIN_BASE,
             "latest_limit": reports.LATEST_OVERRIDES,
         },
     )

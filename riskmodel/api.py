@@ -1,5 +1,5 @@
-"""API for the risk-model registry: models (read-only, with the report and fairness audit in the detail) and
-making a model the active one. Model stewards and supervisors only, as the pages."""
+"""API for the risk-model registry: models (read-only, with the report and the published fairness audit in the
+detail) and making a model the active one. Model stewards and supervisors only, as the pages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from casework import policy
 from casework.api import AuditedListMixin, AuditedRetrieveMixin, call_service
 from casework.audit import Actor
 
-from . import views
+from . import report, views
 from .models import RiskModel
 
 
@@ -66,7 +66,11 @@ class RiskModelSerializer(serializers.ModelSerializer):
 
 
 class RiskModelDetailSerializer(RiskModelSerializer):
-    """The registry entry in full, except the booster and calibrator themselves."""
+    """The registry entry in full, except the booster and calibrator themselves; the fairness audit as the
+    report page publishes it (``report.published_fairness``: counts of youth rounded to a multiple of 5, rates
+    and calibration bins computed from them), never with the exact counts of small groups."""
+
+    fairness = serializers.SerializerMethodField()
 
     class Meta(RiskModelSerializer.Meta):
         fields = [
@@ -79,6 +83,10 @@ class RiskModelDetailSerializer(RiskModelSerializer):
             "gate",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField())
+    def get_fairness(self, model) -> dict:
+        return report.published_fairness(model)
 
 
 class ActivateSerializer(serializers.Serializer):

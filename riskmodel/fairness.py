@@ -32,6 +32,9 @@ adds:
   ``None`` when some score is outside [0, 1] (the scores are then not probabilities).
 * ``confidence_intervals`` (only when ``bootstrap > 0``): percentile bootstrap 95% intervals for every
   group's rates and disparities.
+
+:func:`audit_counts` gives the same figures from each group's four counts instead of rows: the model report
+and the API publish the audit that way, from counts rounded to a multiple of 5 (``riskmodel.report``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ __all__ = [
     "RATES",
     "Intersection",
     "audit",
+    "audit_counts",
     "audit_intersections",
     "calibration",
     "default_reference_group",
@@ -510,6 +514,87 @@ def audit(
         result["confidence_intervals"] = _bootstrap(
             counts, counts.names.index(reference), int(bootstrap), int(seed)
         )
+    return result
+
+
+def _denominators(counts: _Counts) -> dict[str, np.ndarray]:
+    """The denominator of every rate, per group (as in :func:`_rates`)."""
+    positives, negatives = counts.tp + counts.fn, counts.fp + counts.tn
+    flagged, unflagged = counts.tp + counts.fp, counts.fn + counts.tn
+    n = positives + negatives
+    return {
+        "tpr": positives,
+        "fnr": positives,
+        "fpr": negatives,
+        "tnr": negatives,
+        "precision": flagged,
+        "fdr": flagged,
+        "for": unflagged,
+        "npv": unflagged,
+        "pprev": n,
+        "prev": n,
+        "ppr": np.full_like(n, flagged.sum()),
+    }
+
+
+def audit_counts(
+    counts: Mapping[str, Mapping[str, int]],
+    threshold: float,
+    reference_group: str | None = None,
+    *,
+    min_denominator: int = 0,
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """:func:`audit` from each group's four counts (``{group: {"tp", "fp", "tn", "fn"}}``) instead of rows, by
+    the same formulas; for publishing an audit from rounded counts.
+
+    A rate whose denominator is below ``min_denominator`` is ``None`` (too few to say), and so are its
+    disparity and intervals. Bootstrap intervals resample the given counts (groups with no rows have none).
+    Returns the keys of :func:`audit` except ``calibration``. Raises ``ValueError`` on negative counts.
+    """
+    threshold = _threshold(threshold)
+    names = sorted(str(name) for name in counts)
+    if not names:
+        raise ValueError("there are no groups to audit")
+    values = {key: np.array([int(counts[name][key]) for name in names], dtype=np.int64) for key in COUNTS}
+    if any((v < 0).any() for v in values.values()):
+        raise ValueError("counts must be 0 or more")
+    table = _Counts(names=names, **values)
+    metrics = _metrics_from_counts(table)
+    low = {metric: base < min_denominator for metric, base in _denominators(table).items()}
+    for i, name in enumerate(names):
+        for metric in RATES:
+            if low[metric][i]:
+                metrics[name][metric] = None
+    reference = _reference(metrics, None if reference_group is None else str(reference_group))
+    disparity = disparities(metrics, reference)
+    result: dict[str, Any] = {
+        "threshold": threshold,
+        "reference_group": reference,
+        "groups": metrics,
+        "disparities": disparity,
+        "flags": flags(disparity),
+        "undefined_disparities": _undefined_disparities(metrics, disparity),
+    }
+    rows = [i for i, n in enumerate(table.n) if n > 0]
+    if bootstrap > 0 and reference in {names[i] for i in rows}:
+        sample = _Counts(names=[names[i] for i in rows], **{key: values[key][rows] for key in COUNTS})
+        intervals = _bootstrap(sample, sample.names.index(reference), int(bootstrap), int(seed))
+        for part in ("groups", "disparities"):
+            source = intervals[part]
+            intervals[part] = {
+                name: {
+                    metric: None
+                    if name not in source
+                    or (part == "groups" and metrics[name][metric] is None)
+                    or (part == "disparities" and disparity[name][metric] is None)
+                    else source[name][metric]
+                    for metric in RATES
+                }
+                for name in names
+            }
+        result["confidence_intervals"] = intervals
     return result
 
 

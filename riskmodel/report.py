@@ -1,7 +1,8 @@
 """Selectors for the model explanation report that supervisors read (each model's report, and
 ``/models/active/`` for the model that scores the youth): which model it is compared with, how an
-indicator's effect moves with its value, how the indicators' importance changed between two models, and how
-the scored population drifted from one scoring run to the next.
+indicator's effect moves with its value, how the indicators' importance changed between two models, how
+the scored population drifted from one scoring run to the next, and the fairness audit as it is published
+(:func:`published_fairness`, also the API's).
 
 The computations take plain lists and arrays, so they can be tested without a database; the functions that
 read the registry or the access log say so.
@@ -17,8 +18,9 @@ import numpy as np
 from django.db.models import Q
 
 from casework.models import AuditAction, AuditEntry
+from casework.reports import RATE_MIN_BASE, ROUNDING_BASE, Release, published_rate
 
-from . import model_card
+from . import fairness, model_card, service
 from .models import RiskModel, ScoringRun
 
 DEPENDENCE_BINS = 5
@@ -207,4 +209,213 @@ def run_drift(figures: dict) -> dict:
         "previous_as_of": previous.get("as_of", ""),
         "moved_training": moved(training),
         "moved_previous": moved(previous),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The fairness audit as it is published
+# ---------------------------------------------------------------------------------------------------------
+
+ALL = "all"
+
+
+class _FairnessRelease:
+    """The counts of one model's fairness audit, declared to a ``casework.reports.Release`` with what ties
+    them together: each attribute's groups add up to the test period's counts (known from the model's
+    metrics), and each group's calibration bins add up to its youth with and without an outcome."""
+
+    def __init__(self, model: RiskModel, totals: dict[str, int]):
+        self.release = Release()
+        self.prefix = f"risk-model:{model.pk}"
+        for column, n in totals.items():
+            self.release.known((ALL, column), n)
+        self.release.known((ALL, "n"), sum(totals.values()))
+
+    def count(self, name: tuple, n: int) -> None:
+        self.release.count(name, n, f"{self.prefix}:" + "/".join(map(str, name)))
+
+    def audit(self, scope: tuple, audit: dict, *, slack: bool = False) -> None:
+        groups = audit.get("groups") or {}
+        for group, metrics in groups.items():
+            for column in fairness.COUNTS:
+                self.count((*scope, group, column), int(metrics.get(column) or 0))
+        calibration = audit.get("calibration")
+        for group, cal in (calibration if isinstance(calibration, dict) else {}).items():
+            bins = _bin_counts(cal)
+            for i, (positives, negatives) in enumerate(bins):
+                self.count((*scope, group, "bin", i, "pos"), positives)
+                self.count((*scope, group, "bin", i, "neg"), negatives)
+            if group in groups:
+                self.release.adds_up(
+                    [(*scope, group, "tp"), (*scope, group, "fn")],
+                    [(*scope, group, "bin", i, "pos") for i in range(len(bins))],
+                )
+                self.release.adds_up(
+                    [(*scope, group, "fp"), (*scope, group, "tn")],
+                    [(*scope, group, "bin", i, "neg") for i in range(len(bins))],
+                )
+        for column in fairness.COUNTS:
+            extra = [("slack", scope, column)] if slack else []
+            self.release.adds_up([(ALL, column)], [*((*scope, g, column) for g in groups), *extra])
+
+
+def _bin_counts(cal: dict) -> list[tuple[int, int]]:
+    """Each calibration bin's youth with and without an outcome (the stored bins give n and the rate)."""
+    out = []
+    for b in cal.get("bins") or []:
+        n = int(b.get("n") or 0)
+        positives = int(round((b.get("observed_rate") or 0.0) * n))
+        out.append((positives, n - positives))
+    return out
+
+
+def _published_audit(audit: dict, scope: tuple, shown: dict, stored_ci: dict | None) -> dict:
+    """One audit recomputed from the published counts (``fairness.audit_counts``), with its calibration."""
+    groups = audit.get("groups") or {}
+    counts = {}
+    for group in groups:
+        cells = {c: shown.get((*scope, group, c)) for c in fairness.COUNTS}
+        if None not in cells.values():
+            counts[group] = cells
+    reference = audit.get("reference_group")
+    ci = stored_ci or {}
+    if not counts:
+        return {
+            "threshold": audit.get("threshold"),
+            "reference_group": reference,
+            "groups": {},
+            "calibration": None,
+        }
+    out = fairness.audit_counts(
+        counts,
+        audit.get("threshold", 0.0),
+        reference if reference in counts else None,
+        min_denominator=RATE_MIN_BASE,
+        bootstrap=int(ci.get("resamples") or 0),
+        seed=int(ci.get("seed") or 0),
+    )
+    for group in groups:
+        if group not in counts:  # withheld: nothing about the group is published
+            out["groups"][group] = dict.fromkeys(fairness.GROUP_KEYS)
+    calibration = audit.get("calibration")
+    if not isinstance(calibration, dict):
+        out["calibration"] = None
+        return out
+    published = {}
+    for group, cal in calibration.items():
+        n = (out["groups"].get(group) or {}).get("n")
+        metrics = out["groups"].get(group) or {}
+        positives = None if n is None else metrics["tp"] + metrics["fn"]
+        bins = []
+        for i in range(len(cal.get("bins") or [])):
+            pos, neg = (
+                shown.get((*scope, group, "bin", i, "pos")),
+                shown.get((*scope, group, "bin", i, "neg")),
+            )
+            size = None if pos is None or neg is None else pos + neg
+            rate = published_rate(pos, size)
+            bins.append(
+                {
+                    "n": size,
+                    "mean_score": cal["bins"][i].get("mean_score") if rate is not None else None,
+                    "observed_rate": rate,
+                }
+            )
+        shown_bins = [b for b in bins if b["observed_rate"] is not None]
+        weight = sum(b["n"] for b in shown_bins)
+        ece = (
+            sum(b["n"] / weight * abs(b["mean_score"] - b["observed_rate"]) for b in shown_bins)
+            if bins and len(shown_bins) == len(bins) and weight
+            else None
+        )
+        rate = published_rate(positives, n)
+        published[group] = {
+            "n": n,
+            "mean_score": cal.get("mean_score") if rate is not None else None,
+            "observed_rate": rate,
+            "ece": ece,
+            "bins": bins,
+        }
+    out["calibration"] = published
+    return out
+
+
+def published_fairness(model: RiskModel) -> dict:
+    """The model's fairness audit as the report page and the API publish it.
+
+    Every count of youth (each group's flagged and missed youth, each calibration bin's youth with and
+    without an outcome, each intersection's size) is rounded to a multiple of 5 by
+    ``casework.reports.Release``, the one way counts of young people are published, so that no group's or
+    bin's count can be read off or worked out from the others. A group's size is the sum of its rounded
+    counts; every rate, ratio, flag and interval is computed from the rounded counts
+    (``fairness.audit_counts``) and withheld when it rests on fewer than ``RATE_MIN_BASE``; calibration bins
+    give their rounded size, mean score and observed rate (withheld likewise) but never the lowest and highest
+    score in them, which are single youths' scores. The stored audit, with exact counts, stays behind the
+    promotion gate and the model card's summary."""
+    stored = model.fairness or {}
+    by_attribute = stored.get("by_attribute") or {}
+    if not by_attribute:
+        return {}
+    first = next(iter(by_attribute.values()))
+    totals = {
+        c: sum(int(m.get(c) or 0) for m in (first.get("groups") or {}).values()) for c in fairness.COUNTS
+    }
+    builder = _FairnessRelease(model, totals)
+    for attribute, audit in by_attribute.items():
+        builder.audit(("attr", attribute), audit)
+    pairs = (stored.get("pairs") or {}).get("pairs") or {}
+    for name, pair in pairs.items():
+        small = pair.get("suppressed") or {}
+        for group, n in small.items():
+            builder.count(("pair", name, group, "n"), int(n))
+        if pair.get("audit"):
+            builder.audit(("pair", name), pair["audit"], slack=bool(small))
+        if small:
+            # The small intersections are not audited: what they hold of each count is unseen, at most their size.
+            size = sum(int(n) for n in small.values())
+            for column in fairness.COUNTS:
+                builder.release.unseen(("slack", ("pair", name), column), 0, size)
+            builder.release.adds_up(
+                [("slack", ("pair", name), c) for c in fairness.COUNTS],
+                [("pair", name, g, "n") for g in small],
+            )
+    shown = builder.release.publish()
+
+    published_attributes = {
+        attribute: _published_audit(audit, ("attr", attribute), shown, audit.get("confidence_intervals"))
+        for attribute, audit in by_attribute.items()
+    }
+    published_pairs = {}
+    for name, pair in pairs.items():
+        audit = (
+            _published_audit(pair["audit"], ("pair", name), shown, pair["audit"].get("confidence_intervals"))
+            if pair.get("audit")
+            else None
+        )
+        published_pairs[name] = {
+            "columns": pair.get("columns") or [],
+            "groups": {
+                g: (audit or {}).get("groups", {}).get(g, {}).get("n") for g in pair.get("groups") or {}
+            },
+            "suppressed": {g: shown.get(("pair", name, g, "n")) for g in pair.get("suppressed") or {}},
+            "audit": audit,
+        }
+    flag_summary = {}
+    for attribute, audit in published_attributes.items():
+        flagged = {
+            g: [m for m in metrics if m not in service.CONTEXT_METRICS]
+            for g, metrics in (audit.get("flags") or {}).items()
+        }
+        flagged = {g: m for g, m in flagged.items() if m}
+        if flagged:
+            flag_summary[attribute] = flagged
+    return {
+        "threshold": stored.get("threshold"),
+        "rounding": {"base": ROUNDING_BASE, "rate_min_base": RATE_MIN_BASE},
+        "by_attribute": published_attributes,
+        "pairs": {
+            "min_n": (stored.get("pairs") or {}).get("min_n", fairness.DEFAULT_MIN_N),
+            "pairs": published_pairs,
+        },
+        "flag_summary": flag_summary,
     }

@@ -28,6 +28,7 @@ from casework import policy
 from casework.audit import Actor, record, record_list
 from casework.models import AuditAction, RiskBand
 from casework.pages import require
+from casework.reports import RATE_MIN_BASE
 
 from . import indicators, model_card, pipeline, report, service
 from .model_card import (
@@ -51,7 +52,6 @@ from .model_card import (
 from .models import RiskModel, ScoringRun
 
 TOP_INDICATORS = 15
-SMALL_GROUP = 5  # fairness groups below this are not shown with their rates (as casework.views.SMALL_CELL)
 TOP_DRIFT = 12
 DRIFT_LEVELS = {
     "stable": gettext_lazy("stable"),
@@ -816,8 +816,10 @@ def _ci(interval) -> str:
 
 
 def _fairness(model: RiskModel) -> dict | None:
-    fairness = model.fairness or {}
-    by_attribute = model_card.attributes(model)
+    """The fairness tables, from the audit as published (``report.published_fairness``, as the API gives it):
+    rounded counts, and rates, ratios and flags computed from them."""
+    fairness = report.published_fairness(model)
+    by_attribute = model_card.in_order(fairness.get("by_attribute"), model_card.ATTRIBUTE_NAMES)
     if not by_attribute:
         return None
     attributes = []
@@ -849,13 +851,13 @@ def _fairness(model: RiskModel) -> dict | None:
                     }
                 )
             cal = calibration.get(group) if isinstance(calibration, dict) else None
-            if 0 < (metrics.get("n") or 0) < SMALL_GROUP:
-                # As on the statistics page: a handful of youth could be singled out by their rates.
+            if (metrics.get("n") or 0) < RATE_MIN_BASE:
+                # A handful of youth: their rates would single them out (and rounding would decide them).
                 rows.append(
                     {
                         "group": group,
                         "name": model_card.group_name(attribute, group),
-                        "n": f"<{SMALL_GROUP}",
+                        "n": "—" if metrics.get("n") is None else metrics["n"],
                         "small": True,
                     }
                 )
@@ -869,8 +871,8 @@ def _fairness(model: RiskModel) -> dict | None:
                     "cells": cells,
                     "ece": dec((cal or {}).get("ece")),
                     "scores_vs_seen": (
-                        f"{pct((cal or {}).get('mean_score'))} / {pct((cal or {}).get('observed_rate'))}"
-                        if cal
+                        f"{pct(cal.get('mean_score'))} / {pct(cal.get('observed_rate'))}"
+                        if cal and cal.get("observed_rate") is not None
                         else "—"
                     ),
                     "flagged": any(c["flagged"] and c["key"] for c in cells),
@@ -892,7 +894,7 @@ def _fairness(model: RiskModel) -> dict | None:
         groups = audit.get("groups") or {}
         disparities = audit.get("disparities") or {}
         flags = audit.get("flags") or {}
-        for group in sorted(groups, key=lambda g: -(groups[g].get("n") or 0)):
+        for group in sorted(groups, key=lambda g: (-(groups[g].get("n") or 0), g)):
             metrics = groups[group]
             pairs.append(
                 {
@@ -916,8 +918,11 @@ def _fairness(model: RiskModel) -> dict | None:
                     ],
                 }
             )
-        for group, n in (pair.get("suppressed") or {}).items():
-            pairs.append({"name": model_card.pair_group_name(group), "n": n, "suppressed": True, "cells": []})
+        for group, n in sorted((pair.get("suppressed") or {}).items()):
+            shown_n = "—" if n is None else n
+            pairs.append(
+                {"name": model_card.pair_group_name(group), "n": shown_n, "suppressed": True, "cells": []}
+            )
     return {
         "threshold": pct(fairness.get("threshold"), 2),
         "capacity": ((model.report or {}).get("capacity_threshold") or {}).get("k"),
