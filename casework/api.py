@@ -22,6 +22,7 @@ from .filters import (
     InterventionFilter,
     ReferralFilter,
     YouthFilter,
+    with_national_id,
 )
 from .models import AlertRule, AuditAction, Bureau, Case, School, Youth
 from .serializers import (
@@ -37,6 +38,7 @@ from .serializers import (
     IdentitySerializer,
     InterventionSerializer,
     MeSerializer,
+    NationalIdSearchSerializer,
     NotificationSerializer,
     ReferralResponseSerializer,
     ReferralSerializer,
@@ -117,7 +119,31 @@ class AuditedRetrieveMixin:
         return Response(self.get_serializer(instance).data)
 
 
-class YouthViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class NationalIdSearchMixin:
+    """``POST …/search/`` with ``{"national_id": …}``: the rows with exactly that national ID. The list's
+    ``?q=`` does not search national IDs, so that one never sits in a URL (browser history, server logs)."""
+
+    @extend_schema(request=NationalIdSearchSerializer)
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        body = NationalIdSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        national_id = body.validated_data["national_id"]
+        rows = with_national_id(self.filter_queryset(self.get_queryset()), national_id)
+        page = self.paginate_queryset(rows)
+        data = self.get_serializer(page, many=True).data
+        record_list(
+            Actor.from_request(request),
+            self.audit_object_type,
+            count=self.paginator.page.paginator.count,
+            query={"national_id": national_id},
+        )
+        return self.get_paginated_response(data)
+
+
+class YouthViewSet(
+    NationalIdSearchMixin, AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """Youth the user has a need-to-know reason to see. Others answer 404."""
 
     serializer_class = YouthSerializer
@@ -144,7 +170,9 @@ class YouthViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyMode
         return Response(TimelineSerializer(data).data)
 
 
-class IdentityRegisterViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class IdentityRegisterViewSet(
+    NationalIdSearchMixin, AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """Identity fields of every youth, for data stewards resolving record matches."""
 
     serializer_class = IdentitySerializer
@@ -443,11 +471,13 @@ class AlertRuleViewSet(viewsets.ReadOnlyModelViewSet):
         return AlertRule.objects.order_by("key", "-version")
 
 
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The signed-in user's inbox: messages to them and to their bureaus."""
+class NotificationViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in user's inbox: messages to them and to their bureaus. Messages name youth, alerts, cases
+    and referrals, so reading them is logged like every other list."""
 
     serializer_class = NotificationSerializer
     filterset_fields = ["kind"]
+    audit_object_type = "notification"
 
     def get_queryset(self):
         return policy.visible_notifications(self.request.user).select_related("youth", "bureau")

@@ -11,6 +11,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import models
 from django.dispatch import receiver
 
+from .identifiers import redact_national_ids
 from .models import AuditAction, AuditEntry, Youth
 
 
@@ -31,7 +32,8 @@ class Actor:
             ip_address=client_ip(request),
             # NUL characters (``?purpose=%00``) would reach the log's text columns, which PostgreSQL refuses.
             user_agent=_text(request.META.get("HTTP_USER_AGENT"))[:255],
-            path=_text(request.get_full_path())[:512],
+            # A national ID typed into a URL (a GET search, a mistyped address) is masked before it is kept.
+            path=redact_national_ids(_text(request.get_full_path()))[:512],
             purpose=_text(purpose or request.GET.get("purpose"))[:255],
         )
 
@@ -74,7 +76,7 @@ def record(
         youth = obj
     if youth is None and obj is not None and hasattr(obj, "youth_id"):
         youth = getattr(obj, "youth", None)
-    if youth is None and obj is not None and hasattr(obj, "case_id"):
+    if youth is None and obj is not None and getattr(obj, "case_id", None) is not None:
         # Interventions belong to a youth through their case.
         youth = obj.case.youth
     return AuditEntry.objects.create(
@@ -93,8 +95,17 @@ def record(
     )
 
 
+def _redacted(value):
+    if isinstance(value, str):
+        return redact_national_ids(value)
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
+
+
 def record_list(actor: Actor, object_type: str, *, count: int, query: dict | None = None) -> AuditEntry:
-    """Log a list or search: what was asked and how many rows came back (not the rows)."""
+    """Log a list or search: what was asked (national IDs masked) and how many rows came back (not the
+    rows)."""
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         user=user,
@@ -106,7 +117,7 @@ def record_list(actor: Actor, object_type: str, *, count: int, query: dict | Non
         ip_address=actor.ip_address,
         user_agent=actor.user_agent,
         purpose=actor.purpose,
-        detail={"count": count, "query": query or {}},
+        detail={"count": count, "query": {k: _redacted(v) for k, v in (query or {}).items()}},
     )
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .identifiers import NATIONAL_ID, looks_like_national_id, normalise_identifier
 from .models import (
     Alert,
     AlertStatus,
@@ -25,25 +26,69 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+# The browser refuses to send a national ID in the GET search box (the server refuses it too, see YouthFilter).
+NOT_A_NATIONAL_ID = r"(?!\s*[A-Za-z][0-9]{9}\s*$).*"
+
+
 class YouthFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Name, youth ID or national ID"))
+    """Search by name or youth ID in the query string. A national ID is never searched from a URL (it would sit
+    in browser history and server logs): it goes by POST through :class:`NationalIdSearchForm`, and a GET that
+    carries one matches nothing (``national_id_refused`` tells the page to say so)."""
+
+    q = django_filters.CharFilter(
+        method="search",
+        label=_("Name or youth ID"),
+        widget=forms.TextInput(
+            attrs={
+                "pattern": NOT_A_NATIONAL_ID,
+                "title": _("Search a national ID with the national ID form: it is not sent in the address."),
+            }
+        ),
+    )
     district = django_filters.CharFilter(label=_("District"))
 
     class Meta:
         model = Youth
         fields = ["q", "district"]
 
+    national_id_refused = False
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        # National IDs match exactly only: a partial ID must not enumerate people.
+        if looks_like_national_id(value):
+            self.national_id_refused = True
+            return queryset.none()
         return queryset.filter(
-            Q(name__icontains=value)
-            | Q(name_romanized__icontains=value)
-            | Q(public_id__iexact=value)
-            | Q(national_id__iexact=value)
+            Q(name__icontains=value) | Q(name_romanized__icontains=value) | Q(public_id__iexact=value)
         )
+
+
+class NationalIdSearchForm(forms.Form):
+    """One exact national ID, sent by POST. Exact only: a partial ID cannot enumerate people (rule 8)."""
+
+    national_id = forms.CharField(
+        label=_("Exact national ID"),
+        max_length=16,
+        help_text=_("One letter and 9 digits. Sent with the form, never in the address."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_national_id(self) -> str:
+        value = normalise_identifier(self.cleaned_data["national_id"])
+        if not NATIONAL_ID.fullmatch(value):
+            raise forms.ValidationError(
+                _("Type a whole national ID: one letter and 9 digits."), code="malformed"
+            )
+        return value
+
+
+def with_national_id(queryset, national_id: str):
+    """The rows of an already scoped queryset whose national ID is exactly this one."""
+    return queryset.filter(national_id__iexact=normalise_identifier(national_id))
 
 
 class CaseFilter(django_filters.FilterSet):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
+from .identifiers import NATIONAL_ID, YOUTH_ID, normalise_identifier
 from .models import (
     PURPOSE_MIN_CHARS,
     AccessGrant,
@@ -18,10 +17,7 @@ from .models import (
     validate_purpose_text,
 )
 
-# Youth IDs are "Y" + 10 characters of an unambiguous base-32 alphabet (services.new_youth_public_id);
-# national IDs are one letter + 9 digits. The two never share a length, so a typed ID is one or the other.
-YOUTH_ID = re.compile(r"Y[2-9A-HJ-NP-Z]{10}")
-NATIONAL_ID = re.compile(r"[A-Z][0-9]{9}")
+# Youth IDs and national IDs never share a length, so a typed ID is one or the other (see identifiers).
 
 
 class IdentifierForm(forms.Form):
@@ -38,7 +34,7 @@ class IdentifierForm(forms.Form):
     )
 
     def clean_identifier(self) -> str:
-        value = "".join(self.cleaned_data["identifier"].split()).upper()
+        value = normalise_identifier(self.cleaned_data["identifier"])
         if not (YOUTH_ID.fullmatch(value) or NATIONAL_ID.fullmatch(value)):
             raise forms.ValidationError(
                 _(

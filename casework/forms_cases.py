@@ -15,6 +15,7 @@ from . import policy
 from .models import (
     Bureau,
     Case,
+    CaseStatus,
     ClosureReason,
     ConsentBasis,
     Intervention,
@@ -116,6 +117,11 @@ class CaseRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Rule 12: a case is assigned only to a case worker of its lead bureau.
         self.fields["assignee"].queryset = policy.caseworkers_of([case.lead_bureau_id]).order_by("username")
+        if case.status == CaseStatus.CLOSURE_REQUESTED:
+            # services.update_case refuses a reassignment now; the form does not offer one.
+            self.fields["assignee"].disabled = True
+            self.fields["assignee"].help_text = _("The assignee stays while closure is being decided.")
+            self.initial["assignee"] = case.assignee_id
 
     @classmethod
     def for_case(cls, case: Case) -> CaseRecordForm:

@@ -24,6 +24,7 @@ from .models import (
     ConcernType,
     ConsentBasis,
     EventKind,
+    EventSource,
     RiskBand,
     School,
     TriageDecisionKind,
@@ -63,6 +64,11 @@ class TriageQueueFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is None or not policy.reads_source_for_every_youth(user, EventSource.SCHOOL):
+            # Filtering by current school would tell who studies where, a school detail (rule 5): the filter
+            # is there only for those who read school records; for others ``?school=`` is ignored.
+            del self.filters["school"]
         # Districts of the youth in this queue (the viewer sees them in the rows anyway).
         districts = (
             self.queryset.order_by()

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
+from .identifiers import mask_national_id
+
 
 class BureauKind(models.TextChoices):
     POLICE = "police", _("Police juvenile unit")
@@ -181,9 +183,7 @@ class Youth(models.Model):
     @property
     def masked_national_id(self) -> str:
         """Show enough of the ID to confirm identity by phone, not enough to copy it."""
-        if len(self.national_id) != 10:
-            return ""
-        return f"{self.national_id[:2]}******{self.national_id[-2:]}"
+        return mask_national_id(self.national_id)
 
     def age_on(self, day) -> int | None:
         if self.birth_date is None:
@@ -534,6 +534,27 @@ class CaseStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.from_status} → {self.to_status}"
+
+
+class CaseAssigneeChange(models.Model):
+    """One change of who carries a case: from whom to whom, who made it, when. With the closure requests in
+    ``CaseStatusChange`` it is the case's memory of everyone who ever carried it, none of whom may approve its
+    closure (``policy.can_approve_closure``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignee_changes")
+    from_assignee = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_assignee = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Empty for the changes recovered from the access log when this table was added (migration 0013).
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case assignee change")
+        verbose_name_plural = _("case assignee changes")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.from_assignee_id} → {self.to_assignee_id}"
 
 
 class AlertTrigger(models.TextChoices):
@@ -900,6 +921,10 @@ class RiskScore(models.Model):
 
     The score is the model's estimate of the chance of an adverse outcome in the next 12 months: a reason
     to offer support first, never a finding about the child.
+
+    Each reason: ``key``, ``direction`` (up/down), ``value``, ``shap``, ``text_zh``, ``text_en``, ``source`` (the
+    indicator's timeline source) and ``reads`` (every kind of record it counts, ``policy.reads_of``); who may
+    read which reason is ``policy.reason_detail``.
     """
 
     youth = models.ForeignKey(Youth, on_delete=models.CASCADE, related_name="risk_scores")

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .audit import Actor, record
+from .identifiers import redact_national_ids
 from .models import AuditAction
 
 SMALL_CELL = 5  # aggregates below this are shown as "<5" so no one can be singled out
@@ -24,7 +25,13 @@ def not_found(request, object_type: str, object_id) -> Http404:
     record(
         Actor.from_request(request),
         AuditAction.DENIED,
-        detail={"path": request.path, "status": 404, "object_type": object_type, "object_id": str(object_id)},
+        detail={
+            "path": redact_national_ids(request.path),
+            "status": 404,
+            "object_type": object_type,
+            # A national ID typed where an ID was expected is kept masked (identifiers).
+            "object_id": redact_national_ids(str(object_id)),
+        },
     )
     return Http404()
 

@@ -16,7 +16,10 @@ Rules as implemented (docs/access-policy.md explains them for readers):
 4. A school counsellor sees the students currently enrolled in their own school, and only school events.
 5. Event details are visible by source: police details to the police unit and the committee, welfare details
    to social welfare and the committee, school details to the education bureau, the committee and the
-   student's current school. Other viewers see only that records of that category exist (a count).
+   student's current school. Other viewers see only that records of that category exist (a count). The
+   current school is a school detail (``can_read_school_details``). A score's reason is a detail of every
+   source it counts (``reason_detail``): in full to those who read them all, in place without text or size
+   to those who know such records exist, left out for those who may not know even that (rule 4).
 6. A case's content (summary, interventions, referrals) is visible to its lead bureau, its assignee and the
    worker who opened it, bureaus with an active referral on it, and the committee; other viewers of the youth
    see only that a case led by that bureau exists.
@@ -38,6 +41,10 @@ Rules as implemented (docs/access-policy.md explains them for readers):
     bureau the worker acted for are told, and they (never the worker themselves) or an auditor review it
     (``visible_access_grants``, ``can_review_access_grant``). Before a purpose is stated nothing tells whether
     the typed ID exists.
+18. Messages follow the role they were sent to (``visible_notifications``): what a supervisor is told as a
+    supervisor (escalations, closures to decide, accesses to review) only while they are an active supervisor
+    of that bureau; other personal messages while they hold a case-working role; a bureau's, while they work
+    in it. Only active supervisors are told (``supervisors_of``).
 """
 
 from __future__ import annotations
@@ -47,7 +54,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .models import (
@@ -61,10 +70,15 @@ from .models import (
     Bureau,
     BureauKind,
     Case,
+    CaseAssigneeChange,
+    CaseStatus,
+    CaseStatusChange,
     Enrollment,
     Event,
     EventSource,
     Intervention,
+    Notification,
+    NotificationKind,
     Referral,
     ReferralStatus,
     Role,
@@ -397,6 +411,91 @@ def timeline_for(user, youth: Youth) -> Timeline:
     return Timeline(events=events, restricted_counts=counts, levels=levels)
 
 
+def reads_source_for_every_youth(user, source: str) -> bool:
+    """Whether the user reads this source's details for every youth they see, by their bureaus' kinds alone
+    (rule 5); a counsellor's own students are the one per-youth exception (``event_detail_by_source``). Used
+    where a page shows or filters by such a detail for many youth at once (the triage queue's current school)."""
+    return bool(principal_for(user).casework_bureau_kinds & SOURCE_READERS[source])
+
+
+def can_read_school_details(user, youth: Youth) -> bool:
+    """The youth's school details (the current school among them) are the education bureau's, the committee's
+    and the current school's (rule 5): a police officer or social worker does not learn where a youth studies."""
+    return event_detail_by_source(user, youth)[EventSource.SCHOOL] == Detail.FULL
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The reasons behind a risk score (rule 5 applied to what a reason counts)
+# ---------------------------------------------------------------------------------------------------------
+# A reason ("police contacts for an offence in the last year: 2") is a detail of every source its indicator
+# reads. One that counts several sources at once ("bureaus with records about the youth in the last year: 2",
+# "kinds of record: 3", "days since the last record") tells a viewer who may read only one of them that the
+# others hold records, which rule 4 forbids even as a count. So a reason is shown only to a viewer who reads
+# in full every source it reads (riskmodel's catalogue names them in ``Indicator.reads``; scoring stores them
+# on each reason as ``reads``).
+#
+# Besides the three timeline sources, a reason may read:
+CASES = "cases"  # that the youth's cases exist, when they opened and closed: rule 6's one line per case
+INTERVENTIONS = "interventions"  # work logged on the cases: case content (rule 6)
+IDENTITY = "identity"  # the youth record itself (the birth date): anyone who may see the youth
+_READS = {
+    "education": EventSource.SCHOOL,  # the catalogue's name for the school source
+    EventSource.SCHOOL: EventSource.SCHOOL,
+    EventSource.POLICE: EventSource.POLICE,
+    EventSource.WELFARE: EventSource.WELFARE,
+    CASES: CASES,
+    INTERVENTIONS: INTERVENTIONS,
+    IDENTITY: IDENTITY,
+}
+# What a reason that does not say what it reads is taken to read: everything a viewer could be refused. A
+# reason stored before ``reads`` existed (or by an indicator that forgot it) is withheld, not shown.
+EVERYTHING_READ = frozenset({*SOURCE_READERS, CASES, INTERVENTIONS})
+
+
+def reads_of(reason: dict) -> frozenset[str]:
+    """The records a stored reason draws on: its ``reads``; or, for a reason stored without them, its one
+    timeline ``source``; anything unknown or unsaid counts as everything (fail closed)."""
+    named = reason.get("reads")
+    if named is None:
+        source = reason.get("source")
+        return frozenset({source}) if source in SOURCE_READERS else EVERYTHING_READ
+    if not isinstance(named, list | tuple) or not named or any(n not in _READS for n in named):
+        return EVERYTHING_READ
+    return frozenset(_READS[n] for n in named)
+
+
+def record_detail_by_source(user, youth: Youth) -> dict[str, Detail]:
+    """``event_detail_by_source`` and, besides it, how much the user may know of the youth's cases, of the work
+    logged on them and of the youth record itself: what a score's reasons may count.
+
+    Cases and interventions are hidden from school counsellors (rules 4 and 14), whatever the youth's cases,
+    so that the level itself tells nothing. Other viewers know every case exists (rule 6); they read the work
+    on them only when they may read every case of the youth (they know which ones they may not)."""
+    levels = dict(event_detail_by_source(user, youth))
+    if principal_for(user).is_counsellor_only:
+        levels[CASES] = levels[INTERVENTIONS] = Detail.HIDDEN
+    else:
+        levels[CASES] = Detail.FULL
+        unread = other_cases_of(user, youth).exists()
+        levels[INTERVENTIONS] = Detail.CATEGORY if unread else Detail.FULL
+    levels[IDENTITY] = Detail.FULL
+    return levels
+
+
+def reason_detail(levels: dict[str, Detail], reason: dict) -> Detail:
+    """How much of one reason the viewer may see: the least they may see of anything it reads. FULL: its text
+    and size; CATEGORY: that a factor they may not read pushes the score up or down (they know those records
+    exist); HIDDEN: nothing at all, not even that it exists (a counsellor must not learn that police or welfare
+    hold records)."""
+    return min(levels.get(source, Detail.HIDDEN) for source in reads_of(reason))
+
+
+def reasons_may_be_left_out(levels: dict[str, Detail]) -> bool:
+    """Whether some reasons are left out entirely for this viewer. It depends on the viewer's roles only, never
+    on the youth's records, so saying so on every score tells nothing about any one child."""
+    return any(levels.get(source) == Detail.HIDDEN for source in EVERYTHING_READ)
+
+
 def visible_events(user) -> QuerySet[Event]:
     """Events the user may see in full, across every youth they may see (for the events API)."""
     p = principal_for(user)
@@ -610,14 +709,30 @@ def can_complete_referral(user, referral: Referral) -> bool:
     return can_respond_to_referral(user, referral)
 
 
+def carriers_of(case: Case) -> set[int]:
+    """Everyone who ever carried the case: its assignee now, every assignee it had before
+    (``CaseAssigneeChange``), and everyone who ever asked for its closure (``CaseStatusChange``)."""
+    people = {case.assignee_id, case.closure_requested_by_id}
+    for before, after in CaseAssigneeChange.objects.filter(case_id=case.pk).values_list(
+        "from_assignee_id", "to_assignee_id"
+    ):
+        people |= {before, after}
+    people |= set(
+        CaseStatusChange.objects.filter(case_id=case.pk, to_status=CaseStatus.CLOSURE_REQUESTED).values_list(
+            "by_id", flat=True
+        )
+    )
+    people.discard(None)
+    return people
+
+
 def can_approve_closure(user, case: Case) -> bool:
-    """A supervisor of the lead bureau decides on closure, but never on a closure they asked for or a case
-    they carry (no one approves their own work)."""
+    """A supervisor of the lead bureau decides on closure, but never one who ever carried the case or asked
+    for its closure (no one approves their own work, and handing the case on first does not change that)."""
     p = principal_for(user)
     return (
         case.lead_bureau_id in p.supervisor_bureau_ids
-        and case.closure_requested_by_id != p.user.pk
-        and case.assignee_id != p.user.pk
+        and p.user.pk not in carriers_of(case)
         and can_view_case(user, case)
     )
 
@@ -641,14 +756,38 @@ def triage_bureaus(user) -> QuerySet[Bureau]:
     return Bureau.objects.filter(pk__in=principal_for(user).casework_bureau_ids).order_by("code")
 
 
-def visible_notifications(user):
-    """Messages to the user, and to every case-working bureau they belong to."""
-    from .models import Notification
+# Messages a user receives *as a supervisor of a bureau*, each naming a youth for that bureau's sake.
+SUPERVISOR_NOTIFICATIONS = (
+    NotificationKind.ALERT_ESCALATED,
+    NotificationKind.CLOSURE_REQUESTED,
+    NotificationKind.ACCESS_BY_PURPOSE,
+)
 
+
+def visible_notifications(user) -> QuerySet[Notification]:
+    """Messages to the user, and to every case-working bureau they belong to, while the role they came for
+    lasts (rule 2: when the reason ends, the access ends). A message sent to a supervisor (an escalated alert,
+    a closure to decide, an access by stated purpose to review) stays readable only while they are an active
+    supervisor of the bureau it is about: a supervisor whose membership ends, or who moves to another bureau,
+    no longer reads which youth those were. Other messages to a person (their referrals, cases, tasks and
+    contests) stay readable while they hold a case-working role; messages to a bureau, while they work in it."""
     p = principal_for(user)
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or not p.is_caseworker:
         return Notification.objects.none()
-    return Notification.objects.filter(Q(user_id=p.user.pk) | Q(bureau_id__in=p.casework_bureau_ids))
+    sup = p.supervisor_bureau_ids
+    # The grant an access-by-purpose message is about, matched as text (the id sits in the message's detail).
+    grant_of_a_supervised_bureau = AccessGrant.objects.annotate(ref=Cast("pk", CharField())).filter(
+        ref=OuterRef("grant_ref"), bureau_id__in=sup
+    )
+    as_supervisor = (
+        Q(kind=NotificationKind.ALERT_ESCALATED, alert__routed_to_id__in=sup)
+        | Q(kind=NotificationKind.CLOSURE_REQUESTED, case__lead_bureau_id__in=sup)
+        | Q(Exists(grant_of_a_supervised_bureau), kind=NotificationKind.ACCESS_BY_PURPOSE)
+    )
+    personal = Q(user_id=p.user.pk) & (~Q(kind__in=SUPERVISOR_NOTIFICATIONS) | as_supervisor)
+    return Notification.objects.annotate(grant_ref=KT("detail__grant")).filter(
+        personal | Q(bureau_id__in=p.casework_bureau_ids)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

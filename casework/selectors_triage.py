@@ -129,28 +129,54 @@ def scores_by_id(ids) -> dict[int, RiskScore]:
 @dataclass(frozen=True)
 class ShownReason:
     up: bool
-    text: str | None  # None: withheld, the factor comes from records the viewer has no reason to see
+    text: str | None  # None: withheld, the factor draws on records the viewer may not read
+    shap: float | None = None  # how hard it pushes (log-odds); None when withheld
+
+
+@dataclass(frozen=True)
+class ReadableReasons:
+    """A score's reasons as one viewer may read them (``policy.reason_detail``)."""
+
+    shown: list[ShownReason]
+    # Some reasons are never listed for this viewer (a school counsellor): said on every score they see.
+    some_left_out: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.shown) or self.some_left_out
 
 
 def readable_reasons(
-    user, youth: Youth, score: RiskScore | None, *, top: int | None = None
-) -> list[ShownReason]:
-    """A score's reasons, with the text of each reason whose source the viewer may not read in full withheld,
-    exactly as the youth page withholds it (casework.views.youth_detail). With ``top``, only the strongest
-    ``top`` reasons by the size of their push (stored order when sizes are missing)."""
+    user,
+    youth: Youth,
+    score: RiskScore | None,
+    *,
+    top: int | None = None,
+    levels: dict[str, policy.Detail] | None = None,
+) -> ReadableReasons:
+    """A score's reasons for this viewer: in full when they may read everything the reason counts; in place,
+    with its direction but no text or size, when they know those records exist but may not read them; left
+    out when they may not even know the records exist. With ``top``, only the strongest ``top`` of the reasons
+    not left out, by the size of their push (stored order when sizes are missing). The one reading of reasons
+    for the youth page, the triage queue and the decision page."""
     if score is None:
-        return []
-    levels = policy.event_detail_by_source(user, youth)
+        return ReadableReasons(shown=[])
+    levels = levels if levels is not None else policy.record_detail_by_source(user, youth)
     english = (get_language() or "").startswith("en")
-    reasons = list(score.reasons or [])
+    graded = [(reason, policy.reason_detail(levels, reason)) for reason in score.reasons or []]
+    graded = [(reason, level) for reason, level in graded if level != policy.Detail.HIDDEN]
     if top is not None:
-        reasons = sorted(reasons, key=lambda r: -abs(r.get("shap") or 0))[:top]
+        graded = sorted(graded, key=lambda pair: -abs(pair[0].get("shap") or 0))[:top]
     shown = []
-    for reason in reasons:
-        visible = levels.get(reason.get("source"), policy.Detail.FULL) == policy.Detail.FULL
-        text = (reason.get("text_en") if english else reason.get("text_zh")) if visible else None
-        shown.append(ShownReason(up=reason.get("direction") == "up", text=text))
-    return shown
+    for reason, level in graded:
+        visible = level == policy.Detail.FULL
+        shown.append(
+            ShownReason(
+                up=reason.get("direction") == "up",
+                text=(reason.get("text_en") if english else reason.get("text_zh")) if visible else None,
+                shap=reason.get("shap") if visible else None,
+            )
+        )
+    return ReadableReasons(shown=shown, some_left_out=policy.reasons_may_be_left_out(levels))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import policy
+from .identifiers import NATIONAL_ID, normalise_identifier
 from .models import (
     Alert,
     AlertRule,
@@ -101,6 +103,18 @@ class YouthSerializer(serializers.ModelSerializer):
 
     def get_age(self, obj: Youth) -> int | None:
         return obj.age_on(timezone.localdate())
+
+
+class NationalIdSearchSerializer(serializers.Serializer):
+    national_id = serializers.CharField(
+        max_length=16, help_text="One whole national ID: a letter and 9 digits."
+    )
+
+    def validate_national_id(self, value: str) -> str:
+        value = normalise_identifier(value)
+        if not NATIONAL_ID.fullmatch(value):
+            raise serializers.ValidationError(_("Type a whole national ID: one letter and 9 digits."))
+        return value
 
 
 class IdentitySerializer(serializers.ModelSerializer):

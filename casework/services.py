@@ -25,6 +25,7 @@ from .models import (
     AuditAction,
     Bureau,
     Case,
+    CaseAssigneeChange,
     CaseStatus,
     CaseStatusChange,
     ClosureReason,
@@ -289,8 +290,30 @@ def open_case(
         assignee=assignee,
         opened_by=actor.user,
     )
+    _assignee_changed(case, before=None, after=case.assignee_id, by=actor.user)
     record(actor, AuditAction.CREATE, case, detail={"lead_bureau": lead_bureau.code, "concern": concern})
     return case
+
+
+def _assignee_changed(case: Case, *, before: int | None, after: int | None, by: User) -> None:
+    """Remember who carries the case from now on (and who carried it before): nobody who ever carried a case
+    approves its closure (``policy.can_approve_closure``)."""
+    if before != after:
+        CaseAssigneeChange.objects.create(case=case, from_assignee_id=before, to_assignee_id=after, by=by)
+
+
+def _refuse_reassignment_during_closure(case: Case) -> None:
+    """While closure is requested the case keeps its carrier: handing it on would let a supervisor who carried
+    it step out of the way and approve it (returning the closure request reopens the way)."""
+    if case.status == CaseStatus.CLOSURE_REQUESTED:
+        raise ValidationError(
+            {
+                "assignee": _(
+                    "The case awaits a decision on its closure: it is not reassigned or transferred until the "
+                    "closure is approved or returned."
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -319,12 +342,16 @@ def update_case(
         if value is not None and value != getattr(locked, name):
             setattr(locked, name, value)
             changed[name] = True
-    if assignee is not ...:
+    if assignee is not ... and (assignee.pk if assignee else None) != locked.assignee_id:
+        _refuse_reassignment_during_closure(locked)
         if (
             assignee is not None
             and not policy.caseworkers_of([locked.lead_bureau_id]).filter(pk=assignee.pk).exists()
         ):
             raise ValidationError(_("The assignee must be a case worker of the lead bureau."))
+        _assignee_changed(
+            locked, before=locked.assignee_id, after=assignee.pk if assignee else None, by=actor.user
+        )
         locked.assignee = assignee
         changed["assignee"] = assignee.get_username() if assignee else None
     locked.version += 1
@@ -398,6 +425,8 @@ def refer(
         raise ValidationError(_("A closed case is not referred or transferred; open a new case if needed."))
     if kind == ReferralKind.TRANSFER and (case is None or case.lead_bureau_id != from_bureau.pk):
         raise ValidationError(_("Only the lead bureau transfers a case, and a transfer names the case."))
+    if kind == ReferralKind.TRANSFER:
+        _refuse_reassignment_during_closure(case)
     if from_bureau.pk == to_bureau.pk and to_user is None:
         raise ValidationError(_("Choose another bureau, or a worker in your own bureau."))
     referral = Referral.objects.create(
@@ -433,18 +462,24 @@ def respond_to_referral(*, actor: Actor, referral: Referral, accept: bool, note:
         raise ValidationError(_("This referral has already been answered."))
     if not accept and not note.strip():
         raise ValidationError(_("Declining a referral needs a reason."))
+    transferred = None
+    if accept and referral.kind == ReferralKind.TRANSFER and referral.case_id:
+        transferred = Case.objects.select_for_update().get(pk=referral.case_id)
+        _refuse_reassignment_during_closure(transferred)
     referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
     referral.response_note = note
     referral.responded_at = timezone.now()
     referral.responded_by = actor.user
     referral.save(update_fields=["status", "response_note", "responded_at", "responded_by"])
     detail = {"status": referral.status}
-    if accept and referral.kind == ReferralKind.TRANSFER and referral.case_id:
-        case = Case.objects.select_for_update().get(pk=referral.case_id)
+    if transferred is not None:
+        case = transferred
         if case.is_open:
             detail["lead_from"] = case.lead_bureau_id
             case.lead_bureau_id = referral.to_bureau_id
-            case.assignee = referral.to_user or actor.user
+            new_assignee = referral.to_user or actor.user
+            _assignee_changed(case, before=case.assignee_id, after=new_assignee.pk, by=actor.user)
+            case.assignee = new_assignee
             case.version += 1
             case.save(update_fields=["lead_bureau", "assignee", "version"])
             detail["lead_to"] = case.lead_bureau_id
@@ -749,7 +784,7 @@ def move_case(
     record(actor, AuditAction.UPDATE, locked, detail={"status": [before, locked.status], "move": move})
     if move == "request_closure":
         for supervisor in policy.supervisors_of(locked.lead_bureau_id):
-            if supervisor.pk not in (actor.user.pk, locked.assignee_id):
+            if policy.can_approve_closure(supervisor, locked):
                 notify(
                     kind=NotificationKind.CLOSURE_REQUESTED,
                     user=supervisor,
@@ -791,3 +826,4 @@ def mark_notification_read(*, actor: Actor, notification) -> None:
         raise _deny(_("This message is not in your inbox."))
     if notification.read_at is None:
         type(notification).objects.filter(pk=notification.pk).update(read_at=timezone.now())
+        record(actor, AuditAction.UPDATE, notification, detail={"read": True})

@@ -10,12 +10,11 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import policy
 from .audit import Actor, record, record_list
-from .filters import AlertFilter, YouthFilter
+from .filters import AlertFilter, NationalIdSearchForm, YouthFilter, with_national_id
 from .forms_access import IdentifierForm
 from .models import (
     ACTIVE_ALERT_STATUSES,
@@ -30,6 +29,7 @@ from .models import (
 from .pages import not_found, require, suppress
 from .pagination import paginate
 from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
+from .selectors_triage import readable_reasons
 from .services_access import record_youth_view
 
 
@@ -68,25 +68,54 @@ def home(request):
     return render(request, "casework/home.html", context)
 
 
+def _youth_search(request, queryset, object_type: str, template: str, **context):
+    """A list of youth: filtered by name, youth ID or district from the query string (GET), or, for a POST of
+    :class:`NationalIdSearchForm`, the rows with exactly that national ID, so that a national ID never sits in
+    a URL. Logged either way, the national ID masked."""
+    searching = request.method == "POST"
+    id_form = NationalIdSearchForm(request.POST if searching else None)
+    status = 200
+    if searching:
+        filterset = YouthFilter(None, queryset=queryset)
+        if id_form.is_valid():
+            national_id = id_form.cleaned_data["national_id"]
+            rows, query = with_national_id(queryset, national_id), {"national_id": national_id}
+        else:
+            # Nothing was searched: a malformed or partial ID is refused before any lookup.
+            rows, query, status = queryset.none(), None, 400
+        page = paginate(request, rows)
+    else:
+        filterset = YouthFilter(request.GET, queryset=queryset)
+        page = paginate(request, filterset.qs)
+        query = dict(request.GET.items())
+    if query is not None:
+        record_list(Actor.from_request(request), object_type, count=page.paginator.count, query=query)
+    return render(
+        request,
+        template,
+        {
+            "filter": filterset,
+            "id_form": id_form,
+            "searched_by_national_id": searching,
+            "page": page,
+            "query": "" if searching else _query_without_page(request),
+            **context,
+        },
+        status=status,
+    )
+
+
 @login_required
 def youth_list(request):
     require(policy.is_caseworker(request.user))
-    filterset = YouthFilter(request.GET, queryset=policy.visible_youth(request.user).order_by("public_id"))
-    page = paginate(request, filterset.qs)
-    record_list(
-        Actor.from_request(request), "youth", count=page.paginator.count, query=dict(request.GET.items())
-    )
-    return render(
+    return _youth_search(
         request,
+        policy.visible_youth(request.user).order_by("public_id"),
+        "youth",
         "casework/youth_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "query": _query_without_page(request),
-            "today": timezone.localdate(),
-            # Rule 17: a record with no reason on record is opened by its exact ID and a stated purpose.
-            "open_form": IdentifierForm() if policy.can_break_glass(request.user) else None,
-        },
+        today=timezone.localdate(),
+        # Rule 17: a record with no reason on record is opened by its exact ID and a stated purpose.
+        open_form=IdentifierForm() if policy.can_break_glass(request.user) else None,
     )
 
 
@@ -138,31 +167,19 @@ def youth_detail(request, public_id: str):
         )
     history = list(youth.risk_scores.order_by("-as_of", "-scored_at")[:SCORE_HISTORY])
     score = history[0] if history else None
-    reasons = []
-    if score is not None:
-        english = (get_language() or "").startswith("en")
-        widest = max((abs(r.get("shap") or 0) for r in score.reasons), default=0) or 1
-        for reason in score.reasons:
-            level = timeline.levels.get(reason.get("source"), policy.Detail.FULL)
-            visible = level == policy.Detail.FULL
-            reasons.append(
-                {
-                    "up": reason.get("direction") == "up",
-                    "text": (reason.get("text_en") if english else reason.get("text_zh"))
-                    if visible
-                    else None,
-                    # How hard the factor pushes (log-odds), drawn as a bar; hidden factors show no size.
-                    "shap": reason.get("shap") if visible else None,
-                    "width": round(100 * abs(reason.get("shap") or 0) / widest) if visible else 0,
-                }
-            )
+    reasons = readable_reasons(user, youth, score)
+    # How hard each readable factor pushes (log-odds), drawn as a bar against the strongest one shown;
+    # withheld factors show no size, and their sizes do not set the scale.
+    widest = max((abs(r.shap or 0) for r in reasons.shown), default=0) or 1
+    bars = [{"reason": r, "width": round(100 * abs(r.shap or 0) / widest)} for r in reasons.shown]
     return render(
         request,
         "casework/youth_detail.html",
         {
             "youth": youth,
             "score": score,
-            "score_reasons": reasons,
+            "score_reasons": bars,
+            "reasons_left_out": reasons.some_left_out,
             "score_history": list(reversed(history)),
             "score_chart": _score_chart(list(reversed(history))),
             "age": youth.age_on(timezone.localdate()),
@@ -267,17 +284,11 @@ def audit_log(request):
 @login_required
 def identity_register(request):
     require(policy.can_use_identity_register(request.user))
-    filterset = YouthFilter(
-        request.GET, queryset=policy.identity_register(request.user).order_by("public_id")
-    )
-    page = paginate(request, filterset.qs)
-    record_list(
-        Actor.from_request(request), "identity", count=page.paginator.count, query=dict(request.GET.items())
-    )
-    return render(
+    return _youth_search(
         request,
+        policy.identity_register(request.user).order_by("public_id"),
+        "identity",
         "casework/identity_register.html",
-        {"filter": filterset, "page": page, "query": _query_without_page(request)},
     )
 
 

@@ -37,6 +37,7 @@ from .forms_cases import (
 )
 from .models import AuditAction, Case, CaseStatus, CaseStatusChange, Referral, ReferralStatus
 from .pages import not_found, require
+from .services_access import record_youth_view
 
 # The steps a case goes through, as the page's step indicator shows them.
 STEPS = [
@@ -175,7 +176,8 @@ def _case_page(request, pk: int, *, status: int, forms: dict | None = None) -> H
     """The case page again, as it stands now, with the submitted forms kept (after a refusal)."""
     case = _visible_case(request, pk)
     user = request.user
-    record(Actor.from_request(request), AuditAction.VIEW, case)
+    # The case page again: logged like the first view, with the purpose while a grant lets the user in.
+    record_youth_view(Actor.from_request(request), case, case.youth)
     context = {
         "case": case,
         "interventions": case.interventions.select_related("worker"),

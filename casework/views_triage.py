@@ -86,7 +86,9 @@ def triage_queue(request):
     if bureau is None:
         raise not_found(request, "bureau", code)
     now = timezone.now()
-    filterset = TriageQueueFilter(request.GET, queryset=selectors.triage_queue(user, bureau, now=now))
+    filterset = TriageQueueFilter(
+        request.GET, queryset=selectors.triage_queue(user, bureau, now=now), request=request
+    )
     page = paginate(request, filterset.qs)
     page.object_list = _queue_rows(user, page.object_list, now)
     record_list(
@@ -106,6 +108,7 @@ def triage_queue(request):
             "page": page,
             "query": _query_without_page(request),
             "here": request.get_full_path(),
+            "shows_schools": policy.reads_source_for_every_youth(user, EventSource.SCHOOL),
         },
     )
 
@@ -117,16 +120,23 @@ def _queue_rows(user, alerts, now) -> list[dict]:
     rows = []
     for alert in alerts:
         score = scores.get(alert.latest_score_id)
+        levels = policy.record_detail_by_source(user, alert.youth)
         rows.append(
             {
                 "alert": alert,
                 "youth": alert.youth,
                 "age": alert.youth.age_on(today),
-                "school": schools.get(alert.current_school_id),
+                # The current school is a school detail (rule 5): only for those who read school records.
+                "reads_school": levels[EventSource.SCHOOL] == policy.Detail.FULL,
+                "school": schools.get(alert.current_school_id)
+                if levels[EventSource.SCHOOL] == policy.Detail.FULL
+                else None,
                 "rule": alert.rule,
                 "due_words": selectors.deadline_words(alert.due_at, now),
                 "score": score,
-                "reasons": selectors.readable_reasons(user, alert.youth, score, top=selectors.TOP_REASONS),
+                "reasons": selectors.readable_reasons(
+                    user, alert.youth, score, top=selectors.TOP_REASONS, levels=levels
+                ),
                 "can_acknowledge": alert.status in ACKNOWLEDGEABLE
                 and policy.can_acknowledge_alert(user, alert),
             }

@@ -14,6 +14,7 @@ from casework.audit import Actor, record, record_list
 from casework.models import AuditAction, Youth
 from casework.pages import not_found, require
 from casework.pagination import paginate
+from casework.services_access import record_youth_view
 
 from . import corrections
 from .forms_corrections import AnnotateForm, ContestForm, CorrectForm, RejectForm
@@ -34,6 +35,9 @@ def contest_new(request, public_id: str, event_id: int):
         )
         messages.success(request, _("The contest was filed. A data steward will decide; you will be told."))
         return redirect("youth-detail", public_id=youth.public_id)
+    # The form shows the youth ID and the event (kind, code, date): a read of the record, logged like the youth
+    # page, with the purpose while a stated purpose is what lets the worker in (rule 17).
+    record_youth_view(Actor.from_request(request), event, youth, page="contest")
     return render(
         request, "integrations/corrections_contest.html", {"youth": youth, "event": event, "form": form}
     )

@@ -36,6 +36,10 @@ import pandas as pd
 
 DOMAINS = ("school", "police", "welfare", "history")
 SOURCES = ("education", "police", "welfare", "casework")
+# What an indicator may read (``Indicator.reads``): the three bureaus' records, and on the platform itself the
+# youth's cases (that they exist, opened and closed), the work logged on them, and the youth record (birth date).
+# Casework pages show a score's reason only to a viewer who may read every one of these it reads.
+READS = ("education", "police", "welfare", "cases", "interventions", "identity")
 VALUE_KINDS = ("count", "days", "flag", "tier", "level", "months", "score", "years")
 
 MIN_AGE, MAX_AGE = 12, 17
@@ -82,6 +86,18 @@ class Indicator:
     value_kind: str = "count"
     about_others: bool = False
     about_others_reason: str = ""
+    # The records it reads (from ``READS``). An indicator of one bureau's records reads that bureau's source
+    # and need not say so; one on the platform's own records ("casework") must say which.
+    reads: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.reads:
+            if self.source not in ("education", "police", "welfare"):
+                raise ValueError(f"{self.key}: say which records it reads (reads=...)")
+            object.__setattr__(self, "reads", (self.source,))
+        unknown = set(self.reads) - set(READS)
+        if unknown:
+            raise ValueError(f"{self.key}: unknown records read: {sorted(unknown)}")
 
     def format_value(self, value: float, language: str = "zh") -> str:
         """The value as a supervisor reads it (是/否 for flags, 高/中/低 for levels)."""
@@ -582,6 +598,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         why="Earlier cases show needs already judged serious enough to act on; note that this records the system's attention, not the youth's behaviour.",
         reason_template_zh="近兩年開案 {value} 次",
         reason_template_en="cases opened in the last two years: {value}",
+        reads=("cases",),
     ),
     Indicator(
         key="open_case_now",
@@ -595,6 +612,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         reason_template_zh="目前有進行中個案：{value}",
         reason_template_en="a case is open now: {value}",
         value_kind="flag",
+        reads=("cases",),
     ),
     Indicator(
         key="cases_closed_365d",
@@ -607,6 +625,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         why="A closed case is followed for at least six months; the period after closure is when relapse is watched for.",
         reason_template_zh="近一年結案 {value} 次",
         reason_template_en="cases closed in the last year: {value}",
+        reads=("cases",),
     ),
     Indicator(
         key="interventions_365d",
@@ -619,6 +638,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         why="The intensity of recent work with the youth; it records the system's effort, so the model report must be read with that in mind.",
         reason_template_zh="近一年處遇紀錄 {value} 筆",
         reason_template_en="interventions logged in the last year: {value}",
+        reads=("interventions",),
     ),
     Indicator(
         key="days_since_any_record",
@@ -632,6 +652,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         reason_template_zh="距最近一筆紀錄 {value} 天",
         reason_template_en="days since the last record about the youth: {value}",
         value_kind="days",
+        reads=("education", "police", "welfare"),
     ),
     Indicator(
         key="bureaus_with_records_365d",
@@ -644,6 +665,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         why="Concerns seen by several bureaus at once are what horizontal integration (橫向整合) exists to bring together.",
         reason_template_zh="近一年有 {value} 個局處有紀錄",
         reason_template_en="bureaus with records about the youth in the last year: {value}",
+        reads=("education", "police", "welfare"),
     ),
     Indicator(
         key="distinct_event_kinds_365d",
@@ -656,6 +678,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         why="Problems in several areas of life at once (co-occurring risk factors) predict worse outcomes than many records of one kind.",
         reason_template_zh="近一年紀錄涉及 {value} 種類型",
         reason_template_en="kinds of record about the youth in the last year: {value}",
+        reads=("education", "police", "welfare"),
     ),
     Indicator(
         key="age_years",
@@ -669,6 +692,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         reason_template_zh="年齡 {value} 歲",
         reason_template_en="age: {value}",
         value_kind="years",
+        reads=("identity",),
     ),
 )
 

@@ -101,6 +101,16 @@ MATRIX: list[Row] = [
     # --- pages -----------------------------------------------------------------------------------------
     page("home", SIGNED_IN),
     page("youth-list", CASEWORKERS),
+    # A national ID is searched by POST (never in a URL): the same page, for the same roles.
+    Row(
+        "youth-list",
+        "post",
+        ok(CASEWORKERS),
+        403,
+        302,
+        data=lambda w: {"national_id": "H123456789"},
+        label="post youth-list (national ID search)",
+    ),
     Row(
         "youth-detail",
         "get",
@@ -122,6 +132,15 @@ MATRIX: list[Row] = [
     page("referral-list", CASEWORKERS),
     page("audit-log", {"auditor"}),
     page("identity-register", {"steward"}),
+    Row(
+        "identity-register",
+        "post",
+        ok({"steward"}),
+        403,
+        302,
+        data=lambda w: {"national_id": "H123456789"},
+        label="post identity-register (national ID search)",
+    ),
     page("statistics", {"modeller", "supervisor", "police_supervisor"}),
     # The admin site sends everyone without the administrator role to its own login page.
     page("admin:index", {"admin"}, refused=302),
@@ -160,7 +179,19 @@ MATRIX: list[Row] = [
         args=youth_case_args,
         extra=not_visible(CASEWORKERS - {"guidance", "supervisor"}),
     ),
+    api(
+        "api:youth-search",
+        CASEWORKERS,
+        method="post",
+        data=lambda w: {"national_id": "H123456789"},
+    ),
     api("api:identity-list", {"steward"}),
+    api(
+        "api:identity-search",
+        {"steward"},
+        method="post",
+        data=lambda w: {"national_id": "H123456789"},
+    ),
     api("api:identity-detail", {"steward"}, args=youth_case_args),
     api("api:event-list", CASEWORKERS),
     api(

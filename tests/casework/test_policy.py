@@ -196,15 +196,20 @@ class TestNoLeaks:
         client.login(username="officer", password=PASSWORD)
         response = client.get(reverse("api:youth-list"), {"q": world.y.case.name})
         assert response.json()["count"] == 0
-        response = client.get(reverse("api:youth-list"), {"q": world.y.case.national_id})
-        assert response.json()["count"] == 0
+        search = reverse("api:youth-search")
+        body = {"national_id": world.y.case.national_id}
+        assert client.post(search, body, content_type="application/json").json()["count"] == 0
         response = client.get(reverse("api:youth-list"))
         assert [r["public_id"] for r in response.json()["results"]] == [world.y.alert.public_id]
 
     def test_partial_national_id_does_not_match(self, client, world):
         client.login(username="guidance", password=PASSWORD)
         assert client.get(reverse("api:youth-list"), {"q": "H1234"}).json()["count"] == 0
-        assert client.get(reverse("api:youth-list"), {"q": "H123456789"}).json()["count"] >= 1
+        search = reverse("api:youth-search")
+        partial = client.post(search, {"national_id": "H1234"}, content_type="application/json")
+        assert partial.status_code == 400
+        whole = client.post(search, {"national_id": "H123456789"}, content_type="application/json")
+        assert whole.json()["count"] >= 1
 
     def test_creating_with_an_unseen_youth_says_the_same_as_a_missing_one(self, client, world):
         client.login(username="officer", password=PASSWORD)
