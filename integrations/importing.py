@@ -240,30 +240,6 @@ def _sealed_rows(feed: str, parsed: list) -> tuple[set[str], dict[str, str]]:
     return sealed | set(newly), newly
 
 
-def _store_shells(feed: str, keys: set[str], current: dict, batch: ImportBatch, numbers: dict) -> None:
-    """A sealed key that has never been stored gets an empty shell: the fact that it was delivered and is
-    sealed, nothing of its content (so re-sending it later stays a no-op)."""
-    shells = [
-        SourceRecord(
-            feed=feed,
-            record_key=key,
-            version=1,
-            is_current=True,
-            batch=batch,
-            row_number=numbers[key],
-            raw=sealing.ERASED,
-            values=sealing.ERASED,
-            row_hash="",
-            received_at=batch.received_at,
-            knowledge_date=timezone.localdate(batch.received_at),
-            event_date=None,
-            sealed_at=timezone.now(),
-        )
-        for key in sorted(keys - set(current))
-    ]
-    SourceRecord.objects.bulk_create(shells, batch_size=CHUNK)
-
-
 def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems: list[str]) -> ImportBatch:
     """Validate, version and store rows for one batch (the caller holds the transaction)."""
     feed = batch.feed
@@ -280,10 +256,7 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
         parsed = [(n, {}, p, []) if p.key in sealed_keys else (n, raw, p, pr) for n, raw, p, pr in parsed]
     needs_roster = spec.refers_to_student
     roster = _roster_keys() if needs_roster else set()
-    current = _current_versions(
-        feed, {p.key for _, _, p, _ in parsed if (p.ok or p.key in sealed_keys) and p.key}
-    )
-    sealed_rows: dict[str, int] = {}
+    current = _current_versions(feed, {p.key for _, _, p, _ in parsed if p.ok and p.key})
 
     seen: dict[str, tuple[str, int]] = {}
     new_records: list[tuple] = []
@@ -293,7 +266,6 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
 
     for row_number, raw, row, problems in parsed:
         if row.key in sealed_keys:
-            sealed_rows.setdefault(row.key, row_number)
             counts["unchanged"] += 1
             continue
         reasons = list(header_problems) + problems + list(row.errors)
@@ -359,8 +331,6 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
             SourceRecord.objects.filter(pk__in=superseded[start : start + CHUNK]).update(is_current=False)
     _insert_source_records(new_records)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=CHUNK)
-    if sealed_rows:
-        _store_shells(feed, set(sealed_rows), current, batch, sealed_rows)
     if newly_sealed:
         # Reached by a person-wide notice at import: registered now, and anything stored earlier erased.
         actor = Actor.system("sealing")

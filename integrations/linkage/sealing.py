@@ -6,9 +6,8 @@ linkage run this holds (``enforce_sealing``):
 - the record's key is in :class:`SealedRecord` (the fact of sealing), and the importer refuses any later
   delivery of that key as content, by file, API upload or quarantine resubmission (``importing``); a row
   with a sealed key is neither stored nor quarantined, only counted;
-- every stored version of the record is an empty shell (key, provenance, time of sealing; no raw row, no
-  values, no dates, no hash of the content), and every quarantined row with that key is redacted the same
-  way and closed;
+- no version of the record is stored (the importer stores none; versions stored before the notice are
+  deleted), and every quarantined row with that key is redacted (its raw row replaced) and closed;
 - it has no link to a youth and no place in any review pair (linkage evidence), and no timeline event;
 - everything casework derived from its event is erased or rewritten without it (``casework.sealing``), and
   the youth is rescored without it;
@@ -30,8 +29,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from casework.audit import Actor, record
@@ -123,9 +120,9 @@ def _not_yet_clean(keys: list[str]) -> set[str]:
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
         dirty |= set(
-            SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=chunk)
-            .filter(Q(sealed_at__isnull=True) | ~Q(raw=ERASED) | Q(event_date__isnull=False))
-            .values_list("record_key", flat=True)
+            SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=chunk).values_list(
+                "record_key", flat=True
+            )
         )
         dirty |= set(
             RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=chunk).values_list(
@@ -156,19 +153,9 @@ def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
     Idempotent. Returns counts and the youth whose records changed (``youth_ids``)."""
     keys = sorted(set(keys))
     now = timezone.now()
-    records = SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=keys)
-    versions = records.filter(Q(sealed_at__isnull=True) | ~Q(raw=ERASED) | Q(event_date__isnull=False))
-    # The dates would date the sealed event (the knowledge date is when the police learned of it): a shell
-    # keeps only when it was received.
-    versions_sealed = versions.update(
-        sealed_at=now,
-        raw=ERASED,
-        values=ERASED,
-        row_hash="",
-        event_date=None,
-        knowledge_date=TruncDate("received_at"),
-        national_id_status="",
-    )
+    # Every stored version goes: the fact of sealing is the SealedRecord and the notice, and an erased shell
+    # would only say that the police once sent this record.
+    versions_sealed = SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=keys).delete()[0]
     quarantined = QuarantinedRow.objects.filter(feed=CONTACT_FEED, record_key__in=keys).exclude(
         status=QuarantineStatus.SEALED
     )
