@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from casework.models import AuditAction, AuditEntry
-from riskmodel import fairness, indicators, model_card, pipeline, service
+from riskmodel import fairness, indicators, model_card, pipeline, report, service
 from riskmodel.models import ModelStatus, RiskModel, ScoringRun
 from tests.fixtures import PASSWORD
 
@@ -313,7 +313,8 @@ def test_the_fairness_tables_show_each_group_with_its_ratio_and_highlight_the_ga
     _old, model = models
     login(client, "modeller")
     page = html(client.get(reverse("riskmodel:model-report", args=[2]), HTTP_ACCEPT_LANGUAGE="en"))
-    for attribute, audit in model.fairness["by_attribute"].items():
+    # The page shows the audit as published: rates and flags of the counts rounded to a multiple of 5.
+    for attribute, audit in report.published_fairness(model)["by_attribute"].items():
         start = page.index(f'id="fairness-{attribute}"')
         table = page[start : page.index("</table>", start)]
         for group in audit["groups"]:
@@ -326,15 +327,17 @@ def test_the_fairness_tables_show_each_group_with_its_ratio_and_highlight_the_ga
                 assert re.search(rf'class="num flagged[^"]*" data-metric="{metric}"', cell), (group, metric)
 
 
-def test_fairness_groups_of_fewer_than_five_youth_are_shown_without_their_rates(client, models):
+def test_fairness_groups_of_fewer_than_ten_youth_are_shown_rounded_without_their_rates(client, models):
     _old, model = models
     groups = model.fairness["by_attribute"]["district"]["groups"]
-    groups["龜山區"] = {**groups["桃園區"], "n": 3, "fnr": 0.123456}
+    # Three youth, none flagged, none with an outcome: a size published as 0 or 5, and no rates.
+    groups["龜山區"] = {**groups["桃園區"], "n": 3, "tp": 0, "fp": 0, "tn": 3, "fn": 0, "fnr": 0.123456}
     model.save(update_fields=["fairness"])
     login(client, "supervisor")
-    page = html(client.get(reverse("riskmodel:model-report", args=[2])))
+    page = html(client.get(reverse("riskmodel:model-report", args=[2]), HTTP_ACCEPT_LANGUAGE="en"))
     row = row_of(page, 'data-group="龜山區"')
-    assert "&lt;5" in row and "12.3%" not in row and "data-metric" not in row
+    assert re.search(r'<td class="num">(0|5)</td>', row), row
+    assert "too few youth" in row and "12.3%" not in row and "data-metric" not in row
 
 
 def test_the_report_shows_drift_from_the_latest_scoring_run(client, models):
