@@ -252,21 +252,84 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
     return action
 
 
+def _reach_of_every_notice() -> dict[str, list[str] | None]:
+    """notice key -> the contact keys it seals now (None: a person-wide notice whose person is not linked
+    yet), for every current notice, in a few queries whatever their number."""
+    notices = list(
+        SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True).values_list(
+            "record_key", "values"
+        )
+    )
+    youth_of = dict(RecordLink.objects.filter(feed=NOTICE_FEED).values_list("record_key", "youth_id"))
+    merged = dict(Youth.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+
+    def kept(youth_id):
+        seen = set()
+        while youth_id in merged and youth_id not in seen:
+            seen.add(youth_id)
+            youth_id = merged[youth_id]
+        return youth_id
+
+    person_wide = {k: kept(youth_of[k]) for k, v in notices if not named_keys(v) and k in youth_of}
+    contacts: dict[int, list[str]] = defaultdict(list)
+    for key, youth_id in RecordLink.objects.filter(
+        feed=CONTACT_FEED, youth_id__in=set(person_wide.values())
+    ).values_list("record_key", "youth_id"):
+        contacts[youth_id].append(key)
+    wanted = [k for keys in contacts.values() for k in keys]
+    dates = dict(
+        SourceRecord.objects.filter(feed=CONTACT_FEED, is_current=True, record_key__in=wanted).values_list(
+            "record_key", "event_date"
+        )
+    )
+    reach: dict[str, list[str] | None] = {}
+    for key, values in notices:
+        named = named_keys(values)
+        if named:
+            reach[key] = named
+        elif key not in person_wide:
+            reach[key] = None
+        else:
+            effective_on = _day(values.get("effective_on"))
+            reach[key] = [
+                c
+                for c in contacts.get(person_wide[key], [])
+                if effective_on is None or dates.get(c) is None or dates[c] <= effective_on
+            ]
+    return reach
+
+
 def enforce_sealing(*, actor: Actor | None = None) -> dict:
     """Make the sealing invariant hold for every current notice (module docstring). Cheap when nothing
-    changed: only notices with something left to erase, or whose person-wide reach may have grown, work."""
+    changed: every notice's reach is worked out in a few queries, and only a notice that reaches a record
+    with something left to erase, or that has not been applied yet, does any work."""
     actor = actor or Actor.system("sealing")
     applied = waiting = 0
     affected: set[int] = set()
     with transaction.atomic():
-        for notice in SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True):
-            action = apply_notice(notice, actor=actor, affected=affected)
-            if action.pending:
+        reach = _reach_of_every_notice()
+        registered = set(SealedRecord.objects.values_list("record_key", flat=True))
+        reached = {k for keys in reach.values() if keys for k in keys}
+        dirty = _not_yet_clean(sorted(registered | reached))
+        actions = {a.notice_key: a for a in SealingAction.objects.all()}
+        notices = SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True)
+        for notice_key, keys in reach.items():
+            action = actions.get(notice_key)
+            done = (
+                keys is not None
+                and action is not None
+                and not action.pending
+                and set(keys) <= set(action.sealed_keys or [])
+                and not set(keys) & dirty
+            )
+            if not done and not (keys is None and action is not None):
+                action = apply_notice(notices.get(record_key=notice_key), actor=actor, affected=affected)
+            if keys is None:
                 waiting += 1
             else:
                 applied += 1
-        # Keys sealed by notices that have since been re-sent or replaced stay sealed: sealing is not undone.
-        leftover = sorted(_not_yet_clean(list(SealedRecord.objects.values_list("record_key", flat=True))))
+        # Keys sealed by notices since re-sent or replaced stay sealed: sealing is never undone.
+        leftover = sorted(_not_yet_clean(sorted(registered - reached)))
         if leftover:
             affected |= seal_keys(leftover, actor=actor)["youth_ids"]
         if affected:
