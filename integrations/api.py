@@ -45,6 +45,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "updated",
             "unchanged",
             "quarantined",
+            "sealed",
         ]
         read_only_fields = fields
 
