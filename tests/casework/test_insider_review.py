@@ -482,12 +482,13 @@ class TestClosureByAFormerCarrier:
         assert move(world, other, "approve_closure").status == CaseStatus.CLOSED
 
     def test_whoever_once_asked_to_close_the_case_does_not_approve_a_later_request(self, world):
-        reassign(world, world.u.supervisor, world.u.supervisor)
+        # The supervisor never carried the case (guidance does) but asked once to close it, as the lead
+        # bureau's members may; that request was returned, and the carrier asks again.
         move(world, world.u.supervisor, "request_closure", closure_reason=ClosureReason.MOVED_AWAY)
         other = make_user("supervisor2", world.b.committee, Role.SUPERVISOR)
         move(world, other, "return_closure", note="Not yet: confirm the move")
-        reassign(world, other, world.u.guidance)
         move(world, world.u.guidance, "request_closure", closure_reason=ClosureReason.MOVED_AWAY)
+        assert case_now(world).closure_requested_by == world.u.guidance
         with pytest.raises(PermissionDenied):
             move(world, world.u.supervisor, "approve_closure")
         assert move(world, other, "approve_closure").status == CaseStatus.CLOSED
