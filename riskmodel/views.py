@@ -28,7 +28,7 @@ from casework import policy
 from casework.audit import Actor, record, record_list
 from casework.models import AuditAction, RiskBand
 from casework.pages import require
-from casework.reports import RATE_MIN_BASE
+from casework.reports import RATE_MIN_BASE, ROUNDING_BASE
 
 from . import indicators, model_card, pipeline, report, service
 from .model_card import (
@@ -934,6 +934,8 @@ def _fairness(model: RiskModel) -> dict | None:
         "attributes": attributes,
         "pairs": pairs,
         "min_n": (fairness.get("pairs") or {}).get("min_n", 30),
+        "rounding_base": ROUNDING_BASE,
+        "rate_min_base": RATE_MIN_BASE,
     }
 
 
