@@ -319,6 +319,8 @@ def _explain(reason: dict) -> dict:
     return {
         **reason,
         "source": _REASON_SOURCE[indicator.source],
+        # Which sources the reason counts: casework shows it only to a viewer who may read all of them.
+        "reads": list(indicator.reads),
         "text_zh": indicator.reason(value, "zh"),
         "text_en": indicator.reason(value, "en"),
     }
