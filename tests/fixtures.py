@@ -64,7 +64,9 @@ def world(db):
     now = timezone.now()
     b = SimpleNamespace(
         **{
-            code: Bureau.objects.create(code=code, kind=kind, name_zh=code, name_en=code.title())
+            code: Bureau.objects.update_or_create(
+                kind=kind, defaults={"code": code, "name_zh": code, "name_en": code.title()}
+            )[0]
             for code, kind in [
                 ("police", BureauKind.POLICE),
                 ("committee", BureauKind.COMMITTEE),

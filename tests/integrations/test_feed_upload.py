@@ -26,7 +26,9 @@ CONTACT = {
 def keys():
     out = {}
     for code, kind in [("police", BureauKind.POLICE), ("welfare", BureauKind.WELFARE)]:
-        bureau = Bureau.objects.create(code=code, kind=kind, name_zh=code, name_en=code)
+        bureau = Bureau.objects.update_or_create(
+            kind=kind, defaults={"code": code, "name_zh": code, "name_en": code}
+        )[0]
         out[code] = issue_token(bureau=bureau, name=f"{code} nightly")[1]
     return out
 

@@ -18,9 +18,9 @@ PASSWORD = "steward-password-1"
 def steward(django_user_model):
     from casework.models import Bureau
 
-    committee = Bureau.objects.create(
-        code="committee", kind=BureauKind.COMMITTEE, name_zh="少輔會", name_en="C"
-    )
+    committee = Bureau.objects.update_or_create(
+        kind=BureauKind.COMMITTEE, defaults={"code": "committee", "name_zh": "少輔會", "name_en": "C"}
+    )[0]
     user = django_user_model.objects.create_user("steward", password=PASSWORD)
     Membership.objects.create(user=user, bureau=committee, role=Role.DATA_STEWARD)
     return user

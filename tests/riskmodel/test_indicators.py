@@ -45,7 +45,9 @@ def noon(day: dt.date) -> dt.datetime:
 def city(db):
     """The four bureaus (as tests/fixtures.py makes them), one school and one worker."""
     bureaus = {
-        kind: Bureau.objects.create(code=code, kind=kind, name_zh=code, name_en=code.title())
+        kind: Bureau.objects.update_or_create(
+            kind=kind, defaults={"code": code, "name_zh": code, "name_en": code.title()}
+        )[0]
         for code, kind in [
             ("police", BureauKind.POLICE),
             ("committee", BureauKind.COMMITTEE),

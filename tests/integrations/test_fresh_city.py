@@ -1,0 +1,59 @@
+"""A city set up without the demo: a freshly migrated database, no fixture, the feed contract's commands
+only (import_feed, link_records, export_links, dumpdata), as checks written by someone else run them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+
+from casework.models import Bureau, BureauKind, Event
+
+CONTACTS = """contact_no,occurred_on,recorded_on,kind,code,unit,national_id,name,birth_date,sex,district
+FX-1,2024-05-01,2024-05-02,offence,theft,SECRETUNIT1,,測試甲,2011-04-05,M,桃園區
+FX-2,2025-03-01,2025-03-02,offence,assault,KEEPUNIT,,測試甲,2011-04-05,M,桃園區
+FX-3,113/06/01,113/06/02,offence,drugs,SECRETUNIT3,,測試乙,2010-08-09,F,中壢區
+FX-4,2024-09-09,2024-09-10,deviant,late_night_loitering,KEEPUNIT4,,測試丙,2012-01-02,F,八德區
+"""
+NOTICES = """notice_no,court_case_no,effective_on,contact_nos,national_id,name,birth_date,sex
+N-1,113少調1,2025-01-15,FX-3,,測試乙,2010-08-09,F
+N-2,113少調2,2024-12-31,,,測試甲,2011-04-05,M
+"""
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_four_bureaus_exist_after_migrate_alone():
+    assert set(Bureau.objects.values_list("kind", flat=True)) == set(BureauKind.values)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", ["contacts first", "notices first"])
+def test_contract_commands_alone_link_and_seal_on_a_fresh_database(tmp_path, order):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(CONTACTS, encoding="utf-8")
+    notices = tmp_path / "notices.csv"
+    notices.write_text(NOTICES, encoding="utf-8")
+    files = [("police.contacts", contacts), ("court.sealing", notices)]
+    for feed, path in files if order == "contacts first" else files[::-1]:
+        _run("import_feed", feed, str(path))
+    _run("link_records")
+    links = tmp_path / "links.csv"
+    _run("export_links", str(links))
+    with open(links, encoding="utf-8", newline="") as handle:
+        rows = {(r["feed"], r["record_key"]): r["youth_id"] for r in csv.DictReader(handle)}
+    # The sealed contacts are gone from the links; the kept ones are linked, to one youth for one person.
+    assert ("police.contacts", "FX-1") not in rows and ("police.contacts", "FX-3") not in rows
+    assert ("police.contacts", "FX-2") in rows and ("police.contacts", "FX-4") in rows
+    assert rows[("police.contacts", "FX-2")] != rows[("police.contacts", "FX-4")]
+    assert rows[("police.contacts", "FX-2")] == rows[("court.sealing", "N-2")]
+    assert set(Event.objects.values_list("source_key", flat=True)) == {"FX-2", "FX-4"}
+    dump = _run("dumpdata", "--natural-foreign")
+    assert "SECRETUNIT" not in dump and "KEEPUNIT4" in dump
