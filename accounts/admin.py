@@ -22,9 +22,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -45,7 +44,7 @@ for _model in (TOTPDevice, StaticDevice, Group):
 
 
 def _refusal(exc: PermissionDenied) -> str:
-    return str(exc) or _t("Refused.")
+    return str(exc) or gettext("Refused.")
 
 
 class ServiceLoggedAdmin(AuditedAdmin):
@@ -274,7 +273,9 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
         if user.pk == request.user.pk:
             messages.error(
                 request,
-                _t("Change your own password on the Password page, which asks for your current password."),
+                gettext(
+                    "Change your own password on the Password page, which asks for your current password."
+                ),
             )
             return redirect("accounts:password_change")
         if request.method != "POST":
@@ -297,11 +298,11 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
             messages.error(request, _refusal(exc))
             return HttpResponseRedirect(request.get_full_path())
         if outcome.applied:
-            messages.success(request, _t("Password changed; the auditors have been told."))
+            messages.success(request, gettext("Password changed; the auditors have been told."))
         else:
             messages.warning(
                 request,
-                _t(
+                gettext(
                     "%(user)s holds a privileged role: the new password waits for a second administrator to "
                     "approve it under Account change requests. Nothing has changed yet."
                 )
@@ -472,11 +473,13 @@ class AccountChangeRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve (applies the change; not your own proposal)"))
     def approve(self, request, queryset):
-        self._decide(request, queryset, administration.approve_change, _t("Approved and applied: %(count)d."))
+        self._decide(
+            request, queryset, administration.approve_change, gettext("Approved and applied: %(count)d.")
+        )
 
     @admin.action(description=_("Reject (nothing is applied)"))
     def reject(self, request, queryset):
-        self._decide(request, queryset, administration.reject_change, _t("Rejected: %(count)d."))
+        self._decide(request, queryset, administration.reject_change, gettext("Rejected: %(count)d."))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def membership_label(described: dict | None) -> str:
 
 def _flag_change_text(name: str, value: bool) -> str:
     labels = {
-        "is_active": (_("active"), _("deactivated")),
+        "is_active": (_("activated"), _("deactivated")),
         "is_staff": (_("staff status on"), _("staff status off")),
         "is_superuser": (_("superuser on"), _("superuser off")),
     }

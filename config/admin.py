@@ -13,6 +13,13 @@ class PlatformAdminSite(admin.AdminSite):
 
         return super().has_permission(request) and policy.can_administer(request.user)
 
+    def index(self, request, extra_context=None):
+        """The index also says how many account changes wait for a second administrator's approval."""
+        from accounts.models import AccountChangeRequest, AccountChangeStatus
+
+        waiting = AccountChangeRequest.objects.filter(status=AccountChangeStatus.PENDING).count()
+        return super().index(request, {"account_changes_waiting": waiting, **(extra_context or {})})
+
 
 class PlatformAdminConfig(AdminConfig):
     default_site = "config.admin.PlatformAdminSite"

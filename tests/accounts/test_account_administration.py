@@ -738,3 +738,14 @@ class TestOperatorCommand:
             administration.reset_second_factor(
                 actor=Actor(user=None, path="/admin/"), user=world.u.supervisor
             )
+
+
+def test_the_admin_index_says_how_many_changes_wait_for_approval(world, admin2):
+    client = as_user(admin2)
+    assert "account-changes-waiting" not in client.get(reverse("admin:index")).content.decode()
+    administration.change_password(
+        actor=actor(world.u.admin), user=world.u.supervisor, password=NEW_PASSWORD, reason="x"
+    )
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "account-changes-waiting" in page
+    assert "1 change to a privileged account is applied only when another administrator approves it." in page
