@@ -221,8 +221,9 @@ ALL = "all"
 
 class _FairnessRelease:
     """The counts of one model's fairness audit, declared to a ``casework.reports.Release`` with what ties
-    them together: each attribute's groups add up to the test period's counts (known from the model's
-    metrics), and each group's calibration bins add up to its youth with and without an outcome."""
+    them together: a group's counts add up to its size, each attribute's groups add up to the test period's
+    counts (which a reader knows from the model's metrics), and a group's calibration bins add up to its size
+    and to its youth with an outcome."""
 
     def __init__(self, model: RiskModel, totals: dict[str, int]):
         self.release = Release()
@@ -234,52 +235,63 @@ class _FairnessRelease:
     def count(self, name: tuple, n: int) -> None:
         self.release.count(name, n, f"{self.prefix}:" + "/".join(map(str, name)))
 
-    def audit(self, scope: tuple, audit: dict, *, slack: bool = False) -> None:
+    def audit(self, scope: tuple, audit: dict, *, unaudited: Sequence[tuple] = ()) -> None:
+        """Declare one audit's counts; ``unaudited`` names the sizes of groups of the same rows left out of it
+        (small intersections), which hold an unseen part of each count."""
         groups = audit.get("groups") or {}
         for group, metrics in groups.items():
+            self.count((*scope, group, "n"), int(metrics.get("n") or 0))
             for column in fairness.COUNTS:
                 self.count((*scope, group, column), int(metrics.get(column) or 0))
+            self.release.adds_up([(*scope, group, "n")], [(*scope, group, c) for c in fairness.COUNTS])
         calibration = audit.get("calibration")
         for group, cal in (calibration if isinstance(calibration, dict) else {}).items():
             bins = _bin_counts(cal)
-            for i, (positives, negatives) in enumerate(bins):
+            for i, (size, positives) in enumerate(bins):
+                self.count((*scope, group, "bin", i, "n"), size)
                 self.count((*scope, group, "bin", i, "pos"), positives)
-                self.count((*scope, group, "bin", i, "neg"), negatives)
+                self.release.at_most((*scope, group, "bin", i, "pos"), (*scope, group, "bin", i, "n"))
             if group in groups:
+                self.release.adds_up(
+                    [(*scope, group, "n")], [(*scope, group, "bin", i, "n") for i in range(len(bins))]
+                )
                 self.release.adds_up(
                     [(*scope, group, "tp"), (*scope, group, "fn")],
                     [(*scope, group, "bin", i, "pos") for i in range(len(bins))],
                 )
-                self.release.adds_up(
-                    [(*scope, group, "fp"), (*scope, group, "tn")],
-                    [(*scope, group, "bin", i, "neg") for i in range(len(bins))],
-                )
+        if unaudited:
+            size = sum(self.release.cells[name].n for name in unaudited)
+            for column in fairness.COUNTS:
+                self.release.unseen(("unaudited", scope, column), 0, size)
+            self.release.adds_up([("unaudited", scope, c) for c in fairness.COUNTS], list(unaudited))
         for column in fairness.COUNTS:
-            extra = [("slack", scope, column)] if slack else []
-            self.release.adds_up([(ALL, column)], [*((*scope, g, column) for g in groups), *extra])
+            rest = [("unaudited", scope, column)] if unaudited else []
+            self.release.adds_up([(ALL, column)], [*((*scope, g, column) for g in groups), *rest])
+        self.release.adds_up([(ALL, "n")], [*((*scope, g, "n") for g in groups), *unaudited])
 
 
 def _bin_counts(cal: dict) -> list[tuple[int, int]]:
-    """Each calibration bin's youth with and without an outcome (the stored bins give n and the rate)."""
+    """Each calibration bin's youth and youth with an outcome (the stored bins give the size and the rate)."""
     out = []
     for b in cal.get("bins") or []:
         n = int(b.get("n") or 0)
-        positives = int(round((b.get("observed_rate") or 0.0) * n))
-        out.append((positives, n - positives))
+        out.append((n, int(round((b.get("observed_rate") or 0.0) * n))))
     return out
 
 
-def _published_audit(audit: dict, scope: tuple, shown: dict, stored_ci: dict | None) -> dict:
-    """One audit recomputed from the published counts (``fairness.audit_counts``), with its calibration."""
+def _published_audit(audit: dict, scope: tuple, shown: dict) -> dict:
+    """One audit recomputed from the published counts (``fairness.audit_counts``), with its calibration. A
+    group of fewer than ``RATE_MIN_BASE`` youth (as published) gets its rounded counts and nothing else."""
     groups = audit.get("groups") or {}
+    sizes = {group: shown.get((*scope, group, "n")) for group in groups}
     counts = {}
     for group in groups:
         cells = {c: shown.get((*scope, group, c)) for c in fairness.COUNTS}
-        if None not in cells.values():
+        if None not in cells.values() and sizes[group] is not None:
             counts[group] = cells
     reference = audit.get("reference_group")
-    ci = stored_ci or {}
-    if not counts:
+    ci = audit.get("confidence_intervals") or {}
+    if reference not in counts or (sizes[reference] or 0) < RATE_MIN_BASE:
         return {
             "threshold": audit.get("threshold"),
             "reference_group": reference,
@@ -289,35 +301,43 @@ def _published_audit(audit: dict, scope: tuple, shown: dict, stored_ci: dict | N
     out = fairness.audit_counts(
         counts,
         audit.get("threshold", 0.0),
-        reference if reference in counts else None,
+        reference,
         min_denominator=RATE_MIN_BASE,
         bootstrap=int(ci.get("resamples") or 0),
         seed=int(ci.get("seed") or 0),
     )
+    intervals = out.get("confidence_intervals") or {}
     for group in groups:
-        if group not in counts:  # withheld: nothing about the group is published
-            out["groups"][group] = dict.fromkeys(fairness.GROUP_KEYS)
+        small = group not in counts or (sizes[group] or 0) < RATE_MIN_BASE
+        entry = out["groups"].setdefault(group, {})
+        entry.update({c: shown.get((*scope, group, c)) for c in fairness.COUNTS}, n=sizes[group])
+        if small:
+            entry.update(dict.fromkeys(fairness.RATES))
+            out["disparities"][group] = dict.fromkeys(fairness.RATES)
+            out["flags"][group] = []
+            out["undefined_disparities"][group] = []
+            for part in ("groups", "disparities"):
+                if part in intervals:
+                    intervals[part][group] = dict.fromkeys(fairness.RATES)
     calibration = audit.get("calibration")
     if not isinstance(calibration, dict):
         out["calibration"] = None
         return out
     published = {}
     for group, cal in calibration.items():
-        n = (out["groups"].get(group) or {}).get("n")
         metrics = out["groups"].get(group) or {}
-        positives = None if n is None else metrics["tp"] + metrics["fn"]
+        small = (metrics.get("n") or 0) < RATE_MIN_BASE
         bins = []
-        for i in range(len(cal.get("bins") or [])):
-            pos, neg = (
+        for i, stored_bin in enumerate(cal.get("bins") or []):
+            size, positives = (
+                shown.get((*scope, group, "bin", i, "n")),
                 shown.get((*scope, group, "bin", i, "pos")),
-                shown.get((*scope, group, "bin", i, "neg")),
             )
-            size = None if pos is None or neg is None else pos + neg
-            rate = published_rate(pos, size)
+            rate = None if small else published_rate(positives, size)
             bins.append(
                 {
                     "n": size,
-                    "mean_score": cal["bins"][i].get("mean_score") if rate is not None else None,
+                    "mean_score": stored_bin.get("mean_score") if rate is not None else None,
                     "observed_rate": rate,
                 }
             )
@@ -328,11 +348,10 @@ def _published_audit(audit: dict, scope: tuple, shown: dict, stored_ci: dict | N
             if bins and len(shown_bins) == len(bins) and weight
             else None
         )
-        rate = published_rate(positives, n)
         published[group] = {
-            "n": n,
-            "mean_score": cal.get("mean_score") if rate is not None else None,
-            "observed_rate": rate,
+            "n": metrics.get("n"),
+            "mean_score": None if small else cal.get("mean_score"),
+            "observed_rate": None if small else metrics.get("prev"),
             "ece": ece,
             "bins": bins,
         }
@@ -365,38 +384,22 @@ def published_fairness(model: RiskModel) -> dict:
         builder.audit(("attr", attribute), audit)
     pairs = (stored.get("pairs") or {}).get("pairs") or {}
     for name, pair in pairs.items():
-        small = pair.get("suppressed") or {}
-        for group, n in small.items():
+        small = [("pair", name, group, "n") for group in pair.get("suppressed") or {}]
+        for group, n in (pair.get("suppressed") or {}).items():
             builder.count(("pair", name, group, "n"), int(n))
-        if pair.get("audit"):
-            builder.audit(("pair", name), pair["audit"], slack=bool(small))
-        if small:
-            # The small intersections are not audited: what they hold of each count is unseen, at most their size.
-            size = sum(int(n) for n in small.values())
-            for column in fairness.COUNTS:
-                builder.release.unseen(("slack", ("pair", name), column), 0, size)
-            builder.release.adds_up(
-                [("slack", ("pair", name), c) for c in fairness.COUNTS],
-                [("pair", name, g, "n") for g in small],
-            )
+        builder.audit(("pair", name), pair.get("audit") or {}, unaudited=small)
     shown = builder.release.publish()
 
     published_attributes = {
-        attribute: _published_audit(audit, ("attr", attribute), shown, audit.get("confidence_intervals"))
+        attribute: _published_audit(audit, ("attr", attribute), shown)
         for attribute, audit in by_attribute.items()
     }
     published_pairs = {}
     for name, pair in pairs.items():
-        audit = (
-            _published_audit(pair["audit"], ("pair", name), shown, pair["audit"].get("confidence_intervals"))
-            if pair.get("audit")
-            else None
-        )
+        audit = _published_audit(pair["audit"], ("pair", name), shown) if pair.get("audit") else None
         published_pairs[name] = {
             "columns": pair.get("columns") or [],
-            "groups": {
-                g: (audit or {}).get("groups", {}).get(g, {}).get("n") for g in pair.get("groups") or {}
-            },
+            "groups": {g: shown.get(("pair", name, g, "n")) for g in pair.get("groups") or {}},
             "suppressed": {g: shown.get(("pair", name, g, "n")) for g in pair.get("suppressed") or {}},
             "audit": audit,
         }
