@@ -137,7 +137,7 @@ _UNBOUNDED = 10**12
 
 @dataclass(frozen=True)
 class Cell:
-    """A true count and the key of what it counts; never shown as it is, only as :func:`publish` rounds it.
+    """A true count and the key of what it counts; never shown as it is, only as :meth:`Release.publish` rounds it.
 
     The key names the records counted (:func:`records_key`) or, for a fixed table such as a model's audit, the
     table and the cell. The same records therefore always publish the same figure: asking again, or asking
