@@ -10,8 +10,6 @@ from .audit import Actor, record
 from .identifiers import redact_national_ids
 from .models import AuditAction
 
-SMALL_CELL = 5  # aggregates below this are shown as "<5" so no one can be singled out
-
 
 def require(allowed: bool) -> None:
     """A page the user's role may not use at all answers 403."""
@@ -34,8 +32,3 @@ def not_found(request, object_type: str, object_id) -> Http404:
         },
     )
     return Http404()
-
-
-def suppress(n: int) -> str:
-    """A count as shown in an aggregate: below SMALL_CELL (but not zero) it reads "<5"."""
-    return "<5" if 0 < n < SMALL_CELL else str(n)

@@ -801,7 +801,7 @@ def visible_notifications(user) -> QuerySet[Notification]:
 # - **School counsellors** may not export: they see their own students only, and a file on a school computer
 #   is outside the bureaus' records management; their few cases are worked on screen.
 # - **Supervisors** may export the supervisor reports of the bureaus they supervise (caseload and deadlines,
-#   alert deadlines, overrides of the model): aggregates, with the same small-cell suppression as the page.
+#   alert deadlines, overrides of the model): aggregates, with the same rounded counts as the page.
 #   The list of the latest overrides (one row per youth) is not exported: it is for review on screen.
 # - **Auditors** may export the audit log, filtered as on the page, for an inspection or an inquiry.
 # - **Data stewards** export one youth's record for a lawful subject-access request (``privacy``), and nothing

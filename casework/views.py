@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import policy
+from . import policy, reports
 from .audit import Actor, record, record_list
 from .filters import AlertFilter, NationalIdSearchForm, YouthFilter, with_national_id
 from .forms_access import IdentifierForm
@@ -26,7 +26,7 @@ from .models import (
     EventSource,
     ReferralStatus,
 )
-from .pages import not_found, require, suppress
+from .pages import not_found, require
 from .pagination import paginate
 from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
 from .selectors_triage import readable_reasons
@@ -294,7 +294,7 @@ def identity_register(request):
 
 @login_required
 def statistics(request):
-    """City-wide aggregates for model stewards and supervisors; small cells are suppressed."""
+    """City-wide aggregates for model stewards and supervisors; every count rounded to base 5 (docs/privacy.md)."""
     require(policy.can_read_aggregates(request.user))
     since = (timezone.localdate().replace(day=1) - dt.timedelta(days=365)).replace(day=1)
     monthly = (
@@ -304,21 +304,29 @@ def statistics(request):
         .annotate(n=Count("id"))
         .order_by("month", "source")
     )
-    months: dict[dt.date, dict[str, str]] = defaultdict(dict)
+    # The key of each cell is the cell and its count: the same figures always publish the same way.
+    release = reports.Release()
     for row in monthly:
-        months[row["month"]][row["source"]] = suppress(row["n"])
+        name = ("events", row["month"], row["source"])
+        release.count(name, row["n"], f"statistics:{name}:{row['n']}")
+    case_names = []
+    for value, label in Case._meta.get_field("status").choices:
+        n = Case.objects.filter(status=value).count()
+        release.count(("cases", value), n, f"statistics:cases:{value}:{n}")
+        case_names.append((("cases", value), label))
+    alert_names = []
+    for value, label in Alert._meta.get_field("status").choices:
+        n = Alert.objects.filter(status=value).count()
+        release.count(("alerts", value), n, f"statistics:alerts:{value}:{n}")
+        alert_names.append((("alerts", value), label))
+    shown = release.publish()
+    months = sorted({name[1] for name in shown if name[0] == "events"})
     rows = [
-        {"month": month, "cells": [months[month].get(s, "0") for s in SOURCE_ORDER]}
-        for month in sorted(months)
+        {"month": month, "cells": [shown.get(("events", month, s), 0) for s in SOURCE_ORDER]}
+        for month in months
     ]
-    case_counts = [
-        {"label": label, "n": suppress(Case.objects.filter(status=value).count())}
-        for value, label in Case._meta.get_field("status").choices
-    ]
-    alert_counts = [
-        {"label": label, "n": suppress(Alert.objects.filter(status=value).count())}
-        for value, label in Alert._meta.get_field("status").choices
-    ]
+    case_counts = [{"label": label, "n": shown[name]} for name, label in case_names]
+    alert_counts = [{"label": label, "n": shown[name]} for name, label in alert_names]
     record_list(Actor.from_request(request), "statistics", count=len(rows))
     return render(
         request,

@@ -19,7 +19,7 @@ from . import policy, reports
 from .audit import Actor
 from .exports import Column, ExportFormat, columns, write_export
 from .models import OPEN_CASE_STATUSES, CaseStatus
-from .pages import require, suppress
+from .pages import require
 from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
 from .views_reports import GROUP_TITLES, report_scope, shown_rate
 
@@ -210,7 +210,7 @@ def export_audit_log(request, fmt: str):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Supervisor reports (aggregates; the same scope, figures and suppression as the pages)
+# Supervisor reports (aggregates; the same scope and published figures as the pages)
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -221,10 +221,10 @@ def _scope_query(scope: dict[str, Any], request) -> dict[str, Any]:
     return query
 
 
-def _shown_count(n: int) -> int | str:
-    """A count as the page shows it: a number, or "<5" for a small cell (kept as text)."""
-    shown = suppress(n)
-    return n if shown == str(n) else shown
+def _shown_count(n: int | None) -> int | str:
+    """A published count as the page shows it: already rounded to base 5 (``reports.publish_overrides``), or
+    blank where the report withheld it."""
+    return "" if n is None else n
 
 
 @login_required
@@ -317,7 +317,7 @@ def export_report_alerts(request, fmt: str):
 @login_required
 @require_GET
 def export_report_overrides(request, fmt: str):
-    """The override breakdowns (aggregates only, small cells suppressed as on the page); the page's list of
+    """The override breakdowns (aggregates only, counts rounded to base 5 as on the page); the page's list of
     the latest overrides, one row per youth, stays on screen."""
     fmt = _format(fmt)
     require(policy.can_export_supervisor_reports(request.user))

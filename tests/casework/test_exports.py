@@ -334,7 +334,7 @@ def test_html_and_formulas_in_a_name_are_exported_as_inert_text(client, world):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Supervisor reports: aggregates with small cells suppressed
+# Supervisor reports: aggregates with counts rounded to base 5
 # ---------------------------------------------------------------------------------------------------------
 
 
