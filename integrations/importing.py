@@ -230,11 +230,11 @@ def _sealed_rows(feed: str, parsed: list) -> tuple[set[str], dict[str, str]]:
     keys = {p.key for _, _, p, _ in parsed if p.key}
     sealed = sealing.sealed_among(feed, keys)
     newly: dict[str, str] = {}
-    match = sealing.person_wide_matcher()
-    if match is not None:
+    notices = sealing.PersonWideNotices.current()
+    if notices:
         for _, _, p, _ in parsed:
             if p.key and p.key not in sealed:
-                notice = match(p.values, p.national_id_status)
+                notice = notices.match(p.values, p.national_id_status)
                 if notice:
                     newly[p.key] = notice
     return sealed | set(newly), newly

@@ -16,10 +16,10 @@ linkage run this holds (``enforce_sealing``):
 
 Which records a notice seals: the ``police.contacts`` keys it names; or, when ``contact_nos`` is blank, every
 police contact of the notice's person that happened on or before ``effective_on`` (blank occurrence dates
-included: nothing shows they came after). The person is the youth the notice is linked to, so a contact of
-that person that arrives after the notice is sealed as soon as it is linked; a contact that names the
-notice's valid national ID, or the notice's exact name and birth date with no contradicting national ID, is
-refused at import already, before anything is stored.
+included: nothing shows they came after). The person's contacts are those that name the notice's valid
+national ID, or its exact name and birth date with no contradicting national ID (found without linkage, in
+both orders: refused at import when the notice came first), and those linked to the youth the notice is
+linked to (sealed in the transaction that writes the link).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from casework.audit import Actor, record
@@ -197,9 +198,10 @@ def _keys_of(notice: SourceRecord) -> tuple[list[str] | None, Youth | None]:
             youth = _kept(link.first().youth) if link.exists() else None
         return named, youth
     youth = _notice_youth(notice.record_key)
+    exact = PersonWideNotices.current([notice.record_key]).reach_in_store().get(notice.record_key, set())
     if youth is None:
-        return None, None
-    return _contacts_of_person(youth, _day(values.get("effective_on"))), youth
+        return (sorted(exact) if exact else None), None
+    return sorted(set(_contacts_of_person(youth, _day(values.get("effective_on")))) | exact), youth
 
 
 @transaction.atomic
@@ -282,20 +284,22 @@ def _reach_of_every_notice() -> dict[str, list[str] | None]:
             "record_key", "event_date"
         )
     )
+    exact = PersonWideNotices.current().reach_in_store()
     reach: dict[str, list[str] | None] = {}
     for key, values in notices:
         named = named_keys(values)
         if named:
             reach[key] = named
         elif key not in person_wide:
-            reach[key] = None
+            reach[key] = sorted(exact[key]) if key in exact else None
         else:
             effective_on = _day(values.get("effective_on"))
-            reach[key] = [
+            linked = {
                 c
                 for c in contacts.get(person_wide[key], [])
                 if effective_on is None or dates.get(c) is None or dates[c] <= effective_on
-            ]
+            }
+            reach[key] = sorted(linked | exact.get(key, set()))
     return reach
 
 
@@ -378,38 +382,68 @@ def seal_named_by_quarantined_notices(rows: Iterable[tuple[str, list[str]]], *, 
 # ---------------------------------------------------------------------------------------------------------
 
 
-def person_wide_matcher():
-    """A function ``(values) -> notice key or ""`` for ``police.contacts`` rows that a person-wide notice
-    reaches by exact identity (its valid national ID, or its exact name and birth date with no contradicting
-    national ID) and that happened on or before its ``effective_on``. Fuzzier matches are left to linkage."""
-    by_nid: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
-    by_name_dob: dict[tuple[str, str], list[tuple[str, dt.date | None, str]]] = defaultdict(list)
-    notices = SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True)
-    for key, values, nid_status in notices.values_list("record_key", "values", "national_id_status"):
-        if named_keys(values):
-            continue
-        effective_on = _day(values.get("effective_on"))
-        nid = values.get("national_id") or "" if nid_status == "valid" else ""
-        if nid:
-            by_nid[nid].append((key, effective_on))
-        if values.get("name") and values.get("birth_date"):
-            by_name_dob[(values["name"], str(values["birth_date"])[:10])].append((key, effective_on, nid))
-    if not by_nid and not by_name_dob:
-        return None
+class PersonWideNotices:
+    """The person-wide notices (blank ``contact_nos``) and the people they name, for finding their contacts by
+    exact identity: the notice's valid national ID, or its exact name and birth date with no contradicting
+    national ID, for contacts that happened on or before its ``effective_on``. Fuzzier matches are linkage's.
+    """
 
-    def reaches(effective_on, occurred) -> bool:
-        return effective_on is None or occurred is None or occurred <= effective_on
+    def __init__(self, notices: Iterable[tuple[str, Mapping, str]]):
+        self.by_nid: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
+        self.by_name_dob: dict[tuple[str, str], list[tuple[str, dt.date | None, str]]] = defaultdict(list)
+        for key, values, nid_status in notices:
+            if named_keys(values):
+                continue
+            effective_on = _day(values.get("effective_on"))
+            nid = (values.get("national_id") or "") if nid_status == "valid" else ""
+            if nid:
+                self.by_nid[nid].append((key, effective_on))
+            if values.get("name") and values.get("birth_date"):
+                self.by_name_dob[(values["name"], str(values["birth_date"])[:10])].append(
+                    (key, effective_on, nid)
+                )
 
-    def match(values: Mapping, nid_status: str) -> str:
+    @classmethod
+    def current(cls, notice_keys: Iterable[str] | None = None) -> PersonWideNotices:
+        notices = SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True)
+        if notice_keys is not None:
+            notices = notices.filter(record_key__in=list(notice_keys))
+        return cls(notices.values_list("record_key", "values", "national_id_status"))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_nid or self.by_name_dob)
+
+    def match(self, values: Mapping, nid_status: str) -> str:
+        """The notice that reaches a contact with these values, or ``""``."""
         occurred = _day(values.get("occurred_on"))
-        nid = values.get("national_id") or "" if nid_status == "valid" else ""
-        for key, effective_on in by_nid.get(nid, []) if nid else []:
-            if reaches(effective_on, occurred):
+
+        def reaches(effective_on) -> bool:
+            return effective_on is None or occurred is None or occurred <= effective_on
+
+        nid = (values.get("national_id") or "") if nid_status == "valid" else ""
+        for key, effective_on in self.by_nid.get(nid, []) if nid else []:
+            if reaches(effective_on):
                 return key
         name, dob = values.get("name"), str(values.get("birth_date") or "")[:10]
-        for key, effective_on, notice_nid in by_name_dob.get((name, dob), []) if name and dob else []:
-            if (not nid or not notice_nid or nid == notice_nid) and reaches(effective_on, occurred):
+        for key, effective_on, notice_nid in self.by_name_dob.get((name, dob), []) if name and dob else []:
+            if (not nid or not notice_nid or nid == notice_nid) and reaches(effective_on):
                 return key
         return ""
 
-    return match
+    def reach_in_store(self) -> dict[str, set[str]]:
+        """notice key -> keys of the stored contacts it reaches by exact identity (linked or not)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        if not self:
+            return found
+        names = sorted({name for name, _dob in self.by_name_dob})
+        candidates = SourceRecord.objects.filter(
+            Q(values__national_id__in=sorted(self.by_nid)) | Q(values__name__in=names),
+            feed=CONTACT_FEED,
+            is_current=True,
+            sealed_at__isnull=True,
+        )
+        for key, values, nid_status in candidates.values_list("record_key", "values", "national_id_status"):
+            notice = self.match(values, nid_status)
+            if notice:
+                found[notice].add(key)
+        return found
