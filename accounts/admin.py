@@ -325,24 +325,19 @@ class ReasonActionForm(ActionForm):
     )
 
 
-@admin.register(AccountSecurity)
-class AccountSecurityAdmin(admin.ModelAdmin):
-    list_display = ["username", "full_name", "is_active", "has_authenticator", "locked_out"]
-    search_fields = ["username", "first_name", "last_name"]
-    actions = ["reset_second_factor", "unlock_sign_in"]
-    action_form = ReasonActionForm
-    fields = ["username", "first_name", "last_name", "is_active", "last_login"]
-    readonly_fields = fields
+class ReadOnlyForAdministrators:
+    """Administrators read; nothing is added, edited or deleted through the form (audited actions aside).
+    The administrator role decides, not Django permissions."""
 
-    # The administrator role decides (as for the rest of the configuration admin), not Django permissions.
+    actions = None
+
     def has_module_permission(self, request):
         return policy.can_administer(request.user)
 
     def has_view_permission(self, request, obj=None):
         return policy.can_administer(request.user)
 
-    # Nothing is edited through the form: only the two audited actions change anything.
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -350,6 +345,16 @@ class AccountSecurityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccountSecurity)
+class AccountSecurityAdmin(ReadOnlyForAdministrators, admin.ModelAdmin):
+    list_display = ["username", "full_name", "is_active", "has_authenticator", "locked_out"]
+    search_fields = ["username", "first_name", "last_name"]
+    actions = ["reset_second_factor", "unlock_sign_in"]
+    action_form = ReasonActionForm
+    fields = ["username", "first_name", "last_name", "is_active", "last_login"]
+    readonly_fields = fields
 
     @admin.display(description=_("name"))
     def full_name(self, obj) -> str:
@@ -419,7 +424,7 @@ class AccountSecurityAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountChangeRequest)
-class AccountChangeRequestAdmin(admin.ModelAdmin):
+class AccountChangeRequestAdmin(ReadOnlyForAdministrators, admin.ModelAdmin):
     """Changes to privileged accounts proposed by one administrator, approved or rejected by another."""
 
     list_display = [
@@ -437,22 +442,6 @@ class AccountChangeRequestAdmin(admin.ModelAdmin):
     actions = ["approve", "reject"]
     fields = ["kind", "target", "reason", "proposed_by", "proposed_at", "status", "decided_by", "decided_at"]
     readonly_fields = fields
-
-    def has_module_permission(self, request):
-        return policy.can_administer(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return policy.can_administer(request.user)
-
-    # Requests are made from the user's password page and the second-factor reset, and decided by the actions.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         administration.lapse_overdue_requests()
@@ -485,25 +474,6 @@ class AccountChangeRequestAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------------------------------------
 # django-axes' records: read-only, for administrators (an unlock goes through the audited action above)
 # ---------------------------------------------------------------------------------------------------------
-
-
-class ReadOnlyForAdministrators:
-    actions = None
-
-    def has_module_permission(self, request):
-        return policy.can_administer(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return policy.can_administer(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 for _model, _base in (
