@@ -7,11 +7,12 @@ categories the subject-access export leaves out (``privacy.subject_access``):
 - **Alerts raised from a sealed event**, whatever their status, with the triage decisions on them and every
   notification about them (raised, escalated, decided). Without the alert nobody keeps a reason to see the
   youth through it (access-policy rules 2 and 3 count alerts of any status for supervisors).
-- **Referrals made by a decision on such an alert** that nobody has acted on yet (pending) are erased, with
-  their notifications: a request that exists only because of a sealed record gives neither bureau a reason
-  to see the youth (a revoked one still would, to their supervisors: access-policy rule 3). A referral already accepted, and any case, is people's ongoing work with the child
-  and family; it stays, cut loose from the alert (its record rests on what the workers wrote, not on the
-  sealed record).
+- **What a decision on such an alert set going**: the case it opened, with its interventions, status and
+  assignee history, referrals and notifications, and the referrals it made, whatever their status. A guidance
+  case opened for a sealed offence or exposure is a record of the sealed matter: the court's notice orders
+  the agencies to erase it (Art. 83-1), and its concern and summary (often the decision's note) would repeat
+  the sealed record. A revoked referral would still give the supervisors of both bureaus a reason to see the
+  youth (access-policy rule 3), so referrals are erased, not revoked.
 - **Risk scores** of the youth as of a day on or after the earliest sealed record was known (their features
   and reasons may rest on it), and **score alerts** raised since then (with their decisions and
   notifications): the youth is rescored without the sealed record (``youth_record_changed`` with
@@ -37,12 +38,15 @@ from .audit import Actor
 from .models import (
     Alert,
     AlertTrigger,
+    Case,
     Event,
+    Intervention,
     Notification,
     Referral,
     ReferralStatus,
     RiskScore,
     TriageDecision,
+    TriageDecisionKind,
 )
 from .signals import youth_record_changed
 
@@ -84,17 +88,36 @@ def erase_derived_from_events(
     alert_ids = list(Alert.objects.filter(alert_q).values_list("pk", flat=True)) if event_ids else []
 
     decisions = TriageDecision.objects.filter(alert_id__in=alert_ids)
-    referral_ids = list(
+    # What a decision on an alert of the sealed event itself set going is the sealed matter: the case it
+    # opened (with its interventions and referrals) and the referrals it made, whatever their status.
+    on_event = decisions.filter(alert__source_event_id__in=event_ids)
+    case_ids = list(
+        on_event.filter(decision=TriageDecisionKind.OPEN_CASE, case__isnull=False).values_list(
+            "case_id", flat=True
+        )
+    )
+    referral_ids = set(on_event.exclude(referral__isnull=True).values_list("referral_id", flat=True))
+    referral_ids |= set(Referral.objects.filter(case_id__in=case_ids).values_list("pk", flat=True))
+    # A decision on a score alert rests on the sealed record only through the score: the referral it made
+    # and nobody has answered yet goes; a case it opened is the workers' judgement of the whole record, and
+    # stays (cut loose from the alert).
+    referral_ids |= set(
         Referral.objects.filter(
             pk__in=decisions.exclude(referral__isnull=True).values("referral_id"),
             status=ReferralStatus.PENDING,
         ).values_list("pk", flat=True)
     )
     counts["notifications"] = Notification.objects.filter(
-        Q(alert_id__in=alert_ids) | Q(referral_id__in=referral_ids)
+        Q(alert_id__in=alert_ids) | Q(referral_id__in=referral_ids) | Q(case_id__in=case_ids)
     ).delete()[0]
+    TriageDecision.objects.filter(Q(case_id__in=case_ids) | Q(referral_id__in=referral_ids)).exclude(
+        alert_id__in=alert_ids
+    ).update(case=None, referral=None)
     counts["triage_decisions"] = decisions.delete()[0]
     counts["referrals"] = Referral.objects.filter(pk__in=referral_ids).delete()[0]
+    counts["interventions"] = Intervention.objects.filter(case_id__in=case_ids).delete()[0]
+    # Status and assignee history go with the case (CASCADE).
+    counts["cases"] = Case.objects.filter(pk__in=case_ids).delete()[1].get("casework.Case", 0)
     counts["alerts"] = Alert.objects.filter(pk__in=alert_ids).delete()[0]
 
     rewritten = 0

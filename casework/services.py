@@ -246,10 +246,9 @@ def raise_alert(
     except IntegrityError:
         # Lost a race with a concurrent trigger: the other alert stands.
         return Alert.objects.get(**active), False
-    detail = {"reason": reason, "routed_to": routed_to.code}
-    if rule is not None:
-        detail["rule_version"] = rule.version
-    record(actor or Actor.system("alerts"), AuditAction.CREATE, alert, detail=detail)
+    # The access log is append-only and outlives a sealing order: it says that an alert was raised and where
+    # it went, never why (the reason and rule stay on the alert, which sealing can erase).
+    record(actor or Actor.system("alerts"), AuditAction.CREATE, alert, detail={"routed_to": routed_to.code})
     return alert, True
 
 
@@ -291,7 +290,8 @@ def open_case(
         opened_by=actor.user,
     )
     _assignee_changed(case, before=None, after=case.assignee_id, by=actor.user)
-    record(actor, AuditAction.CREATE, case, detail={"lead_bureau": lead_bureau.code, "concern": concern})
+    # Not the concern: the log outlives a sealing order that erases the case (casework.sealing).
+    record(actor, AuditAction.CREATE, case, detail={"lead_bureau": lead_bureau.code})
     return case
 
 

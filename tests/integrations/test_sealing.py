@@ -15,11 +15,16 @@ from django.utils import timezone
 
 from casework.models import (
     Alert,
+    AlertRule,
     AlertStatus,
+    AlertTrigger,
+    Case,
     Event,
+    Intervention,
     Notification,
     NotificationKind,
     Referral,
+    ReferralStatus,
     RiskScore,
     TriageDecision,
     Youth,
@@ -355,4 +360,58 @@ def test_export_links_review_pairs_and_linkage_input_hold_no_sealed_record(city_
     assert_no_trace_of_sealed_records()
     # Retraining the linkage model reads no sealed record either.
     call_command("link_records", "--retrain", verbosity=0)
+    assert_no_trace_of_sealed_records()
+
+
+def test_a_case_opened_on_the_sealed_alert_goes_with_its_work_and_a_case_opened_on_a_score_stays(
+    city_linkage, tmp_path
+):
+    world = city_linkage
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    event = Event.objects.get(source_key="SC-Q1")
+    b, u = world.b, world.u
+    due = timezone.now() + dt.timedelta(days=3)
+    alert = Alert.objects.create(
+        youth=youth, reason="sealed", routed_to=b.committee, due_at=due, source_event=event
+    )
+    # The decision on the alert of the sealed event opened a case (its summary copies the decision's note).
+    case = Case.objects.create(
+        youth=youth, lead_bureau=b.committee, assignee=u.guidance, opened_by=u.guidance, concern="exposure",
+        summary=f"{MARKER}-SC-Q1 drugs exposure",
+    )  # fmt: skip
+    TriageDecision.objects.create(
+        youth=youth, alert=alert, bureau=b.committee, decided_by=u.guidance, decision="open_case",
+        reason_code="better_placed", note=f"{MARKER}-SC-Q1 drugs exposure", case=case,
+    )  # fmt: skip
+    Intervention.objects.create(
+        case=case, kind="home_visit", occurred_on=dt.date(2025, 1, 2), worker=u.guidance
+    )
+    accepted = Referral.objects.create(
+        youth=youth, case=case, from_bureau=b.committee, from_user=u.guidance, to_bureau=b.welfare,
+        reason="follow-up", consent="obtained", status=ReferralStatus.ACCEPTED,
+    )  # fmt: skip
+    # A case opened on a score alert: the workers' judgement of the whole record.
+    score_rule = AlertRule.objects.filter(trigger=AlertTrigger.SCORE).first() or AlertRule.objects.create(
+        key="score_rule", version=1, trigger=AlertTrigger.SCORE, bands=["very_high"], route_to=["committee"],
+        deadline_days=14, name_zh="分數", name_en="score",
+    )  # fmt: skip
+    score_alert = Alert.objects.create(
+        youth=youth, reason=score_rule.key, rule=score_rule, routed_to=b.police, due_at=due
+    )
+    kept = Case.objects.create(
+        youth=youth, lead_bureau=b.police, opened_by=u.officer, concern="high_concern", summary="outreach"
+    )
+    TriageDecision.objects.create(
+        youth=youth, alert=score_alert, bureau=b.police, decided_by=u.officer, decision="open_case",
+        reason_code="better_placed", case=kept,
+    )  # fmt: skip
+
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+
+    assert not Case.objects.filter(pk=case.pk).exists()
+    assert not Intervention.objects.filter(case_id=case.pk).exists()
+    assert not Referral.objects.filter(pk=accepted.pk).exists()
+    assert Case.objects.filter(pk=kept.pk).exists()
+    assert not Alert.objects.filter(pk__in=[alert.pk, score_alert.pk]).exists()
     assert_no_trace_of_sealed_records()
