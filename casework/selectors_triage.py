@@ -8,12 +8,16 @@ order what policy already allows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
+    CharField,
     Exists,
     F,
+    FloatField,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -40,6 +44,25 @@ from .models import (
 )
 
 TOP_REASONS = 3
+
+# Which scoring model is in use, asked of the app that scores (``riskmodel`` registers it in its
+# ``AppConfig.ready``), so that casework, the ground floor, imports nothing above it. ``None`` from it means
+# no model is active: the queue then shows no score at all rather than an old or meaningless one.
+_active_scoring: Callable[[], str | None] | None = None
+
+
+def register_active_scoring(answer: Callable[[], str | None]) -> None:
+    """Let the scoring app say which model scores youth now (its label), or ``None`` when none does."""
+    global _active_scoring
+    _active_scoring = answer
+
+
+def scores_shown() -> bool:
+    """Whether the queue shows scores: yes while a model is active (or when no scoring app is installed to
+    say otherwise); no when the scoring app says none is active."""
+    return _active_scoring is None or _active_scoring() is not None
+
+
 # Deadlines further away than this are told in days, nearer ones in hours.
 HOURS_UNTIL_DAYS = 48
 
@@ -72,9 +95,12 @@ def with_latest_score(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     )
 
 
-def triage_queue(user, bureau: Bureau, *, now: dt.datetime | None = None) -> QuerySet[Alert]:
+def triage_queue(
+    user, bureau: Bureau, *, now: dt.datetime | None = None, with_scores: bool = True
+) -> QuerySet[Alert]:
     """The active alerts routed to ``bureau`` that the user may see, most urgent first: overdue, then the
-    nearest deadline, then the highest latest score (unscored youth last)."""
+    nearest deadline, then the highest latest score (unscored youth last). Without scores (no active model)
+    the score plays no part in the order."""
     now = now or timezone.now()
     today = now.astimezone(TAIPEI).date()
     school = current_enrollments(today).filter(youth_id=OuterRef("youth_id")).order_by("-enrolled_on", "-pk")
@@ -89,6 +115,13 @@ def triage_queue(user, bureau: Bureau, *, now: dt.datetime | None = None) -> Que
             current_school_id=Subquery(school.values("school_id")[:1]),
         )
     )
+    if not with_scores:
+        return alerts.annotate(
+            latest_score_id=Value(None, output_field=IntegerField()),
+            latest_score=Value(None, output_field=FloatField()),
+            latest_band=Value(None, output_field=CharField()),
+            latest_rank=Value(None, output_field=IntegerField()),
+        ).order_by(F("overdue").desc(), "due_at", "pk")
     return with_latest_score(alerts).order_by(
         F("overdue").desc(), "due_at", F("latest_score").desc(nulls_last=True), "pk"
     )

@@ -86,8 +86,12 @@ def triage_queue(request):
     if bureau is None:
         raise not_found(request, "bureau", code)
     now = timezone.now()
+    # No active model, no score: alerts from the rules still arrive, ordered by their deadlines alone.
+    scores_shown = selectors.scores_shown()
     filterset = TriageQueueFilter(
-        request.GET, queryset=selectors.triage_queue(user, bureau, now=now), request=request
+        request.GET,
+        queryset=selectors.triage_queue(user, bureau, now=now, with_scores=scores_shown),
+        request=request,
     )
     page = paginate(request, filterset.qs)
     page.object_list = _queue_rows(user, page.object_list, now)
@@ -109,6 +113,7 @@ def triage_queue(request):
             "query": _query_without_page(request),
             "here": request.get_full_path(),
             "shows_schools": policy.reads_source_for_every_youth(user, EventSource.SCHOOL),
+            "scores_shown": scores_shown,
         },
     )
 

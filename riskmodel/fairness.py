@@ -692,3 +692,191 @@ def audit_intersections(
             ),
         }
     return {"min_n": int(min_n), "pairs": pairs}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Which flags block a model, and which only warn (docs/fairness.md, "What the promotion gate does with
+# the audit")
+# ---------------------------------------------------------------------------------------------------------
+
+PROTECTED = ("sex", "indigenous", "new_immigrant_parent", "district", "low_income")
+"""Attributes that are never model inputs and whose groups the gate protects."""
+CONTEXT = ("prev", "ppr")
+"""Base rate and share of all flagged: context for reading the other rates, not something the model does."""
+UNKNOWN_GROUPS = ("unknown", "")
+"""Group values that say the attribute was not recorded."""
+HARMS = {"fnr": "missed", "fpr": "contacted_without_need"}
+"""The two errors that matter for an offer of help, and the direction that harms the group (above the band)."""
+
+
+def _firm(interval: Sequence[float] | None) -> bool:
+    """The disparity's interval lies wholly outside the band: a finding, not noise."""
+    return bool(interval) and (interval[0] > BAND[1] or interval[1] < BAND[0])
+
+
+def youth_intervals(
+    table: pd.DataFrame,
+    score_col: str,
+    label_col: str,
+    group_cols: Sequence[str],
+    threshold: float,
+    cluster_col: str,
+    references: Mapping[str, str],
+    *,
+    metrics: Sequence[str] = ("fnr", "fpr", "prev"),
+    resamples: int = 2000,
+    family_level: float = CONFIDENCE_LEVEL,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Intervals for the disparities the gate may block on, resampling **youth** (``cluster_col``) rather
+    than rows, and wide enough for all the comparisons at once.
+
+    A youth is in the test table once per test month and is usually flagged, or not, in every one of them:
+    resampling rows as if they were independent (:func:`audit`'s intervals) makes the intervals about
+    √months too narrow, and a handful of youth can look like a firm finding. And the gate looks at every
+    group of every protected attribute (a dozen districts among them): with one 95 % interval each, some
+    comparison would fall outside by chance alone. So each interval is at level 1 − (1 − ``family_level``) /
+    m for the m (group, metric) comparisons (Bonferroni), so that all of them hold together with at least
+    ``family_level`` confidence.
+    """
+    clusters = np.unique(table[cluster_col].to_numpy(), return_inverse=True)[1].reshape(-1)
+    n_clusters = int(clusters.max()) + 1 if len(clusters) else 0
+    flagged = _scores(table[score_col], "scores") >= float(threshold)
+    labels = _labels(table[label_col], "labels").astype(bool)
+    cells = np.stack([flagged & labels, flagged & ~labels, ~flagged & ~labels, ~flagged & labels], axis=1)
+    per_attribute = {}
+    for column in group_cols:
+        names, index = np.unique(_groups(table[column], column), return_inverse=True)
+        names = [str(n) for n in names]
+        if references.get(column) not in names:
+            continue
+        # Cell counts per youth and group: the resampled totals are the youth's draw counts times these.
+        counts = np.zeros((n_clusters, len(names) * 4))
+        np.add.at(counts, (clusters[:, None], index[:, None] * 4 + np.arange(4)), cells.astype(float))
+        per_attribute[column] = (names, names.index(references[column]), counts)
+    comparisons = sum(len(names) - 1 for names, _, _ in per_attribute.values()) * len(metrics)
+    level = 1 - (1 - family_level) / max(1, comparisons)
+    tail = (1 - level) / 2 * 100
+    rng = np.random.default_rng(seed)
+    samples: dict[str, list[np.ndarray]] = {c: [] for c in per_attribute}
+    for start in range(0, resamples if n_clusters else 0, 100):
+        draws = rng.multinomial(
+            n_clusters, np.full(n_clusters, 1 / n_clusters), size=min(100, resamples - start)
+        )
+        for column, (names, reference, counts) in per_attribute.items():
+            totals = (draws @ counts).reshape(len(draws), len(names), 4)
+            rates = _rates(totals[..., 0], totals[..., 1], totals[..., 2], totals[..., 3])
+            ratios = _disparity_arrays({m: rates[m] for m in metrics}, reference)
+            samples[column].append(np.stack([ratios[m] for m in metrics], axis=-1))  # B x G x M
+    out: dict[str, Any] = {}
+    for column, (names, reference, _counts) in per_attribute.items():
+        values = (
+            np.concatenate(samples[column]) if samples[column] else np.empty((0, len(names), len(metrics)))
+        )
+        out[column] = {}
+        for g, name in enumerate(names):
+            if g == reference:
+                continue
+            out[column][name] = {}
+            for j, metric in enumerate(metrics):
+                v = values[:, g, j]
+                v = v[np.isfinite(v)]
+                out[column][name][metric] = (
+                    [float(x) for x in np.percentile(v, [tail, 100 - tail])] if len(v) else None
+                )
+    return {
+        "method": "percentile bootstrap over youth, Bonferroni over the comparisons",
+        "resamples": int(resamples),
+        "family_level": family_level,
+        "comparisons": comparisons,
+        "level_each": round(level, 6),
+        "intervals": out,
+    }
+
+
+def review(model_audit: Mapping[str, Any], youth: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Sort every flag of a model's audit (``{"by_attribute": {attribute: audit}, "pairs": …}``, as
+    ``riskmodel.service`` builds it) into those that block promotion and those that only warn, each with
+    the reason in a short code and the figures behind it. ``youth`` is :func:`youth_intervals`' result:
+    the intervals that decide whether a finding is firm (without it, the audit's own row intervals).
+
+    A flag **blocks** when all of these hold:
+
+    * the attribute is protected (never a model input) and the group is a recorded value, not "unknown";
+    * the metric is one of the two harms of an offer of help: missed children (``fnr``) or families
+      contacted without need (``fpr``), and its disparity is above the band (the group fares worse);
+    * the finding is firm: the disparity's interval lies wholly above 1.25;
+    * the group's base rate does not explain it. With one threshold for everyone a group that needs help
+      less often is flagged less, so more of its few outcomes are missed (``fnr``); a group that needs help
+      more often is flagged more, so more of its families who were fine are contacted too (``fpr``). The
+      explanation holds when the base-rate disparity lies outside the band in that direction (below 0.8
+      for ``fnr``, above 1.25 for ``fpr``).
+
+    Everything else warns, with its reason: ``not_firm`` (the interval reaches into the band: could be
+    chance), ``explained_by_base_rate``, ``not_a_harm`` (the group fares better, or a metric that is another
+    view of the same counts), ``model_input`` (age), ``unrecorded_group``, ``intersection`` (pairs of
+    attributes, many small groups and no intervals).
+    """
+    firm_intervals = (youth or {}).get("intervals") or {}
+    blocking: list[dict] = []
+    warnings: list[dict] = []
+    for attribute, result in (model_audit.get("by_attribute") or {}).items():
+        if not result:
+            continue
+        disparity = result.get("disparities") or {}
+        row_intervals = ((result.get("confidence_intervals") or {}).get("disparities")) or {}
+        for group, metrics in (result.get("flags") or {}).items():
+            for metric in metrics or []:
+                if metric in CONTEXT:
+                    continue
+                value = (disparity.get(group) or {}).get(metric)
+                if youth is not None:
+                    interval = ((firm_intervals.get(attribute) or {}).get(group) or {}).get(metric)
+                else:
+                    interval = (row_intervals.get(group) or {}).get(metric)
+                prev = (disparity.get(group) or {}).get("prev")
+                finding = {
+                    "attribute": attribute,
+                    "group": group,
+                    "reference_group": result.get("reference_group"),
+                    "metric": metric,
+                    "disparity": value,
+                    "interval": interval,
+                    "prev_disparity": prev,
+                }
+                reason = _why_not_blocking(attribute, group, metric, value, interval, prev)
+                if reason is None:
+                    blocking.append({**finding, "reason": "unexplained_harm"})
+                else:
+                    # A warning names the flag and why it does not block; its figures stay in the stored
+                    # audit, behind the rounding the published audit applies to small groups.
+                    warnings.append(
+                        {k: finding[k] for k in ("attribute", "group", "metric")} | {"reason": reason}
+                    )
+    for name, pair in ((model_audit.get("pairs") or {}).get("pairs") or {}).items():
+        for group, metrics in (((pair or {}).get("audit") or {}).get("flags") or {}).items():
+            harms = [m for m in metrics or [] if m in HARMS]
+            if harms:
+                warnings.append(
+                    {"attribute": name, "group": group, "metrics": harms, "reason": "intersection"}
+                )
+    return {
+        "blocking": blocking,
+        "warnings": warnings,
+        "band": list(BAND),
+        "intervals": {k: v for k, v in (youth or {}).items() if k != "intervals"},
+    }
+
+
+def _why_not_blocking(attribute, group, metric, value, interval, prev) -> str | None:
+    if attribute not in PROTECTED:
+        return "model_input"
+    if str(group) in UNKNOWN_GROUPS:
+        return "unrecorded_group"
+    if metric not in HARMS or value is None or value <= BAND[1]:
+        return "not_a_harm"
+    if not _firm(interval):
+        return "not_firm"
+    if prev is not None and (prev < BAND[0] if metric == "fnr" else prev > BAND[1]):
+        return "explained_by_base_rate"
+    return None

@@ -74,3 +74,59 @@ class ScoringRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.as_of}"
+
+
+class OverrideStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PromotionOverride(models.Model):
+    """A request to make active a model that failed an overridable check of the promotion gate: a model
+    steward proposes it with a written reason, a supervisor of the committee (another person) approves or
+    rejects it. Both steps are also in the access log."""
+
+    model = models.ForeignKey(RiskModel, on_delete=models.PROTECT, related_name="overrides")
+    reason = models.TextField(_("reason"))
+    failed_checks = models.JSONField(_("checks overridden"), default=list)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OverrideStatus.choices, default=OverrideStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        verbose_name = _("promotion override")
+        verbose_name_plural = _("promotion overrides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model"], condition=models.Q(status="proposed"), name="one_open_override_per_model"
+            ),
+            # Two people: whoever decides is not whoever proposed, whatever the code above the database does.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("proposed_by")),
+                name="override_decided_by_another",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="proposed", decided_by__isnull=True)
+                | (~models.Q(status="proposed") & models.Q(decided_by__isnull=False)),
+                name="override_decided_has_decider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} override #{self.pk}"

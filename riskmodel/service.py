@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casework.alerting import raise_score_alerts
 from casework.audit import Actor, record
@@ -20,7 +21,7 @@ from casework.models import AuditAction, Event, FairnessAttributes, RiskScore, Y
 from casework.services import record_scores_bulk
 from casework.versioning import code_version
 
-from . import fairness, indicators, pipeline
+from . import fairness, gate, indicators, model_card, pipeline
 from .models import ModelStatus, RiskModel, ScoringRun
 
 # Indicators summed for the "count of focal indicators" baseline: the legal focal events of the 3P model.
@@ -32,14 +33,21 @@ FOCAL = (
     "serious_campus_incidents_365d",
     "in_dropout_now",
 )
-# What a model must show before it may become the active one.
-GATE = {"min_auc_margin_over_logistic": -0.01, "max_ece": 0.05, "min_test_positives": 20}
+# What a model must show before it may become the active one (riskmodel/gate.py).
+GATE_RULES = gate.Rules()
+GATE = GATE_RULES.as_dict()
 CONTEXT_METRICS = ("prev", "ppr")
 FAIRNESS_GROUPS = ("sex", "indigenous", "new_immigrant_parent", "district", "low_income", "age")
 
 
 def active_model() -> RiskModel | None:
     return RiskModel.objects.filter(status=ModelStatus.ACTIVE).first()
+
+
+def active_model_label() -> str | None:
+    """The active model's label (``risk-vN``), or ``None`` when no model is active."""
+    version = RiskModel.objects.filter(status=ModelStatus.ACTIVE).values_list("version", flat=True).first()
+    return None if version is None else f"risk-v{version}"
 
 
 def data_start() -> dt.date | None:
@@ -119,6 +127,17 @@ def _fairness(test: pd.DataFrame, p: np.ndarray, threshold: float, seed: int) ->
     out["pairs"] = fairness.audit_intersections(
         table, "score", "label", list(FAIRNESS_GROUPS[:3]) + ["low_income"], threshold, min_n=30
     )
+    # The intervals the promotion gate reads: youth resampled (not rows), all comparisons at once.
+    out["youth_intervals"] = fairness.youth_intervals(
+        table.assign(youth_id=test["youth_id"].to_numpy()),
+        "score",
+        "label",
+        fairness.PROTECTED,
+        threshold,
+        "youth_id",
+        {c: out["by_attribute"][c]["reference_group"] for c in fairness.PROTECTED},
+        seed=seed,
+    )
     # The summary lists disparities in what the model does to a group. Base rate (prev) and share of all
     # flagged (ppr, which follows group size) are context, not model errors: kept in the audit, not here.
     flagged = {
@@ -186,12 +205,21 @@ def train_model(
     )
     p_test = estimator.predict(test[features])
     y_test = test["label"].to_numpy()
+    baseline_scores = pipeline.baseline_scores(
+        train[features], train["label"].to_numpy(), test[features], list(FOCAL), config
+    )
     metrics = {
         "split": split.as_dict(),
         "rows": {"train": len(train), "calibration": len(cal), "test": len(test)},
         "test": pipeline.evaluate(y_test, p_test, config.capacities),
         "baselines": pipeline.baselines(
-            train[features], train["label"].to_numpy(), test[features], y_test, list(FOCAL), config
+            train[features],
+            train["label"].to_numpy(),
+            test[features],
+            y_test,
+            list(FOCAL),
+            config,
+            scores=baseline_scores,
         ),
         "uncalibrated_ece": pipeline.reliability(
             y_test, 1 / (1 + np.exp(-estimator.predict_raw(test[features])))
@@ -247,15 +275,26 @@ def train_model(
             },
         }
     fair = _fairness(test, p_test, threshold, config.seed)
-    test_auc = metrics["test"]["roc_auc"] or 0.0
-    lr_auc = metrics["baselines"]["logistic_regression"]["roc_auc"] or 0.0
-    checks = {
-        "beats_logistic_regression": test_auc - lr_auc >= GATE["min_auc_margin_over_logistic"],
-        "calibrated": metrics["test"]["ece"] <= GATE["max_ece"],
-        "enough_test_outcomes": int(y_test.sum()) >= GATE["min_test_positives"],
-        "shap_additive": additivity < 1e-6,
-    }
-    gate = {"rules": GATE, "checks": checks, "passed": all(checks.values())}
+    verdict = gate.decide(
+        evidence=gate.evidence(
+            test["youth_id"].to_numpy(),
+            y_test,
+            {"model": p_test, **baseline_scores},
+            months=test["as_of"].map(dt.date.toordinal).to_numpy(),
+            capacity=capacity,
+            resamples=GATE_RULES.resamples,
+            confidence=GATE_RULES.confidence,
+            seed=config.seed,
+        ),
+        calibration={
+            "ece": metrics["test"]["ece"],
+            "mean_score": round(float(p_test.mean()), 5),
+            "observed_rate": round(float(y_test.mean()), 5),
+        },
+        fairness_review=fairness.review(fair, fair["youth_intervals"]),
+        shap_error=additivity,
+        rules=GATE_RULES,
+    )
     booster, calibrator = estimator.to_artifact()
     snapshot = {
         "known_by": as_of.isoformat(),
@@ -280,31 +319,89 @@ def train_model(
             metrics=metrics,
             fairness=fair,
             report=report,
-            gate=gate,
+            gate=verdict,
             booster=booster,
             calibrator=calibrator,
         )
-        record(actor, AuditAction.CREATE, model, detail={"version": version, "gate": gate["passed"]})
+        record(actor, AuditAction.CREATE, model, detail={"version": version, "gate": verdict["passed"]})
     if activate:
         activate_model(model=model, actor=actor)
     return model
 
 
 @transaction.atomic
-def activate_model(*, model: RiskModel, actor: Actor, override_reason: str = "") -> RiskModel:
-    """Make a model the active one. A model that failed the gate needs a written reason."""
+def activate_model(*, model: RiskModel, actor: Actor, override_reason: str = "", override=None) -> RiskModel:
+    """Make a model the active one (the previous active model is retired).
+
+    A model that passed the promotion gate may be made active. One that failed it:
+
+    * with an approved :class:`PromotionOverride` (``override``: a model steward proposed it with a reason, a
+      supervisor of the committee approved it; ``riskmodel.promotion``), when it failed only overridable
+      checks;
+    * never otherwise for a person: not when a signal check failed (too few outcomes, or not shown better
+      than random order), whatever the reason, since its scores would mean nothing;
+    * for a job with no person behind it (``Actor.system``: a test, a benchmark, fault injection, an operator
+      at the server's shell, who could change the database directly anyway) with ``override_reason``, which
+      is logged as an operator's override. ``train_model --activate``, the pages and the API never take this
+      path.
+    """
     model = RiskModel.objects.select_for_update().get(pk=model.pk)
     if not model.report or "bands" not in model.report:
-        raise ValidationError(f"{model.label} has no report: it cannot be made active.")
-    if not model.gate.get("passed") and not override_reason.strip():
-        raise ValidationError(f"{model.label} did not pass the promotion gate: {model.gate.get('checks')}")
+        raise ValidationError(
+            _("%(label)s has no report: it cannot be made active.") % {"label": model.label}, code="no_report"
+        )
+    verdict = model.gate or {}
+    detail: dict = {"activated": True, "override_reason": ""}
+    if not gate.passed(verdict):
+        if actor.user is None and override_reason.strip():
+            detail.update(
+                override_reason=override_reason.strip(),
+                operator=True,
+                failed_checks=list(verdict.get("failed") or []),
+            )
+        elif not gate.is_current(verdict):
+            raise ValidationError(
+                _(
+                    "%(label)s was judged by an earlier promotion gate: train it again to be judged by this one."
+                )
+                % {"label": model.label},
+                code="old_gate",
+            )
+        elif not gate.overridable(verdict):
+            raise ValidationError(
+                _("%(label)s cannot be made active: %(why)s")
+                % {"label": model.label, "why": model_card.gate_refusal(verdict)},
+                code="no_signal",
+            )
+        elif override is not None:
+            if override.model_id != model.pk or override.status != "approved":
+                raise ValidationError(
+                    _("The override is not an approved override of this model."), code="override"
+                )
+            detail.update(
+                override_reason=override.reason,
+                override=override.pk,
+                proposed_by=override.proposed_by.get_username(),
+                approved_by=override.decided_by.get_username(),
+                failed_checks=list(override.failed_checks),
+            )
+        else:
+            raise ValidationError(
+                _(
+                    "%(label)s failed these checks of the promotion gate: %(failed)s. A model steward may "
+                    "propose to make it active anyway, with a written reason; a supervisor of the committee "
+                    "decides."
+                )
+                % {"label": model.label, "failed": model_card.failed_names(verdict)},
+                code="needs_override",
+            )
     RiskModel.objects.filter(status=ModelStatus.ACTIVE).exclude(pk=model.pk).update(
         status=ModelStatus.RETIRED
     )
     model.status = ModelStatus.ACTIVE
     model.activated_at = timezone.now()
     model.save(update_fields=["status", "activated_at"])
-    record(actor, AuditAction.UPDATE, model, detail={"activated": True, "override_reason": override_reason})
+    record(actor, AuditAction.UPDATE, model, detail=detail)
     return model
 
 
@@ -324,6 +421,26 @@ def _explain(reason: dict) -> dict:
         "text_zh": indicator.reason(value, "zh"),
         "text_en": indicator.reason(value, "en"),
     }
+
+
+def no_active_model_message() -> str:
+    """Why nothing is scored: no model is active, and what the newest model's gate said about it."""
+    latest = RiskModel.objects.defer("booster").order_by("-version").first()
+    text = _("There is no active risk model, so no youth was scored.")
+    if latest is None:
+        text += " " + _("No model has been trained yet: train one with train_model --as-of DATE --activate.")
+    elif gate.is_current(latest.gate) and not latest.gate.get("passed"):
+        text += " " + _(
+            "The newest model, %(label)s, failed these checks of the promotion gate: %(failed)s."
+        ) % {
+            "label": latest.label,
+            "failed": model_card.failed_names(latest.gate),
+        }
+        refusal = model_card.gate_refusal(latest.gate)
+        if refusal:
+            text += " " + refusal
+    text += " " + _("Alerts from the focal-linkage rules still reach the triage queues.")
+    return text
 
 
 def estimator_for(model: RiskModel) -> pipeline.RiskEstimator:
@@ -352,7 +469,7 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
     actor = actor or Actor.system("score_youth")
     model = model or active_model()
     if model is None:
-        raise ValidationError("There is no active risk model: train one with train_model --activate.")
+        raise ValidationError(no_active_model_message(), code="no_active_model")
     estimator = estimator_for(model)
     features = estimator.features
     frame = indicators.compute([as_of])

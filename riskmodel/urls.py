@@ -9,4 +9,10 @@ urlpatterns = [
     path("<int:version>/", views.model_report, name="model-report"),
     path("<int:version>/card/", views.model_card_page, name="model-card"),
     path("<int:version>/activate/", views.model_activate, name="model-activate"),
+    path("<int:version>/override/", views.model_override_propose, name="override-propose"),
+    path(
+        "<int:version>/override/<int:pk>/<str:decision>/",
+        views.model_override_decide,
+        name="override-decide",
+    ),
 ]

@@ -30,7 +30,7 @@ from casework.models import AuditAction, RiskBand
 from casework.pages import require
 from casework.reports import RATE_MIN_BASE, ROUNDING_BASE
 
-from . import indicators, model_card, pipeline, report, service
+from . import gate, indicators, model_card, pipeline, promotion, report, service
 from .model_card import (
     BASELINE_GLOSSES,
     BASELINE_NAMES,
@@ -66,23 +66,15 @@ DRIFT_LEVELS = {
 
 def promote(*, model: RiskModel, actor: Actor, override_reason: str = "") -> RiskModel:
     """Make ``model`` the active one through :func:`service.activate_model`, refusing in plain words a model
-    without a report (no one could read what its bands mean) or one that failed the gate with no reason."""
+    without a report (no one could read what its bands mean) or one that failed the gate: a person never
+    overrides the gate alone (``override_reason`` is not enough; see :mod:`riskmodel.promotion`)."""
     if not model_card.has_report(model):
         raise ValidationError(
             _("%(label)s has no report (bands, metrics, explanations), so it cannot be made active.")
             % {"label": model.label},
             code="no_report",
         )
-    if not (model.gate or {}).get("passed") and not override_reason.strip():
-        raise ValidationError(
-            _(
-                "%(label)s did not pass the promotion gate. To make it active anyway, write the reason; it is "
-                "kept in the access log and shown on the model card."
-            )
-            % {"label": model.label},
-            code="gate_failed",
-        )
-    return service.activate_model(model=model, actor=actor, override_reason=override_reason.strip())
+    return service.activate_model(model=model, actor=actor)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1015,45 +1007,31 @@ def _ablation(model: RiskModel) -> dict | None:
 
 
 def _gate(model: RiskModel) -> dict | None:
-    gate = model.gate or {}
-    if not gate:
+    """The gate's verdict, one row per check with the sentence made from the figures it judged; for a model
+    judged by the earlier gate (no evidence recorded), its checks by name only."""
+    verdict = model.gate or {}
+    if not verdict:
         return None
-    rules = gate.get("rules") or {}
-    checks = gate.get("checks") or {}
-    test = test_metrics(model)
-    lr = ((model.metrics or {}).get("baselines") or {}).get("logistic_regression") or {}
-    error = (model.report or {}).get("shap_additivity_max_error")
-    described = {
-        "beats_logistic_regression": (
-            _("ROC AUC no more than %(m)s below logistic regression's")
-            % {"m": f"{-rules.get('min_auc_margin_over_logistic', 0):.2f}"},
-            _("%(auc)s against %(lr)s") % {"auc": dec(test.get("roc_auc")), "lr": dec(lr.get("roc_auc"))},
-        ),
-        "calibrated": (
-            _("calibration error (ECE) at most %(x)s") % {"x": rules.get("max_ece", "—")},
-            dec(test.get("ece")),
-        ),
-        "enough_test_outcomes": (
-            _("at least %(n)s adverse outcomes in the test period")
-            % {"n": rules.get("min_test_positives", "—")},
-            str(model_card.test_outcomes(model) if model_card.test_outcomes(model) is not None else "—"),
-        ),
-        "shap_additive": (
-            _("the explanations (SHAP values) add up to the model's output, within 0.000001"),
-            f"{error:.1e}" if error is not None else "—",
-        ),
-    }
-    rows = []
-    for key, passed in model_card.in_order(checks, GATE_NAMES):
-        rule, value = described.get(key, (key, "—"))
-        rows.append(
-            {"key": key, "name": GATE_NAMES.get(key, key), "rule": rule, "value": value, "passed": passed}
-        )
+    sentences = model_card.gate_sentences(verdict)
+    if sentences:
+        rows = sentences
+    else:
+        rows = [
+            {"key": key, "name": GATE_NAMES.get(key, key), "passed": passed, "text": ""}
+            for key, passed in model_card.in_order(verdict.get("checks") or {}, GATE_NAMES)
+        ]
     entry = model_card.activation(model)
+    detail = (entry.detail or {}) if entry else {}
     return {
-        "passed": bool(gate.get("passed")),
+        "passed": gate.passed(verdict),
+        "current": gate.is_current(verdict),
+        "overridable": gate.overridable(verdict),
+        "refusal": model_card.gate_refusal(verdict) if gate.is_current(verdict) else "",
+        "failed": model_card.failed_names(verdict),
         "rows": rows,
-        "override_reason": ((entry.detail or {}).get("override_reason") if entry else "") or "",
+        "override_reason": detail.get("override_reason") or "",
+        "proposed_by": detail.get("proposed_by") or "",
+        "approved_by": detail.get("approved_by") or "",
     }
 
 
@@ -1356,7 +1334,8 @@ def _list_row(model: RiskModel) -> dict:
         "roc_auc": dec(test.get("roc_auc")),
         "average_precision": dec(test.get("average_precision")),
         "ece": dec(test.get("ece")),
-        "gate": (model.gate or {}).get("passed"),
+        # None for a model judged by the earlier gate, which no longer decides anything.
+        "gate": gate.passed(model.gate) if gate.is_current(model.gate) else None,
         "has_report": model_card.has_report(model),
     }
 
@@ -1379,6 +1358,11 @@ def _render_report(request, model: RiskModel, *, part: str, active: RiskModel | 
         can_promote=policy.can_promote_models(request.user),
         active=active,
         is_active_report=part == "active report",
+        override=promotion.open_override(model),
+        overrides=promotion.overrides_of(model),
+        may_propose=promotion.may_propose(request.user),
+        may_decide=promotion.may_decide(request.user),
+        min_reason=promotion.MIN_REASON_LENGTH,
     )
     return render(request, "riskmodel/model_report.html", context)
 
@@ -1417,28 +1401,85 @@ def model_card_page(request, version: int):
     )
 
 
+def _refused(request, model: RiskModel, exc: Exception, what: str) -> None:
+    """A refused promotion step: in the access log, and told to the person in plain words."""
+    text = " ".join(getattr(exc, "messages", None) or [str(exc)])
+    record(
+        Actor.from_request(request),
+        AuditAction.DENIED,
+        model,
+        detail={what: text, "code": getattr(exc, "code", "") or ""},
+    )
+    messages.error(request, text)
+
+
 @login_required
 def model_activate(request, version: int):
-    """POST: make the model active (Post/Redirect/Get back to its report)."""
+    """POST: make a model that passed the gate the active one (Post/Redirect/Get back to its report)."""
     require(policy.can_promote_models(request.user))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     model = _model_or_404(request, version)
-    reason = request.POST.get("override_reason", "")
     try:
-        promote(model=model, actor=Actor.from_request(request), override_reason=reason)
+        promote(model=model, actor=Actor.from_request(request))
     except ValidationError as exc:
-        record(
-            Actor.from_request(request),
-            AuditAction.DENIED,
-            model,
-            detail={"activate": " ".join(exc.messages), "code": getattr(exc, "code", "") or ""},
-        )
-        for message in exc.messages:
-            messages.error(request, message)
+        _refused(request, model, exc, "activate")
     else:
         messages.success(
             request,
             _("%(label)s is now the active model. The next scoring run uses it.") % {"label": model.label},
+        )
+    return redirect("riskmodel:model-report", version=model.version)
+
+
+@login_required
+def model_override_propose(request, version: int):
+    """POST: a model steward proposes to make active a model that failed an overridable check, with a
+    written reason; a supervisor of the committee decides (:mod:`riskmodel.promotion`)."""
+    require(policy.can_promote_models(request.user) and promotion.may_propose(request.user))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    model = _model_or_404(request, version)
+    try:
+        promotion.propose_override(
+            model=model, actor=Actor.from_request(request), reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        _refused(request, model, exc, "propose_override")
+    else:
+        messages.success(
+            request,
+            _(
+                "Your proposal is recorded. A supervisor of the committee decides whether %(label)s becomes active."
+            )
+            % {"label": model.label},
+        )
+    return redirect("riskmodel:model-report", version=model.version)
+
+
+@login_required
+def model_override_decide(request, version: int, pk: int, decision: str):
+    """POST: a supervisor of the committee (not the proposer) approves or rejects a proposed override."""
+    require(policy.can_promote_models(request.user) and promotion.may_decide(request.user))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    model = _model_or_404(request, version)
+    override = model.overrides.filter(pk=pk).first()
+    if override is None or decision not in ("approve", "reject"):
+        raise Http404
+    note = request.POST.get("note", "")
+    try:
+        if decision == "approve":
+            promotion.approve_override(override=override, actor=Actor.from_request(request), note=note)
+        else:
+            promotion.reject_override(override=override, actor=Actor.from_request(request), note=note)
+    except ValidationError as exc:
+        _refused(request, model, exc, f"{decision}_override")
+    else:
+        messages.success(
+            request,
+            _("%(label)s is now the active model. The next scoring run uses it.") % {"label": model.label}
+            if decision == "approve"
+            else _("The proposal is rejected; %(label)s stays a candidate.") % {"label": model.label},
         )
     return redirect("riskmodel:model-report", version=model.version)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from casework.models import AuditAction, AuditEntry
-from riskmodel import fairness, indicators, model_card, pipeline, report, service
+from riskmodel import fairness, gate, indicators, model_card, pipeline, report, service
 from riskmodel.models import ModelStatus, RiskModel, ScoringRun
 from tests.fixtures import PASSWORD
 
@@ -48,6 +48,7 @@ def build_risk_model(
     with_report: bool = True,
     seed: int = 7,
     rows: int = 2400,
+    failing: tuple[str, ...] = ("baselines_precision",),
 ) -> RiskModel:
     """A registry entry with realistic metrics, report and fairness audit (see the module docstring)."""
     rng = np.random.default_rng(seed)
@@ -70,10 +71,12 @@ def build_risk_model(
     p = np.clip(1 / (1 + np.exp(-(margin + rng.normal(0, 0.3, rows)))), 0, 1)
     capacities = (25, 50, 100, 200)
     test = pipeline.evaluate(y, p, capacities)
-    lr = pipeline.evaluate(y, np.clip(p + rng.normal(0, 0.02, rows), 0, 1), capacities)
+    lr_scores = np.clip(p + rng.normal(0, 0.02, rows), 0, 1)
+    focal_scores = rng.random(rows) * 0.5 + p * 0.5
+    lr = pipeline.evaluate(y, lr_scores, capacities)
     focal = {
         k: v
-        for k, v in pipeline.evaluate(y, rng.random(rows) * 0.5 + p * 0.5, capacities).items()
+        for k, v in pipeline.evaluate(y, focal_scores, capacities).items()
         if k not in ("brier", "ece", "reliability")
     }
     random = pipeline.evaluate(y, rng.random(rows), capacities)
@@ -115,12 +118,9 @@ def build_risk_model(
         "score_distribution": np.histogram(p, bins=20, range=(0, 1))[0].tolist(),
         "ablation_without_household": {"excluded": list(indicators.ABOUT_OTHERS), "test": without},
     }
-    checks = {
-        "beats_logistic_regression": gate_passed,
-        "calibrated": True,
-        "enough_test_outcomes": True,
-        "shap_additive": True,
-    }
+    verdict = gate_verdict(
+        y, p, lr_scores, focal_scores, audit, table, failing=failing if not gate_passed else ()
+    )
     version = version or (max(RiskModel.objects.values_list("version", flat=True), default=0) + 1)
     return RiskModel.objects.create(
         version=version,
@@ -152,12 +152,50 @@ def build_risk_model(
         },
         fairness=audit,
         report=report if with_report else {},
-        gate={"rules": service.GATE, "checks": checks, "passed": gate_passed},
+        gate=verdict,
         booster="tree",
         calibrator={"method": "isotonic", "x": [0, 1], "y": [0, 1], "features": features},
         status=status,
         activated_at=timezone.now() if status == ModelStatus.ACTIVE else None,
     )
+
+
+def gate_verdict(y, p, lr_scores, focal_scores, audit, table, *, failing=()) -> dict:
+    """The current gate's verdict on a hand-built test table (one row per youth, one test month), with the
+    checks named in ``failing`` turned to failed (an overridable check by default, for a refused model)."""
+    evidence = gate.evidence(
+        np.arange(len(y)),
+        y,
+        {"model": p, "focal_count": focal_scores, "logistic_regression": lr_scores},
+        capacity=200,
+        resamples=200,
+        seed=1,
+    )
+    verdict = gate.decide(
+        evidence=evidence,
+        calibration={"ece": pipeline.reliability(y, p)[1]},
+        fairness_review=fairness.review(
+            audit,
+            fairness.youth_intervals(
+                table.assign(youth_id=np.arange(len(y))),
+                "score",
+                "label",
+                fairness.PROTECTED,
+                audit["threshold"],
+                "youth_id",
+                {c: audit["by_attribute"][c]["reference_group"] for c in fairness.PROTECTED},
+                resamples=400,
+            ),
+        ),
+        shap_error=1e-15,
+    )
+    assert verdict["passed"], (verdict["failed"], verdict["fairness"]["blocking"])  # it earns its place
+    for check in failing:
+        verdict["checks"][check] = False
+    verdict["failed"] = [c for c in gate.CHECKS if not verdict["checks"][c]]
+    verdict["passed"] = not verdict["failed"]
+    verdict["overridable"] = not set(verdict["failed"]) & set(gate.SIGNAL_CHECKS)
+    return verdict
 
 
 def login(client, username: str):
@@ -393,37 +431,36 @@ def test_promoting_a_model_that_passed_the_gate_retires_the_active_one_and_is_au
     assert entry.username == "modeller" and entry.detail["activated"] is True
 
 
-def test_a_model_that_failed_the_gate_needs_a_written_reason(client, models):
-    old, _model = models
+def test_a_model_that_failed_the_gate_is_not_made_active_by_one_person_even_with_a_reason(client, models):
     failed = build_risk_model(version=3, gate_passed=False)
     login(client, "supervisor")
     url = reverse("riskmodel:model-activate", args=[3])
-    response = client.post(url, {"override_reason": "   "}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        url, {"override_reason": "Needed for the pilot; reviewed by the committee"}, follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
     failed.refresh_from_db()
     assert failed.status == ModelStatus.CANDIDATE
-    assert "risk-v3 did not pass the promotion gate" in html(response)
+    assert RiskModel.objects.get(version=1).status == ModelStatus.ACTIVE
+    assert "risk-v3 failed these checks of the promotion gate" in html(response)
+    assert "a supervisor of the committee decides" in html(response)
     refusal = AuditEntry.objects.get(action=AuditAction.DENIED, object_id=str(failed.pk))
-    assert refusal.username == "supervisor" and refusal.detail["code"] == "gate_failed"
-
-    client.post(url, {"override_reason": "Needed for the pilot; reviewed by the committee"})
-    failed.refresh_from_db()
-    old.refresh_from_db()
-    assert failed.status == ModelStatus.ACTIVE and old.status == ModelStatus.RETIRED
-    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, object_id=str(failed.pk))
-    assert entry.detail["override_reason"] == "Needed for the pilot; reviewed by the committee"
-    # The reason is shown where supervisors read about the model.
-    card = html(client.get(reverse("riskmodel:model-card", args=[3]), HTTP_ACCEPT_LANGUAGE="en"))
-    assert "Needed for the pilot; reviewed by the committee" in card
+    assert refusal.username == "supervisor" and refusal.detail["code"] == "needs_override"
 
 
-def test_the_report_page_asks_for_a_reason_only_when_the_gate_failed(client, models):
+def test_the_report_page_offers_a_proposal_only_to_model_stewards_when_the_gate_failed(client, models):
     build_risk_model(version=3, gate_passed=False)
     login(client, "modeller")
     passed = html(client.get(reverse("riskmodel:model-report", args=[2])))
     failed = html(client.get(reverse("riskmodel:model-report", args=[3])))
-    assert 'id="promote-form"' in passed and 'name="override_reason"' not in passed
-    assert re.search(r'<textarea[^>]*name="override_reason"[^>]*required', failed)
+    assert 'id="promote-form"' in passed and 'name="reason"' not in passed
+    assert 'id="promote-form"' not in failed
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*required', failed)
     assert 'name="csrfmiddlewaretoken"' in failed
+    client.logout()
+    login(client, "supervisor")
+    page = html(client.get(reverse("riskmodel:model-report", args=[3])))
+    assert 'id="propose-form"' not in page and 'id="promote-form"' not in page
 
 
 def test_a_model_without_a_report_cannot_be_made_active(client, models):
@@ -513,15 +550,15 @@ def test_the_api_activates_with_the_same_rules_as_the_page(client, models):
     assert client.post("/api/models/2/activate/", {}, content_type="application/json").status_code == 403
     client.logout()
     login(client, "police_supervisor")
-    refused = client.post("/api/models/3/activate/", {"override_reason": ""}, content_type="application/json")
-    assert refused.status_code == 400
-    assert AuditEntry.objects.filter(action=AuditAction.DENIED, username="police_supervisor").exists()
-    done = client.post(
+    refused = client.post(
         "/api/models/3/activate/", {"override_reason": "Pilot, reviewed"}, content_type="application/json"
     )
-    assert done.status_code == 200 and done.json()["status"] == ModelStatus.ACTIVE
+    assert refused.status_code == 400
+    assert AuditEntry.objects.filter(action=AuditAction.DENIED, username="police_supervisor").exists()
     failed.refresh_from_db()
-    assert failed.status == ModelStatus.ACTIVE
+    assert failed.status == ModelStatus.CANDIDATE
+    done = client.post("/api/models/2/activate/", {}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["status"] == ModelStatus.ACTIVE
     assert RiskModel.objects.get(version=1).status == ModelStatus.RETIRED
 
 

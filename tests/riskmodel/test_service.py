@@ -15,7 +15,7 @@ from casework.audit import Actor
 from casework.models import RiskScore, Youth
 from integrations.linkage import service as linkage
 from integrations.synthetic import generate_city
-from riskmodel import pipeline, service
+from riskmodel import gate, pipeline, service
 from riskmodel.models import ModelStatus, RiskModel, ScoringRun
 
 START = dt.date(2021, 8, 1)
@@ -66,7 +66,10 @@ def test_a_trained_model_is_registered_with_everything_needed_to_reproduce_and_j
     }
     assert not summary_metrics & {"prev", "ppr"}
     assert "ablation_without_household" in model.report
-    assert set(model.gate["checks"]) >= {"beats_logistic_regression", "calibrated", "shap_additive"}
+    assert list(model.gate["checks"]) == list(gate.CHECKS) and gate.is_current(model.gate)
+    evidence = model.gate["evidence"]
+    assert evidence["method"] == "paired percentile bootstrap over youth" and evidence["months"] == 3
+    assert set(evidence["differences"]) == {"focal_count", "logistic_regression", "random_order"}
     json.dumps(model.metrics, allow_nan=False)
     json.dumps(model.fairness, allow_nan=False)
 

@@ -1,9 +1,13 @@
-"""python manage.py score_youth --as-of DATE"""
+"""python manage.py score_youth --as-of DATE
+
+Exits 1 without scoring anyone when no model is active (e.g. the promotion gate refused every model trained
+so far), and says why."""
 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from riskmodel.service import score_youth
 
@@ -16,7 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of, **options):
         try:
-            run = score_youth(as_of=as_of)
+            with translation.override("en"):
+                run = score_youth(as_of=as_of)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(

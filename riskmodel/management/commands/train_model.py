@@ -1,20 +1,29 @@
-"""python manage.py train_model --as-of DATE [--activate] [--label VARIANT] [--seed S]"""
+"""python manage.py train_model --as-of DATE [--activate] [--label VARIANT] [--seed S]
+
+Exit status: 0 when the model was trained (and, with --activate, made active); 1 when no model could be
+trained; 3 when the model was trained and registered but the promotion gate refused to make it active (it
+stays a candidate, nothing is scored with it, and the reasons are printed). See docs/risk-model.md.
+"""
 
 import datetime as dt
 import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from casework.audit import Actor
-from riskmodel import pipeline
+from riskmodel import model_card, pipeline
 from riskmodel.service import activate_model, train_model
+
+REFUSED = 3
 
 
 class Command(BaseCommand):
     help = (
         "Train and validate a risk model on what was known by DATE (temporal validation inside that "
-        "history), register it with its report; --activate makes it the active model if it passes the gate."
+        "history), register it with its report; --activate makes it the active model if it passes the gate "
+        "(exit status 3 when the gate refuses it)."
     )
 
     def add_arguments(self, parser):
@@ -26,20 +35,36 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, as_of, activate=False, label="default", seed=2026, **options):
+        with translation.override("en"):  # an operator's log, in English like every other log
+            self._train(as_of=as_of, activate=activate, label=label, seed=seed)
+
+    def _train(self, *, as_of, activate, label, seed):
         config = pipeline.TrainConfig(label_variant=label, seed=seed)
         try:
             model = train_model(as_of=as_of, config=config)
-            if activate:
-                activate_model(model=model, actor=Actor.system("train_model"))
         except (ValidationError, ValueError) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
+        refusal = None
+        if activate:
+            try:
+                activate_model(model=model, actor=Actor.system("train_model"))
+            except ValidationError as exc:
+                refusal = " ".join(exc.messages)
+            model.refresh_from_db()
         test = model.metrics["test"]
+        verdict = model.gate
         self.stdout.write(
             json.dumps(
                 {
                     "model": model.label,
                     "status": model.status,
-                    "gate": model.gate,
+                    "gate": {
+                        "passed": verdict.get("passed"),
+                        "failed": verdict.get("failed"),
+                        "overridable": verdict.get("overridable"),
+                        "checks": verdict.get("checks"),
+                        "why": [s["text"] for s in model_card.gate_sentences(verdict)],
+                    },
                     "test": {
                         k: test[k]
                         for k in ("n", "prevalence", "roc_auc", "average_precision", "brier", "ece", "at_k")
@@ -52,3 +77,12 @@ class Command(BaseCommand):
                 indent=1,
             )
         )
+        if refusal is not None:
+            raise CommandError(
+                f"{model.label} was registered as a candidate but NOT made active. {refusal} "
+                "No model scores youth until one passes the gate; alerts from the focal-linkage rules "
+                "still reach the triage queues.",
+                returncode=REFUSED,
+            )
+        if activate:
+            self.stdout.write(f"{model.label} is the active model.")
