@@ -31,10 +31,11 @@ class Actor:
             user=user if user is not None else getattr(request, "user", None),
             ip_address=client_ip(request),
             # NUL characters (``?purpose=%00``) would reach the log's text columns, which PostgreSQL refuses.
-            user_agent=_text(request.META.get("HTTP_USER_AGENT"))[:255],
-            # A national ID typed into a URL (a GET search, a mistyped address) is masked before it is kept.
+            # A national ID typed into a URL (a GET search, a mistyped address), a purpose or a header is
+            # masked before it is kept, and before cutting to length (which could leave most of one behind).
+            user_agent=redact_national_ids(_text(request.META.get("HTTP_USER_AGENT")))[:255],
             path=redact_national_ids(_text(request.get_full_path()))[:512],
-            purpose=_text(purpose or request.GET.get("purpose"))[:255],
+            purpose=redact_national_ids(_text(purpose or request.GET.get("purpose")))[:255],
         )
 
     @classmethod
@@ -81,24 +82,28 @@ def record(
         youth = obj.case.youth
     return AuditEntry.objects.create(
         user=user,
-        username=username if username is not None else (user.get_username() if user else ""),
+        username=_redacted(username if username is not None else (user.get_username() if user else ""))[:150],
         roles=_roles_of(user),
         action=action,
         object_type=obj._meta.model_name if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_id=_redacted(str(obj.pk)) if obj is not None else "",
         youth_public_id=youth.public_id if youth is not None else "",
-        path=actor.path,
+        path=_redacted(actor.path)[:512],
         ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        purpose=actor.purpose,
-        detail=detail or {},
+        user_agent=_redacted(actor.user_agent)[:255],
+        purpose=_redacted(actor.purpose)[:255],
+        detail=_redacted(detail or {}),
     )
 
 
 def _redacted(value):
+    """Every text the access log keeps passes through here, however deep in a detail it sits: national IDs
+    masked (``identifiers.redact_national_ids``, which also finds full-width, spaced and hyphenated ones)."""
     if isinstance(value, str):
         return redact_national_ids(value)
-    if isinstance(value, list | tuple):
+    if isinstance(value, dict):
+        return {_redacted(k) if isinstance(k, str) else k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
         return [_redacted(v) for v in value]
     return value
 
@@ -109,15 +114,15 @@ def record_list(actor: Actor, object_type: str, *, count: int, query: dict | Non
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         user=user,
-        username=user.get_username() if user else "",
+        username=_redacted(user.get_username() if user else ""),
         roles=_roles_of(user),
         action=AuditAction.LIST,
         object_type=object_type,
-        path=actor.path,
+        path=_redacted(actor.path)[:512],
         ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        purpose=actor.purpose,
-        detail={"count": count, "query": {k: _redacted(v) for k, v in (query or {}).items()}},
+        user_agent=_redacted(actor.user_agent)[:255],
+        purpose=_redacted(actor.purpose)[:255],
+        detail={"count": count, "query": _redacted(dict(query or {}))},
     )
 
 

@@ -27,7 +27,8 @@ class DateInput(forms.DateInput):
 
 
 # The browser refuses to send a national ID in the GET search box (the server refuses it too, see YouthFilter).
-NOT_A_NATIONAL_ID = r"(?!\s*[A-Za-z][0-9]{9}\s*$).*"
+# Full-width letters and digits and separators too (an IME types them): the server folds them the same way.
+NOT_A_NATIONAL_ID = r"(?!\s*[A-Za-zＡ-Ｚａ-ｚ](?:[\s\-_.－]*[0-9０-９]){9}\s*$).*"
 
 
 class YouthFilter(django_filters.FilterSet):

@@ -9,16 +9,40 @@ log keeps it masked (``mask_national_id``), enough to see that someone typed one
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import unquote
 
 YOUTH_ID = re.compile(r"Y[2-9A-HJ-NP-Z]{10}")
 NATIONAL_ID = re.compile(r"[A-Z][0-9]{9}")
-# A national ID standing on its own inside a longer text (a URL, a query value), in either case.
-_NATIONAL_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][0-9]{9}(?![A-Za-z0-9])")
+# What people put between the characters of an ID they type or paste: spaces (an IME's full-width space too),
+# hyphens and dashes of every width, dots, underscores, middle dots, and "+" (a space in a query string).
+_SEPARATORS = "\\s\\-_.+\u00b7\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fb\u30fc\uff65"
+_SEPARATOR_RUN = re.compile(f"[{_SEPARATORS}]+")
+# A national ID inside a longer text (a URL, a query value, a header), in either case and with separators
+# between its characters, once the text is folded (``fold``). Letters before it do not hide it
+# (``xH123456789``); more digits around it make it something else (a longer number).
+_NATIONAL_ID_IN_TEXT = re.compile(f"(?<![0-9])[A-Za-z](?:[{_SEPARATORS}]{{0,3}}[0-9]){{9}}(?![0-9])")
+# Percent-encoding is undone (up to this many layers) before looking, so ``%EF%BC%A8226031425`` is seen.
+_PERCENT_LAYERS = 3
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """The text with each character in its compatibility form (NFKC: full-width ``Ｈ２２６`` is ``H226``,
+    an ideographic space is a space), and for each folded character the index of the one it came from."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        form = unicodedata.normalize("NFKC", char) if ord(char) > 127 else char
+        folded.append(form)
+        origin.extend([index] * len(form))
+    return "".join(folded), origin
 
 
 def normalise_identifier(value: str) -> str:
-    """What the person typed, without spaces and in capitals (``h 123456789`` is ``H123456789``)."""
-    return "".join((value or "").split()).upper()
+    """What the person typed, folded to plain letters and digits, without spaces or separators and in
+    capitals (``h 123456789``, ``Ｈ１２３４５６７８９`` and ``H-123-456-789`` are all ``H123456789``)."""
+    folded, _origin = fold(value or "")
+    return _SEPARATOR_RUN.sub("", folded).upper()
 
 
 def looks_like_national_id(value: object) -> bool:
@@ -31,6 +55,35 @@ def mask_national_id(value: str) -> str:
     return f"{value[:2]}******{value[-2:]}" if len(value) == 10 else ""
 
 
+def _mask_in(text: str) -> tuple[str, bool]:
+    folded, origin = fold(text)
+    spans = [
+        (origin[m.start()], origin[m.end() - 1] + 1, m.group(0))
+        for m in _NATIONAL_ID_IN_TEXT.finditer(folded)
+    ]
+    if not spans:
+        return text, False
+    parts, last = [], 0
+    for start, end, found in spans:
+        parts.append(text[last:start])
+        parts.append(mask_national_id(found))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts), True
+
+
 def redact_national_ids(text: str) -> str:
-    """The text with every national ID in it masked (for paths and query values written to the log)."""
-    return _NATIONAL_ID_IN_TEXT.sub(lambda m: mask_national_id(m.group(0)), text or "")
+    """The text with every national ID in it masked: the one normaliser for everything the access log keeps
+    (paths, query values, purposes, user agents, details). IDs typed full-width, spaced, hyphenated or
+    percent-encoded are found too; a text in which one was found behind percent-encoding is kept decoded."""
+    text = text or ""
+    masked, found = _mask_in(text)
+    decoded = masked
+    for _layer in range(_PERCENT_LAYERS):
+        if "%" not in decoded:
+            break
+        decoded = unquote(decoded, errors="replace")
+        decoded_masked, found_here = _mask_in(decoded)
+        if found_here:
+            return redact_national_ids(decoded_masked)
+    return masked

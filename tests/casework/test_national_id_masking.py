@@ -1,0 +1,147 @@
+"""National IDs are never kept whole in the access log, however they were typed.
+
+Every text the log keeps (path, query, purpose, user agent, username, and every value of ``detail`` however
+deep) passes through ``casework.identifiers.redact_national_ids``, which folds full-width letters and digits
+(NFKC), sees through spaces, hyphens and percent-encoding, and masks what it finds (``H1******89``). A GET
+``?q=`` carrying such a variant searches nothing, like a plain national ID.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from casework.audit import Actor, record, record_list
+from casework.identifiers import looks_like_national_id, normalise_identifier, redact_national_ids
+from casework.models import AuditAction, AuditEntry
+from tests.fixtures import PASSWORD
+
+WHOLE = "H123456789"
+MASKED = "H1******89"
+VARIANTS = [
+    "H123456789",
+    "h123456789",
+    "Ｈ123456789",  # full-width letter (a Chinese IME)
+    "ｈ１２３４５６７８９",  # full-width letter and digits
+    "H 123456789",
+    "H\u3000123456789",  # ideographic space
+    "H-123456789",
+    "H-123-456-789",
+    "H－123－456－789",  # full-width hyphens
+    "H.123.456.789",
+]
+
+
+def _kept(line: AuditEntry) -> str:
+    """Everything the line keeps, as one text."""
+    return json.dumps(
+        [line.username, line.path, line.user_agent, line.purpose, line.object_id, line.detail],
+        ensure_ascii=False,
+    )
+
+
+def _digits_of_the_id_kept(text: str) -> bool:
+    return "1234567" in normalise_identifier(text) or "123456789" in normalise_identifier(text)
+
+
+class TestTheNormaliser:
+    @pytest.mark.parametrize("typed", VARIANTS)
+    def test_every_way_of_typing_an_id_is_recognised_and_masked(self, typed):
+        assert looks_like_national_id(typed)
+        assert normalise_identifier(typed) == WHOLE
+        masked = redact_national_ids(f"/youth/?q={typed}&page=2")
+        assert MASKED in masked and not _digits_of_the_id_kept(masked)
+
+    @pytest.mark.parametrize(
+        "encoded",
+        ["%EF%BC%A8123456789", "H%20123456789", "H+123456789", "H%2D123%2D456%2D789", "%2548123456789"],
+    )
+    def test_percent_encoded_ids_in_a_path_are_masked(self, encoded):
+        masked = redact_national_ids(f"/youth/?q={encoded}")
+        assert MASKED in masked and not _digits_of_the_id_kept(masked)
+
+    @pytest.mark.parametrize(
+        "text",
+        ["/youth/Y22EWGQXJFK/", "/youth/?q=%E7%8E%8B", "王小明", "0912345678", "H12345678", "H1234567890"],
+    )
+    def test_what_is_not_a_national_id_is_kept_as_it_was(self, text):
+        """Youth IDs, names, a phone number, a partial ID and a longer number are left alone."""
+        assert redact_national_ids(text) == text
+        assert not looks_like_national_id(text) or text == WHOLE
+
+
+class TestTheLogKeepsNoWholeId:
+    def test_every_text_of_a_line_is_masked_however_deep(self, world):
+        actor = Actor(
+            user=None,
+            user_agent="agent Ｈ123456789",
+            path="/api/youth/H-123-456-789/",
+            purpose="court request about H 123456789",
+        )
+        line = record(
+            actor,
+            AuditAction.DENIED,
+            detail={"path": "/api/youth/H123456789/", "nested": {"ids": ["ｈ１２３４５６７８９", 5]}},
+            username="H123456789",
+        )
+        line.refresh_from_db()
+        assert not _digits_of_the_id_kept(_kept(line))
+        assert line.detail["nested"]["ids"] == [MASKED, 5]
+        listed = record_list(actor, "youth", count=0, query={"q": "H－123－456－789", "n": ["H 123456789"]})
+        listed.refresh_from_db()
+        assert listed.detail["query"] == {"q": MASKED, "n": [MASKED]}
+        assert not _digits_of_the_id_kept(_kept(listed))
+
+    @pytest.mark.parametrize("name", ["api:youth-detail", "api:youth-timeline"])
+    def test_an_api_404_keeps_the_path_masked_in_its_detail_too(self, client, world, name):
+        client.login(username="officer", password=PASSWORD)
+        response = client.get(reverse(name, args=[WHOLE]))
+        assert response.status_code == 404
+        line = AuditEntry.objects.filter(action=AuditAction.DENIED).latest("id")
+        assert line.path.startswith("/api/youth/H1******89/")
+        assert line.detail["path"].startswith("/api/youth/H1******89/")
+        assert not _digits_of_the_id_kept(_kept(line))
+
+    def test_an_identity_register_404_keeps_the_id_masked(self, client, world):
+        client.login(username="steward", password=PASSWORD)
+        response = client.get(reverse("api:identity-detail", args=[WHOLE]))
+        assert response.status_code == 404
+        line = AuditEntry.objects.filter(action=AuditAction.DENIED).latest("id")
+        assert not _digits_of_the_id_kept(_kept(line))
+        assert MASKED in line.detail["path"]
+
+    @pytest.mark.parametrize("typed", VARIANTS)
+    def test_a_get_search_with_any_variant_searches_nothing_and_is_kept_masked(self, client, world, typed):
+        client.login(username="guidance", password=PASSWORD)
+        response = client.get(reverse("api:youth-list"), {"q": typed})
+        assert response.status_code == 200
+        assert response.json()["count"] == 0
+        line = AuditEntry.objects.filter(action=AuditAction.LIST, object_type="youth").latest("id")
+        assert line.detail["query"]["q"] == MASKED
+        assert not _digits_of_the_id_kept(_kept(line))
+
+    def test_a_name_is_still_searched_and_kept_as_typed(self, client, world):
+        """The allowed side: an ordinary search works and the log keeps it whole."""
+        client.login(username="guidance", password=PASSWORD)
+        response = client.get(reverse("api:youth-list"), {"q": "甲"})
+        assert response.json()["count"] == 1
+        line = AuditEntry.objects.filter(action=AuditAction.LIST, object_type="youth").latest("id")
+        assert line.detail["query"] == {"q": "甲"}
+
+    def test_the_youth_page_refuses_a_full_width_id_in_the_address(self, client, world):
+        client.login(username="guidance", password=PASSWORD)
+        response = client.get(reverse("youth-list"), {"q": "Ｈ123456789"})
+        assert response.status_code == 200
+        line = AuditEntry.objects.filter(action=AuditAction.LIST).latest("id")
+        assert not _digits_of_the_id_kept(_kept(line))
+        assert world.y.alert.name not in response.content.decode()
+
+    def test_the_national_id_form_accepts_a_spaced_id(self, client, world):
+        """POST search (the sanctioned way) folds the same way, so a spaced ID typed there still finds."""
+        client.login(username="guidance", password=PASSWORD)
+        response = client.post(
+            reverse("api:youth-search"), {"national_id": "Ｈ 123 456 789"}, content_type="application/json"
+        )
+        assert response.status_code == 200
