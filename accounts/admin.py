@@ -33,7 +33,7 @@ from casework.audit import Actor
 from casework.models import Membership, User
 
 from . import administration, services
-from .models import AccountChangeRequest, AccountChangeStatus, AccountSecurity
+from .models import AccountChangeKind, AccountChangeRequest, AccountChangeStatus, AccountSecurity
 
 # Second-factor devices change only through the audited reset (and the holder's own enrolment): django-otp's
 # own admin would let an administrator add a known authenticator or backup code to someone else's account.
@@ -65,6 +65,30 @@ class ServiceLoggedAdmin(AuditedAdmin):
 # ---------------------------------------------------------------------------------------------------------
 
 
+REASON_HELP = _(
+    "Required when this gives a role (a new or re-activated membership, or another role, bureau or school): "
+    "why, and who asked for it. A second administrator reads it before approving."
+)
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(label=_("Reason"), required=False, max_length=500, help_text=REASON_HELP)
+
+
+def _needs_reason(before: Membership | None, after: Membership | None, reason: str) -> bool:
+    return administration.grants_access(before, after) and not (reason or "").strip()
+
+
+class MembershipForm(forms.ModelForm):
+    """A membership row, with the reason a grant needs (rule 5 of ``accounts.administration``)."""
+
+    reason = _reason_field()
+
+    class Meta:
+        model = Membership
+        fields = ["user", "bureau", "role", "school", "active"]
+
+
 class MembershipFormSet(BaseInlineFormSet):
     """The memberships on a user's page, checked against ``administration.check_membership_change``."""
 
@@ -83,20 +107,27 @@ class MembershipFormSet(BaseInlineFormSet):
             if not deleting and not form.has_changed():
                 continue
             stored = Membership.objects.filter(pk=form.instance.pk).first() if form.instance.pk else None
+            after = None if deleting else form.instance
+            if after is not None and after.user_id is None and parent.pk is None:
+                after.user = parent  # the account being created: not saved yet
             try:
                 administration.check_membership_change(
                     by=self.changed_by,
                     before=stored,
-                    after=None if deleting else form.instance,
+                    after=after,
                     password_chosen=password_chosen,
                 )
             except PermissionDenied as exc:
                 raise ValidationError(_refusal(exc)) from exc
+            if _needs_reason(stored, after, form.cleaned_data.get("reason", "")):
+                form.add_error("reason", gettext("Give the reason the second administrator will read."))
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     formset = MembershipFormSet
+    fields = ["bureau", "role", "school", "active", "reason"]
     extra = 0
     autocomplete_fields = ["school"]
 
@@ -122,11 +153,31 @@ class MembershipInline(admin.TabularInline):
         return formset
 
 
+def _tell_proposed(request, count: int) -> None:
+    if count:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d role given or widened waits for a second administrator under Account change "
+                "requests; nothing has changed yet.",
+                "%(count)d roles given or widened wait for a second administrator under Account change "
+                "requests; nothing has changed yet.",
+                count,
+            )
+            % {"count": count},
+        )
+
+
 @admin.register(Membership)
 class MembershipAdmin(ServiceLoggedAdmin):
+    """Memberships: removing or deactivating one applies at once; giving or widening one is proposed to a
+    second administrator (``administration.save_membership``)."""
+
+    form = MembershipForm
     list_display = ["user", "bureau", "role", "school", "active"]
     list_filter = ["role", "bureau", "active"]
     autocomplete_fields = ["user", "school"]
+    actions = ["delete_selected", "deactivate"]
 
     def _may_edit(self, request, obj) -> bool:
         return policy.can_administer(request.user) and (obj is None or obj.user_id != request.user.pk)
@@ -159,12 +210,61 @@ class MembershipAdmin(ServiceLoggedAdmin):
                     administration.check_membership_change(by=request.user, before=stored, after=after)
                 except PermissionDenied as exc:
                     raise ValidationError(_refusal(exc)) from exc
+                if _needs_reason(stored, after, cleaned.get("reason", "")):
+                    self.add_error("reason", gettext("Give the reason the second administrator will read."))
                 return cleaned
 
         return CheckedMembershipForm
 
     def save_model(self, request, obj, form, change):
-        administration.save_membership(actor=Actor.from_request(request), membership=obj)
+        outcome = administration.save_membership(
+            actor=Actor.from_request(request), membership=obj, reason=form.cleaned_data.get("reason", "")
+        )
+        obj._proposed = not outcome.applied
+
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "_proposed", False):
+            return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if not getattr(obj, "_proposed", False):
+            return super().log_change(request, obj, message)
+
+    def _after_proposal(self, request):
+        _tell_proposed(request, 1)
+        return HttpResponseRedirect(reverse("admin:accounts_accountchangerequest_changelist"))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_proposed", False):
+            return self._after_proposal(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_proposed", False):
+            return self._after_proposal(request)
+        return super().response_change(request, obj)
+
+    @admin.action(description=_("Deactivate the selected memberships (applies at once)"))
+    def deactivate(self, request, queryset):
+        """Narrowing needs no second administrator; one's own membership in the selection refuses it all."""
+        memberships = list(queryset.filter(active=True).select_related("user", "bureau", "school"))
+        try:
+            for membership in memberships:
+                administration.check_membership_change(by=request.user, before=membership, after=None)
+        except PermissionDenied as exc:
+            self.message_user(request, _refusal(exc), messages.ERROR)
+            return
+        for membership in memberships:
+            membership.active = False
+            administration.save_membership(actor=Actor.from_request(request), membership=membership)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d membership deactivated.", "%(count)d memberships deactivated.", len(memberships)
+            )
+            % {"count": len(memberships)},
+            messages.SUCCESS,
+        )
 
     def delete_model(self, request, obj):
         administration.delete_membership(actor=Actor.from_request(request), membership=obj)
@@ -218,6 +318,8 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
     )
     filter_horizontal = ()
     change_password_form = PasswordSetByAdministratorForm
+    # Django's own template renders only the password fields: this one also shows the reason and every error.
+    change_user_password_template = "admin/accounts/user_password.html"
 
     def has_change_permission(self, request, obj=None):
         # One's own account is shown read-only: its roles and status are changed by another administrator,
@@ -259,9 +361,15 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
         changed = formset.save(commit=False)
         for membership in formset.deleted_objects:
             administration.delete_membership(actor=actor, membership=membership)
+        reasons = {id(f.instance): f.cleaned_data.get("reason", "") for f in formset.forms if f.has_changed()}
+        proposed = 0
         for membership in changed:
-            administration.save_membership(actor=actor, membership=membership)
+            outcome = administration.save_membership(
+                actor=actor, membership=membership, reason=reasons.get(id(membership), "")
+            )
+            proposed += not outcome.applied
         formset.save_m2m()
+        _tell_proposed(request, proposed)
 
     def user_change_password(self, request, id, form_url=""):
         """Django's password page, but the change goes through ``administration.change_password``: applied at
@@ -431,6 +539,8 @@ class AccountChangeRequestAdmin(ReadOnlyForAdministrators, admin.ModelAdmin):
         "proposed_at",
         "kind",
         "target",
+        "requested_role",
+        "password_chosen",
         "proposed_by",
         "reason",
         "status",
@@ -440,8 +550,45 @@ class AccountChangeRequestAdmin(ReadOnlyForAdministrators, admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["target__username", "proposed_by__username"]
     actions = ["approve", "reject"]
-    fields = ["kind", "target", "reason", "proposed_by", "proposed_at", "status", "decided_by", "decided_at"]
+    fields = [
+        "kind",
+        "target",
+        "requested_role",
+        "password_chosen",
+        "reason",
+        "proposed_by",
+        "proposed_at",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
     readonly_fields = fields
+
+    @admin.display(description=_("role asked for"))
+    def requested_role(self, obj) -> str:
+        if obj.kind != AccountChangeKind.MEMBERSHIP:
+            return "—"
+        from .notices import membership_label
+
+        text = membership_label(
+            {
+                "role": obj.role,
+                "bureau": obj.bureau.code if obj.bureau_id else "",
+                "school": obj.school.code if obj.school_id else "",
+            }
+        )
+        if obj.membership_before:
+            text = gettext("%(before)s → %(after)s") % {
+                "before": membership_label(obj.membership_before),
+                "after": text,
+            }
+        return text
+
+    @admin.display(boolean=True, description=_("Password still the one an administrator chose"))
+    def password_chosen(self, obj) -> bool:
+        # What the approver weighs: an account whose password an administrator chose is one that administrator
+        # could sign in as.
+        return administration.password_chosen_by_administrator(obj.target)
 
     def changelist_view(self, request, extra_context=None):
         administration.lapse_overdue_requests()

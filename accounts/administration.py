@@ -17,10 +17,18 @@ The rules, against an administrator who would give themselves casework access or
    for the current one, never here.
 3. **An account whose password an administrator chose alone is not made privileged** until its holder has
    chosen their own password (``PasswordChosenByAdministrator``). Without this, rule 2 could be walked around:
-   set the password of an ordinary (or just demoted) account, then give it a privileged role.
+   set the password of an ordinary (or just demoted) account, then give it a privileged role. While the mark
+   is there the account can do nothing but choose its own password (``accounts.middleware``).
 4. **The auditors are told of every such change** (roles, account status, passwords and second factors set by
    someone else, requests proposed and rejected); the account holder is told when their own password or second
    factor was set for them.
+5. **No single administrator gives an account access** (``ACCESS_ROLES``: every case-working and privileged
+   role). Adding a membership, re-activating one, or moving one to another role, bureau, school or person is
+   only *proposed* (``AccountChangeRequest`` of kind ``membership``, with a reason); a different administrator,
+   who is not the account holder either, approves it. Removing or deactivating a membership (narrowing) is
+   applied at once. Without this an administrator could create a second account, give it casework roles and
+   sign in as it (the insider review's F2); rule 3's mark does not stop that, since whoever knows the password
+   an administrator chose can "choose their own" and so clear it.
 
 A command run on the server by an operator (``Actor.system``, e.g. ``manage.py unlock_sign_in
 --reset-second-factor``) applies at once: whoever runs commands on the server can already change the
@@ -42,7 +50,7 @@ from django_otp import devices_for_user
 
 from casework import policy
 from casework.audit import Actor, record
-from casework.models import AuditAction, Membership, User
+from casework.models import CASEWORK_ROLES, AuditAction, Membership, User
 
 from . import notices
 from .models import (
@@ -56,9 +64,22 @@ from .services import SECOND_FACTOR_ROLES
 
 # The roles whose holders a second factor protects are the ones a takeover would be worth most for.
 PRIVILEGED_ROLES = SECOND_FACTOR_ROLES
+# Roles whose grant needs a second administrator (rule 5): the case-working roles read youth records, the
+# privileged ones read or change the platform's data about youth. Today that is every role; a role added later
+# outside both sets would be given at once, so it has to be placed here on purpose.
+ACCESS_ROLES = CASEWORK_ROLES | PRIVILEGED_ROLES
 ACCOUNT_FLAGS = ("is_active", "is_staff", "is_superuser")
 # Fields of a user an administrator may edit; changes to them are listed in the access log.
 ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", *ACCOUNT_FLAGS)
+
+
+@dataclass(frozen=True)
+class MembershipOutcome:
+    """What became of a membership change: applied now (removals, deactivations), or proposed."""
+
+    applied: bool
+    membership: Membership
+    request: AccountChangeRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +156,22 @@ def _grants_privilege(before: Membership | None, after: Membership) -> bool:
     )
 
 
+def grants_access(before: Membership | None, after: Membership | None) -> bool:
+    """True when saving ``after`` over ``before`` gives its holder access they did not have: a new active
+    membership, a re-activated one, or an active one moved to another role, bureau, school or person. Only
+    deactivating (or removing) narrows; any other change to an active membership is a new grant."""
+    if after is None or not after.active or after.role not in ACCESS_ROLES:
+        return False
+    if before is None or not before.active:
+        return True
+    return (before.user_id, before.role, before.bureau_id, before.school_id) != (
+        after.user_id,
+        after.role,
+        after.bureau_id,
+        after.school_id,
+    )
+
+
 def check_membership_change(
     *, by: User, before: Membership | None, after: Membership | None, password_chosen: bool | None = None
 ) -> None:
@@ -157,8 +194,11 @@ def check_membership_change(
             )
 
 
-def save_membership(*, actor: Actor, membership: Membership, via: str = "admin") -> Membership:
-    """Add or change a membership (rules 1, 3 and 4)."""
+def save_membership(
+    *, actor: Actor, membership: Membership, via: str = "admin", reason: str = ""
+) -> MembershipOutcome:
+    """Add or change a membership (rules 1, 3, 4 and 5): a change that gives access is proposed to a second
+    administrator; one that does not (deactivating, or editing an inactive membership) is applied at once."""
     by = _require_administrator(actor)
     with transaction.atomic():
         before = (
@@ -170,31 +210,150 @@ def save_membership(*, actor: Actor, membership: Membership, via: str = "admin")
             else None
         )
         check_membership_change(by=by, before=before, after=membership)
-        was, now = _describe(before), _describe(membership)
-        membership.save()
-        record(
-            actor,
-            AuditAction.CREATE if before is None else AuditAction.UPDATE,
-            membership,
-            detail={"via": via, "membership": now, "before": was},
+        if grants_access(before, membership):
+            return MembershipOutcome(
+                applied=False,
+                membership=membership,
+                request=_propose_membership(actor=actor, before=before, after=membership, reason=reason),
+            )
+        _apply_membership(actor=actor, before=before, membership=membership, via=via)
+    return MembershipOutcome(applied=True, membership=membership)
+
+
+def _apply_membership(
+    *,
+    actor: Actor,
+    before: Membership | None,
+    membership: Membership,
+    via: str,
+    proposed_by: User | None = None,
+    approved_by: User | None = None,
+    request: AccountChangeRequest | None = None,
+) -> None:
+    was, now = _describe(before), _describe(membership)
+    membership.save()
+    detail = {"via": via, "membership": now, "before": was}
+    if approved_by is not None:
+        detail.update({"proposed_by": proposed_by.get_username(), "approved_by": approved_by.get_username()})
+        detail["request"] = request.pk
+    record(actor, AuditAction.CREATE if before is None else AuditAction.UPDATE, membership, detail=detail)
+    subjects = [membership.user]
+    if before is not None and before.user_id != membership.user_id:
+        subjects.append(before.user)
+    if was != now or len(subjects) > 1:
+        told = {"change": "added" if before is None else "changed", "membership": now, "before": was}
+        if approved_by is not None:
+            told["approved_by"] = approved_by.get_username()
+        for subject in subjects:
+            notices.send(
+                notices.auditors(),
+                SecurityNoticeKind.MEMBERSHIP_CHANGED,
+                subject=subject,
+                actor=proposed_by.get_username() if proposed_by is not None else notices.actor_name(actor),
+                detail=told,
+            )
+
+
+def _propose_membership(
+    *, actor: Actor, before: Membership | None, after: Membership, reason: str
+) -> AccountChangeRequest:
+    """Rule 5: the grant waits for a second administrator (one identical proposal waits at a time)."""
+    by = _person(actor)
+    if not (reason or "").strip():
+        raise PermissionDenied(_("Give the reason the second administrator will read."))
+    same = AccountChangeRequest.objects.select_for_update().filter(
+        kind=AccountChangeKind.MEMBERSHIP,
+        status=AccountChangeStatus.PENDING,
+        target_id=after.user_id,
+        role=after.role,
+        bureau_id=after.bureau_id,
+        school_id=after.school_id,
+        membership_id=before.pk if before is not None else None,
+    )
+    for change in same:
+        if change.has_lapsed:
+            _lapse(change)
+        else:
+            raise PermissionDenied(
+                _("The same role for %(user)s already awaits a second administrator.")
+                % {"user": after.user.get_username()}
+            )
+    described, was = _describe(after), _describe(before)
+    change = AccountChangeRequest.objects.create(
+        kind=AccountChangeKind.MEMBERSHIP,
+        target_id=after.user_id,
+        reason=reason.strip(),
+        proposed_by=by,
+        role=after.role,
+        bureau_id=after.bureau_id,
+        school_id=after.school_id,
+        membership=before,
+        membership_before=was,
+    )
+    record(
+        actor,
+        AuditAction.CREATE,
+        change,
+        detail={
+            "change": AccountChangeKind.MEMBERSHIP,
+            "target": after.user.get_username(),
+            "reason": change.reason,
+            "membership": described,
+            "before": was,
+            "password_chosen_by_administrator": password_chosen_by_administrator(after.user),
+        },
+    )
+    notices.send(
+        [*notices.auditors(), *notices.administrators(besides=[by])],
+        SecurityNoticeKind.CHANGE_PROPOSED,
+        subject=after.user,
+        actor=by.get_username(),
+        detail={"change": AccountChangeKind.MEMBERSHIP, "request": change.pk, "membership": described},
+    )
+    return change
+
+
+def _approve_membership(*, actor: Actor, by: User, change: AccountChangeRequest) -> None:
+    """Apply an approved grant, checked again as it stands now (rules 1 and 3, and nothing changed since)."""
+    before = None
+    if change.membership_before is not None:
+        before = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("bureau", "school", "user")
+            .filter(pk=change.membership_id)
+            .first()
         )
-        subjects = [membership.user]
-        if before is not None and before.user_id != membership.user_id:
-            subjects.append(before.user)
-        if was != now or len(subjects) > 1:
-            for subject in subjects:
-                notices.send(
-                    notices.auditors(),
-                    SecurityNoticeKind.MEMBERSHIP_CHANGED,
-                    subject=subject,
-                    actor=notices.actor_name(actor),
-                    detail={
-                        "change": "added" if before is None else "changed",
-                        "membership": now,
-                        "before": was,
-                    },
-                )
-    return membership
+        if before is None or _describe(before) != change.membership_before:
+            raise PermissionDenied(
+                _("The membership changed after this was proposed: reject it and propose it again.")
+            )
+    if before is not None:
+        membership = Membership.objects.get(pk=before.pk)
+        membership.role, membership.bureau_id, membership.school_id = (
+            change.role,
+            change.bureau_id,
+            change.school_id,
+        )
+        membership.user_id, membership.active = change.target_id, True
+    else:
+        membership = Membership.objects.filter(
+            user_id=change.target_id, bureau_id=change.bureau_id, role=change.role, school_id=change.school_id
+        ).first() or Membership(
+            user_id=change.target_id, bureau_id=change.bureau_id, role=change.role, school_id=change.school_id
+        )
+        before = Membership.objects.filter(pk=membership.pk).select_related("bureau", "school").first()
+        membership.active = True
+    check_membership_change(by=change.proposed_by, before=before, after=membership)
+    check_membership_change(by=by, before=before, after=membership)
+    _apply_membership(
+        actor=actor,
+        before=before,
+        membership=membership,
+        via="account change request",
+        proposed_by=change.proposed_by,
+        approved_by=by,
+        request=change,
+    )
 
 
 def delete_membership(*, actor: Actor, membership: Membership, via: str = "admin") -> None:
@@ -360,7 +519,9 @@ def approve_change(*, actor: Actor, change: AccountChangeRequest) -> None:
         elif by.pk == change.target_id:
             raise PermissionDenied(_("A change to your own account is approved by another administrator."))
         else:
-            if change.kind == AccountChangeKind.PASSWORD:
+            if change.kind == AccountChangeKind.MEMBERSHIP:
+                _approve_membership(actor=actor, by=by, change=change)
+            elif change.kind == AccountChangeKind.PASSWORD:
                 _apply_password(
                     actor=actor,
                     user=change.target,
@@ -403,8 +564,23 @@ def reject_change(*, actor: Actor, change: AccountChangeRequest) -> None:
             SecurityNoticeKind.CHANGE_REJECTED,
             subject=change.target,
             actor=change.proposed_by.get_username(),
-            detail={"change": change.kind, "decided_by": by.get_username()},
+            detail={
+                "change": change.kind,
+                "decided_by": by.get_username(),
+                "membership": _requested_membership(change),
+            },
         )
+
+
+def _requested_membership(change: AccountChangeRequest) -> dict | None:
+    if change.kind != AccountChangeKind.MEMBERSHIP:
+        return None
+    return {
+        "role": change.role,
+        "bureau": change.bureau.code if change.bureau_id else "",
+        "school": change.school.code if change.school_id else "",
+        "active": True,
+    }
 
 
 def lapse_overdue_requests() -> int:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from casework.audit import Actor, record
 from casework.models import AuditAction
 
-from . import notices, services
+from . import administration, notices, services
 
 SIGNED_IN_AT = "accounts_signed_in_at"
 LAST_ACTIVITY = "accounts_last_activity"
@@ -29,9 +29,16 @@ def _is_api(request) -> bool:
 
 
 class SecondFactorMiddleware:
-    """Users who need a second factor reach only the second-factor pages until they have given one. Once
-    fully signed in, they see any account-security notices waiting for them (``accounts.notices``) as
-    messages on their next page: never before the second factor, since a notice may name other accounts.
+    """The gates between the password and the platform, in order:
+
+    1. Users who need a second factor reach only the second-factor pages until they have given one.
+    2. Users whose password an administrator chose alone (``PasswordChosenByAdministrator``: a new account, or
+       a password set for them) reach only the Password page until they have chosen their own.
+
+    Until both are passed ``request.accounts_gated`` is True and the page shows no role-dependent navigation
+    (which would tell someone holding only the password what the account may do). Once fully signed in, they
+    see any account-security notices waiting for them (``accounts.notices``) as messages on their next page:
+    never before, since a notice may name other accounts.
 
     Installed after django_otp's OTPMiddleware (which adds ``user.is_verified()``).
     """
@@ -49,20 +56,55 @@ class SecondFactorMiddleware:
             settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL,
         )
 
+    def _password_paths(self) -> tuple[str, ...]:
+        return (
+            reverse("accounts:password_change"),
+            reverse("accounts:password_change_done"),
+            reverse("logout"),
+            reverse("set_language"),
+            settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL,
+        )
+
     def __call__(self, request):
         user = request.user
+        request.accounts_gated = False
         if not user.is_authenticated:
             return self.get_response(request)
         pending = not user.is_verified() and services.second_factor_required(user)
-        if pending and not request.path_info.startswith(self._open_paths()):
-            if _is_api(request):
-                return JsonResponse(
-                    {"detail": _("Confirm your second factor before using the API.")}, status=403
+        if pending:
+            request.accounts_gated = True
+            if not request.path_info.startswith(self._open_paths()):
+                if _is_api(request):
+                    return JsonResponse(
+                        {"detail": _("Confirm your second factor before using the API.")}, status=403
+                    )
+                target = "accounts:verify" if services.has_confirmed_authenticator(user) else "accounts:enrol"
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+            return self.get_response(request)
+        if administration.password_chosen_by_administrator(user):
+            request.accounts_gated = True
+            if not request.path_info.startswith(self._password_paths()):
+                if _is_api(request):
+                    return JsonResponse(
+                        {
+                            "detail": _(
+                                "Choose your own password (on the Password page) before using the API."
+                            )
+                        },
+                        status=403,
+                    )
+                messages.info(
+                    request,
+                    _(
+                        "Your password was chosen by an administrator. Choose your own password before you "
+                        "continue."
+                    ),
                 )
-            target = "accounts:verify" if services.has_confirmed_authenticator(user) else "accounts:enrol"
-            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+                target = reverse("accounts:password_change")
+                return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+            return self.get_response(request)
         # Messages wait in the session until a page shows them; signing out would drop them unseen.
-        if not pending and not _is_api(request) and not request.path_info.startswith(self._open_paths()):
+        if not _is_api(request) and not request.path_info.startswith(self._open_paths()):
             notices.deliver(request)
         return self.get_response(request)
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import User
+from casework.models import Bureau, Membership, Role, School, User
 
 
 class PasswordHistory(models.Model):
@@ -49,6 +49,7 @@ CHANGE_REQUEST_VALID_HOURS = 24
 class AccountChangeKind(models.TextChoices):
     PASSWORD = "password", _("Set the password")
     SECOND_FACTOR_RESET = "second_factor_reset", _("Reset the second factor")
+    MEMBERSHIP = "membership", _("Give or widen a role")
 
 
 class AccountChangeStatus(models.TextChoices):
@@ -59,8 +60,10 @@ class AccountChangeStatus(models.TextChoices):
 
 
 class AccountChangeRequest(models.Model):
-    """A change to a privileged account's password or second factor, proposed by one administrator and
-    applied only when a different administrator approves it (``accounts.administration``)."""
+    """A change proposed by one administrator and applied only when a different administrator, who is not the
+    account holder either, approves it (``accounts.administration``): a privileged account's password or
+    second factor, or any role given or widened (a membership added, re-activated, or moved to another role,
+    bureau, school or person), since every role reaches youth data or the platform itself."""
 
     kind = models.CharField(_("change"), max_length=24, choices=AccountChangeKind.choices)
     target = models.ForeignKey(
@@ -88,6 +91,24 @@ class AccountChangeRequest(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # For a role (kind MEMBERSHIP): the membership as it would be once approved, and the one it changes
+    # (none for a new membership) with how it stood when proposed, so a stale proposal is not applied.
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("bureau")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("school")
+    )
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("membership changed"),
+    )
+    membership_before = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

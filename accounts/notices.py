@@ -90,6 +90,8 @@ def change_name(kind: str) -> str:
     """The change a request asks for, as it reads after "asks to"."""
     if kind == AccountChangeKind.PASSWORD:
         return _("set the password")
+    if kind == AccountChangeKind.MEMBERSHIP:
+        return _("give a role")
     return _("reset the second factor")
 
 
@@ -149,6 +151,25 @@ def notice_text(notice: SecurityNotice) -> str:
                 % names
             )
         return _("%(actor)s reset the second factor of %(user)s at %(at)s.") % names
+    if kind == SecurityNoticeKind.CHANGE_PROPOSED and detail.get("change") == AccountChangeKind.MEMBERSHIP:
+        names["membership"] = membership_label(detail.get("membership"))
+        return (
+            _(
+                "%(actor)s proposes giving %(user)s the role %(membership)s (%(at)s). It is applied only when "
+                "another administrator approves it: Administration, Account change requests."
+            )
+            % names
+        )
+    if kind == SecurityNoticeKind.CHANGE_REJECTED and detail.get("change") == AccountChangeKind.MEMBERSHIP:
+        names["membership"] = membership_label(detail.get("membership"))
+        names["decided_by"] = detail.get("decided_by", "—")
+        return (
+            _(
+                "The proposal of %(actor)s to give %(user)s the role %(membership)s was rejected by "
+                "%(decided_by)s at %(at)s."
+            )
+            % names
+        )
     if kind == SecurityNoticeKind.CHANGE_PROPOSED:
         names["change"] = change_name(detail.get("change", ""))
         return (
@@ -168,11 +189,24 @@ def notice_text(notice: SecurityNotice) -> str:
     if kind == SecurityNoticeKind.MEMBERSHIP_CHANGED:
         names["membership"] = membership_label(detail.get("membership"))
         change = detail.get("change")
+        if change == "added" and names["approver"]:
+            return (
+                _("%(actor)s gave %(user)s the role %(membership)s at %(at)s, approved by %(approver)s.")
+                % names
+            )
         if change == "added":
             return _("%(actor)s gave %(user)s the role %(membership)s at %(at)s.") % names
         if change == "removed":
             return _("%(actor)s removed the role %(membership)s from %(user)s at %(at)s.") % names
         names["before"] = membership_label(detail.get("before"))
+        if names["approver"]:
+            return (
+                _(
+                    "%(actor)s changed a role of %(user)s from %(before)s to %(membership)s at %(at)s, approved "
+                    "by %(approver)s."
+                )
+                % names
+            )
         return _("%(actor)s changed a role of %(user)s from %(before)s to %(membership)s at %(at)s.") % names
     if kind == SecurityNoticeKind.ACCOUNT_CHANGED:
         if detail.get("created"):

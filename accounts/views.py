@@ -127,8 +127,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("accounts:password_change_done")
 
+    def get_success_url(self):
+        # Sent here by the "choose your own password" gate: carry on to the page the user asked for.
+        if self.request.GET.get("next") or self.request.POST.get("next"):
+            return _next_url(self.request)
+        return super().get_success_url()
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        # The holder chose their own password: the gate opens. This grants no role (roles need a second
+        # administrator, rule 5 of accounts.administration), so whoever knew the old one gains nothing by it.
         administration.own_password_changed(user=self.request.user)
         record(Actor.from_request(self.request), AuditAction.PASSWORD_CHANGE, self.request.user)
         messages.success(self.request, _("Your password was changed."))

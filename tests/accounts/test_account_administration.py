@@ -54,6 +54,18 @@ def admin2(world):
     return make_user("admin2", world.b.committee, Role.ADMINISTRATOR, is_staff=True)
 
 
+def grant(membership: Membership, *, by: User, approver: User) -> Membership:
+    """Give a role the only way there is: one administrator proposes, another approves (rule 5)."""
+    outcome = administration.save_membership(
+        actor=actor(by), membership=membership, reason="asked by the bureau"
+    )
+    assert not outcome.applied
+    administration.approve_change(actor=actor(approver), change=outcome.request)
+    return Membership.objects.get(
+        user=membership.user, bureau=membership.bureau, role=membership.role, school=membership.school
+    )
+
+
 def as_user(user: User) -> Client:
     client = Client()
     client.force_login(user)  # the second factor is passed by tests/conftest.py
@@ -149,7 +161,7 @@ class TestOwnRoles:
         assert not policy.visible_youth(User.objects.get(pk=world.u.admin.pk)).exists()
         assert client.get(reverse("youth-list")).status_code == 403
 
-    def test_another_administrator_may_give_someone_else_a_role(self, world):
+    def test_another_administrator_may_give_someone_else_a_role(self, world, admin2):
         client = as_user(world.u.admin)
         response = client.post(
             MEMBERSHIP_ADD,
@@ -158,10 +170,15 @@ class TestOwnRoles:
                 "bureau": world.b.police.pk,
                 "role": Role.SUPERVISOR,
                 "active": "on",
+                "reason": "acting head of unit from Monday",
             },
         )
         assert response.status_code == 302
-        assert Membership.objects.filter(user=world.u.officer, role=Role.SUPERVISOR).exists()
+        assert response.url == REQUESTS  # proposed, not given
+        assert not Membership.objects.filter(user=world.u.officer, role=Role.SUPERVISOR).exists()
+        change = AccountChangeRequest.objects.get(kind=AccountChangeKind.MEMBERSHIP)
+        as_user(admin2).post(REQUESTS, {"action": "approve", "_selected_action": [change.pk]})
+        assert Membership.objects.filter(user=world.u.officer, role=Role.SUPERVISOR, active=True).exists()
 
     def test_own_membership_is_read_only_in_the_membership_admin(self, world):
         client = as_user(world.u.admin)
@@ -226,20 +243,37 @@ class TestOwnRoles:
         assert not admin.is_superuser
         assert list(admin.memberships.values_list("role", flat=True)) == [Role.ADMINISTRATOR]
 
-    def test_on_someone_elses_user_page_an_administrator_adds_a_role(self, world):
+    def test_on_someone_elses_user_page_an_administrator_proposes_a_role(self, world, admin2):
         client = as_user(world.u.admin)
         officer = world.u.officer
-        extra = [{"user": officer.pk, "bureau": world.b.police.pk, "role": Role.SUPERVISOR, "active": True}]
+        extra = [
+            {
+                "user": officer.pk,
+                "bureau": world.b.police.pk,
+                "role": Role.SUPERVISOR,
+                "active": True,
+                "reason": "acting head",
+            }
+        ]
         response = client.post(user_page(officer), user_form(officer, list(officer.memberships.all()), extra))
         assert response.status_code == 302, response.content[:2000]
+        assert set(officer.memberships.values_list("role", flat=True)) == {Role.JUVENILE_OFFICER}
+        change = AccountChangeRequest.objects.get(kind=AccountChangeKind.MEMBERSHIP, target=officer)
+        assert (change.role, change.bureau, change.reason) == (Role.SUPERVISOR, world.b.police, "acting head")
+        administration.approve_change(actor=actor(admin2), change=change)
         assert set(officer.memberships.values_list("role", flat=True)) == {
             Role.JUVENILE_OFFICER,
             Role.SUPERVISOR,
         }
         line = AuditEntry.objects.get(action=AuditAction.CREATE, object_type="membership")
-        assert line.username == "admin" and line.detail["membership"]["role"] == Role.SUPERVISOR
+        assert (line.username, line.detail["proposed_by"], line.detail["approved_by"]) == (
+            "admin2",
+            "admin",
+            "admin2",
+        )
+        assert line.detail["membership"]["role"] == Role.SUPERVISOR
 
-    def test_the_services_refuse_ones_own_memberships_whatever_calls_them(self, world):
+    def test_the_services_refuse_ones_own_memberships_whatever_calls_them(self, world, admin2):
         admin = world.u.admin
         with pytest.raises(PermissionDenied):
             administration.save_membership(
@@ -255,10 +289,11 @@ class TestOwnRoles:
                 actor=actor(admin), membership=Membership.objects.get(user=admin)
             )
         assert list(admin.memberships.values_list("role", flat=True)) == [Role.ADMINISTRATOR]
-        # The allowed side: someone else's.
-        administration.save_membership(
-            actor=actor(admin),
-            membership=Membership(user=world.u.social, bureau=world.b.welfare, role=Role.SUPERVISOR),
+        # The allowed side: someone else's, with a second administrator.
+        grant(
+            Membership(user=world.u.social, bureau=world.b.welfare, role=Role.SUPERVISOR),
+            by=admin,
+            approver=admin2,
         )
         assert world.u.social.memberships.filter(role=Role.SUPERVISOR).exists()
 
@@ -554,7 +589,7 @@ class TestSecondFactor:
 
 
 class TestNoWayRound:
-    def test_demote_reset_and_promote_is_refused_until_the_holder_chooses_a_password(self, world):
+    def test_demote_reset_and_promote_is_refused_until_the_holder_chooses_a_password(self, world, admin2):
         admin, supervisor = world.u.admin, world.u.supervisor
         membership = Membership.objects.get(user=supervisor)
         administration.delete_membership(actor=actor(admin), membership=membership)  # allowed: not one's own
@@ -565,10 +600,11 @@ class TestNoWayRound:
                 actor=actor(admin),
                 membership=Membership(user=supervisor, bureau=world.b.committee, role=Role.SUPERVISOR),
             )
-        # A casework role that carries no privilege may still be given.
-        administration.save_membership(
-            actor=actor(admin),
-            membership=Membership(user=supervisor, bureau=world.b.committee, role=Role.GUIDANCE_WORKER),
+        # A casework role that carries no privilege may still be given, by two administrators (rule 5).
+        grant(
+            Membership(user=supervisor, bureau=world.b.committee, role=Role.GUIDANCE_WORKER),
+            by=admin,
+            approver=admin2,
         )
         # The holder chooses their own password on the Password page; then the role may be given back.
         client = as_user(User.objects.get(pk=supervisor.pk))
@@ -581,9 +617,12 @@ class TestNoWayRound:
             },
         )
         assert response.status_code == 302
-        administration.save_membership(
-            actor=actor(admin),
-            membership=Membership(user=supervisor, bureau=world.b.committee, role=Role.SUPERVISOR),
+        # Choosing their own password gives nothing by itself: the role still needs a second administrator.
+        assert not supervisor.memberships.filter(role=Role.SUPERVISOR).exists()
+        grant(
+            Membership(user=supervisor, bureau=world.b.committee, role=Role.SUPERVISOR),
+            by=admin,
+            approver=admin2,
         )
 
     def test_deactivating_a_role_does_not_open_the_way_either(self, world):
@@ -596,7 +635,9 @@ class TestNoWayRound:
         ).applied
         membership.active = True
         with pytest.raises(PermissionDenied):
-            administration.save_membership(actor=actor(admin), membership=membership)
+            administration.save_membership(
+                actor=actor(admin), membership=membership, reason="back from leave"
+            )
 
     def test_staff_status_is_not_given_to_an_account_with_an_administrator_chosen_password(self, world):
         administration.change_password(
@@ -607,7 +648,7 @@ class TestNoWayRound:
         with pytest.raises(PermissionDenied):
             administration.save_account(actor=actor(world.u.admin), user=officer)
 
-    def test_a_new_account_with_a_typed_password_cannot_get_a_privileged_role_at_once(self, world):
+    def test_a_new_account_with_a_typed_password_cannot_get_a_privileged_role_at_once(self, world, admin2):
         client = as_user(world.u.admin)
         data = {
             "username": "newsup",
@@ -621,6 +662,7 @@ class TestNoWayRound:
             "memberships-0-bureau": world.b.committee.pk,
             "memberships-0-role": Role.SUPERVISOR,
             "memberships-0-active": "on",
+            "memberships-0-reason": "new committee supervisor",
         }
         response = client.post(reverse("admin:casework_user_add"), data)
         assert response.status_code == 200
@@ -631,6 +673,11 @@ class TestNoWayRound:
         assert response.status_code == 302, response.content[:3000]
         created = User.objects.get(username="newsup")
         assert not created.has_usable_password()
+        # The role is proposed, not given (rule 5); once approved, the first password needs two people too.
+        assert not created.memberships.exists()
+        change = AccountChangeRequest.objects.get(kind=AccountChangeKind.MEMBERSHIP, target=created)
+        assert notices(SecurityNoticeKind.CHANGE_PROPOSED, to=world.u.auditor, about=created).exists()
+        administration.approve_change(actor=actor(admin2), change=change)
         assert created.memberships.filter(role=Role.SUPERVISOR).exists()
         outcome = administration.change_password(
             actor=actor(world.u.admin), user=created, password=NEW_PASSWORD, reason="new"
@@ -646,14 +693,16 @@ class TestNoWayRound:
 
 
 class TestNotices:
-    def test_every_role_change_tells_every_auditor(self, world):
+    def test_every_role_change_tells_every_auditor(self, world, admin2):
         auditor2 = make_user("auditor2", world.b.committee, Role.AUDITOR)
         membership = Membership.objects.get(user=world.u.officer)
         membership.role = Role.SUPERVISOR
-        administration.save_membership(actor=actor(world.u.admin), membership=membership)
+        membership = grant(membership, by=world.u.admin, approver=admin2)
         for auditor in (world.u.auditor, auditor2):
+            assert notices(SecurityNoticeKind.CHANGE_PROPOSED, to=auditor, about=world.u.officer).exists()
             told = notices(SecurityNoticeKind.MEMBERSHIP_CHANGED, to=auditor, about=world.u.officer).get()
             assert told.actor_username == "admin" and told.detail["change"] == "changed"
+            assert told.detail["approved_by"] == "admin2"
         administration.delete_membership(actor=actor(world.u.admin), membership=membership)
         assert notices(SecurityNoticeKind.MEMBERSHIP_CHANGED, to=world.u.auditor).count() == 2
 
@@ -664,10 +713,10 @@ class TestNotices:
         told = notices(SecurityNoticeKind.ACCOUNT_CHANGED, to=world.u.auditor, about=steward).get()
         assert told.detail == {"flags": {"is_active": False}}
 
-    def test_the_auditor_sees_the_notice_on_the_next_page_once(self, world):
+    def test_the_auditor_sees_the_notice_on_the_next_page_once(self, world, admin2):
         membership = Membership.objects.get(user=world.u.officer)
         membership.role = Role.SUPERVISOR
-        administration.save_membership(actor=actor(world.u.admin), membership=membership)
+        grant(membership, by=world.u.admin, approver=admin2)
         client = as_user(world.u.auditor)
         client.cookies["django_language"] = "en"
         page = client.get(reverse("audit-log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -682,10 +731,10 @@ class TestNotices:
         assert "changed a role of officer" not in again
 
     @pytest.mark.real_second_factor
-    def test_notices_wait_until_the_second_factor_is_given(self, world):
+    def test_notices_wait_until_the_second_factor_is_given(self, world, admin2):
         membership = Membership.objects.get(user=world.u.officer)
         membership.role = Role.SUPERVISOR
-        administration.save_membership(actor=actor(world.u.admin), membership=membership)
+        grant(membership, by=world.u.admin, approver=admin2)
         TOTPDevice.objects.create(user=world.u.auditor, name="phone", confirmed=True)
         client = Client()
         sign_in(client, "auditor")
@@ -693,10 +742,10 @@ class TestNotices:
         assert "officer" not in page
         assert notices(SecurityNoticeKind.MEMBERSHIP_CHANGED, to=world.u.auditor).get().delivered_at is None
 
-    def test_the_notice_is_in_traditional_chinese_by_default(self, world):
+    def test_the_notice_is_in_traditional_chinese_by_default(self, world, admin2):
         membership = Membership.objects.get(user=world.u.officer)
         membership.role = Role.SUPERVISOR
-        administration.save_membership(actor=actor(world.u.admin), membership=membership)
+        grant(membership, by=world.u.admin, approver=admin2)
         page = as_user(world.u.auditor).get(reverse("audit-log")).content.decode()
         assert "officer" in page and "督導" in page
 
