@@ -126,7 +126,21 @@ class TestAdminChanges:
         url = reverse("admin:casework_membership_change", args=[membership.pk])
         response = client.post(
             url,
-            {"user": world.u.officer.pk, "bureau": world.b.police.pk, "role": "supervisor", "active": "on"},
+            {
+                "user": world.u.officer.pk,
+                "bureau": world.b.police.pk,
+                "role": "supervisor",
+                "active": "on",
+                "reason": "acting head of unit",
+            },
+        )
+        assert response.status_code == 302, response.content[:500]
+        # Widening a role is proposed to a second administrator (docs/security.md, rule 5): logged as such.
+        line = AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="accountchangerequest").get()
+        assert line.username == "admin" and line.detail["membership"]["role"] == "supervisor"
+        # Deactivating applies at once and is logged as the membership's update.
+        response = client.post(
+            url, {"user": world.u.officer.pk, "bureau": world.b.police.pk, "role": "juvenile_officer"}
         )
         assert response.status_code == 302, response.content[:500]
         line = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type="membership").get()
