@@ -44,27 +44,25 @@ from .models import (
 )
 
 TOP_REASONS = 3
+# Deadlines further away than this are told in days, nearer ones in hours.
+HOURS_UNTIL_DAYS = 48
 
-# Which scoring model is in use, asked of the app that scores (``riskmodel`` registers it in its
-# ``AppConfig.ready``), so that casework, the ground floor, imports nothing above it. ``None`` from it means
-# no model is active: the queue then shows no score at all rather than an old or meaningless one.
-_active_scoring: Callable[[], str | None] | None = None
+# Whether scores may be shown, asked of the app that scores (``riskmodel`` registers the answer in its
+# ``AppConfig.ready``), so that casework, the ground floor, imports nothing above it. The scoring app says no
+# when it has models but none is active (the promotion gate refused them): the queue then shows no score at
+# all rather than an old or meaningless one.
+_scores_shown: Callable[[], bool] | None = None
 
 
-def register_active_scoring(answer: Callable[[], str | None]) -> None:
-    """Let the scoring app say which model scores youth now (its label), or ``None`` when none does."""
-    global _active_scoring
-    _active_scoring = answer
+def register_scores_shown(answer: Callable[[], bool]) -> None:
+    """Let the scoring app say whether the queue may show scores now."""
+    global _scores_shown
+    _scores_shown = answer
 
 
 def scores_shown() -> bool:
-    """Whether the queue shows scores: yes while a model is active (or when no scoring app is installed to
-    say otherwise); no when the scoring app says none is active."""
-    return _active_scoring is None or _active_scoring() is not None
-
-
-# Deadlines further away than this are told in days, nearer ones in hours.
-HOURS_UNTIL_DAYS = 48
+    """Whether the queue shows scores (yes when no scoring app is installed to say otherwise)."""
+    return _scores_shown is None or bool(_scores_shown())
 
 
 def taipei_today() -> dt.date:

@@ -7,10 +7,10 @@ class RiskmodelConfig(AppConfig):
     verbose_name = _("Risk model")
 
     def ready(self) -> None:
-        from casework.selectors_triage import register_active_scoring
+        from casework.selectors_triage import register_scores_shown
 
         from . import receivers  # noqa: F401 - connects the signal receivers
-        from .service import active_model_label
+        from .service import scores_may_be_shown
 
-        # The triage queue shows scores only while a model is active (casework does not import riskmodel).
-        register_active_scoring(active_model_label)
+        # The triage queue shows no score while no model is active (casework does not import riskmodel).
+        register_scores_shown(scores_may_be_shown)

@@ -705,8 +705,18 @@ CONTEXT = ("prev", "ppr")
 """Base rate and share of all flagged: context for reading the other rates, not something the model does."""
 UNKNOWN_GROUPS = ("unknown", "")
 """Group values that say the attribute was not recorded."""
-HARMS = {"fnr": "missed", "fpr": "contacted_without_need"}
-"""The two errors that matter for an offer of help, and the direction that harms the group (above the band)."""
+HARMS = {"fnr": "above", "tpr": "below", "fpr": "above"}
+"""The errors that matter for an offer of help, and the direction that harms the group: missed children
+(``fnr`` above the band; ``tpr``, the share of those in need who were flagged, below it: at a team's small
+capacity most youth in need are not flagged in any group, so ``fnr`` barely moves and ``tpr`` shows the gap)
+and families contacted without need (``fpr`` above the band)."""
+MIN_EXPECTED_FLAGGED = 10
+"""A missed-children finding blocks only when, at the reference group's rate, at least this many of the
+group's youth with an outcome would have been flagged: with fewer, a group in which none was flagged is
+what chance gives (zero of three, say) and its resampled interval is a point."""
+BLOCKING = ("fnr", "tpr")
+"""The harms that block promotion when firm and unexplained: missing children who need help, which the
+programme exists to prevent. Contact without need (``fpr``) warns (docs/fairness.md says why)."""
 
 
 def _firm(interval: Sequence[float] | None) -> bool:
@@ -723,7 +733,7 @@ def youth_intervals(
     cluster_col: str,
     references: Mapping[str, str],
     *,
-    metrics: Sequence[str] = ("fnr", "fpr", "prev"),
+    metrics: Sequence[str] = ("fnr", "tpr", "fpr", "prev"),
     resamples: int = 2000,
     family_level: float = CONFIDENCE_LEVEL,
     seed: int = 0,
@@ -803,19 +813,21 @@ def review(model_audit: Mapping[str, Any], youth: Mapping[str, Any] | None = Non
     A flag **blocks** when all of these hold:
 
     * the attribute is protected (never a model input) and the group is a recorded value, not "unknown";
-    * the metric is one of the two harms of an offer of help: missed children (``fnr``) or families
-      contacted without need (``fpr``), and its disparity is above the band (the group fares worse);
-    * the finding is firm: the disparity's interval lies wholly above 1.25;
-    * the group's base rate does not explain it. With one threshold for everyone a group that needs help
-      less often is flagged less, so more of its few outcomes are missed (``fnr``); a group that needs help
-      more often is flagged more, so more of its families who were fine are contacted too (``fpr``). The
-      explanation holds when the base-rate disparity lies outside the band in that direction (below 0.8
-      for ``fnr``, above 1.25 for ``fpr``).
+    * it says the group's children who needed help were missed more: ``fnr`` above the band or ``tpr``
+      below it;
+    * the finding is firm: the disparity's interval lies wholly outside the band;
+    * the group's base rate does not explain it: with one threshold for everyone a group that needs help
+      less often is flagged less, so more of its few outcomes are missed. The explanation holds when the
+      base-rate disparity is below the band (0.8).
 
-    Everything else warns, with its reason: ``not_firm`` (the interval reaches into the band: could be
-    chance), ``explained_by_base_rate``, ``not_a_harm`` (the group fares better, or a metric that is another
-    view of the same counts), ``model_input`` (age), ``unrecorded_group``, ``intersection`` (pairs of
-    attributes, many small groups and no intervals).
+    * there is enough to tell: at the reference group's rate, at least ``MIN_EXPECTED_FLAGGED`` of the
+      group's youth with an outcome would have been flagged (otherwise ``too_few_to_tell``).
+
+    Everything else warns, with its reason: ``contact_warns`` (families contacted without need, ``fpr``,
+    firm and unexplained: shown and explained in the report, not blocking), ``not_firm`` (the interval
+    reaches into the band: could be chance), ``explained_by_base_rate``, ``not_a_harm`` (the group fares
+    better, or a metric that is another view of the same counts), ``model_input`` (age),
+    ``unrecorded_group``, ``intersection`` (pairs of attributes, many small groups and no intervals).
     """
     firm_intervals = (youth or {}).get("intervals") or {}
     blocking: list[dict] = []
@@ -835,6 +847,15 @@ def review(model_audit: Mapping[str, Any], youth: Mapping[str, Any] | None = Non
                 else:
                     interval = (row_intervals.get(group) or {}).get(metric)
                 prev = (disparity.get(group) or {}).get("prev")
+                counts = (result.get("groups") or {}).get(group) or {}
+                reference_tpr = ((result.get("groups") or {}).get(result.get("reference_group")) or {}).get(
+                    "tpr"
+                )
+                expected = (
+                    (counts.get("tp", 0) + counts.get("fn", 0)) * reference_tpr
+                    if reference_tpr is not None and counts
+                    else None
+                )
                 finding = {
                     "attribute": attribute,
                     "group": group,
@@ -845,8 +866,12 @@ def review(model_audit: Mapping[str, Any], youth: Mapping[str, Any] | None = Non
                     "prev_disparity": prev,
                 }
                 reason = _why_not_blocking(attribute, group, metric, value, interval, prev)
+                if reason is None and (expected is None or expected < MIN_EXPECTED_FLAGGED):
+                    reason = "too_few_to_tell"
                 if reason is None:
                     blocking.append({**finding, "reason": "unexplained_harm"})
+                elif reason == "contact_warns":
+                    warnings.append({**finding, "reason": reason})  # with its figures: the report shows them
                 else:
                     # A warning names the flag and why it does not block; its figures stay in the stored
                     # audit, behind the rounding the published audit applies to small groups.
@@ -873,10 +898,16 @@ def _why_not_blocking(attribute, group, metric, value, interval, prev) -> str | 
         return "model_input"
     if str(group) in UNKNOWN_GROUPS:
         return "unrecorded_group"
-    if metric not in HARMS or value is None or value <= BAND[1]:
+    harmful = HARMS.get(metric)
+    if value is None or harmful is None or (value <= BAND[1] if harmful == "above" else value >= BAND[0]):
         return "not_a_harm"
     if not _firm(interval):
         return "not_firm"
-    if prev is not None and (prev < BAND[0] if metric == "fnr" else prev > BAND[1]):
+    # One threshold for everyone: a group that needs help less often is flagged less (more of its few
+    # outcomes are missed); one that needs help more often is flagged more (more of its families who were
+    # fine are contacted too).
+    if prev is not None and (prev > BAND[1] if metric == "fpr" else prev < BAND[0]):
         return "explained_by_base_rate"
+    if metric not in BLOCKING:
+        return "contact_warns"
     return None

@@ -106,6 +106,24 @@ def temporal_split(data_start: dt.date, known_by: dt.date, config: TrainConfig) 
     return Split(train=train, calibration=calibration, test=tests)
 
 
+def deployment_split(data_start: dt.date, known_by: dt.date, config: TrainConfig) -> Split:
+    """The as-of dates of the model that scores youth: the same recipe as :func:`temporal_split`'s, refitted
+    on every as-of date whose label window is complete by ``known_by`` (the test months and the year before
+    them included), with the latest three months of them held out for calibration. It has no test months of its
+    own: the recipe was judged on :func:`temporal_split`'s, and this fit is a year more recent."""
+    horizon = dt.timedelta(days=config.horizon_days)
+    last = _add_months(known_by - horizon, 0)
+    if last + horizon > known_by:
+        last = _add_months(last, -1)
+    months, day = [], _add_months(data_start, config.first_history_months)
+    while day <= last:
+        months.append(day)
+        day = _add_months(day, config.step_months)
+    # Calibrated on the latest three months (as many as the test months), the rest trains.
+    n_cal = max(1, min(len(months) // 4, -(-config.test_months // config.step_months)))
+    return Split(train=months[:-n_cal], calibration=months[-n_cal:], test=[])
+
+
 TIE_BREAK = 1e-6
 
 

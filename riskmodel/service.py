@@ -44,10 +44,12 @@ def active_model() -> RiskModel | None:
     return RiskModel.objects.filter(status=ModelStatus.ACTIVE).first()
 
 
-def active_model_label() -> str | None:
-    """The active model's label (``risk-vN``), or ``None`` when no model is active."""
-    version = RiskModel.objects.filter(status=ModelStatus.ACTIVE).values_list("version", flat=True).first()
-    return None if version is None else f"risk-v{version}"
+def scores_may_be_shown() -> bool:
+    """No, when models have been trained but none is active (every one was refused by the promotion gate,
+    or none was made active): a score then means nothing, so none is shown. Yes while a model is active, and
+    before any model exists (there are no scores of ours to hide)."""
+    models = RiskModel.objects.all()
+    return models.filter(status=ModelStatus.ACTIVE).exists() or not models.exists()
 
 
 def data_start() -> dt.date | None:
@@ -238,14 +240,40 @@ def train_model(
             if k != "reliability"
         }
 
-    shap_values, base = estimator.shap(test[features])
-    raw = estimator.predict_raw(test[features])
+    # The model that scores youth: the same recipe refitted on every as-of date whose outcomes are known by
+    # ``as_of``, a year more recent than the one just judged (which had to stop a year before its test
+    # months). Its reasons, bands and drift references are its own; the judgement is the recipe's.
+    deployment = pipeline.deployment_split(start, as_of, config)
+    judged = set(split.train + split.calibration + split.test)
+    more = [d for d in deployment.train + deployment.calibration if d not in judged]
+    pool = pd.concat([frame, _matrix(more, config)], ignore_index=True) if more else frame
+    deployed_train = pool[pool["as_of"].isin(deployment.train)]
+    deployed_cal = pool[pool["as_of"].isin(deployment.calibration)]
+    if deployed_train["label"].nunique() < 2 or deployed_cal["label"].nunique() < 2:
+        deployed, deployment = estimator, split  # too few outcomes to refit: the judged model scores
+    else:
+        deployed = pipeline.RiskEstimator(config).fit(
+            deployed_train[features],
+            deployed_train["label"].to_numpy(),
+            deployed_cal[features],
+            deployed_cal["label"].to_numpy(),
+        )
+    metrics["split"]["deployment"] = {k: v for k, v in deployment.as_dict().items() if k != "test"}
+    metrics["rows"]["deployment"] = {"train": len(deployed_train), "calibration": len(deployed_cal)}
+
+    shap_values, base = deployed.shap(test[features])
+    raw = deployed.predict_raw(test[features])
     additivity = float(np.max(np.abs(shap_values.sum(axis=1) + base - raw))) if len(raw) else 0.0
+    # What each band meant in the test months, for the judged model (out of sample); bands are cut on the
+    # raw margin (same order as the calibrated score, without its ties).
     raw_test = estimator.predict_raw(test[features])
-    # Bands are cut on the raw margin (same order as the calibrated score, without its ties).
-    cuts_raw = pipeline.band_cutoffs(raw_test, config.band_shares)
-    band_rows = pipeline.band_table(y_test, p_test, cuts_raw, raw=raw_test)
+    band_rows = pipeline.band_table(
+        y_test, p_test, pipeline.band_cutoffs(raw_test, config.band_shares), raw=raw_test
+    )
     cuts = {row["band"]: row["min_score"] for row in band_rows if row["band"] != "low"}
+    # The scoring model's own cut-offs for the same shares of youth, on its own margin.
+    cuts_raw = pipeline.band_cutoffs(raw, config.band_shares)
+    p_deployed = deployed.calibrator.predict(raw)
     capacity = max(config.capacities)
     threshold = float(np.sort(p_test)[::-1][min(capacity, len(p_test)) - 1])
     report = {
@@ -255,9 +283,9 @@ def train_model(
         "shap_additivity_max_error": additivity,
         "bands": {"cutoffs": cuts, "cutoffs_raw": cuts_raw, "table": band_rows},
         "capacity_threshold": {"k": capacity, "score": threshold},
-        "score_distribution": np.histogram(p_test, bins=20, range=(0, 1))[0].tolist(),
+        "score_distribution": np.histogram(p_deployed, bins=20, range=(0, 1))[0].tolist(),
         # Reference distributions on the test period, for drift (PSI) at every scoring run.
-        "reference": _distributions(test, features, p_test),
+        "reference": _distributions(test, features, p_deployed),
     }
     # The household features are about other people: report what the model loses without them.
     if not config.exclude:
@@ -295,14 +323,14 @@ def train_model(
         shap_error=additivity,
         rules=GATE_RULES,
     )
-    booster, calibrator = estimator.to_artifact()
+    booster, calibrator = deployed.to_artifact()
     snapshot = {
         "known_by": as_of.isoformat(),
         "data_start": start.isoformat(),
         "events": Event.objects.filter(knowledge_date__lte=as_of).count(),
-        "youth": int(frame["youth_id"].nunique()),
+        "youth": int(pool["youth_id"].nunique()),
         "matrix_sha256": hashlib.sha256(
-            pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+            pd.util.hash_pandas_object(pool, index=False).to_numpy().tobytes()
         ).hexdigest(),
     }
     with transaction.atomic():

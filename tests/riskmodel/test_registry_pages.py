@@ -160,9 +160,30 @@ def build_risk_model(
     )
 
 
+def _breaks(evidence: dict, calibration: dict, check: str) -> None:
+    """Change the figures so that the gate itself fails ``check`` (and its sentences say why)."""
+    differences = evidence["differences"]
+    if check == "enough_test_outcomes":
+        evidence["youth_with_outcome"] = 12
+    elif check == "beats_random_order_auc":
+        differences["random_order"]["roc_auc"] = {"value": 0.02, "interval": [-0.03, 0.07]}
+        evidence["scorers"]["model"]["roc_auc"] = {"value": 0.52, "interval": [0.47, 0.57]}
+    elif check == "beats_random_order_precision":
+        differences["random_order"]["precision_at_k"] = {"value": 0.004, "interval": [-0.01, 0.02]}
+    elif check == "baselines_auc":
+        differences["logistic_regression"]["roc_auc"] = {"value": -0.04, "interval": [-0.07, -0.01]}
+    elif check == "baselines_precision":
+        differences["focal_count"]["precision_at_k"] = {"value": -0.03, "interval": [-0.05, -0.01]}
+    elif check == "calibrated":
+        calibration["ece"] = 0.062
+    else:
+        raise ValueError(check)
+
+
 def gate_verdict(y, p, lr_scores, focal_scores, audit, table, *, failing=()) -> dict:
-    """The current gate's verdict on a hand-built test table (one row per youth, one test month), with the
-    checks named in ``failing`` turned to failed (an overridable check by default, for a refused model)."""
+    """The current gate's verdict on a hand-built test table (one row per youth, one test month); with
+    ``failing``, the figures are changed so that the gate fails those checks (an overridable one by default,
+    for a refused model)."""
     evidence = gate.evidence(
         np.arange(len(y)),
         y,
@@ -171,30 +192,30 @@ def gate_verdict(y, p, lr_scores, focal_scores, audit, table, *, failing=()) -> 
         resamples=200,
         seed=1,
     )
-    verdict = gate.decide(
-        evidence=evidence,
-        calibration={"ece": pipeline.reliability(y, p)[1]},
-        fairness_review=fairness.review(
-            audit,
-            fairness.youth_intervals(
-                table.assign(youth_id=np.arange(len(y))),
-                "score",
-                "label",
-                fairness.PROTECTED,
-                audit["threshold"],
-                "youth_id",
-                {c: audit["by_attribute"][c]["reference_group"] for c in fairness.PROTECTED},
-                resamples=400,
-            ),
+    calibration = {"ece": pipeline.reliability(y, p)[1]}
+    review = fairness.review(
+        audit,
+        fairness.youth_intervals(
+            table.assign(youth_id=np.arange(len(y))),
+            "score",
+            "label",
+            fairness.PROTECTED,
+            audit["threshold"],
+            "youth_id",
+            {c: audit["by_attribute"][c]["reference_group"] for c in fairness.PROTECTED},
+            resamples=400,
         ),
-        shap_error=1e-15,
     )
-    assert verdict["passed"], (verdict["failed"], verdict["fairness"]["blocking"])  # it earns its place
+    passing = gate.decide(
+        evidence=evidence, calibration=calibration, fairness_review=review, shap_error=1e-15
+    )
+    assert passing["passed"], (passing["failed"], passing["fairness"]["blocking"])  # it earns its place
     for check in failing:
-        verdict["checks"][check] = False
-    verdict["failed"] = [c for c in gate.CHECKS if not verdict["checks"][c]]
-    verdict["passed"] = not verdict["failed"]
-    verdict["overridable"] = not set(verdict["failed"]) & set(gate.SIGNAL_CHECKS)
+        _breaks(evidence, calibration, check)
+    verdict = gate.decide(
+        evidence=evidence, calibration=calibration, fairness_review=review, shap_error=1e-15
+    )
+    assert verdict["failed"] == [c for c in gate.CHECKS if c in failing]
     return verdict
 
 
