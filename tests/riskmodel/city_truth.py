@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections import defaultdict
 from pathlib import Path
 
@@ -152,3 +153,54 @@ def exported_scores(city: Path, scores_csv: Path, links_csv: Path) -> dict[str, 
             if youth in scores:
                 out[r["person_id"]] = max(out.get(r["person_id"], 0.0), scores[youth])
     return out
+
+
+IDENTITY = ("national_id", "name", "name_romanized", "birth_date", "sex", "district", "address")
+
+
+def _write_like(path: Path, header: list[str], rows: list[dict], original: bytes) -> None:
+    """Write rows back in the file's own style: BOM, line ends and encoding (UTF-8 when a name is outside
+    Big5; the contract reads both)."""
+    newline = "\r\n" if b"\r\n" in original[:4000] else "\n"
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator=newline, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    encoding = contract.detect_encoding(original)
+    try:
+        data = buffer.getvalue().encode(encoding)
+    except UnicodeEncodeError:
+        data = buffer.getvalue().encode("utf-8")
+    if original.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf"):
+        data = b"\xef\xbb\xbf" + data
+    path.write_bytes(data)
+
+
+def shuffle_outcome_records(city: Path, seed: int = 0) -> None:
+    """Make a city whose records carry no signal: every row of the feeds that record outcomes (police
+    contacts, welfare reports, dropout reports) is given to a youth drawn at random, each youth as likely
+    as any other; the rest of each youth's records stay theirs. Outcomes are then independent of everything
+    a model can see."""
+    rng = np.random.default_rng(seed)
+    roster = _rows(city / "school.students.csv")
+    people: dict[tuple, list[dict]] = defaultdict(list)
+    for row in roster:
+        people[(row.get("name"), row.get("birth_date"))].append(row)
+    people_list = list(people.values())
+
+    def someone() -> dict:
+        rows = people_list[rng.integers(len(people_list))]
+        return rows[rng.integers(len(rows))]
+
+    for feed in ("police.contacts", "welfare.reports", "school.dropouts"):
+        path = city / f"{feed}.csv"
+        original = path.read_bytes()
+        parsed = contract.read_rows(original)
+        rows = [cells for _number, cells in parsed.rows]
+        for row in rows:
+            who = someone()
+            columns = ("student_no", "school_code") if feed == "school.dropouts" else IDENTITY
+            for column in columns:
+                if column in row:
+                    row[column] = who.get(column, "")
+        _write_like(path, list(parsed.header), rows, original)
