@@ -182,7 +182,9 @@ class RiskModelViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnly
         )
         return Response(OverrideSerializer(override).data, status=201)
 
-    @extend_schema(request=DecideSerializer, responses=OverrideSerializer)
+    @extend_schema(
+        request=DecideSerializer, responses=OverrideSerializer, operation_id="models_overrides_decide"
+    )
     @action(
         detail=True,
         methods=["post"],

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casework import services
 from casework.models import InterventionKind, TriageDecisionKind
+from riskmodel.models import PromotionOverride
 from tests.fixtures import PASSWORD, actor
 from tests.linkage_fixtures import build_linkage
 from tests.riskmodel.test_registry_pages import build_risk_model
@@ -663,6 +664,46 @@ MATRIX: list[Row] = [
         args=model_args,
         data=lambda w: {"override_reason": ""},
     ),
+    # --- overriding a failed promotion gate: a model steward proposes, a committee supervisor decides ------
+    Row(
+        "riskmodel:override-propose",
+        "post",
+        ok({"modeller"}, 302),
+        403,
+        302,
+        args=lambda w: [w.failed_model.version],
+        data=lambda w: {"reason": "The test months were too few for this city; the committee accepts it."},
+        label="post riskmodel:override-propose",
+        tags={"redirects"},
+    ),
+    Row(
+        "riskmodel:override-decide",
+        "post",
+        ok({"supervisor"}, 302),
+        403,
+        302,
+        args=lambda w: [w.failed_model.version, w.override.pk, "reject"],
+        data=lambda w: {"note": "Not convinced."},
+        label="post riskmodel:override-decide",
+        tags={"redirects"},
+    ),
+    api(
+        "riskmodel-api:riskmodel-propose-override",
+        {"modeller"},
+        method="post",
+        status=201,
+        args=lambda w: [w.failed_model.version],
+        data=lambda w: {"reason": "The test months were too few for this city; the committee accepts it."},
+        extra={"supervisor": 403, "police_supervisor": 403},
+    ),
+    api(
+        "riskmodel-api:riskmodel-decide-override",
+        {"supervisor"},
+        method="post",
+        args=lambda w: [w.failed_model.version, w.override.pk, "reject"],
+        data=lambda w: {"note": "Not convinced."},
+        extra={"modeller": 403, "police_supervisor": 403},
+    ),
     # --- API: audit log ----------------------------------------------------------------------------------
     api("api:auditentry-list", {"auditor"}),
     api("api:auditentry-detail", {"auditor"}, args=lambda w: [w.audit_entry.pk], tags={"audit"}),
@@ -780,6 +821,12 @@ def matrix_world(world):
     )  # fmt: skip
     w.linkage = Lazy(lambda: build_linkage(actor(w.u.steward), history=True))
     w.risk_model = Lazy(lambda: build_risk_model(version=1))
+    w.failed_model = Lazy(lambda: build_risk_model(version=2, gate_passed=False))
+    w.override = Lazy(
+        lambda: PromotionOverride.objects.create(
+            model_id=w.failed_model.pk, reason="A proposal to decide.", proposed_by=w.u.modeller
+        )
+    )
     return w
 
 
