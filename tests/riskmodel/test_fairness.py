@@ -815,7 +815,7 @@ def test_command_refuses_missing_columns_with_one_line(tmp_path):
     [
         ("A,high,1\n", r"not finite numbers: 'high' at row 1"),
         ("A,0.5,1\nA,0.2,maybe\n", r"must be 0/1.*'maybe' at row 2"),
-        ("A,,1\n", "not finite numbers"),
+        ("A,,1\n", r"column 'score' has no value \(blank, NA, NaN or NULL\) in 1 row\(s\): 1"),
         ("", "no data rows"),
     ],
 )

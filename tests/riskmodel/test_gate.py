@@ -391,3 +391,34 @@ def test_the_verdict_is_a_copy_of_its_inputs():
     kept = copy.deepcopy(given)
     gate.decide(**given)
     assert given == kept
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The words are made from the figures
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("auc", "difference", "says", "never"),
+    [
+        ((0.68, 0.64, 0.72), (0.18, 0.14, 0.22), "It orders youth better than random order: ROC AUC 0.680", "do not show"),
+        ((0.497, 0.46, 0.53), (-0.003, -0.04, 0.03), "do not show that it orders youth better", "It orders youth better"),
+        ((0.42, 0.38, 0.46), (-0.08, -0.12, -0.04), "It orders youth worse than random order: ROC AUC 0.420", "better than random order: ROC"),
+    ],
+)  # fmt: skip
+def test_the_sentence_about_random_order_follows_its_figures(auc, difference, says, never):
+    from django.utils import translation
+
+    from riskmodel import model_card
+
+    given = inputs()
+    given["evidence"]["scorers"]["model"]["roc_auc"] = _difference(*auc)
+    given["evidence"]["differences"]["random_order"]["roc_auc"] = _difference(*difference)
+    verdict = gate.decide(**given)
+    with translation.override("en"):
+        sentence = next(s for s in model_card.gate_sentences(verdict) if s["key"] == "beats_random_order_auc")
+        refusal = model_card.gate_refusal(verdict)
+    assert says in sentence["text"] and never not in sentence["text"]
+    assert f"{auc[1]:.3f} to {auc[2]:.3f}" in sentence["text"]
+    assert sentence["passed"] is (difference[1] > 0)
+    assert (sentence["text"] in refusal) is (difference[1] <= 0)

@@ -260,3 +260,12 @@ def test_score_youth_says_there_is_no_active_model_and_why(world, no_signal):
     assert "risk-v2" in text and "orders youth better than random order" in text
     assert "Alerts from the focal-linkage rules still reach the triage queues" in text
     assert not RiskScore.objects.filter(as_of=dt.date(2025, 6, 1)).exists()
+
+
+def test_the_caveats_of_a_model_without_signal_say_what_its_figures_say(world, no_signal):
+    from django.utils import translation
+
+    with translation.override("en"):
+        caveats = model_card.caveats(no_signal)
+    assert any("do not show that it orders youth better than random order" in c for c in caveats)
+    assert not any("only a little better than chance" in c for c in caveats)
