@@ -88,25 +88,34 @@ def test_modeller_reads_the_report_promotes_the_candidate_and_opens_the_card(pag
     snap(page, "32_modeller_model_report_tablet")
     page.set_viewport_size(DESKTOP)
 
-    # The gate failed, so the browser will not send the form without a reason.
-    page.locator("#promote-form button[type=submit]").click()
+    # The gate failed: nobody makes it active alone. The browser will not send a proposal without a reason.
+    reason = "試辦期間由委員會審閱後啟用：測試月份太少，無法判斷，委員會同意先行使用並每月覆核"
+    page.locator("#propose-form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server.url}/models/2/")
     assert RiskModel.objects.get(version=2).status == ModelStatus.CANDIDATE
-    page.fill("#override-reason-input", "試辦期間由委員會審閱後啟用")
+    page.fill("#override-reason-input", reason)
     with page.expect_navigation():
-        page.locator("#promote-form button[type=submit]").click()
+        page.locator("#propose-form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server.url}/models/2/")
-    expect(page.locator(".messages li.success")).to_contain_text("risk-v2")
+    # Proposed, not yet active: a supervisor of the committee decides.
+    assert RiskModel.objects.get(version=2).status == ModelStatus.CANDIDATE
+    snap(page, "33_modeller_override_proposed")
+    page.context.clear_cookies()
+    login(page, live_server, "supervisor")
+    page.goto(f"{live_server.url}/models/2/")
+    with page.expect_navigation():
+        page.locator("#approve-form button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/models/2/")
     expect(page.locator("#model-status")).to_have_class("status status-active")
-    expect(page.locator("#override-reason")).to_contain_text("試辦期間由委員會審閱後啟用")
+    expect(page.locator("#override-reason")).to_contain_text(reason)
     assert RiskModel.objects.get(version=2).status == ModelStatus.ACTIVE
     assert RiskModel.objects.get(version=1).status == ModelStatus.RETIRED
-    snap(page, "33_modeller_model_promoted")
+    snap(page, "34_supervisor_override_approved")
 
     page.locator("#card-link").click()
     expect(page).to_have_url(f"{live_server.url}/models/2/card/")
     expect(page.locator("section.model-card-section")).to_have_count(9)
-    expect(page.locator("#caveats")).to_contain_text("試辦期間由委員會審閱後啟用")
+    expect(page.locator("#caveats")).to_contain_text("試辦期間由委員會審閱後啟用")  # the approved reason
     snap(page, "34_modeller_model_card")
     page.set_viewport_size(TABLET)
     scroll_width, inner_width = horizontal_overflow(page)
