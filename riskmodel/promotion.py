@@ -138,48 +138,30 @@ def _decidable(override: PromotionOverride, actor: Actor) -> PromotionOverride:
     return override
 
 
-@transaction.atomic
-def approve_override(*, override: PromotionOverride, actor: Actor, note: str = "") -> RiskModel:
-    """A supervisor of the committee approves the proposal: the model becomes the active one."""
+def _decide(override: PromotionOverride, actor: Actor, note: str, status: str) -> PromotionOverride:
+    """Record a second person's decision on a proposal, in the override and in the access log."""
     override = _decidable(override, actor)
-    override.status = OverrideStatus.APPROVED
+    override.status = status
     override.decided_by = actor.user
     override.decided_at = timezone.now()
     override.decision_note = (note or "").strip()
     override.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    record(
-        actor,
-        AuditAction.UPDATE,
-        override,
-        detail={
-            "model": override.model.label,
-            "override": "approved",
-            "reason": override.reason,
-            "proposed_by": override.proposed_by.get_username(),
-            "note": override.decision_note,
-        },
-    )
+    detail = {"model": override.model.label, "override": status}
+    if status == OverrideStatus.APPROVED:
+        detail["reason"] = override.reason
+    detail.update(proposed_by=override.proposed_by.get_username(), note=override.decision_note)
+    record(actor, AuditAction.UPDATE, override, detail=detail)
+    return override
+
+
+@transaction.atomic
+def approve_override(*, override: PromotionOverride, actor: Actor, note: str = "") -> RiskModel:
+    """A supervisor of the committee approves the proposal: the model becomes the active one."""
+    override = _decide(override, actor, note, OverrideStatus.APPROVED)
     return service.activate_model(model=override.model, actor=actor, override=override)
 
 
 @transaction.atomic
 def reject_override(*, override: PromotionOverride, actor: Actor, note: str = "") -> PromotionOverride:
     """A supervisor of the committee rejects the proposal: the model stays a candidate."""
-    override = _decidable(override, actor)
-    override.status = OverrideStatus.REJECTED
-    override.decided_by = actor.user
-    override.decided_at = timezone.now()
-    override.decision_note = (note or "").strip()
-    override.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    record(
-        actor,
-        AuditAction.UPDATE,
-        override,
-        detail={
-            "model": override.model.label,
-            "override": "rejected",
-            "proposed_by": override.proposed_by.get_username(),
-            "note": override.decision_note,
-        },
-    )
-    return override
+    return _decide(override, actor, note, OverrideStatus.REJECTED)
