@@ -499,18 +499,24 @@ def reset_second_factor(*, actor: Actor, user: User, reason: str = "") -> Change
     return ChangeOutcome(applied=True)
 
 
+def _locked_pending(change: AccountChangeRequest) -> AccountChangeRequest:
+    """The request, locked for the caller's transaction; refused unless it still waits for a decision."""
+    change = (
+        AccountChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("target", "proposed_by")
+        .get(pk=change.pk)
+    )
+    if change.status != AccountChangeStatus.PENDING:
+        raise PermissionDenied(_("This request has already been decided."))
+    return change
+
+
 def approve_change(*, actor: Actor, change: AccountChangeRequest) -> None:
     """A second administrator approves a proposed change, which is applied now."""
     by = _require_administrator(actor)
     lapsed = False
     with transaction.atomic():
-        change = (
-            AccountChangeRequest.objects.select_for_update(of=("self",))
-            .select_related("target", "proposed_by")
-            .get(pk=change.pk)
-        )
-        if change.status != AccountChangeStatus.PENDING:
-            raise PermissionDenied(_("This request has already been decided."))
+        change = _locked_pending(change)
         if change.has_lapsed:
             _lapse(change)
             lapsed = True
@@ -550,13 +556,7 @@ def reject_change(*, actor: Actor, change: AccountChangeRequest) -> None:
     """Any administrator rejects a proposed change (the proposer withdraws it); nothing is applied."""
     by = _require_administrator(actor)
     with transaction.atomic():
-        change = (
-            AccountChangeRequest.objects.select_for_update(of=("self",))
-            .select_related("target", "proposed_by")
-            .get(pk=change.pk)
-        )
-        if change.status != AccountChangeStatus.PENDING:
-            raise PermissionDenied(_("This request has already been decided."))
+        change = _locked_pending(change)
         _decide(change, AccountChangeStatus.REJECTED, by)
         record(actor, AuditAction.UPDATE, change, detail={"status": AccountChangeStatus.REJECTED})
         notices.send(
