@@ -206,6 +206,19 @@ def can_promote_models(user) -> bool:
     return principal_for(user).has_role(Role.MODEL_STEWARD, Role.SUPERVISOR)
 
 
+def can_propose_model_override(user) -> bool:
+    """Proposing to make active a model that failed an overridable check of the promotion gate: model stewards
+    (who read the model's evidence). The override itself needs a second person (below)."""
+    return principal_for(user).has_role(Role.MODEL_STEWARD)
+
+
+def can_decide_model_override(user) -> bool:
+    """Approving or rejecting an override of the promotion gate: supervisors of the juvenile guidance committee,
+    which answers for the programme (a police or welfare supervisor does not)."""
+    ids = principal_for(user).supervisor_bureau_ids
+    return bool(ids) and Bureau.objects.filter(pk__in=ids, kind=BureauKind.COMMITTEE).exists()
+
+
 def can_read_retention_report(user) -> bool:
     """What expires next and what the purge removed: data stewards run the purge, auditors check it."""
     p = principal_for(user)

@@ -32,12 +32,12 @@ class CanPromoteModels(BasePermission):
 
 class CanProposeOverride(BasePermission):
     def has_permission(self, request, view):
-        return policy.can_promote_models(request.user) and promotion.may_propose(request.user)
+        return policy.can_promote_models(request.user) and policy.can_propose_model_override(request.user)
 
 
 class CanDecideOverride(BasePermission):
     def has_permission(self, request, view):
-        return policy.can_promote_models(request.user) and promotion.may_decide(request.user)
+        return policy.can_promote_models(request.user) and policy.can_decide_model_override(request.user)
 
 
 class RiskModelSerializer(serializers.ModelSerializer):

@@ -3,8 +3,8 @@ active a model that failed an overridable check; a supervisor of the committee, 
 approves (which makes it active) or rejects. Each step writes one line to the access log. A model that
 failed a signal check (too few outcomes, or not shown better than random order) cannot be proposed at all.
 
-Who may do what is decided here by :func:`may_propose` and :func:`may_decide`, which read the user's
-memberships through ``casework.policy.principal_for`` (see the module's note in ``docs/risk-model.md``).
+Who may do what is decided with the rest of the access policy, in ``casework.policy``
+(:func:`~casework.policy.can_propose_model_override`, :func:`~casework.policy.can_decide_model_override`).
 """
 
 from __future__ import annotations
@@ -14,27 +14,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import policy
 from casework.audit import Actor, record
-from casework.models import AuditAction, Bureau, BureauKind, Role
-from casework.policy import principal_for
+from casework.models import AuditAction
 
 from . import gate, model_card, service
 from .models import ModelStatus, OverrideStatus, PromotionOverride, RiskModel
 
 # A reason must say something: "ok" or "test" is not a reason a committee can review.
 MIN_REASON_LENGTH = 20
-
-
-def may_propose(user) -> bool:
-    """Proposing to override the gate: model stewards (who read the model's evidence)."""
-    return principal_for(user).has_role(Role.MODEL_STEWARD)
-
-
-def may_decide(user) -> bool:
-    """Approving or rejecting an override: supervisors of the juvenile guidance committee, which answers
-    for the programme (a police or welfare supervisor does not)."""
-    ids = principal_for(user).supervisor_bureau_ids
-    return bool(ids) and Bureau.objects.filter(pk__in=ids, kind=BureauKind.COMMITTEE).exists()
 
 
 def open_override(model: RiskModel) -> PromotionOverride | None:
@@ -57,7 +45,7 @@ def overrides_of(model: RiskModel) -> list[PromotionOverride]:
 @transaction.atomic
 def propose_override(*, model: RiskModel, actor: Actor, reason: str) -> PromotionOverride:
     """A model steward asks to make ``model`` active although it failed the gate, and says why."""
-    if not may_propose(actor.user):
+    if not policy.can_propose_model_override(actor.user):
         raise PermissionDenied(_("Only a model steward may propose to override the promotion gate."))
     model = RiskModel.objects.select_for_update().get(pk=model.pk)
     reason = (reason or "").strip()
@@ -119,7 +107,7 @@ def propose_override(*, model: RiskModel, actor: Actor, reason: str) -> Promotio
 
 
 def _decidable(override: PromotionOverride, actor: Actor) -> PromotionOverride:
-    if not may_decide(actor.user):
+    if not policy.can_decide_model_override(actor.user):
         raise PermissionDenied(_("Only a supervisor of the committee may decide on an override of the gate."))
     override = (
         PromotionOverride.objects.select_for_update()

@@ -1360,8 +1360,8 @@ def _render_report(request, model: RiskModel, *, part: str, active: RiskModel | 
         is_active_report=part == "active report",
         override=promotion.open_override(model),
         overrides=promotion.overrides_of(model),
-        may_propose=promotion.may_propose(request.user),
-        may_decide=promotion.may_decide(request.user),
+        may_propose=policy.can_propose_model_override(request.user),
+        may_decide=policy.can_decide_model_override(request.user),
         min_reason=promotion.MIN_REASON_LENGTH,
     )
     return render(request, "riskmodel/model_report.html", context)
@@ -1436,7 +1436,7 @@ def model_activate(request, version: int):
 def model_override_propose(request, version: int):
     """POST: a model steward proposes to make active a model that failed an overridable check, with a
     written reason; a supervisor of the committee decides (:mod:`riskmodel.promotion`)."""
-    require(policy.can_promote_models(request.user) and promotion.may_propose(request.user))
+    require(policy.can_promote_models(request.user) and policy.can_propose_model_override(request.user))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     model = _model_or_404(request, version)
@@ -1460,7 +1460,7 @@ def model_override_propose(request, version: int):
 @login_required
 def model_override_decide(request, version: int, pk: int, decision: str):
     """POST: a supervisor of the committee (not the proposer) approves or rejects a proposed override."""
-    require(policy.can_promote_models(request.user) and promotion.may_decide(request.user))
+    require(policy.can_promote_models(request.user) and policy.can_decide_model_override(request.user))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     model = _model_or_404(request, version)

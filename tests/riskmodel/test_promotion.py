@@ -153,7 +153,7 @@ def test_the_report_page_walks_the_two_people_through_the_override(client, world
     assert 'id="propose-form"' in page and 'id="approve-form"' not in page
     assert '<tr data-check="calibrated">' in page
     response = client.post(reverse("riskmodel:override-propose", args=[2]), {"reason": REASON}, follow=True)
-    assert "A supervisor of the committee decides" in html(response) or "委員會督導" in html(response)
+    assert "A supervisor of the committee decides" in html(response) or "由少輔會督導決定" in html(response)
     page = html(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
     assert 'id="override-open"' in page and REASON in page
     assert 'id="approve-form"' not in page  # the proposer may not decide
