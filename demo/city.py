@@ -87,7 +87,7 @@ def _cut_at(path: Path, feed: str, today: dt.date) -> int:
     return removed
 
 
-def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, casework: int = 150) -> dict:
+def build_linked_demo(*, youth: int = 4000, years: int = 4, seed: int = 2026, casework: int = 150) -> dict:
     """Build the demo once (does nothing when youth records already exist)."""
     bureaus = ensure_reference_data()
     if Youth.objects.exists():
@@ -123,17 +123,9 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
     counts.update({k: figures.get(k) for k in ("records", "youth_created", "review_pairs", "events_created")})
     users = ensure_demo_users(bureaus, counsellor_school=counsellor_school)
 
-    # A risk model trained on what the city knows today, and everyone in scope scored with reasons.
-    model = risk.train_model(as_of=today)
-    failed = [name for name, ok in model.gate.get("checks", {}).items() if not ok]
-    reason = (
-        ""
-        if model.gate.get("passed")
-        else f"demo city too small to judge a model (failed: {', '.join(failed)}); activated for demonstration only"
-    )
-    risk.activate_model(model=model, actor=Actor.system("seed_demo"), override_reason=reason)
-    run = risk.score_youth(as_of=today)
-    counts.update(model=model.label, gate_passed=model.gate.get("passed"), scored=run.scored)
+    # The models a city in use holds: last month's model, which passed the promotion gate and scores the
+    # youth, and this month's retrain beside it as a candidate for the model steward to compare and promote.
+    counts.update(_models(today))
 
     # Casework for the youth with the most recent focal events.
     rng = random.Random(seed)
@@ -155,6 +147,27 @@ def build_linked_demo(*, youth: int = 3000, years: int = 3, seed: int = 2026, ca
     counts["active_alerts"] = Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).count()
     counts.update(_trust_examples(users, bureaus))
     return counts
+
+
+def _models(today: dt.date) -> dict:
+    """Train last month's model and this month's; make active the one the gate lets through (last month's
+    when both pass, leaving this month's as the candidate). A model that fails the gate is never made active
+    here: with no model that earns its place the queues show no score, as they would in a city in use."""
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    earlier = risk.train_model(as_of=last_month)
+    latest = risk.train_model(as_of=today)
+    passed = [m for m in (earlier, latest) if m.gate.get("passed")]
+    figures = {
+        "models": [m.label for m in (earlier, latest)],
+        "gate_passed": [m.label for m in passed],
+        "active_model": "",
+        "scored": 0,
+    }
+    if passed:
+        active = risk.activate_model(model=passed[0], actor=Actor.system("seed_demo"))
+        figures["active_model"] = active.label
+        figures["scored"] = risk.score_youth(as_of=today).scored
+    return figures
 
 
 def _trust_examples(users, bureaus) -> dict[str, int]:

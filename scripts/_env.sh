@@ -7,6 +7,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 install_requirements() {
+  # uv (pinned in requirements/tools.txt) when it installs, pip otherwise; both read the same pinned files.
+  if .venv/bin/python -m uv --version >/dev/null 2>&1 \
+    || .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements/tools.txt >/dev/null 2>&1; then
+    .venv/bin/python -m uv pip install -q --python .venv/bin/python "$@" && return 0
+    echo "uv could not install the requirements; trying pip." >&2
+  fi
   .venv/bin/python -m pip install -q --disable-pip-version-check "$@"
 }
 ensure_postgres() {

@@ -11,8 +11,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--youth", type=int, default=3000)
-        parser.add_argument("--years", type=int, default=3)
+        parser.add_argument("--youth", type=int, default=4000)
+        parser.add_argument("--years", type=int, default=4)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--hand-made", action="store_true", help="the small hand-made city (no linkage)")
 
