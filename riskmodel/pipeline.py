@@ -217,6 +217,28 @@ class RiskEstimator:
         contrib = self.booster.predict(X[self.features].to_numpy(dtype=float), pred_contrib=True)
         return contrib[:, :-1], float(contrib[0, -1]) if len(contrib) else 0.0
 
+    def shap_interactions(self, X: pd.DataFrame) -> np.ndarray:
+        """SHAP interaction values (raw-margin space, like :meth:`shap`): rows × features × features, each
+        indicator's main effect on the diagonal and half of each pair's interaction in each of its two
+        off-diagonal cells, so that a row's matrix sums over its last axis to the row's SHAP values. Exact
+        path-dependent TreeSHAP from the ``shap`` package, which LightGBM does not compute itself."""
+        # Imported here, not at the top: ``shap`` takes half a second to import, and only training uses it.
+        import shap
+
+        m = len(self.features)
+        if not len(X):
+            return np.zeros((0, m, m))
+        # No background data: the path-dependent algorithm, the one pred_contrib uses, on the raw margin.
+        explainer = shap.TreeExplainer(
+            self.booster, model_output="raw", feature_perturbation="tree_path_dependent"
+        )
+        values = np.asarray(explainer.shap_interaction_values(X[self.features].to_numpy(dtype=float)))
+        if values.shape != (len(X), m, m):
+            raise ValueError(
+                f"shap returned interaction values of shape {values.shape}, not {(len(X), m, m)}"
+            )
+        return values
+
     def to_artifact(self) -> tuple[str, dict]:
         return self.booster.model_to_string(), {**self.calibrator.to_json(), "features": self.features}
 
@@ -435,6 +457,61 @@ def global_importance(shap_values: np.ndarray, X: pd.DataFrame, features: list[s
         out.append(entry)
     out.sort(key=lambda e: -e["mean_abs_shap"])
     return out
+
+
+def interaction_pairs(interactions: np.ndarray, features: list[str], top: int = 8) -> dict:
+    """The pairs of indicators whose interaction moves these rows' margins most (``interactions`` from
+    :meth:`RiskEstimator.shap_interactions`). A pair's interaction for one row is both of its off-diagonal
+    cells (2 φ_ij): how far the two together move the margin beyond their own main effects. For each of the
+    ``top`` pairs by mean |interaction|: that mean, the mean signed interaction, and the mean |main effect|
+    (diagonal) of each indicator of the pair; and the share of all |SHAP interaction values| of these rows
+    that lies off the diagonal (how much of what moves them is pairs at all)."""
+    n, m = interactions.shape[0], len(features)
+    if interactions.shape != (n, m, m):
+        raise ValueError(f"interaction values of shape {interactions.shape} for {m} features")
+    if not n:
+        return {"n": 0, "interaction_share": None, "pairs": []}
+    main_rows = np.abs(np.diagonal(interactions, axis1=1, axis2=2))  # rows × features
+    total = float(np.abs(interactions).sum())
+    off_diagonal = total - float(main_rows.sum())
+    main = main_rows.mean(axis=0)
+    i, j = np.triu_indices(m, k=1)
+    both = interactions[:, i, j] + interactions[:, j, i]  # rows × pairs
+    mean_abs = np.abs(both).mean(axis=0)
+    mean = both.mean(axis=0)
+    # Largest first; ties (pairs that never share a tree are all 0) in catalogue order, so it is deterministic.
+    order = np.lexsort((j, i, -np.round(mean_abs, 12)))
+    pairs = [
+        {
+            "keys": [features[i[p]], features[j[p]]],
+            "mean_abs": round(float(mean_abs[p]), 4),
+            "mean": round(float(mean[p]), 4),
+            "main_abs": [round(float(main[i[p]]), 4), round(float(main[j[p]]), 4)],
+        }
+        for p in order[:top]
+        if round(float(mean_abs[p]), 4) > 0
+    ]
+    share = round(off_diagonal / total, 4) if total else None
+    return {"n": n, "interaction_share": share, "pairs": pairs}
+
+
+def top_of_list_interactions(
+    estimator: RiskEstimator, rows: pd.DataFrame, raw: np.ndarray, *, k: int
+) -> dict:
+    """Which pairs of indicators drive the top of the list: the estimator's SHAP interaction values
+    (log-odds, :func:`interaction_pairs`) for its own top ``k`` youth in the latest month of ``rows``, ranked
+    by ``raw``, its margin, whose order the calibrated score keeps. Training passes the scoring model and the
+    test months, whose latest is the latest month with known outcomes and the latest it was calibrated on."""
+    month = max(rows["as_of"])
+    latest = np.flatnonzero((rows["as_of"] == month).to_numpy())
+    top = latest[np.argsort(-raw[latest], kind="stable")[:k]]
+    values = estimator.shap_interactions(rows.iloc[top])
+    return {
+        "as_of": month.isoformat(),
+        "k": k,
+        "units": "log-odds",
+        **interaction_pairs(values, estimator.features),
+    }
 
 
 def beeswarm_points(

@@ -280,6 +280,7 @@ def train_model(
     report = {
         "importance": pipeline.global_importance(shap_values, test[features], features),
         "beeswarm": pipeline.beeswarm_points(shap_values, test[features], features, seed=config.seed),
+        "top_of_list_interactions": pipeline.top_of_list_interactions(deployed, test, raw, k=capacity),
         "shap_base_value": base,
         "shap_additivity_max_error": additivity,
         "bands": {"cutoffs": cuts, "cutoffs_raw": cuts_raw, "table": band_rows},
