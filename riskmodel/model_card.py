@@ -644,6 +644,70 @@ def ablation_sentence(model: RiskModel) -> str:
     }
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Pairs of indicators at the top of the list (report["top_of_list_interactions"])
+# ---------------------------------------------------------------------------------------------------------
+
+INTERACTION_DIRECTIONS = {
+    "up": gettext_lazy("higher together"),
+    "down": gettext_lazy("lower together"),
+    "mixed": gettext_lazy("either way"),
+}
+
+
+def log_odds(value: float | None, *, sign: bool = False) -> str:
+    """A SHAP figure: three decimals, four when it is under 0.01 (so a small push never reads 0.000); with
+    ``sign``, a + before a positive one."""
+    if value is None:
+        return "—"
+    text = f"{value:.3f}" if abs(value) >= 0.01 or value == 0 else f"{value:.4f}"
+    return "+" + text if sign and value > 0 else text
+
+
+def interaction_direction(pair: dict) -> str:
+    """'up' when at least three quarters of a pair's |interaction| raises the score (mean ≥ mean |·| / 2),
+    'down' when three quarters lowers it, 'mixed' otherwise."""
+    mean, size = pair.get("mean") or 0.0, pair.get("mean_abs") or 0.0
+    if size and mean >= size / 2:
+        return "up"
+    if size and mean <= -size / 2:
+        return "down"
+    return "mixed"
+
+
+def interaction_sentence(pair: dict) -> str:
+    """What a pair of indicators does to the scores at the top of the list, made from the pair's figures."""
+    a, b = (indicator_name(key) for key in pair["keys"])
+    main_a, main_b = pair["main_abs"]
+    values = {
+        "a": a,
+        "b": b,
+        "size": log_odds(abs(pair["mean"])),
+        "mean": log_odds(pair["mean"], sign=True),
+        "mean_abs": log_odds(pair["mean_abs"]),
+        "main_a": log_odds(main_a),
+        "main_b": log_odds(main_b),
+    }
+    direction = interaction_direction(pair)
+    if direction == "up":
+        text = _(
+            "For these youth, %(a)s and %(b)s together move the score %(size)s higher on average than their "
+            "own effects added up; each one's own effect averages %(main_a)s and %(main_b)s in size."
+        )
+    elif direction == "down":
+        text = _(
+            "For these youth, %(a)s and %(b)s together move the score %(size)s lower on average than their "
+            "own effects added up; each one's own effect averages %(main_a)s and %(main_b)s in size."
+        )
+    else:
+        text = _(
+            "For these youth, %(a)s and %(b)s together move the score %(mean_abs)s on average away from their "
+            "own effects added up, higher for some and lower for others (%(mean)s net); each one's own effect "
+            "averages %(main_a)s and %(main_b)s in size."
+        )
+    return text % values
+
+
 def _ethics(model: RiskModel) -> Section:
     district = ((model.fairness or {}).get("by_attribute") or {}).get("district") or {}
     flagged_districts = [

@@ -801,6 +801,42 @@ def _dependence(model: RiskModel) -> dict | None:
     return {"chart": chart, "rows": rows, "sample": sample}
 
 
+def _interactions(model: RiskModel) -> dict | None:
+    """The pairs of indicators whose interaction drives the top of the list (SHAP interaction values of the
+    scoring model for its own top k youth), one row each with a sentence made from its figures. Models
+    trained before these were recorded have none, and the section is left out."""
+    data = (model.report or {}).get("top_of_list_interactions") or {}
+    rows = []
+    for pair in data.get("pairs") or []:
+        main_a, main_b = pair["main_abs"]
+        direction = model_card.interaction_direction(pair)
+        rows.append(
+            {
+                "keys": pair["keys"],
+                "a": indicator_name(pair["keys"][0]),
+                "b": indicator_name(pair["keys"][1]),
+                "mean_abs": model_card.log_odds(pair["mean_abs"]),
+                "mean": model_card.log_odds(pair["mean"], sign=True),
+                "main_a": model_card.log_odds(main_a),
+                "main_b": model_card.log_odds(main_b),
+                "of_main": pct(pair["mean_abs"] / (main_a + main_b), 0) if main_a + main_b else "—",
+                "direction": direction,
+                "direction_text": model_card.INTERACTION_DIRECTIONS[direction],
+                "css": {"up": "shap-up", "down": "shap-down"}.get(direction, ""),
+                "sentence": model_card.interaction_sentence(pair),
+            }
+        )
+    if not rows:
+        return None
+    return {
+        "rows": rows,
+        "k": data.get("k"),
+        "n": data.get("n"),
+        "as_of": data.get("as_of"),
+        "share": pct(data.get("interaction_share"), 0),
+    }
+
+
 def _ci(interval) -> str:
     if not interval or interval[0] is None or interval[1] is None:
         return ""
@@ -1292,6 +1328,7 @@ def report_context(model: RiskModel) -> dict:
         "importance": _importance(model),
         "beeswarm": _beeswarm(model),
         "dependence": _dependence(model),
+        "interactions": _interactions(model),
         "fairness": _fairness(model),
         "label_variants": _label_variants(model),
         "ablation": _ablation(model),
