@@ -725,3 +725,50 @@ def test_a_task_due_today_is_not_yet_overdue(db, tasks_world):
     Intervention.objects.filter(case=tasks_world.case).update(next_due=timezone.localdate())
     steps = worklist.next_steps_due(tasks_world.u.guidance, today=timezone.localdate())
     assert [(t.detail, t.overdue) for t in steps] == [("Call the school", False)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A case nobody carries yet (insider review F5): opened from triage or the API without an assignee
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_case_opened_from_triage_without_an_assignee_opens_and_says_not_assigned(client, world):
+    services.decide_alert(
+        actor=actor(world.u.officer), alert=world.alert, decision="open_case", reason_code="legal_duty",
+        note="Opened at triage, to be assigned at the team meeting",
+    )  # fmt: skip
+    case = Case.objects.get(youth=world.y.alert, lead_bureau=world.b.police)
+    assert case.assignee is None
+    login(client, "officer")
+    response = client.get(reverse("case-detail", args=[case.pk]))
+    assert response.status_code == 200
+    assert '<span class="muted unassigned">Not assigned</span>' in page_of(response)
+    # The lists that name a case's assignee say nothing for it either way, and do not fail.
+    assert client.get(reverse("case-list")).status_code == 200
+    assert client.get(reverse("youth-detail", args=[world.y.alert.public_id])).status_code == 200
+
+
+def test_a_case_opened_through_the_api_without_an_assignee_reads_on_the_page_and_the_api(client, world):
+    login(client, "guidance")
+    made = client.post(
+        reverse("api:case-list"),
+        {"youth": world.y.case.public_id, "lead_bureau": "committee", "concern": "high_concern"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    assert made.json()["assignee"] is None
+    assert client.get(reverse("api:case-detail", args=[pk])).json()["assignee"] is None
+    response = client.get(reverse("case-detail", args=[pk]))
+    assert response.status_code == 200 and "Not assigned" in page_of(response)
+
+
+def test_a_stale_save_on_a_case_nobody_carries_shows_the_conflict_with_not_assigned(client, world):
+    """The conflict block repeats the assignee as saved: it must render for an unassigned case too."""
+    edit(world.u.guidance, world.case, assignee=None)
+    login(client, "guidance")
+    edit(world.u.guidance2, world.case, assessment="Colleague's assessment")
+    data = {"version": 1, "summary": "Outreach plan", "assessment": "Mine", "plan": ""}
+    response = client.post(reverse("case-edit", args=[world.case.pk]), data)
+    assert response.status_code == 400
+    assert page_of(response).count("Not assigned") >= 2  # the case as saved, and the conflict block
