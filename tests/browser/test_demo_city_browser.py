@@ -16,8 +16,9 @@ from demo.city import build_linked_demo
 from demo.second_factor import ensure_demo_second_factors
 from integrations.models import ReviewPair, ReviewStatus
 from riskmodel import gate
-from riskmodel.models import ModelStatus, RiskModel, ScoringRun
+from riskmodel.models import ModelStatus, PromotionOverride, RiskModel, ScoringRun
 from tests.browser.conftest import login, snap
+from tests.riskmodel.test_registry_pages import build_risk_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +65,8 @@ def test_the_demo_model_earns_its_place_and_every_journey_has_work(page, live_se
     for row in active.report["bands"]["table"]:
         cell = page.locator(f'#bands-table tr[data-band="{row["band"]}"] td.observed')
         expect(cell).to_have_text(f"{row['observed_rate'] * 100:.1f}%")
+    # Which pairs of indicators drive the top of the list (SHAP interaction values).
+    expect(page.locator("#interactions table")).to_be_visible()
     snap(page, "60_demo_supervisor_active_model_report")
     page.goto(f"{live_server.url}/tasks/")
     expect(page.locator(f'a[href^="/cases/{closure.pk}/"]').first).to_be_visible()
@@ -81,10 +84,31 @@ def test_the_demo_model_earns_its_place_and_every_journey_has_work(page, live_se
     assert RiskModel.objects.get(pk=candidate.pk).status == ModelStatus.ACTIVE
     assert RiskModel.objects.get(pk=active.pk).status == ModelStatus.RETIRED
 
+    # A retrain that orders youth no better than chance is refused: no button, no proposal, and the server
+    # refuses a hand-made request too (the model stays a candidate and no proposal is recorded).
+    chance = build_risk_model(version=3, gate_passed=False, failing=("beats_random_order_auc",))
+    page.goto(f"{live_server.url}/models/{chance.version}/")
+    expect(page.locator("#promote-refused")).to_be_visible()
+    expect(page.locator("#promote-form, #propose-form")).to_have_count(0)
+    snap(page, "62_demo_modeller_promotion_refused")
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
+    for path in (f"/models/{chance.version}/activate/", f"/models/{chance.version}/override/"):
+        response = page.request.post(
+            f"{live_server.url}{path}",
+            form={
+                "csrfmiddlewaretoken": token,
+                "reason": "委員會要求先行使用此模型，每月覆核其表現與公平性。",
+            },
+            headers={"Referer": f"{live_server.url}/models/{chance.version}/"},
+        )
+        assert response.ok, (path, response.status)  # refused with a message on the report, not an error
+    assert RiskModel.objects.get(pk=chance.pk).status == ModelStatus.CANDIDATE
+    assert not PromotionOverride.objects.filter(model=chance).exists()
+
     # The data steward has record-match pairs to review.
     page.context.clear_cookies()
     login(page, live_server, "steward", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/integrations/review/")
     pair = ReviewPair.objects.filter(status=ReviewStatus.OPEN).order_by("pk").first()
     expect(page.locator(f'a[href="/integrations/review/{pair.pk}/"]').first).to_be_visible()
-    snap(page, "62_demo_steward_review_queue")
+    snap(page, "63_demo_steward_review_queue")
