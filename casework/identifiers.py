@@ -15,32 +15,44 @@ from urllib.parse import unquote
 YOUTH_ID = re.compile(r"Y[2-9A-HJ-NP-Z]{10}")
 NATIONAL_ID = re.compile(r"[A-Z][0-9]{9}")
 # What people put between the characters of an ID they type or paste: spaces (an IME's full-width space too),
-# hyphens and dashes of every width, dots, underscores, middle dots, and "+" (a space in a query string).
-_SEPARATORS = "\\s\\-_.+\u00b7\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fb\u30fc\uff65"
-_SEPARATOR_RUN = re.compile(f"[{_SEPARATORS}]+")
+# hyphens and dashes of every width, dots, slashes, commas, brackets, quotes, "+" (a space in a query string),
+# in short any run of characters that are neither letters nor digits (``[\W_]``: every script's letters and
+# digits count as such, so a name in Chinese characters is not a separator). Invisible format characters
+# (Unicode category Cf: zero-width space and joiners, word joiner, byte-order mark, soft hyphen), which a
+# copy from a web page or a word processor carries, are dropped before looking (``fold``).
+_SEPARATOR = "[\\W_]"
+_SEPARATOR_RUN = re.compile(f"{_SEPARATOR}+")
 # A national ID inside a longer text (a URL, a query value, a header), in either case and with separators
 # between its characters, once the text is folded (``fold``). Letters before it do not hide it
-# (``xH123456789``); more digits around it make it something else (a longer number).
-_NATIONAL_ID_IN_TEXT = re.compile(f"(?<![0-9])[A-Za-z](?:[{_SEPARATORS}]{{0,3}}[0-9]){{9}}(?![0-9])")
+# (``xH123456789``); more digits around it make it something else (a longer number). A run of separators of
+# any length counts: over-masking a date in a log line is harmless, a whole ID kept is not.
+_NATIONAL_ID_IN_TEXT = re.compile(f"(?<![0-9])[A-Za-z](?:{_SEPARATOR}*[0-9]){{9}}(?![0-9])")
 # Percent-encoding is undone (up to this many layers) before looking, so ``%EF%BC%A8226031425`` is seen.
 _PERCENT_LAYERS = 3
 
 
 def fold(text: str) -> tuple[str, list[int]]:
     """The text with each character in its compatibility form (NFKC: full-width ``Ｈ２２６`` is ``H226``,
-    an ideographic space is a space), and for each folded character the index of the one it came from."""
+    an ideographic space is a space) and without invisible format characters (category Cf), and for each
+    folded character the index of the one it came from."""
     folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        form = unicodedata.normalize("NFKC", char) if ord(char) > 127 else char
+        if ord(char) <= 127:
+            form = char
+        elif unicodedata.category(char) == "Cf":
+            form = ""  # invisible (zero-width space, joiners, soft hyphen, BOM): not part of what was typed
+        else:
+            form = unicodedata.normalize("NFKC", char)
         folded.append(form)
         origin.extend([index] * len(form))
     return "".join(folded), origin
 
 
 def normalise_identifier(value: str) -> str:
-    """What the person typed, folded to plain letters and digits, without spaces or separators and in
-    capitals (``h 123456789``, ``Ｈ１２３４５６７８９`` and ``H-123-456-789`` are all ``H123456789``)."""
+    """What the person typed, folded to plain letters and digits, without spaces, separators or invisible
+    characters and in capitals (``h 123456789``, ``Ｈ１２３４５６７８９``, ``H-123-456-789``, ``H/123/456/789``
+    and ``H`` + zero-width space + ``123456789`` are all ``H123456789``)."""
     folded, _origin = fold(value or "")
     return _SEPARATOR_RUN.sub("", folded).upper()
 

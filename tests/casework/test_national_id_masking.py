@@ -145,3 +145,81 @@ class TestTheLogKeepsNoWholeId:
             reverse("api:youth-search"), {"national_id": "Ｈ 123 456 789"}, content_type="application/json"
         )
         assert response.status_code == 200
+
+
+# Insider review F4: what a copy from a web page or a word processor carries between the characters of an ID
+# (invisible format characters, Unicode category Cf) and ordinary punctuation typed as a separator.
+INVISIBLE = {
+    "zero-width space": "\u200b",
+    "zero-width joiner": "\u200d",
+    "word joiner": "\u2060",
+    "byte-order mark": "\ufeff",
+    "soft hyphen": "\u00ad",
+}
+PUNCTUATION = ["/", ",", "*", ":", "(", "'", "/ ", "),("]
+
+
+def _spread(separator: str) -> str:
+    return f"H{separator}123{separator}456{separator}789"
+
+
+SPREAD = [pytest.param(_spread(c), id=name) for name, c in INVISIBLE.items()] + [
+    pytest.param(_spread(c), id=f"punctuation {c!r}") for c in PUNCTUATION
+]
+
+
+class TestInvisibleCharactersAndPunctuation:
+    @pytest.mark.parametrize("typed", SPREAD)
+    def test_an_id_spread_by_them_is_recognised_and_masked(self, typed):
+        assert normalise_identifier(typed) == WHOLE and looks_like_national_id(typed)
+        masked = redact_national_ids(f"/youth/?q={typed}&page=2")
+        assert MASKED in masked and not _digits_of_the_id_kept(masked)
+        assert masked.endswith("&page=2")  # what follows the ID is kept
+
+    @pytest.mark.parametrize("name", list(INVISIBLE))
+    def test_an_invisible_character_anywhere_in_the_id_is_seen_through(self, name):
+        for at in range(1, 10):
+            typed = WHOLE[:at] + INVISIBLE[name] + WHOLE[at:]
+            assert MASKED in redact_national_ids(f"note {typed} end"), at
+
+    @pytest.mark.parametrize("typed", SPREAD)
+    def test_percent_encoded_in_a_path_they_are_masked_too(self, typed):
+        from urllib.parse import quote
+
+        masked = redact_national_ids(f"/youth/?q={quote(typed)}")
+        assert MASKED in masked and not _digits_of_the_id_kept(masked)
+
+    @pytest.mark.parametrize("typed", SPREAD)
+    def test_a_get_search_with_them_searches_nothing_and_the_log_keeps_it_masked(self, client, world, typed):
+        client.login(username="social", password=PASSWORD)
+        response = client.get(reverse("youth-list"), {"q": typed})
+        assert response.status_code == 200
+        line = AuditEntry.objects.filter(action=AuditAction.LIST, object_type="youth").latest("id")
+        assert line.detail["query"]["q"] == MASKED
+        assert MASKED in line.path or "H1%2A%2A%2A%2A%2A%2A89" in line.path
+        assert not _digits_of_the_id_kept(_kept(line))
+
+    @pytest.mark.parametrize("typed", SPREAD)
+    def test_the_search_box_asks_the_browser_not_to_send_them(self, client, world, typed):
+        import re
+
+        client.login(username="social", password=PASSWORD)
+        html = client.get(reverse("youth-list")).content.decode()
+        pattern = re.search(r'name="q"[^>]*pattern="([^"]+)"', html).group(1)
+        pattern = pattern.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+        assert re.fullmatch(pattern, typed) is None
+        for allowed in ("王小明", "O'Brien", "Y22EWGQXJFK", "王 H12"):  # names, youth IDs, short texts
+            assert re.fullmatch(pattern, allowed) is not None, allowed
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "王小明 (H)",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0",
+            "/cases/12/?page=3&status=open",
+            "A12345678",  # eight digits: not an ID
+            "A/123/456/7890",  # ten digits: a longer number
+        ],
+    )
+    def test_what_is_not_an_id_is_kept_as_it_was(self, text):
+        assert redact_national_ids(text) == text
