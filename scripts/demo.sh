@@ -4,6 +4,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 install_requirements -r requirements/base.txt
 export DJANGO_SETTINGS_MODULE=config.settings.dev
+# Like production where a user can tell: real 404 and 500 pages, no technical page (DEBUG=1 to debug).
+export DEBUG="${DEBUG:-0}"
 .venv/bin/python manage.py migrate --no-input -v 0
 .venv/bin/python manage.py seed_demo
 PORT="${PORT:-8000}"
