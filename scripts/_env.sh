@@ -7,13 +7,21 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 install_requirements() {
-  # uv (pinned in requirements/tools.txt) when it installs, pip otherwise; both read the same pinned files.
+  # $1: base, dev or prod. uv (pinned in requirements/tools.txt) installs the hash-checked lock file
+  # requirements/lock/$1.txt on x86_64 Linux (what the lock was compiled for), else requirements/$1.txt;
+  # pip installs requirements/$1.txt when uv cannot be installed. The lock and the .txt pin the same versions
+  # (tests/test_requirements_lock.py).
+  local env="$1" lock="requirements/lock/$1.txt"
   if .venv/bin/python -m uv --version >/dev/null 2>&1 \
     || .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements/tools.txt >/dev/null 2>&1; then
-    .venv/bin/python -m uv pip install -q --python .venv/bin/python "$@" && return 0
+    if [ "$(uname -m)" = x86_64 ] && [ -f "$lock" ]; then
+      .venv/bin/python -m uv pip install -q --python .venv/bin/python --require-hashes -r "$lock" && return 0
+    else
+      .venv/bin/python -m uv pip install -q --python .venv/bin/python -r "requirements/$env.txt" && return 0
+    fi
     echo "uv could not install the requirements; trying pip." >&2
   fi
-  .venv/bin/python -m pip install -q --disable-pip-version-check "$@"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "requirements/$env.txt"
 }
 ensure_postgres() {
   if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then return 0; fi

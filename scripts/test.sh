@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command two: install into .venv and run lint, migration check and the whole test suite on PostgreSQL.
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
-install_requirements -r requirements/dev.txt
+install_requirements dev
 ensure_postgres
 # The fault tests run real Celery workers on Redis.
 ensure_redis
