@@ -182,7 +182,32 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+# Results (a task's summary, e.g. an import's counts) are kept for a day where the worker can reach them: the
+# broker's Redis unless CELERY_RESULT_BACKEND says otherwise; none in eager mode.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+)
+CELERY_RESULT_EXPIRES = 60 * 60 * 24
+# Separate queues, so that a long import or relink never holds up the deadline jobs: run one worker per queue
+# (or one worker on all), e.g. `celery -A config worker -Q imports`; see docs/operations.md.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.import_feed_file": {"queue": "imports"},
+    "integrations.tasks.link_after_import": {"queue": "linkage"},
+    "integrations.tasks.purge_expired_records": {"queue": "linkage"},
+    "riskmodel.tasks.score_nightly": {"queue": "scoring"},
+    # casework.tasks (escalation every ten minutes, reminders): the default queue, which nothing long shares.
+}
+WORKER_QUEUES = ("celery", "imports", "linkage", "scoring")
+# Every task has a time limit: the soft limit raises inside the task (its transaction rolls back, so nothing
+# is half-written) and the hard limit kills the process. They stay below the broker's visibility timeout
+# (one hour by default), or a task still running would be handed to a second worker.
+CELERY_TASK_SOFT_TIME_LIMIT = 50 * 60
+CELERY_TASK_TIME_LIMIT = 55 * 60
+CELERY_TASK_ANNOTATIONS = {
+    "casework.tasks.escalate_overdue_alerts": {"soft_time_limit": 4 * 60, "time_limit": 5 * 60},
+    "casework.tasks.remind_due_steps": {"soft_time_limit": 9 * 60, "time_limit": 10 * 60},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

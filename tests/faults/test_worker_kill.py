@@ -101,6 +101,8 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                "-Q",
+                ",".join(settings.WORKER_QUEUES),
                 "-n",
                 f"{name}@faults",
             ],  # fmt: skip
