@@ -155,6 +155,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "casework.api.exception_handler",
+    # Per person, per feed token and per address (accounts/throttling.py); 429 with Retry-After beyond these.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.PrincipalRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_RATE_USER", "600/min"),
+        "feed": os.environ.get("API_RATE_FEED", "600/hour"),
+        "anon": os.environ.get("API_RATE_ANON", "60/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -182,6 +189,21 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# One cache for every process (API rate limits count there): CACHE_URL, else the broker's Redis (database 1),
+# else memory in this process only (the demo's single runserver).
+_cache_url = os.environ.get("CACHE_URL") or (
+    CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1"
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else ""
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Results (a task's summary, e.g. an import's counts) are kept for a day where the worker can reach them: the
 # broker's Redis unless CELERY_RESULT_BACKEND says otherwise; none in eager mode.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (

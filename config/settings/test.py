@@ -18,6 +18,13 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The API fuzzing and crawl tests send thousands of requests as one user: rate limits far above them here;
+# tests/accounts/test_throttling.py sets real ones.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "feed": "100000/min", "anon": "100000/min"},
+}
 # Serve static files from the app folders (no collectstatic in tests, including browser tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
