@@ -9,6 +9,7 @@ import json
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -26,3 +27,19 @@ _transport_options = os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS")
 if _transport_options:
     app.conf.broker_transport_options = json.loads(_transport_options)
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def _task_context(task_id=None, **_kwargs):
+    """While a task runs, its log lines carry its task id where a web request's carry the request id."""
+    from config.logging import request_id, user_id
+
+    request_id.set(task_id or "")
+    user_id.set("")
+
+
+@task_postrun.connect
+def _task_context_done(**_kwargs):
+    from config.logging import request_id
+
+    request_id.set("")
