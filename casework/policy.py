@@ -19,7 +19,7 @@ Rules as implemented (docs/access-policy.md explains them for readers):
    student's current school. Other viewers see only that records of that category exist (a count). The
    current school is a school detail (``can_read_school_details``). A score's reason is a detail of every
    source it counts (``reason_detail``): in full to those who read them all, in place without text or size
-   to those who know such records exist, left out for those who may not know even that (rule 4).
+   to those who know such records exist; those who may not know even that (rule 4) see no score (rule 19).
 6. A case's content (summary, interventions, referrals) is visible to its lead bureau, its assignee and the
    worker who opened it, bureaus with an active referral on it, and the committee; other viewers of the youth
    see only that a case led by that bureau exists.
@@ -45,6 +45,12 @@ Rules as implemented (docs/access-policy.md explains them for readers):
     supervisor (escalations, closures to decide, accesses to review) only while they are an active supervisor
     of that bureau; other personal messages while they hold a case-working role; a bureau's, while they work
     in it. Only active supervisors are told (``supervisors_of``).
+19. The risk model's score, band, rank, history and reasons (``sees_model_scores``, ``visible_scores``) are for
+    viewers who may know, for every youth they see, that records of every source the model reads exist (rule
+    5's count line at least): everyone acting for a bureau. Not school counsellors: the model reads police and
+    welfare records, whose existence rule 4 hides from them, and a "very high" band over a few mild school
+    records would tell that such records exist. The rule is by role, never by youth (a score shown only for
+    students with nothing hidden would tell by its absence); their queues are not ordered by score either.
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ from .models import (
     NotificationKind,
     Referral,
     ReferralStatus,
+    RiskScore,
     Role,
     TriageDecision,
     User,
@@ -499,14 +506,33 @@ def reason_detail(levels: dict[str, Detail], reason: dict) -> Detail:
     """How much of one reason the viewer may see: the least they may see of anything it reads. FULL: its text
     and size; CATEGORY: that a factor they may not read pushes the score up or down (they know those records
     exist); HIDDEN: nothing at all, not even that it exists (a counsellor must not learn that police or welfare
-    hold records)."""
+    hold records; they see no score at all, rule 19, so this is the fail-closed backstop)."""
     return min(levels.get(source, Detail.HIDDEN) for source in reads_of(reason))
 
 
-def reasons_may_be_left_out(levels: dict[str, Detail]) -> bool:
-    """Whether some reasons are left out entirely for this viewer. It depends on the viewer's roles only, never
-    on the youth's records, so saying so on every score tells nothing about any one child."""
-    return any(levels.get(source) == Detail.HIDDEN for source in EVERYTHING_READ)
+# ---------------------------------------------------------------------------------------------------------
+# The score itself (rule 19)
+# ---------------------------------------------------------------------------------------------------------
+# A score, its band and its rank are computed from every source the model reads, whatever the viewer may read.
+# To a viewer who knows those records exist (rule 5's count line, for every youth, to everyone acting for a
+# bureau) a score says what the programme exists to say, one figure over every bureau's records, while the
+# factors they may not read stay withheld in place (``reason_detail``). To a viewer who may not know that
+# police or welfare records exist (a school counsellor, rule 4) a "very high" band over a few mild school
+# records says that they do. So such a viewer sees no score, band, rank, history or reason for any youth:
+# by role, not by youth, because a score shown for some students and not others would tell by its absence.
+
+
+def sees_model_scores(user) -> bool:
+    """Whether the user may see risk scores at all: whoever acts for a bureau (for every youth they see, no
+    source the model reads is hidden from them, ``record_detail_by_source``); never a school counsellor."""
+    return bool(principal_for(user).casework_bureau_ids)
+
+
+def visible_scores(user) -> QuerySet[RiskScore]:
+    """The risk scores the user may see: those of the youth they may see, if they may see scores at all."""
+    if not sees_model_scores(user):
+        return RiskScore.objects.none()
+    return RiskScore.objects.filter(youth__in=visible_youth(user))
 
 
 def visible_events(user) -> QuerySet[Event]:
@@ -606,8 +632,9 @@ def visible_referrals(user) -> QuerySet[Referral]:
 
 
 def visible_triage_decisions(user) -> QuerySet[TriageDecision]:
+    """A bureau's triage decisions (each carries the score and band the worker was shown, so rule 19 holds)."""
     p = principal_for(user)
-    if not p.is_caseworker:
+    if not p.is_caseworker or not sees_model_scores(user):
         return TriageDecision.objects.none()
     return TriageDecision.objects.filter(
         Q(decided_by_id=p.user.pk) | Q(bureau_id__in=p.casework_bureau_ids), youth__in=visible_youth(user)

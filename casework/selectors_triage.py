@@ -97,8 +97,10 @@ def triage_queue(
     user, bureau: Bureau, *, now: dt.datetime | None = None, with_scores: bool = True
 ) -> QuerySet[Alert]:
     """The active alerts routed to ``bureau`` that the user may see, most urgent first: overdue, then the
-    nearest deadline, then the highest latest score (unscored youth last). Without scores (no active model)
-    the score plays no part in the order."""
+    nearest deadline, then the highest latest score (unscored youth last). Without scores (no active model, or
+    a viewer who sees no scores: ``policy.sees_model_scores``) the score plays no part in the order, which is
+    then the deadline and the time the alert arrived: an order by score would tell what the score hides."""
+    with_scores = with_scores and policy.sees_model_scores(user)
     now = now or timezone.now()
     today = now.astimezone(TAIPEI).date()
     school = current_enrollments(today).filter(youth_id=OuterRef("youth_id")).order_by("-enrolled_on", "-pk")
@@ -119,7 +121,7 @@ def triage_queue(
             latest_score=Value(None, output_field=FloatField()),
             latest_band=Value(None, output_field=CharField()),
             latest_rank=Value(None, output_field=IntegerField()),
-        ).order_by(F("overdue").desc(), "due_at", "pk")
+        ).order_by(F("overdue").desc(), "due_at", "created_at", "pk")
     return with_latest_score(alerts).order_by(
         F("overdue").desc(), "due_at", F("latest_score").desc(nulls_last=True), "pk"
     )
@@ -148,6 +150,12 @@ def schools_by_id(ids) -> dict[int, School]:
     return School.objects.in_bulk([i for i in ids if i is not None])
 
 
+def score_history_for(user, youth: Youth, *, runs: int) -> list[RiskScore]:
+    """The youth's latest ``runs`` scores as this viewer may see them (``policy.visible_scores``), newest first:
+    none for a viewer who sees no scores. The first is the score the youth page and the decision page show."""
+    return list(policy.visible_scores(user).filter(youth=youth).order_by("-as_of", "-scored_at")[:runs])
+
+
 def scores_by_id(ids) -> dict[int, RiskScore]:
     return RiskScore.objects.in_bulk([i for i in ids if i is not None])
 
@@ -169,11 +177,9 @@ class ReadableReasons:
     """A score's reasons as one viewer may read them (``policy.reason_detail``)."""
 
     shown: list[ShownReason]
-    # Some reasons are never listed for this viewer (a school counsellor): said on every score they see.
-    some_left_out: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.shown) or self.some_left_out
+        return bool(self.shown)
 
 
 def readable_reasons(
@@ -185,11 +191,11 @@ def readable_reasons(
     levels: dict[str, policy.Detail] | None = None,
 ) -> ReadableReasons:
     """A score's reasons for this viewer: in full when they may read everything the reason counts; in place,
-    with its direction but no text or size, when they know those records exist but may not read them; left
-    out when they may not even know the records exist. With ``top``, only the strongest ``top`` of the reasons
+    with its direction but no text or size, when they know those records exist but may not read them; none
+    at all for a viewer who sees no scores (``policy.sees_model_scores``). With ``top``, only the strongest ``top`` of the reasons
     not left out, by the size of their push (stored order when sizes are missing). The one reading of reasons
     for the youth page, the triage queue and the decision page."""
-    if score is None:
+    if score is None or not policy.sees_model_scores(user):
         return ReadableReasons(shown=[])
     levels = levels if levels is not None else policy.record_detail_by_source(user, youth)
     english = (get_language() or "").startswith("en")
@@ -207,7 +213,7 @@ def readable_reasons(
                 shap=reason.get("shap") if visible else None,
             )
         )
-    return ReadableReasons(shown=shown, some_left_out=policy.reasons_may_be_left_out(levels))
+    return ReadableReasons(shown=shown)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from .models import (
 from .pages import not_found, require
 from .pagination import paginate
 from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
-from .selectors_triage import readable_reasons
+from .selectors_triage import readable_reasons, score_history_for
 from .services_access import record_youth_view
 
 
@@ -165,7 +165,8 @@ def youth_detail(request, public_id: str):
                 "restricted_count": timeline.restricted_counts.get(source, 0),
             }
         )
-    history = list(youth.risk_scores.order_by("-as_of", "-scored_at")[:SCORE_HISTORY])
+    # None at all for a viewer who sees no scores (rule 19: a school counsellor), whatever the youth's.
+    history = score_history_for(user, youth, runs=SCORE_HISTORY)
     score = history[0] if history else None
     reasons = readable_reasons(user, youth, score)
     # How hard each readable factor pushes (log-odds), drawn as a bar against the strongest one shown;
@@ -179,7 +180,7 @@ def youth_detail(request, public_id: str):
             "youth": youth,
             "score": score,
             "score_reasons": bars,
-            "reasons_left_out": reasons.some_left_out,
+            "sees_scores": policy.sees_model_scores(user),
             "score_history": list(reversed(history)),
             "score_chart": _score_chart(list(reversed(history))),
             "age": youth.age_on(timezone.localdate()),

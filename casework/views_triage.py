@@ -87,7 +87,7 @@ def triage_queue(request):
         raise not_found(request, "bureau", code)
     now = timezone.now()
     # No active model, no score: alerts from the rules still arrive, ordered by their deadlines alone.
-    scores_shown = selectors.scores_shown()
+    scores_shown = selectors.scores_shown() and policy.sees_model_scores(user)
     filterset = TriageQueueFilter(
         request.GET,
         queryset=selectors.triage_queue(user, bureau, now=now, with_scores=scores_shown),
@@ -253,7 +253,7 @@ def _decision_context(request, alert, form) -> dict:
     user = request.user
     youth = alert.youth
     now = timezone.now()
-    score = services.latest_score(youth)
+    score = next(iter(selectors.score_history_for(user, youth, runs=1)), None)
     timeline = policy.timeline_for(user, youth)
     restricted = [
         {"label": EventSource(source).label, "n": n}
@@ -273,6 +273,7 @@ def _decision_context(request, alert, form) -> dict:
         "source_event": source_event,
         "source_event_withheld": alert.source_event_id is not None and source_event is None,
         "score": score,
+        "sees_scores": policy.sees_model_scores(user),
         "reasons": selectors.readable_reasons(user, youth, score),
         "events": timeline.events[:SHORT_TIMELINE],
         "more_events": max(len(timeline.events) - SHORT_TIMELINE, 0),

@@ -35,7 +35,7 @@ from casework.models import (
 from tests.fixtures import PASSWORD, actor, make_user
 
 WITHHELD = "a factor from records you have no reason to see"
-LEFT_OUT = "Factors that draw on records your role may not read are never listed, for any youth."
+NOT_SHOWN = "Risk scores are not shown to your role, for any youth"
 
 
 def login(client, username: str):
@@ -116,35 +116,20 @@ def scored_student(world):
 
 
 class TestReasonsThatCountOtherSources:
-    def test_a_counsellor_reads_school_and_age_reasons_and_learns_nothing_of_the_others(
-        self, client, world, scored_student
-    ):
+    def test_a_counsellor_sees_no_reason_not_even_the_school_ones(self, client, world, scored_student):
+        """Rule 19: a counsellor sees no score at all, so no reason either (a school reason's size is part of a
+        score that police and welfare records also drive)."""
         risk = risk_section(youth_page(login(client, "counsellor"), scored_student))
-        assert SCHOOL_R in risk and AGE_R in risk
-        for hidden in (BUREAUS_R, KINDS_R, POLICE_R, CASES_R, WORK_R):
+        for hidden in (BUREAUS_R, KINDS_R, POLICE_R, SCHOOL_R, AGE_R, CASES_R, WORK_R):
             assert hidden not in risk, hidden
-        # Not even a placeholder: "a factor you may not read" would tell that police or welfare hold records.
-        assert WITHHELD not in risk
-        assert risk.count('<tr class="reason-') == 2  # the two readable reasons, nothing in their place
-        # What is said instead is said on every score a counsellor sees, whatever the child's records.
-        assert LEFT_OUT in risk
-
-    def test_the_counsellors_note_does_not_depend_on_the_youths_records(self, client, world):
-        """A student with school records only gets the same note: it tells nothing about any one child."""
-        y = world.y.former
-        Enrollment.objects.filter(youth=y).update(left_on=None)
-        RiskScore.objects.create(
-            youth=y, as_of=world.today, score=0.1, band="low", rank=9, model_version="risk-v9",
-            reasons=[reason(SCHOOL_R, 0.2, source="school", reads=["education"])],
-        )  # fmt: skip
-        risk = risk_section(youth_page(login(client, "counsellor"), y))
-        assert SCHOOL_R in risk and LEFT_OUT in risk
+        assert WITHHELD not in risk and '<tr class="reason-' not in risk
+        assert NOT_SHOWN in risk
 
     def test_the_committee_reads_every_reason(self, client, world, scored_student):
         risk = risk_section(youth_page(login(client, "guidance"), scored_student))
         for shown in (BUREAUS_R, KINDS_R, POLICE_R, SCHOOL_R, AGE_R, CASES_R, WORK_R):
             assert shown in risk, shown
-        assert WITHHELD not in risk and LEFT_OUT not in risk
+        assert WITHHELD not in risk and NOT_SHOWN not in risk
 
     def test_an_officer_reads_police_age_and_case_reasons_and_sees_the_rest_withheld_in_place(
         self, client, world, scored_student
@@ -158,7 +143,7 @@ class TestReasonsThatCountOtherSources:
         assert risk.count(WITHHELD) == 3
         assert "0.900" not in risk and "0.400" not in risk and "0.500" not in risk
         assert "0.700" in risk
-        assert LEFT_OUT not in risk
+        assert NOT_SHOWN not in risk
 
     def test_the_triage_queue_withholds_a_reason_that_counts_other_bureaus(
         self, client, world, scored_student
