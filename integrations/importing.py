@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.audit import Actor
+from casework.identifiers import redact_national_ids
 
 from . import contract
 from .linkage import sealing
@@ -222,22 +223,29 @@ def _roster_keys() -> set[str]:
     )
 
 
-def _sealed_rows(feed: str, parsed: list) -> tuple[set[str], dict[str, str]]:
-    """Keys of this file that a court has sealed (Art. 83-1), checked before anything else: registered
-    sealed keys, and contacts a person-wide notice reaches by exact identity (key -> notice, to register)."""
+def _sealed_rows(feed: str, parsed: list) -> tuple[set[int], dict[str, str]]:
+    """Rows of this file (by position) that name a record a court has sealed (Art. 83-1), checked before
+    anything else: a registered sealed key (or a case variant of one, ``sealing.sealing_key``), and contacts a
+    person-wide notice reaches by exact identity (key -> notice, to register). A malformed row is checked
+    all the same, a row without a key too: it would otherwise keep its content in the quarantine."""
     if feed != sealing.CONTACT_FEED:
         return set(), {}
-    keys = {p.key for _, _, p, _ in parsed if p.key}
-    sealed = sealing.sealed_among(feed, keys)
+    sealed_keys = sealing.sealed_among(feed, {p.key for _, _, p, _ in parsed if p.key})
+    sealed = {i for i, (_, _, p, _) in enumerate(parsed) if p.key and p.key in sealed_keys}
     newly: dict[str, str] = {}
     notices = sealing.PersonWideNotices.current()
     if notices:
-        for _, _, p, _ in parsed:
-            if p.key and p.key not in sealed:
+        for i, (_, _, p, _) in enumerate(parsed):
+            if i not in sealed:
                 notice = notices.match(p.values, p.national_id_status)
                 if notice:
-                    newly[p.key] = notice
-    return sealed | set(newly), newly
+                    sealed.add(i)
+                    if p.key:
+                        newly[p.key] = notice
+    # Another row of the file under a key sealed just now (the same record re-sent) is sealed with it.
+    keys_sealed = sealed_keys | set(newly)
+    sealed |= {i for i, (_, _, p, _) in enumerate(parsed) if p.key and p.key in keys_sealed}
+    return sealed, newly
 
 
 def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems: list[str]) -> ImportBatch:
@@ -251,9 +259,14 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     ]
     # Sealing is checked before the contract: a sealed row is refused as content even when it is malformed,
     # so it never reaches the quarantine either.
-    sealed_keys, newly_sealed = _sealed_rows(feed, parsed)
-    if sealed_keys:
-        parsed = [(n, {}, p, []) if p.key in sealed_keys else (n, raw, p, pr) for n, raw, p, pr in parsed]
+    sealed_rows, newly_sealed = _sealed_rows(feed, parsed)
+    if sealed_rows:
+        parsed = [
+            (n, {}, p, []) if i in sealed_rows else (n, raw, p, pr)
+            for i, (n, raw, p, pr) in enumerate(parsed)
+        ]
+        # The bureau's name for a file that held a sealed record may name the person (sealing.md).
+        batch.file_name = sealing.file_name_after_sealing(batch.feed, batch.origin, batch.file_name)
     needs_roster = spec.refers_to_student
     roster = _roster_keys() if needs_roster else set()
     current = _current_versions(feed, {p.key for _, _, p, _ in parsed if p.ok and p.key})
@@ -264,8 +277,8 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     quarantine: list[QuarantinedRow] = []
     counts = {"created": 0, "updated": 0, "unchanged": 0}
 
-    for row_number, raw, row, problems in parsed:
-        if row.key in sealed_keys:
+    for position, (row_number, raw, row, problems) in enumerate(parsed):
+        if position in sealed_rows:
             counts["unchanged"] += 1
             continue
         reasons = list(header_problems) + problems + list(row.errors)
@@ -356,7 +369,7 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
     batch.updated = counts["updated"]
     batch.unchanged = counts["unchanged"]
     batch.quarantined = len(quarantine)
-    batch.sealed = sum(1 for _, _, row, _ in parsed if row.key in sealed_keys)
+    batch.sealed = len(sealed_rows)
     batch.status = BatchStatus.COMPLETED
     batch.save()
     return batch
@@ -394,6 +407,13 @@ def _lock_file(feed: str, checksum: str) -> None:
             )
 
 
+def stored_file_name(name: str) -> str:
+    """The bureau's name for a file as the batch keeps it: national IDs in it masked (``E1******50``), cut to
+    the column's length. Names of people cannot be found reliably in a file name; a batch that holds a sealed
+    record loses its name altogether (``sealing.file_name_after_sealing``)."""
+    return redact_national_ids(name or "")[:255]
+
+
 def _open_batch(
     *, feed: str, file_name: str, checksum: str, encoding: str, origin: str, uploaded_by
 ) -> ImportBatch:
@@ -421,6 +441,7 @@ def import_file_bytes(
     """Import one feed file. Raises ``contract.ContractError`` only when the file as a whole cannot be read
     (unknown feed, undecodable bytes, no header); the failure is recorded as a batch first."""
     contract.get_feed(feed)  # unknown feed: nothing to record against
+    file_name = stored_file_name(file_name)
     checksum = hashlib.sha256(data).hexdigest()
     already = ImportBatch.objects.filter(feed=feed, checksum=checksum, status=BatchStatus.COMPLETED).first()
     if already is not None:

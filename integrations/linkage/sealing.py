@@ -19,24 +19,35 @@ police contact of the notice's person that happened on or before ``effective_on`
 included: nothing shows they came after). The person's contacts are those that name the notice's valid
 national ID, or its exact name and birth date with no contradicting national ID (found without linkage, in
 both orders: refused at import when the notice came first), and those linked to the youth the notice is
-linked to (sealed in the transaction that writes the link).
+linked to (sealed in the transaction that writes the link). Quarantined contacts, which linkage never sees,
+are the person's by exact identity with the notice or with any record linked to its youth; a date that cannot
+be read counts as before ``effective_on`` (``PersonWideNotices``).
+
+Keys are compared as :func:`sealing_key` makes them (NFKC, trimmed, case-folded): a sealed key seals every
+case variant of itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from casework.audit import Actor, record
 from casework.models import AuditAction, Event, Youth
 from casework.sealing import erase_derived_from_events
 
+from .. import contract
 from ..models import (
+    BatchOrigin,
+    ImportBatch,
     QuarantinedRow,
     QuarantineStatus,
     RecordLink,
@@ -71,6 +82,41 @@ def named_keys(values: Mapping) -> list[str]:
     return sorted({str(k).strip() for k in named if str(k).strip()})
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def sealing_key(key: object) -> str:
+    """A record key as sealing compares it: NFKC (full-width is plain), trimmed, inner spaces as one, and
+    case-folded. A notice naming ``ins-d-002`` seals ``INS-D-002``: a clerk's transcription may change the
+    case, and refusing a record that merely differs in case is the safe side of Art. 83-1."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(key or ""))).strip()
+    return unicodedata.normalize("NFKC", text.casefold())
+
+
+def _lowered(keys: Iterable[str]) -> list[str]:
+    """What the database's ``lower()`` may make of keys that fold alike (a first sieve; Python decides)."""
+    return sorted({form for k in keys for form in (k.lower(), sealing_key(k))})
+
+
+def stored_variants(keys: Iterable[str]) -> set[str]:
+    """Keys of stored or quarantined police contacts that are case (or spacing) variants of these keys and
+    not the keys themselves: they are sealed with them."""
+    keys = {k for k in keys if k}
+    folded = {sealing_key(k) for k in keys}
+    found: set[str] = set()
+    lowered = _lowered(keys)
+    for start in range(0, len(lowered), 5000):
+        chunk = lowered[start : start + 5000]
+        for model, extra in ((SourceRecord, {}), (QuarantinedRow, {"status": QuarantineStatus.OPEN})):
+            found |= set(
+                model.objects.filter(feed=CONTACT_FEED, **extra)
+                .annotate(lowered=Lower("record_key"))
+                .filter(lowered__in=chunk)
+                .values_list("record_key", flat=True)
+            )
+    return {k for k in found if k not in keys and sealing_key(k) in folded}
+
+
 def _kept(youth: Youth | None) -> Youth | None:
     while youth is not None and youth.merged_into_id:
         youth = youth.merged_into
@@ -103,16 +149,16 @@ def register(keys: Iterable[str], notice_key: str) -> None:
 
 
 def sealed_among(feed: str, keys: Iterable[str]) -> set[str]:
-    """The keys (of ``feed``) that a court has sealed, whether or not they have arrived yet."""
+    """The keys (of ``feed``) that a court has sealed, whether or not they have arrived yet, compared as
+    :func:`sealing_key` compares them (a case variant of a sealed key is sealed)."""
     keys = [k for k in set(keys) if k]
-    found: set[str] = set()
-    for start in range(0, len(keys), 5000):
-        found |= set(
-            SealedRecord.objects.filter(feed=feed, record_key__in=keys[start : start + 5000]).values_list(
-                "record_key", flat=True
-            )
-        )
-    return found
+    sealed: set[str] = set()
+    registered = SealedRecord.objects.filter(feed=feed).annotate(lowered=Lower("record_key"))
+    for field, wanted in (("record_key__in", keys), ("lowered__in", _lowered(keys))):
+        for start in range(0, len(wanted), 5000):
+            found = registered.filter(**{field: wanted[start : start + 5000]})
+            sealed |= {sealing_key(k) for k in found.values_list("record_key", flat=True)}
+    return {k for k in keys if sealing_key(k) in sealed}
 
 
 def _not_yet_clean(keys: list[str]) -> set[str]:
@@ -156,10 +202,14 @@ def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
     now = timezone.now()
     # Every stored version goes: the fact of sealing is the SealedRecord and the notice, and an erased shell
     # would only say that the police once sent this record.
-    versions_sealed = SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=keys).delete()[0]
+    versions = SourceRecord.objects.filter(feed=CONTACT_FEED, record_key__in=keys)
     quarantined = QuarantinedRow.objects.filter(feed=CONTACT_FEED, record_key__in=keys).exclude(
         status=QuarantineStatus.SEALED
     )
+    neutralise_file_names(
+        set(versions.values_list("batch_id", flat=True)) | set(quarantined.values_list("batch_id", flat=True))
+    )
+    versions_sealed = versions.delete()[0]
     redacted = quarantined.update(
         raw=ERASED, reasons=[SEALED_REASON], status=QuarantineStatus.SEALED, resolved_at=now
     )
@@ -187,8 +237,52 @@ def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
     }
 
 
-def _keys_of(notice: SourceRecord) -> tuple[list[str] | None, Youth | None]:
-    """(keys the notice seals, its youth); keys is None while a person-wide notice's person is unknown."""
+def neutral_file_name(feed: str) -> str:
+    """The name a batch keeps once it held a sealed record: the bureau's own name for the file may name the
+    person, their ID or the matter (``E1…_王小明_drugs.csv``), and names cannot be detected reliably."""
+    return f"{feed}.csv"
+
+
+def file_name_after_sealing(feed: str, origin: str, name: str) -> str:
+    """The name a batch keeps once it held a sealed record: neutral, unless the platform named it (a JSON
+    upload's ``(api)``, a resubmission's ``(resubmission of …)``)."""
+    if origin == BatchOrigin.RESUBMIT or name == "(api)":
+        return name
+    return neutral_file_name(feed)
+
+
+def neutralise_file_names(batch_ids: Iterable[int]) -> None:
+    """Replace the bureau's file name of these batches by a neutral one (``file_name_after_sealing``)."""
+    batch_ids = sorted({b for b in batch_ids if b})
+    for start in range(0, len(batch_ids), 5000):
+        batches = ImportBatch.objects.filter(pk__in=batch_ids[start : start + 5000])
+        for pk, feed, origin, name in batches.values_list("pk", "feed", "origin", "file_name"):
+            neutral = file_name_after_sealing(feed, origin, name)
+            if name != neutral:
+                ImportBatch.objects.filter(pk=pk).update(file_name=neutral)
+
+
+def seal_quarantined_rows(rows: Mapping[int, str], *, notice_key: str, actor: Actor) -> tuple[int, set[int]]:
+    """Redact and close these quarantined contacts (id -> record key, blank when there is none to seal), which a
+    person-wide notice reaches by exact identity, as a named key's are; their keys are registered, and any
+    version stored under them erased. Returns (rows redacted, youth whose records changed)."""
+    if not rows:
+        return 0, set()
+    keys = sorted({k for k in rows.values() if k})
+    register(keys, notice_key)
+    open_rows = QuarantinedRow.objects.filter(pk__in=list(rows)).exclude(status=QuarantineStatus.SEALED)
+    neutralise_file_names(open_rows.values_list("batch_id", flat=True))
+    redacted = open_rows.update(
+        raw=ERASED, reasons=[SEALED_REASON], status=QuarantineStatus.SEALED, resolved_at=timezone.now()
+    )
+    dirty = sorted(_not_yet_clean(keys)) if keys else []
+    youth_ids = seal_keys(dirty, actor=actor)["youth_ids"] if dirty else set()
+    return redacted, youth_ids
+
+
+def _keys_of(notice: SourceRecord) -> tuple[list[str] | None, Youth | None, dict[int, str]]:
+    """(keys the notice seals, its youth, open quarantined contacts it reaches: id -> key); keys is None
+    while a person-wide notice's person is unknown."""
     values = notice.values
     named = named_keys(values)
     if named:
@@ -196,12 +290,19 @@ def _keys_of(notice: SourceRecord) -> tuple[list[str] | None, Youth | None]:
         if youth is None:
             link = RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=named).select_related("youth")
             youth = _kept(link.first().youth) if link.exists() else None
-        return named, youth
+        return sorted(set(named) | stored_variants(named)), youth, {}
     youth = _notice_youth(notice.record_key)
-    exact = PersonWideNotices.current([notice.record_key]).reach_in_store().get(notice.record_key, set())
+    notices = PersonWideNotices.current([notice.record_key])
+    exact = notices.reach_in_store().get(notice.record_key, set())
+    quarantined = notices.reach_in_quarantine().get(notice.record_key, {})
+    exact |= {k for k in quarantined.values() if k}
     if youth is None:
-        return (sorted(exact) if exact else None), None
-    return sorted(set(_contacts_of_person(youth, _day(values.get("effective_on")))) | exact), youth
+        return (sorted(exact) if exact else None), None, quarantined
+    return (
+        sorted(set(_contacts_of_person(youth, _day(values.get("effective_on")))) | exact),
+        youth,
+        quarantined,
+    )
 
 
 @transaction.atomic
@@ -210,8 +311,16 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
     when ``affected`` is given, added to it for the caller to refresh together."""
     values = notice.values
     effective_on = _day(values.get("effective_on"))
-    keys, youth = _keys_of(notice)
+    keys, youth, quarantined = _keys_of(notice)
     action = SealingAction.objects.filter(notice_key=notice.record_key).first()
+    # Quarantined rows the notice reaches first: a malformed contact of the person is theirs all the same.
+    redacted, changed = seal_quarantined_rows(quarantined, notice_key=notice.record_key, actor=actor)
+    if affected is not None:
+        affected |= changed
+    elif changed:
+        from .golden import refresh_golden_records
+
+        refresh_golden_records(changed)
     if keys is None:
         if action is None:
             action = SealingAction.objects.create(
@@ -219,6 +328,10 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
                 court_case_no=values.get("court_case_no") or "",
                 effective_on=effective_on,
                 pending=True,
+            )
+        if redacted:
+            record(
+                actor, AuditAction.SEAL, action, detail={"notice": notice.record_key, "quarantined": redacted}
             )
         return action
     register(keys, notice.record_key)
@@ -243,20 +356,25 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
         from .golden import refresh_golden_records
 
         refresh_golden_records(changed)
-    if first or dirty:
+    if first or dirty or redacted:
         record(
             actor,
             AuditAction.SEAL,
             action,
             youth=youth,
-            detail={"notice": notice.record_key, "records": figures["records_sealed"]},
+            detail={
+                "notice": notice.record_key,
+                "records": figures["records_sealed"],
+                "quarantined": redacted,
+            },
         )
     return action
 
 
-def _reach_of_every_notice() -> dict[str, list[str] | None]:
+def _reach_of_every_notice() -> tuple[dict[str, list[str] | None], dict[str, dict[int, str]]]:
     """notice key -> the contact keys it seals now (None: a person-wide notice whose person is not linked
-    yet), for every current notice, in a few queries whatever their number."""
+    yet), for every current notice, in a few queries whatever their number; and the open quarantined rows
+    each person-wide notice reaches (notice key -> {id: key})."""
     notices = list(
         SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True).values_list(
             "record_key", "values"
@@ -284,12 +402,21 @@ def _reach_of_every_notice() -> dict[str, list[str] | None]:
             "record_key", "event_date"
         )
     )
-    exact = PersonWideNotices.current().reach_in_store()
+    person_wide_notices = PersonWideNotices.current()
+    exact = person_wide_notices.reach_in_store()
+    quarantined = person_wide_notices.reach_in_quarantine()
+    for key, rows in quarantined.items():
+        if any(rows.values()):
+            exact.setdefault(key, set()).update(k for k in rows.values() if k)
+    every_named = {k for _key, values in notices for k in named_keys(values)}
+    variants: dict[str, set[str]] = defaultdict(set)
+    for variant in stored_variants(every_named):
+        variants[sealing_key(variant)].add(variant)
     reach: dict[str, list[str] | None] = {}
     for key, values in notices:
         named = named_keys(values)
         if named:
-            reach[key] = named
+            reach[key] = sorted(set(named).union(*(variants.get(sealing_key(k), ()) for k in named)))
         elif key not in person_wide:
             reach[key] = sorted(exact[key]) if key in exact else None
         else:
@@ -300,7 +427,7 @@ def _reach_of_every_notice() -> dict[str, list[str] | None]:
                 if effective_on is None or dates.get(c) is None or dates[c] <= effective_on
             }
             reach[key] = sorted(linked | exact.get(key, set()))
-    return reach
+    return reach, quarantined
 
 
 def enforce_sealing(*, actor: Actor | None = None) -> dict:
@@ -311,7 +438,7 @@ def enforce_sealing(*, actor: Actor | None = None) -> dict:
     applied = waiting = 0
     affected: set[int] = set()
     with transaction.atomic():
-        reach = _reach_of_every_notice()
+        reach, quarantined = _reach_of_every_notice()
         registered = set(SealedRecord.objects.values_list("record_key", flat=True))
         reached = {k for keys in reach.values() if keys for k in keys}
         dirty = _not_yet_clean(sorted(registered | reached))
@@ -326,14 +453,15 @@ def enforce_sealing(*, actor: Actor | None = None) -> dict:
                 and set(keys) <= set(action.sealed_keys or [])
                 and not set(keys) & dirty
             )
-            if not done and not (keys is None and action is not None):
+            if notice_key in quarantined or (not done and not (keys is None and action is not None)):
                 action = apply_notice(notices.get(record_key=notice_key), actor=actor, affected=affected)
             if keys is None:
                 waiting += 1
             else:
                 applied += 1
         # Keys sealed by notices since re-sent or replaced stay sealed: sealing is never undone.
-        leftover = sorted(_not_yet_clean(sorted(registered - reached)))
+        unreached = registered - reached
+        leftover = sorted(_not_yet_clean(sorted(unreached | stored_variants(unreached))))
         if leftover:
             affected |= seal_keys(leftover, actor=actor)["youth_ids"]
         if affected:
@@ -365,6 +493,7 @@ def seal_named_by_quarantined_notices(rows: Iterable[tuple[str, list[str]]], *, 
         keys = sorted({k for k in keys if k})
         if not keys:
             continue
+        keys = sorted(set(keys) | stored_variants(keys))
         register(keys, notice_key)
         dirty = sorted(_not_yet_clean(keys))
         if dirty:
@@ -384,31 +513,48 @@ def seal_named_by_quarantined_notices(rows: Iterable[tuple[str, list[str]]], *, 
 
 class PersonWideNotices:
     """The person-wide notices (blank ``contact_nos``) and the people they name, for finding their contacts by
-    exact identity: the notice's valid national ID, or its exact name and birth date with no contradicting
-    national ID, for contacts that happened on or before its ``effective_on``. Fuzzier matches are linkage's.
+    exact identity: a valid national ID, or an exact name and birth date with no contradicting national ID,
+    for contacts that happened on or before the notice's ``effective_on`` (or whose date is blank or cannot be
+    read: nothing shows they came after). Fuzzier matches are linkage's.
+
+    The identities a notice reaches by are its own, and, once linkage has joined the notice to a youth, those
+    of every record linked to that youth: a row that linkage cannot join (a quarantined row) or has not joined
+    yet is the person's when it names one of them exactly.
     """
 
-    def __init__(self, notices: Iterable[tuple[str, Mapping, str]]):
+    def __init__(
+        self, notices: Iterable[tuple[str, Mapping, str]], linked: Iterable[tuple[str, Mapping, str]] = ()
+    ):
         self.by_nid: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
         self.by_name_dob: dict[tuple[str, str], list[tuple[str, dt.date | None, str]]] = defaultdict(list)
+        effective: dict[str, dt.date | None] = {}
         for key, values, nid_status in notices:
             if named_keys(values):
                 continue
-            effective_on = _day(values.get("effective_on"))
-            nid = (values.get("national_id") or "") if nid_status == "valid" else ""
-            if nid:
-                self.by_nid[nid].append((key, effective_on))
-            if values.get("name") and values.get("birth_date"):
-                self.by_name_dob[(values["name"], str(values["birth_date"])[:10])].append(
-                    (key, effective_on, nid)
-                )
+            effective[key] = _day(values.get("effective_on"))
+            self._add(key, effective[key], values, nid_status)
+        for key, values, nid_status in linked:
+            if key in effective:
+                self._add(key, effective[key], values, nid_status)
+
+    def _add(self, key: str, effective_on: dt.date | None, values: Mapping, nid_status: str) -> None:
+        nid = (values.get("national_id") or "") if nid_status == "valid" else ""
+        if nid and (key, effective_on) not in self.by_nid[nid]:
+            self.by_nid[nid].append((key, effective_on))
+        if values.get("name") and values.get("birth_date"):
+            entry = (key, effective_on, nid)
+            identity = (values["name"], str(values["birth_date"])[:10])
+            if entry not in self.by_name_dob[identity]:
+                self.by_name_dob[identity].append(entry)
 
     @classmethod
     def current(cls, notice_keys: Iterable[str] | None = None) -> PersonWideNotices:
         notices = SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True, sealed_at__isnull=True)
         if notice_keys is not None:
             notices = notices.filter(record_key__in=list(notice_keys))
-        return cls(notices.values_list("record_key", "values", "national_id_status"))
+        rows = list(notices.values_list("record_key", "values", "national_id_status"))
+        person_wide = [key for key, values, _status in rows if not named_keys(values)]
+        return cls(rows, _identities_linked_to(person_wide) if person_wide else ())
 
     def __bool__(self) -> bool:
         return bool(self.by_nid or self.by_name_dob)
@@ -418,6 +564,8 @@ class PersonWideNotices:
         occurred = _day(values.get("occurred_on"))
 
         def reaches(effective_on) -> bool:
+            # A date that is blank or cannot be read (a quarantined row's) is no proof that the contact came
+            # after the notice: a sealed person's record must not survive because its date was malformed.
             return effective_on is None or occurred is None or occurred <= effective_on
 
         nid = (values.get("national_id") or "") if nid_status == "valid" else ""
@@ -447,3 +595,58 @@ class PersonWideNotices:
             if notice:
                 found[notice].add(key)
         return found
+
+    def reach_in_quarantine(self) -> dict[str, dict[int, str]]:
+        """notice key -> {id: record key} of the quarantined contacts it reaches by exact identity, read from
+        the raw row as the importer reads it: open rows, and rows already resubmitted (whose raw row is still
+        kept). The key is blank for a row without one, and for a resubmitted row: the record stored from the
+        steward's fix is the notice's only if it names the person itself (``reach_in_store``). Quarantined
+        rows are few (a steward's backlog), so each is read in full: a raw row's column names and spellings
+        are whatever was sent."""
+        found: dict[str, dict[int, str]] = defaultdict(dict)
+        if not self:
+            return found
+        rows = QuarantinedRow.objects.filter(feed=CONTACT_FEED).exclude(status=QuarantineStatus.SEALED)
+        for pk, key, raw, status in rows.values_list("pk", "record_key", "raw", "status").iterator(
+            chunk_size=2000
+        ):
+            if not isinstance(raw, Mapping):
+                continue
+            parsed = contract.validate_row(CONTACT_FEED, raw)
+            notice = self.match(parsed.values, parsed.national_id_status)
+            if notice:
+                found[notice][pk] = (key or parsed.key) if status == QuarantineStatus.OPEN else ""
+        return found
+
+
+def _identities_linked_to(notice_keys: list[str]) -> list[tuple[str, Mapping, str]]:
+    """(notice key, values, national ID status) of every unsealed current record linked to the youth each of
+    these notices is linked to (the notice's own excepted)."""
+    youth_of = dict(
+        RecordLink.objects.filter(feed=NOTICE_FEED, record_key__in=notice_keys).values_list(
+            "record_key", "youth_id"
+        )
+    )
+    if not youth_of:
+        return []
+    merged = dict(Youth.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+    notices_of: dict[int, list[str]] = defaultdict(list)
+    for notice_key, youth_id in youth_of.items():
+        seen = set()
+        while youth_id in merged and youth_id not in seen:
+            seen.add(youth_id)
+            youth_id = merged[youth_id]
+        notices_of[youth_id].append(notice_key)
+    links = RecordLink.objects.filter(youth_id__in=list(notices_of)).exclude(feed=NOTICE_FEED)
+    by_feed: dict[str, dict[str, int]] = defaultdict(dict)
+    for feed, key, youth_id in links.values_list("feed", "record_key", "youth_id"):
+        by_feed[feed][key] = youth_id
+    found = []
+    for feed, keys in by_feed.items():
+        records = SourceRecord.objects.filter(
+            feed=feed, is_current=True, sealed_at__isnull=True, record_key__in=list(keys)
+        ).values_list("record_key", "values", "national_id_status")
+        for key, values, nid_status in records:
+            for notice_key in notices_of[keys[key]]:
+                found.append((notice_key, values, nid_status))
+    return found

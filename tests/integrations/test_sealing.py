@@ -415,3 +415,189 @@ def test_a_case_opened_on_the_sealed_alert_goes_with_its_work_and_a_case_opened_
     assert Case.objects.filter(pk=kept.pk).exists()
     assert not Alert.objects.filter(pk__in=[alert.pk, score_alert.pk]).exists()
     assert_no_trace_of_sealed_records()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 6. A person-wide notice and the quarantine: a malformed contact of the person is theirs all the same
+# ---------------------------------------------------------------------------------------------------------
+
+# P's contacts sent with contract errors: a mistyped birth date (the national ID still names P), a blank
+# contact number, an unreadable occurrence date, and one after effective_on (kept: the notice stops there).
+P_BAD_BIRTH = {**P1, "contact_no": "SC-P5", "unit": f"{MARKER}-SC-P5", "birth_date": "2011-99-05"}
+P_NO_KEY = {**P1, "contact_no": "", "unit": f"{MARKER}-nokey"}
+P_BAD_DATE = {**P1, "contact_no": "SC-P6", "unit": f"{MARKER}-SC-P6", "occurred_on": "2024-13-45"}
+P_LATER_BAD = {**P2, "contact_no": "SC-P7", "kind": "not a kind", "occurred_on": "2025-04-01"}
+# Someone else, with the same contract error, and P's name with another person's valid national ID.
+OTHER_BAD = {**P_BAD_BIRTH, "contact_no": "SC-O1", "unit": "KEEP-SC-O1", "note": "", "name": "測試他"}
+OTHER_BAD["national_id"] = "A123456789"
+OTHER_SAME_NAME = {
+    **P_BAD_DATE,
+    "contact_no": "SC-O2",
+    "unit": "KEEP-SC-O2",
+    "note": "",
+    "national_id": "A123456789",
+}
+
+
+def _open(key: str) -> QuarantinedRow:
+    return QuarantinedRow.objects.get(feed="police.contacts", record_key=key)
+
+
+def test_a_person_wide_notice_redacts_the_persons_quarantined_contacts_up_to_its_date(world, tmp_path):
+    # No linkage at all: exact identity on the raw row is enough.
+    printed = deliver(
+        tmp_path,
+        "police.contacts",
+        [P_BAD_BIRTH, P_NO_KEY, P_BAD_DATE, P_LATER_BAD, OTHER_BAD, OTHER_SAME_NAME],
+    )
+    assert "quarantined 6" in printed
+    assert MARKER in json.dumps(
+        list(QuarantinedRow.objects.values_list("raw", flat=True)), ensure_ascii=False
+    )
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    sealed = QuarantinedRow.objects.filter(status=QuarantineStatus.SEALED)
+    assert sorted(sealed.values_list("record_key", flat=True)) == ["", "SC-P5", "SC-P6"]
+    assert all(row.raw == {"sealed": True} for row in sealed)
+    # Their keys are sealed: a later delivery, fixed or not, is refused as content.
+    assert set(SealedRecord.objects.filter(notice_key="SN-P").values_list("record_key", flat=True)) >= {
+        "SC-P5",
+        "SC-P6",
+    }
+    assert {"SC-P5", "SC-P6"} <= set(SealingAction.objects.get(notice_key="SN-P").sealed_keys)
+    assert (
+        import_rows(feed="police.contacts", rows=[{**P_BAD_BIRTH, "birth_date": P1["birth_date"]}]).sealed
+        == 1
+    )
+    # The refused side: P's contact after effective_on, another person's, and P's name under another valid
+    # national ID stay open with their content.
+    for key in ("SC-P7", "SC-O1", "SC-O2"):
+        assert _open(key).status == QuarantineStatus.OPEN and _open(key).raw["contact_no"] == key
+    assert traces(MARKER) == []
+
+
+def test_an_unreadable_contact_date_is_sealed_as_if_it_came_before_the_notice(world, tmp_path):
+    deliver(
+        tmp_path,
+        "police.contacts",
+        [P_BAD_DATE, {**P_BAD_DATE, "contact_no": "SC-P8", "occurred_on": "", "kind": "?"}],
+    )
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert _open("SC-P6").status == QuarantineStatus.SEALED
+    assert _open("SC-P8").status == QuarantineStatus.SEALED
+    assert traces(MARKER) == []
+
+
+def test_a_resubmitted_contact_of_the_person_loses_the_raw_row_it_kept_in_the_quarantine(world, tmp_path):
+    deliver(tmp_path, "police.contacts", [P_BAD_BIRTH])
+    # The steward's fix also corrects the contact number: the raw row's key is no longer the record's.
+    fixed = {**P_BAD_BIRTH, "contact_no": "SC-P5b", "birth_date": P1["birth_date"]}
+    resubmit_quarantined(row=_open("SC-P5"), fixed=fixed, user=None)
+    assert _open("SC-P5").status == QuarantineStatus.RESUBMITTED and MARKER in json.dumps(_open("SC-P5").raw)
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert _open("SC-P5").status == QuarantineStatus.SEALED and _open("SC-P5").raw == {"sealed": True}
+    assert not SourceRecord.objects.filter(record_key__in=["SC-P5", "SC-P5b"]).exists()
+    assert traces(MARKER) == []
+
+
+def test_a_malformed_contact_after_a_person_wide_notice_never_reaches_the_quarantine(world, tmp_path):
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    printed = deliver(
+        tmp_path,
+        "police.contacts",
+        [P_BAD_BIRTH, P_NO_KEY, P_BAD_DATE, P_LATER_BAD, OTHER_BAD, OTHER_SAME_NAME],
+    )
+    assert "quarantined 3" in printed and "3 of the unchanged rows name records sealed" in printed
+    assert sorted(QuarantinedRow.objects.values_list("record_key", flat=True)) == ["SC-O1", "SC-O2", "SC-P7"]
+    assert traces(MARKER) == []
+
+
+def test_linkage_tells_the_quarantine_which_contacts_are_the_persons(city_linkage, tmp_path):
+    # The school writes P's name with another character (測試按); linkage joins the roster to the notice by
+    # the national ID. A quarantined contact under the school's spelling, with no national ID and a contract
+    # error, is not the notice's exact identity, but it is exactly the identity of a record linked to P.
+    deliver(tmp_path, "school.students", [{**ROSTER, "name": "測試按"}])
+    stray = {**P1, "contact_no": "SC-P5", "unit": f"{MARKER}-SC-P5", "name": "測試按", "national_id": ""}
+    stray["kind"] = "not a kind"
+    deliver(tmp_path, "police.contacts", [stray])
+    assert _open("SC-P5").status == QuarantineStatus.OPEN
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert RecordLink.objects.get(record_key="SN-P").youth == _youth_of("J01/S-P")
+    assert _open("SC-P5").status == QuarantineStatus.SEALED
+    # And in the other order: a contact of this kind arriving now is refused before the quarantine.
+    printed = deliver(tmp_path, "police.contacts", [{**stray, "contact_no": "SC-P9"}, OTHER_BAD])
+    assert "quarantined 1" in printed
+    assert not QuarantinedRow.objects.filter(record_key="SC-P9").exists()
+    assert _open("SC-O1").status == QuarantineStatus.OPEN
+    assert traces(MARKER) == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 7. Keys: a sealed key seals every case and width variant of itself, and nothing else
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_notice_seals_every_case_variant_of_the_keys_it_names_and_no_other_key(world, tmp_path):
+    upper = {**Q1, "contact_no": "SC-Q1"}
+    near = {**Q1, "contact_no": "SC-Q10", "unit": "KEEP-SC-Q10", "note": ""}
+    deliver(tmp_path, "police.contacts", [upper, near])
+    deliver(tmp_path, "court.sealing", [{**NOTICE_Q, "contact_nos": " ｓｃ－ｑ１ "}])
+    assert not SourceRecord.objects.filter(record_key="SC-Q1").exists()
+    assert "SC-Q1" in SealingAction.objects.get(notice_key="SN-Q").sealed_keys
+    # Every later delivery in another case is refused as content, by file and by API.
+    printed = deliver(tmp_path, "police.contacts", [{**Q1, "contact_no": "Sc-q1"}])
+    assert "1 of the unchanged rows name records sealed" in printed
+    assert import_rows(feed="police.contacts", rows=[{**Q1, "contact_no": "sc-Q1"}]).sealed == 1
+    # The refused side: a key that is not a variant of the sealed one stays.
+    assert SourceRecord.objects.filter(record_key="SC-Q10", is_current=True).exists()
+    assert import_rows(feed="police.contacts", rows=[{**near, "contact_no": "SC-Q2"}]).sealed == 0
+    assert traces(f"{MARKER}-SC-Q1") == []
+
+
+def test_enforce_sealing_finds_a_case_variant_stored_before_the_notice_was_applied(world, tmp_path):
+    from integrations.linkage.sealing import enforce_sealing
+
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "court.sealing", [{**NOTICE_Q, "contact_nos": "sc-q1"}])
+    assert not SourceRecord.objects.filter(record_key="SC-Q1").exists()
+    # A variant slipped in by another path (as before case folding): the next enforcement erases it.
+    SealingAction.objects.filter(notice_key="SN-Q").update(sealed_keys=["sc-q1"])
+    import_rows(feed="police.contacts", rows=[{**Q1, "contact_no": "SC-Q-1"}])
+    SourceRecord.objects.filter(record_key="SC-Q-1").update(record_key="SC-Q1")
+    enforce_sealing()
+    assert not SourceRecord.objects.filter(record_key="SC-Q1").exists()
+    assert traces(f"{MARKER}-SC-Q1") == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 8. File names: a bureau's name for a file keeps no national ID, and no name at all once it held a sealed
+#    record
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_file_name_keeps_no_national_id_and_loses_its_name_when_its_record_is_sealed(world, tmp_path):
+    from integrations.models import ImportBatch
+
+    deliver(tmp_path, "police.contacts", [Q1], name=f"{Q_NID}_測試秘_drugs.csv")
+    deliver(tmp_path, "police.contacts", [P2], name="police-2025-03.csv")
+    named = ImportBatch.objects.get(records__record_key="SC-Q1")
+    assert Q_NID not in named.file_name and named.file_name.endswith("_測試秘_drugs.csv")
+    kept = ImportBatch.objects.get(records__record_key="SC-P2")
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    named.refresh_from_db()
+    kept.refresh_from_db()
+    assert named.file_name == "police.contacts.csv"
+    # The refused side: a batch with no sealed record keeps the name it came with.
+    assert kept.file_name == "police-2025-03.csv"
+    # A file holding a sealed record after the notice is named neutrally as it arrives.
+    deliver(tmp_path, "police.contacts", [Q1, {**P2, "contact_no": "SC-P3"}], name="測試秘-again.csv")
+    assert not ImportBatch.objects.filter(file_name__contains="測試秘").exists()
+
+
+def test_a_quarantined_rows_file_loses_its_name_when_a_person_wide_notice_seals_the_row(world, tmp_path):
+    from integrations.models import ImportBatch
+
+    deliver(tmp_path, "police.contacts", [P_BAD_BIRTH], name="測試安-bad.csv")
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert list(ImportBatch.objects.filter(feed="police.contacts").values_list("file_name", flat=True)) == [
+        "police.contacts.csv"
+    ]

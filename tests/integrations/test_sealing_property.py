@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from integrations.importing import import_rows, resubmit_quarantined
@@ -43,8 +43,20 @@ from tests.integrations.test_sealing import traces
 
 EXAMPLES = int(os.environ.get("SEALING_EXAMPLES", "150"))
 
+# P's contacts before the person-wide notice's date with contract errors (a mistyped birth date; no contact
+# number at all): they wait in the quarantine until the notice, or never get there after it.
+P5_MALFORMED = {
+    **P1,
+    "contact_no": "SC-P5",
+    "unit": f"{MARKER}-SC-P5",
+    "note": "",
+    "birth_date": "2011-99-05",
+}
+P_NO_KEY = {**P1, "contact_no": "", "unit": f"{MARKER}-SC-P5-nokey", "note": "", "kind": "not a kind"}
+
 # What each delivery sends: (feed, rows).
 DELIVERIES = {
+    "contacts_p_malformed": ("police.contacts", [P5_MALFORMED, P_NO_KEY]),
     "contacts": ("police.contacts", [P1, P2, Q1]),
     "contact_p1_changed": ("police.contacts", [P1_CHANGED]),
     "contact_q1_malformed": ("police.contacts", [Q1_MALFORMED]),
@@ -68,6 +80,10 @@ class Story:
 
     def q1_sealed(self) -> bool:
         return self.happened("notice_q", "notice_q_malformed")
+
+    def p5_sealed(self) -> bool:
+        """The person-wide notice reaches P's malformed contacts by national ID, in the quarantine or before."""
+        return "notice_p" in self.delivered and "contacts_p_malformed" in self.delivered
 
     def p1_sealed(self) -> bool:
         """The person-wide notice reaches P1 by its national ID, whichever came first, linked or not."""
@@ -104,6 +120,8 @@ def _check(story: Story) -> None:
     if story.p1_sealed():
         sealed.append("SC-P1")
         assert traces(f"{MARKER}-SC-P1") == [], story.delivered
+    if story.p5_sealed():
+        assert traces(f"{MARKER}-SC-P5") == [], story.delivered
     for key in sealed:
         assert not RecordLink.objects.filter(feed="police.contacts", record_key=key).exists(), story
         assert not SourceRecord.objects.filter(record_key=key, sealed_at__isnull=True).exists(), story
@@ -120,6 +138,9 @@ def _check(story: Story) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plays=st.lists(st.tuples(st.sampled_from(STEPS), st.booleans()), min_size=1, max_size=8))
+# The person's malformed contacts quarantined (one fixed and resubmitted) before the person-wide notice.
+@example(plays=[("contacts_p_malformed", False), ("notice_p", False)])
+@example(plays=[("contacts_p_malformed", False), ("fix_quarantine", False), ("notice_p", False)])
 def test_no_order_of_deliveries_leaves_a_trace_of_a_sealed_record(world, trained_settings, tmp_path, plays):  # noqa: F811
     with transaction.atomic():
         activate_linkage(trained_settings)
