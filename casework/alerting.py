@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import policy, services
 from .audit import Actor, record
+from .history import acting
 from .models import (
     OPEN_CASE_STATUSES,
     Alert,
@@ -143,12 +144,11 @@ def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> int:
         status__in=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], due_at__lt=now
     ).values_list("pk", flat=True)
     for pk in list(overdue):
-        with transaction.atomic():
+        with transaction.atomic(), acting(actor):
             alert = Alert.objects.select_for_update().select_related("routed_to").get(pk=pk)
             if alert.status not in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED) or alert.due_at >= now:
                 continue
-            alert.status = AlertStatus.ESCALATED
-            alert.escalated_at = now
+            alert.escalate(at=now)
             alert.save(update_fields=["status", "escalated_at"])
             for supervisor in policy.supervisors_of(alert.routed_to_id):
                 services.notify(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
+from .history import CaseworkHistory
 from .identifiers import mask_national_id
 
 
@@ -170,6 +171,8 @@ class Youth(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = CaseworkHistory()
 
     class Meta:
         ordering = ["public_id"]
@@ -426,6 +429,8 @@ class Case(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    history = CaseworkHistory()
+
     class Meta:
         ordering = ["-opened_at"]
         verbose_name = _("case")
@@ -667,9 +672,7 @@ class Alert(models.Model):
     source_event = models.ForeignKey(
         Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
-    )
+    status = FSMField(_("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     due_at = models.DateTimeField(_("due at"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     acknowledged_by = models.ForeignKey(
@@ -681,6 +684,8 @@ class Alert(models.Model):
     resolved_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="resolved_alerts"
     )
+
+    history = CaseworkHistory()
 
     class Meta:
         ordering = ["due_at"]
@@ -713,6 +718,38 @@ class Alert(models.Model):
     @property
     def label(self) -> str:
         return self.rule.display_name if self.rule_id else self.reason
+
+    # -- transitions (the only ways the status changes; ``casework.services`` and ``alerting`` call them) ---
+    @transition(
+        field=status, source=[AlertStatus.OPEN, AlertStatus.ESCALATED], target=AlertStatus.ACKNOWLEDGED
+    )
+    def acknowledge(self, *, by: User) -> None:
+        """Someone is on it (the deadline still runs)."""
+        self.acknowledged_by = by
+        self.acknowledged_at = timezone.now()
+
+    @transition(
+        field=status, source=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], target=AlertStatus.ESCALATED
+    )
+    def escalate(self, *, at) -> None:
+        """Past its deadline: the bureau's supervisors are told (once)."""
+        self.escalated_at = at
+
+    @transition(field=status, source=ACTIVE_ALERT_STATUSES, target=AlertStatus.RESOLVED)
+    def resolve(self, *, by: User | None = None) -> None:
+        """Decided (``by`` a person), or closed with no decision (``by`` nobody: a duplicate found when two
+        youth records are merged)."""
+        self.resolved_at = timezone.now()
+        self.resolved_by = by
+
+    @transition(field=status, source=AlertStatus.RESOLVED, target=RETURN_VALUE(*ACTIVE_ALERT_STATUSES))
+    def reopen(self, *, status: str) -> str:
+        """Back to the active status it had, when what closed it is undone (a merge reversed)."""
+        if status not in ACTIVE_ALERT_STATUSES:
+            raise ValueError(f"not an active alert status: {status}")
+        self.resolved_at = None
+        self.resolved_by = None
+        return status
 
 
 class ReferralKind(models.TextChoices):
@@ -747,7 +784,7 @@ class Referral(models.Model):
     to_user = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals_received"
     )
-    status = models.CharField(
+    status = FSMField(
         _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.PENDING
     )
     reason = models.TextField(_("reason"))
@@ -761,6 +798,8 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(_("completed or revoked at"), null=True, blank=True)
     closed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    history = CaseworkHistory()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("referral")
@@ -768,6 +807,35 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.from_bureau} → {self.to_bureau}"
+
+    # -- transitions (the only ways the status changes; ``casework.services`` calls them) ------------------
+    def _answered(self, by: User, note: str) -> None:
+        self.response_note = note
+        self.responded_at = timezone.now()
+        self.responded_by = by
+
+    def _closed(self, by: User, note: str) -> None:
+        self.closed_note = note
+        self.closed_at = timezone.now()
+        self.closed_by = by
+
+    @transition(field=status, source=ReferralStatus.PENDING, target=ReferralStatus.ACCEPTED)
+    def accept(self, *, by: User, note: str = "") -> None:
+        self._answered(by, note)
+
+    @transition(field=status, source=ReferralStatus.PENDING, target=ReferralStatus.DECLINED)
+    def decline(self, *, by: User, note: str) -> None:
+        self._answered(by, note)
+
+    @transition(field=status, source=ReferralStatus.ACCEPTED, target=ReferralStatus.COMPLETED)
+    def complete(self, *, by: User, note: str = "") -> None:
+        self._closed(by, note)
+
+    @transition(
+        field=status, source=[ReferralStatus.PENDING, ReferralStatus.ACCEPTED], target=ReferralStatus.REVOKED
+    )
+    def revoke(self, *, by: User, note: str) -> None:
+        self._closed(by, note)
 
 
 class InterventionKind(models.TextChoices):
@@ -793,6 +861,8 @@ class Intervention(models.Model):
     next_step = models.TextField(_("next step"), blank=True)
     next_due = models.DateField(_("next step due"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = CaseworkHistory()
 
     class Meta:
         ordering = ["-occurred_on", "-id"]

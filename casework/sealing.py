@@ -20,6 +20,10 @@ categories the subject-access export leaves out (``privacy.subject_access``):
 - **Triage decisions** made since then on the youth that stay (not on a removed alert) keep the decision but
   lose the score and band they showed (``score``, ``band``, ``model_version`` blanked).
 - **Timeline events** themselves, with the contests and corrections filed about them.
+- **Stored versions** (``casework.history``): the versions of every alert, case, intervention and referral
+  erased here go with it (their models delete their history with them), and so do the versions of the
+  youth's own record, whose identity may have come from a sealed record (the golden record is rebuilt from
+  what is left, and linkage writes it without new versions).
 
 The access log is append-only and is not rewritten: its lines hold object numbers and codes, never a sealed
 record's content, and only auditors read it.
@@ -35,6 +39,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from .audit import Actor
+from .history import erase_history_of
 from .models import (
     Alert,
     AlertTrigger,
@@ -47,6 +52,7 @@ from .models import (
     RiskScore,
     TriageDecision,
     TriageDecisionKind,
+    Youth,
 )
 from .signals import youth_record_changed
 
@@ -134,6 +140,8 @@ def erase_derived_from_events(
     counts["events"] = Event.all_objects.filter(pk__in=event_ids).delete()[1].get("casework.Event", 0)
 
     youth_ids = sorted(out.youth_ids)
+    # Versions of the erased alerts, cases, interventions and referrals went with them (cascade_delete_history).
+    erase_history_of(Youth, youth_ids)
     if youth_ids:
         transaction.on_commit(
             lambda: youth_record_changed.send(sender=Event, youth_ids=youth_ids, sealed=True), robust=True

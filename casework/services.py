@@ -13,9 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from . import policy
 from .audit import Actor, record
+from .history import acting, by_actor
 from .models import (
     ACTIVE_ALERT_STATUSES,
     EVENT_SOURCE,
@@ -222,6 +224,7 @@ def raise_alert(
 ) -> tuple[Alert, bool]:
     """Route an alert to a bureau; an active alert for the same youth, reason and bureau is reused.
     ``rule`` is the rule version that raised it (``casework.alerting``), if any."""
+    actor = actor or Actor.system("alerts")
     youth_id = youth.pk if youth is not None else youth_id
     source_event_id = source_event.pk if source_event is not None else source_event_id
     active = {
@@ -234,7 +237,7 @@ def raise_alert(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), acting(actor):
             alert = Alert.objects.create(
                 youth_id=youth_id,
                 reason=reason,
@@ -248,25 +251,25 @@ def raise_alert(
         return Alert.objects.get(**active), False
     # The access log is append-only and outlives a sealing order: it says that an alert was raised and where
     # it went, never why (the reason and rule stay on the alert, which sealing can erase).
-    record(actor or Actor.system("alerts"), AuditAction.CREATE, alert, detail={"routed_to": routed_to.code})
+    record(actor, AuditAction.CREATE, alert, detail={"routed_to": routed_to.code})
     return alert, True
 
 
 @transaction.atomic
+@by_actor
 def acknowledge_alert(*, actor: Actor, alert: Alert) -> Alert:
     if not policy.can_acknowledge_alert(actor.user, alert):
         raise _deny(_("Only the bureau the alert is routed to may acknowledge it."))
-    if alert.status not in (AlertStatus.OPEN, AlertStatus.ESCALATED):
+    if not can_proceed(alert.acknowledge):
         raise ValidationError(_("This alert is not open."))
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_by = actor.user
-    alert.acknowledged_at = timezone.now()
+    alert.acknowledge(by=actor.user)
     alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
     record(actor, AuditAction.UPDATE, alert, detail={"status": AlertStatus.ACKNOWLEDGED})
     return alert
 
 
 @transaction.atomic
+@by_actor
 def open_case(
     *,
     actor: Actor,
@@ -317,6 +320,7 @@ def _refuse_reassignment_during_closure(case: Case) -> None:
 
 
 @transaction.atomic
+@by_actor
 def update_case(
     *,
     actor: Actor,
@@ -361,6 +365,7 @@ def update_case(
 
 
 @transaction.atomic
+@by_actor
 def log_intervention(
     *,
     actor: Actor,
@@ -395,6 +400,7 @@ def log_intervention(
 
 
 @transaction.atomic
+@by_actor
 def refer(
     *,
     actor: Actor,
@@ -454,6 +460,7 @@ def refer(
 
 
 @transaction.atomic
+@by_actor
 def respond_to_referral(*, actor: Actor, referral: Referral, accept: bool, note: str = "") -> Referral:
     """Accept or decline. Accepting a transfer hands the case's lead to the receiving bureau (and worker)."""
     if not policy.can_respond_to_referral(actor.user, referral):
@@ -466,10 +473,10 @@ def respond_to_referral(*, actor: Actor, referral: Referral, accept: bool, note:
     if accept and referral.kind == ReferralKind.TRANSFER and referral.case_id:
         transferred = Case.objects.select_for_update().get(pk=referral.case_id)
         _refuse_reassignment_during_closure(transferred)
-    referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
-    referral.response_note = note
-    referral.responded_at = timezone.now()
-    referral.responded_by = actor.user
+    if accept:
+        referral.accept(by=actor.user, note=note)
+    else:
+        referral.decline(by=actor.user, note=note)
     referral.save(update_fields=["status", "response_note", "responded_at", "responded_by"])
     detail = {"status": referral.status}
     if transferred is not None:
@@ -495,16 +502,19 @@ def respond_to_referral(*, actor: Actor, referral: Referral, accept: bool, note:
 
 
 @transaction.atomic
+@by_actor
 def complete_referral(*, actor: Actor, referral: Referral, note: str = "") -> Referral:
     """The receiver reports the referred work done; the sender learns of it."""
     if not policy.can_complete_referral(actor.user, referral):
         raise _deny(_("Only the receiving bureau or worker may complete this referral."))
     if _locked_status(referral) != ReferralStatus.ACCEPTED:
         raise ValidationError(_("Only an accepted referral can be completed."))
-    return _close_referral(actor, referral, ReferralStatus.COMPLETED, note)
+    referral.complete(by=actor.user, note=note)
+    return _referral_closed(actor, referral)
 
 
 @transaction.atomic
+@by_actor
 def revoke_referral(*, actor: Actor, referral: Referral, note: str) -> Referral:
     """The sender (or their supervisor) withdraws a referral; the receiver loses the access it gave."""
     if not policy.can_revoke_referral(actor.user, referral):
@@ -513,19 +523,21 @@ def revoke_referral(*, actor: Actor, referral: Referral, note: str) -> Referral:
         raise ValidationError(_("Only a pending or accepted referral can be revoked."))
     if not note.strip():
         raise ValidationError(_("Revoking a referral needs a reason."))
-    return _close_referral(actor, referral, ReferralStatus.REVOKED, note)
+    referral.revoke(by=actor.user, note=note)
+    return _referral_closed(actor, referral)
 
 
 def _locked_status(referral: Referral) -> str:
-    """Lock the referral's row and read its status as committed (two answers at once: the second loses)."""
-    return Referral.objects.select_for_update().values_list("status", flat=True).get(pk=referral.pk)
+    """Lock the referral's row and read its status as committed (two answers at once: the second loses);
+    the transition then starts from that status, not from what the caller's copy remembers."""
+    Referral.objects.select_for_update().filter(pk=referral.pk).values_list("pk", flat=True).get()
+    referral.refresh_from_db(fields=["status"])
+    return referral.status
 
 
-def _close_referral(actor: Actor, referral: Referral, status: str, note: str) -> Referral:
-    referral.status = status
-    referral.closed_note = note
-    referral.closed_at = timezone.now()
-    referral.closed_by = actor.user
+def _referral_closed(actor: Actor, referral: Referral) -> Referral:
+    """Save a completed or revoked referral, log it and tell the other side."""
+    status = referral.status
     referral.save(update_fields=["status", "closed_note", "closed_at", "closed_by"])
     record(actor, AuditAction.UPDATE, referral, detail={"status": status})
     recipient = referral.from_user if status == ReferralStatus.COMPLETED else referral.to_user
@@ -541,6 +553,7 @@ def _close_referral(actor: Actor, referral: Referral, status: str, note: str) ->
 
 
 @transaction.atomic
+@by_actor
 def record_triage_decision(
     *,
     actor: Actor,
@@ -596,6 +609,7 @@ def latest_score(youth: Youth):
 
 
 @transaction.atomic
+@by_actor
 def decide_alert(
     *,
     actor: Actor,
@@ -662,9 +676,7 @@ def decide_alert(
     if case is not None or referral is not None:
         row.case, row.referral = case, referral
         row.save(update_fields=["case", "referral"])
-    alert.status = AlertStatus.RESOLVED
-    alert.resolved_at = timezone.now()
-    alert.resolved_by = actor.user
+    alert.resolve(by=actor.user)
     alert.save(update_fields=["status", "resolved_at", "resolved_by"])
     record(actor, AuditAction.UPDATE, alert, detail={"status": AlertStatus.RESOLVED, "decision": decision})
     if alert.rule_id and alert.rule.notify_referrer and alert.source_event_id:
@@ -689,8 +701,6 @@ SUPERVISOR_MOVES = ("approve_closure", "return_closure")
 
 def available_moves(user, case: Case) -> list[str]:
     """The status moves this user may make on this case now (for the buttons on the case page)."""
-    from django_fsm import can_proceed
-
     moves = []
     if policy.can_edit_case(user, case):
         for name in WORKER_MOVES:
@@ -706,6 +716,7 @@ def available_moves(user, case: Case) -> list[str]:
 
 
 @transaction.atomic
+@by_actor
 def move_case(
     *,
     actor: Actor,
@@ -716,7 +727,7 @@ def move_case(
     closure_reason: str = "",
 ) -> Case:
     """Move a case along its status transitions (see :class:`Case`), checking who may and why."""
-    from django_fsm import TransitionNotAllowed, can_proceed
+    from django_fsm import TransitionNotAllowed
 
     if move not in WORKER_MOVES + SUPERVISOR_MOVES:
         raise ValidationError(_("Unknown case action."))

@@ -31,6 +31,7 @@ from .pagination import paginate
 from .selectors_lists import audit_log_filter, case_list_filter, referral_list_filter
 from .selectors_triage import readable_reasons, score_history_for
 from .services_access import record_youth_view
+from .views_cases import case_page
 
 
 def _query_without_page(request) -> str:
@@ -213,27 +214,7 @@ def case_list(request):
 
 @login_required
 def case_detail(request, pk: int):
-    user = request.user
-    require(policy.is_caseworker(user))
-    case = (
-        policy.visible_cases(user)
-        .select_related("youth", "lead_bureau", "assignee", "opened_by", "closure_approved_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if case is None:
-        raise not_found(request, "case", str(pk))
-    record_youth_view(Actor.from_request(request), case, case.youth)
-    return render(
-        request,
-        "casework/case_detail.html",
-        {
-            "case": case,
-            "interventions": case.interventions.select_related("worker"),
-            "referrals": case.referrals.select_related("from_bureau", "to_bureau", "from_user", "to_user"),
-            "can_log": policy.can_log_intervention(user, case),
-        },
-    )
+    return case_page(request, pk, status=200)
 
 
 @login_required

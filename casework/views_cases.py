@@ -35,6 +35,7 @@ from .forms_cases import (
     ReferralForm,
     ReferralNoteForm,
 )
+from .history import case_versions
 from .models import AuditAction, Case, CaseStatus, CaseStatusChange, Referral, ReferralStatus
 from .pages import not_found, require
 from .services_access import record_youth_view
@@ -172,14 +173,17 @@ def _visible_case(request, pk: int) -> Case:
     return case
 
 
-def _case_page(request, pk: int, *, status: int, forms: dict | None = None) -> HttpResponse:
-    """The case page again, as it stands now, with the submitted forms kept (after a refusal)."""
+def case_page(request, pk: int, *, status: int, forms: dict | None = None) -> HttpResponse:
+    """The case page as it stands now (after a refusal, with the submitted forms kept), with its history."""
     case = _visible_case(request, pk)
     user = request.user
     # The case page again: logged like the first view, with the purpose while a grant lets the user in.
-    record_youth_view(Actor.from_request(request), case, case.youth)
+    # The page shows the case's stored versions: reading them is logged with the view (how many were shown).
+    versions = case_versions(case)
+    record_youth_view(Actor.from_request(request), case, case.youth, history_versions=len(versions))
     context = {
         "case": case,
+        "versions": versions,
         "interventions": case.interventions.select_related("worker"),
         "referrals": case.referrals.select_related("from_bureau", "to_bureau", "from_user", "to_user"),
         "can_log": policy.can_log_intervention(user, case),
@@ -211,7 +215,7 @@ def _refused(request, pk: int, error: Exception, forms: dict | None = None) -> H
         detail={"path": request.path, "status": 403, "object_type": "case", "object_id": str(pk)},
     )
     messages.error(request, str(error) or _("You may not make this change."))
-    return _case_page(request, pk, status=403, forms=forms)
+    return case_page(request, pk, status=403, forms=forms)
 
 
 def _rejected(request, pk: int, error: ValidationError, name: str, form, extra: dict | None = None):
@@ -219,7 +223,7 @@ def _rejected(request, pk: int, error: ValidationError, name: str, form, extra: 
     for message in _messages_of(error):
         messages.error(request, message)
     _attach(form, error)
-    return _case_page(request, pk, status=400, forms={name: form, **(extra or {})})
+    return case_page(request, pk, status=400, forms={name: form, **(extra or {})})
 
 
 def _back_to_case(request, case: Case):
@@ -256,7 +260,7 @@ def case_move(request, pk: int, move: str):
     form = CaseMoveForm(request.POST, move=move)
     if not form.is_valid():
         messages.error(request, _("Check the form below and try again."))
-        return _case_page(request, pk, status=400, forms={move: form})
+        return case_page(request, pk, status=400, forms={move: form})
     try:
         case = services.move_case(
             actor=Actor.from_request(request),
@@ -295,7 +299,7 @@ def case_edit(request, pk: int):
     case = _visible_case(request, pk)
     form = CaseRecordForm(request.POST, case=case)
     if not form.is_valid():
-        return _case_page(request, pk, status=400, forms={"record": form})
+        return case_page(request, pk, status=400, forms={"record": form})
     data = form.cleaned_data
     assignee = data["assignee"]
     try:
@@ -328,7 +332,7 @@ def case_log_intervention(request, pk: int):
     case = _visible_case(request, pk)
     form = InterventionForm(request.POST)
     if not form.is_valid():
-        return _case_page(request, pk, status=400, forms={"intervention": form})
+        return case_page(request, pk, status=400, forms={"intervention": form})
     try:
         services.log_intervention(actor=Actor.from_request(request), case=case, **form.cleaned_data)
     except PermissionDenied as error:
@@ -346,7 +350,7 @@ def case_refer(request, pk: int):
     case = _visible_case(request, pk)
     form = ReferralForm(request.POST, user=request.user, case=case)
     if not form.is_valid():
-        return _case_page(request, pk, status=400, forms={"referral": form})
+        return case_page(request, pk, status=400, forms={"referral": form})
     data = form.cleaned_data
     try:
         referral = services.refer(
