@@ -16,6 +16,8 @@ from casework.alerting import escalate_overdue_alerts
 from casework.audit import Actor
 from casework.demo import _casework_for, ensure_demo_users, ensure_reference_data
 from casework.models import ACTIVE_ALERT_STATUSES, Alert, EventKind, School, Youth
+from config.progress import ProgressCallback
+from config.progress import report as report_progress
 from integrations import contract
 from integrations.importing import import_file_bytes
 from integrations.linkage.service import link_all
@@ -87,8 +89,16 @@ def _cut_at(path: Path, feed: str, today: dt.date) -> int:
     return removed
 
 
-def build_linked_demo(*, youth: int = 4000, years: int = 4, seed: int = 2026, casework: int = 150) -> dict:
-    """Build the demo once (does nothing when youth records already exist)."""
+def build_linked_demo(
+    *,
+    youth: int = 4000,
+    years: int = 4,
+    seed: int = 2026,
+    casework: int = 150,
+    progress: ProgressCallback | None = None,
+) -> dict:
+    """Build the demo once (does nothing when youth records already exist). ``progress(stage, done, total)``
+    hears the stages of the generator, each import, the linkage, the models, then ``casework``."""
     bureaus = ensure_reference_data()
     if Youth.objects.exists():
         ensure_demo_users(
@@ -105,7 +115,7 @@ def build_linked_demo(*, youth: int = 4000, years: int = 4, seed: int = 2026, ca
     counts: dict = {}
     with tempfile.TemporaryDirectory() as out:
         city = Path(out)
-        report = generate_city(youth=youth, years=years, seed=seed, out=city, start=start)
+        report = generate_city(youth=youth, years=years, seed=seed, out=city, start=start, progress=progress)
         counts["generated_rows"] = sum(report.rows.values())
         counsellor_school = _load_schools(city, bureaus)
         imported = quarantined = 0
@@ -114,18 +124,22 @@ def build_linked_demo(*, youth: int = 4000, years: int = 4, seed: int = 2026, ca
         )
         for feed in contract.FEEDS:
             summary = import_file_bytes(
-                feed=feed, data=(city / f"{feed}.csv").read_bytes(), file_name=f"{feed}.csv"
+                feed=feed,
+                data=(city / f"{feed}.csv").read_bytes(),
+                file_name=f"{feed}.csv",
+                progress=progress,
             )
             imported += summary.created
             quarantined += summary.quarantined
         counts.update(imported=imported, quarantined=quarantined)
-    figures = link_all()
+    figures = link_all(progress=progress)
     counts.update({k: figures.get(k) for k in ("records", "youth_created", "review_pairs", "events_created")})
     users = ensure_demo_users(bureaus, counsellor_school=counsellor_school)
 
     # The models a city in use holds: last month's model, which passed the promotion gate and scores the
     # youth, and this month's retrain beside it as a candidate for the model steward to compare and promote.
-    counts.update(_models(today))
+    counts.update(_models(today, progress))
+    report_progress(progress, "casework", 0, casework)
 
     # Casework for the youth with the most recent focal events.
     rng = random.Random(seed)
@@ -149,13 +163,13 @@ def build_linked_demo(*, youth: int = 4000, years: int = 4, seed: int = 2026, ca
     return counts
 
 
-def _models(today: dt.date) -> dict:
+def _models(today: dt.date, progress: ProgressCallback | None = None) -> dict:
     """Train last month's model and this month's; make active the one the gate lets through (last month's
     when both pass, leaving this month's as the candidate). A model that fails the gate is never made active
     here: with no model that earns its place the queues show no score, as they would in a city in use."""
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    earlier = risk.train_model(as_of=last_month)
-    latest = risk.train_model(as_of=today)
+    earlier = risk.train_model(as_of=last_month, progress=progress)
+    latest = risk.train_model(as_of=today, progress=progress)
     passed = [m for m in (earlier, latest) if m.gate.get("passed")]
     figures = {
         "models": [m.label for m in (earlier, latest)],
@@ -166,7 +180,7 @@ def _models(today: dt.date) -> dict:
     if passed:
         active = risk.activate_model(model=passed[0], actor=Actor.system("seed_demo"))
         figures["active_model"] = active.label
-        figures["scored"] = risk.score_youth(as_of=today).scored
+        figures["scored"] = risk.score_youth(as_of=today, progress=progress).scored
     return figures
 
 

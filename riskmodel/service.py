@@ -20,6 +20,8 @@ from casework.audit import Actor, record
 from casework.models import AuditAction, Event, FairnessAttributes, RiskScore, Youth
 from casework.services import record_scores_bulk
 from casework.versioning import code_version
+from config.progress import ProgressCallback
+from config.progress import report as report_progress
 
 from . import fairness, gate, indicators, model_card, pipeline
 from .models import ModelStatus, RiskModel, ScoringRun
@@ -184,10 +186,13 @@ def train_model(
     activate: bool = False,
     config: pipeline.TrainConfig | None = None,
     actor: Actor | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RiskModel:
     """Train on what was known by ``as_of`` with temporal validation inside that history and register the
     model with its report. With ``activate`` it is made active; a model that failed the promotion gate is
-    kept as a candidate and ``ValidationError`` is raised (activate it with a written reason instead)."""
+    kept as a candidate and ``ValidationError`` is raised (activate it with a written reason instead).
+    ``progress(stage, done, total)`` hears the stages ``features``, ``fitting``, ``refitting``,
+    ``explaining``, ``fairness`` and ``registering``."""
     config = config or pipeline.TrainConfig()
     actor = actor or Actor.system("train_model")
     start = data_start()
@@ -195,6 +200,7 @@ def train_model(
         raise ValidationError("There are no events to learn from: import and link the feeds first.")
     split = pipeline.temporal_split(start, as_of, config)
     features = _features(config)
+    report_progress(progress, "features", 0, len(split.train + split.calibration + split.test))
     frame = _matrix(split.train + split.calibration + split.test, config)
     train = frame[frame["as_of"].isin(split.train)]
     cal = frame[frame["as_of"].isin(split.calibration)]
@@ -202,6 +208,7 @@ def train_model(
     if train["label"].nunique() < 2 or test.empty:
         raise ValidationError("Not enough outcomes to learn from in this history.")
 
+    report_progress(progress, "fitting", 0, len(train))
     estimator = pipeline.RiskEstimator(config).fit(
         train[features], train["label"].to_numpy(), cal[features], cal["label"].to_numpy()
     )
@@ -243,6 +250,7 @@ def train_model(
     # The model that scores youth: the same recipe refitted on every as-of date whose outcomes are known by
     # ``as_of``, a year more recent than the one just judged (which had to stop a year before its test
     # months). Its reasons, bands and drift references are its own; the judgement is the recipe's.
+    report_progress(progress, "refitting")
     deployment = pipeline.deployment_split(start, as_of, config)
     judged = set(split.train + split.calibration + split.test)
     more = [d for d in deployment.train + deployment.calibration if d not in judged]
@@ -262,6 +270,7 @@ def train_model(
     metrics["lgbm"] = {"judged": estimator.params, "scoring": deployed.params}
     metrics["rows"]["deployment"] = {"train": len(deployed_train), "calibration": len(deployed_cal)}
 
+    report_progress(progress, "explaining", 0, len(test))
     shap_values, base = deployed.shap(test[features])
     raw = deployed.predict_raw(test[features])
     additivity = float(np.max(np.abs(shap_values.sum(axis=1) + base - raw))) if len(raw) else 0.0
@@ -304,6 +313,7 @@ def train_model(
                 if k != "reliability"
             },
         }
+    report_progress(progress, "fairness", 0, len(test))
     fair = _fairness(test, p_test, threshold, config.seed)
     verdict = gate.decide(
         evidence=gate.evidence(
@@ -325,6 +335,7 @@ def train_model(
         shap_error=additivity,
         rules=GATE_RULES,
     )
+    report_progress(progress, "registering")
     booster, calibrator = deployed.to_artifact()
     snapshot = {
         "known_by": as_of.isoformat(),
@@ -494,16 +505,25 @@ def _one_scoring_at_a_time(model: RiskModel, as_of: dt.date) -> None:
         )
 
 
-def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel | None = None) -> ScoringRun:
-    """Score every youth in scope (aged 12-17 on ``as_of``, not merged) with the active model, with reasons."""
+def score_youth(
+    *,
+    as_of: dt.date,
+    actor: Actor | None = None,
+    model: RiskModel | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScoringRun:
+    """Score every youth in scope (aged 12-17 on ``as_of``, not merged) with the active model, with reasons.
+    ``progress(stage, done, total)`` hears ``features``, ``scoring`` (youth done of total) and ``storing``."""
     actor = actor or Actor.system("score_youth")
     model = model or active_model()
     if model is None:
         raise ValidationError(no_active_model_message(), code="no_active_model")
     estimator = estimator_for(model)
     features = estimator.features
+    report_progress(progress, "features")
     frame = indicators.compute([as_of])
     scores: list[dict] = []
+    report_progress(progress, "scoring", 0, len(frame))
     if not frame.empty:
         raw = estimator.predict_raw(frame[features])
         p = estimator.calibrator.predict(raw)
@@ -525,6 +545,10 @@ def score_youth(*, as_of: dt.date, actor: Actor | None = None, model: RiskModel 
                     "reasons": [_explain(r) for r in pipeline.top_reasons(shap_values[i], X[i], features)],
                 }
             )
+            if progress is not None and (i + 1) % 1000 == 0:
+                progress("scoring", i + 1, len(p))
+    report_progress(progress, "scoring", len(frame), len(frame))
+    report_progress(progress, "storing", 0, len(scores))
     # One transaction from the first score written to the run's record: a run killed half-way (a worker
     # lost, the database gone) leaves the date's previous scores as they were and no run in the registry,
     # so the triage queue never reads a half-written or mixed set; running it again writes one whole set.

@@ -25,6 +25,7 @@ from casework.bulk import copy_rows
 from casework.models import AuditAction, Youth
 from casework.services import new_youth_public_id
 from casework.versioning import code_version
+from config.progress import ProgressCallback, report
 
 from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord
 from . import engine, features
@@ -96,26 +97,33 @@ def _decisions(df: pd.DataFrame) -> tuple[set, set]:
 
 
 @one_run_at_a_time
-def link_all(*, retrain: bool = False, actor: Actor | None = None) -> dict:
-    """(Re)link every current, unsealed person-naming record."""
+def link_all(
+    *, retrain: bool = False, actor: Actor | None = None, progress: ProgressCallback | None = None
+) -> dict:
+    """(Re)link every current, unsealed person-naming record. ``progress(stage, done, total)`` hears the
+    stages ``loading``, ``training``, ``predicting``, ``clustering``, ``writing`` and ``timeline``."""
     timings = {}
     t = time.perf_counter()
+    report(progress, "loading")
     df = features.frame()
+    report(progress, "loading", len(df), len(df))
     timings["load_seconds"] = round(time.perf_counter() - t, 2)
     if df.empty:
         return {"records": 0}
     model = active_model()
     if model is None or retrain:
         t = time.perf_counter()
+        report(progress, "training", 0, len(df))
         model = train_and_register(df)
         timings["train_seconds"] = round(time.perf_counter() - t, 2)
-    return _link(df, model=model, mode=LinkageRun.Mode.FULL, actor=actor, timings=timings)
+    return _link(df, model=model, mode=LinkageRun.Mode.FULL, actor=actor, timings=timings, progress=progress)
 
 
 @one_run_at_a_time
-def link_incremental(*, actor: Actor | None = None) -> dict:
+def link_incremental(*, actor: Actor | None = None, progress: ProgressCallback | None = None) -> dict:
     """Link records that are new or changed since they were last linked, against the existing youth."""
     t = time.perf_counter()
+    report(progress, "loading")
     linked = {
         (f, k): r for f, k, r in RecordLink.objects.values_list("feed", "record_key", "source_record_id")
     }
@@ -130,7 +138,7 @@ def link_incremental(*, actor: Actor | None = None) -> dict:
         return {"records": 0, "new_or_changed": 0}
     model = active_model()
     if model is None or not linked:
-        return link_all(actor=actor)
+        return link_all(actor=actor, progress=progress)
     df_all = features.frame()
     timings = {"load_seconds": round(time.perf_counter() - t, 2)}
     pending_set = set(pending)
@@ -150,7 +158,7 @@ def link_incremental(*, actor: Actor | None = None) -> dict:
     subset = pd.concat([new, old[np.isin(old_youth, list(involved))]], ignore_index=True)
     return _link(
         subset, model=model, mode=LinkageRun.Mode.INCREMENTAL, actor=actor, timings=timings, keep_existing=True,
-        extra={"new_or_changed": len(new)}, tf=engine.term_frequencies(df_all),
+        extra={"new_or_changed": len(new)}, tf=engine.term_frequencies(df_all), progress=progress,
     )  # fmt: skip
 
 
@@ -164,10 +172,12 @@ def _link(
     keep_existing: bool = False,
     extra: dict | None = None,
     tf: dict | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict:
     actor = actor or Actor.system("link_records")
     run = LinkageRun.objects.create(mode=mode, model=model)
     t = time.perf_counter()
+    report(progress, "predicting", 0, len(df))
     pairs = engine.predict(df, model.settings, model.lower_threshold, tf)
     timings["predict_seconds"] = round(time.perf_counter() - t, 2)
     accepted, rejected = _decisions(df)
@@ -184,12 +194,14 @@ def _link(
         for uids in by_youth.values():
             accepted |= set(zip(uids, uids[1:], strict=False))
     t = time.perf_counter()
+    report(progress, "clustering", 0, len(pairs))
     result = engine.cluster(
         df, pairs, upper=model.upper_threshold, lower=model.lower_threshold, settings=model.settings,
         accepted=accepted, rejected=rejected,
     )  # fmt: skip
     timings["cluster_seconds"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
+    report(progress, "writing", 0, len(df))
     with transaction.atomic():
         figures = _apply(df, result, links=links, run=run, model=model, actor=actor)
         # Sealing holds before anything reaches a timeline: a contact a person-wide notice reaches through
@@ -197,6 +209,8 @@ def _link(
         figures.update(enforce_sealing(actor=actor))
     timings["write_seconds"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
+    report(progress, "writing", len(df), len(df))
+    report(progress, "timeline")
     touched = figures.pop("_touched")
     # A full run brings every timeline in line; an incremental one only those of the youth it touched.
     figures.update(sync_events() if mode == LinkageRun.Mode.FULL else sync_events(youth_ids=touched))

@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def generate_city(
     out: str | Path,
     start: datetime.date = DEFAULT_START,
     dirt: DirtRates | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> CityReport:
     """Draw a city of ``youth`` young people over ``years`` years from ``start`` and write it to ``out``.
 
@@ -127,7 +129,11 @@ def generate_city(
     out = Path(out)
     (out / "truth").mkdir(parents=True, exist_ok=True)
 
+    if progress is not None:
+        progress("simulating", 0, youth)
     sim = simulate_city(youth=youth, years=years, seed=seed, start=start)
+    if progress is not None:
+        progress("dirtying", 0, len(PERSON_FEEDS))
     world, events, truth, pools = sim.world, sim.events, sim.truth, sim.pools
     hh, schools = world.hh, world.schools
     rng_feed, rng_dirt, rng_write, rng_break = (sim.streams[k] for k in ("feed", "dirt", "write", "break"))
@@ -151,7 +157,9 @@ def generate_city(
     _assign_keys(tables)
 
     report = CityReport(out=out, youth=youth, households=len(hh.district), schools=len(schools.code))
-    for feed in FEEDS:
+    for done, feed in enumerate(FEEDS):
+        if progress is not None:
+            progress("writing", done, len(FEEDS))
         t = tables[feed]
         path = out / f"{feed}.csv"
         if feed == "school.absences":
@@ -172,6 +180,8 @@ def generate_city(
         write_table(path, FEED_COLUMNS[feed], t.rows, FILE_STYLES[feed], rng_write, spelling)
         report.rows[feed] = len(t.rows)
 
+    if progress is not None:
+        progress("writing truth", 0, 0)
     report.broken_rows = len(broken)
     report.dirt_rows = len(dirt_records)
     report.person_months = len(truth.person)

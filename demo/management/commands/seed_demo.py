@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from casework.demo import DEMO_PASSWORD, USERS, build_demo_city
+from config.progress import Reporter
 
 
 class Command(BaseCommand):
@@ -15,16 +16,31 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=int, default=4)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--hand-made", action="store_true", help="the small hand-made city (no linkage)")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print only the summary (counts, users, stage seconds) as one JSON object",
+        )
 
     def handle(self, *args, youth, years, seed, hand_made=False, **options):
         if not settings.DEBUG and "prod" in settings.SETTINGS_MODULE:
             raise CommandError("Demo users with a known password are never created in production.")
+        reporter = Reporter.for_command(self, "seed_demo", options)
         if hand_made:
-            counts = build_demo_city(youth_count=youth, seed=seed)
+            with reporter.stage("building"):
+                counts = build_demo_city(youth_count=youth, seed=seed)
         else:
             from demo.city import build_linked_demo
 
-            counts = build_linked_demo(youth=youth, years=years, seed=seed)
+            counts = build_linked_demo(youth=youth, years=years, seed=seed, progress=reporter.progress)
+        if reporter.as_json:
+            from demo.second_factor import ensure_demo_second_factors
+
+            ensure_demo_second_factors()
+            # No keys or codes here: a JSON summary is for logs and scripts.
+            reporter.emit(self.stdout, {"counts": counts, "users": [spec.username for spec in USERS]})
+            return
+        reporter.summary({})
         self.stdout.write(self.style.SUCCESS(f"Demo city ready: {counts}"))
         self.stdout.write(f"Demo users (password '{DEMO_PASSWORD}'):")
         from casework.models import Membership

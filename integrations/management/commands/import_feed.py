@@ -1,10 +1,10 @@
 """python manage.py import_feed FEED PATH [--encoding ENC] [--json]"""
 
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.progress import Reporter
 from integrations import contract
 from integrations.importing import import_file_bytes
 
@@ -13,14 +13,19 @@ class Command(BaseCommand):
     help = (
         "Import one feed file (CSV, UTF-8 or CP950/Big5, detected). Prints rows read, created, updated, "
         "unchanged and quarantined. Exits 0 even when rows were quarantined; non-zero only when the file as a "
-        "whole cannot be read."
+        "whole cannot be read. Stages and a progress bar on stderr (none with --verbosity 0); --json prints "
+        "one JSON summary with seconds per stage."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("feed", help=f"one of: {', '.join(contract.FEEDS)}")
         parser.add_argument("path")
         parser.add_argument("--encoding", help="force an encoding (utf-8, utf-8-sig, cp950, big5)")
-        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print only the summary, as one JSON object (with stage seconds)",
+        )
         parser.add_argument(
             "--no-link",
             action="store_true",
@@ -28,12 +33,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, feed, path, encoding=None, json: bool = False, no_link: bool = False, **options):
+        reporter = Reporter.for_command(self, "import_feed", {**options, "json": json})
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file")
         try:
             summary = import_file_bytes(
-                feed=feed, data=file.read_bytes(), file_name=file.name, encoding=encoding
+                feed=feed,
+                data=file.read_bytes(),
+                file_name=file.name,
+                encoding=encoding,
+                progress=reporter.progress,
             )
         except contract.ContractError as exc:
             raise CommandError(f"{feed} {path}: {exc}") from exc
@@ -41,9 +51,10 @@ class Command(BaseCommand):
         if not no_link and summary.batch_id and (summary.created or summary.updated):
             from integrations.linkage.service import after_import
 
-            result["linkage"] = after_import(summary.batch_id)
+            with reporter.stage("linking"):
+                result["linkage"] = after_import(summary.batch_id)
+        reporter.emit(self.stdout, result)
         if json:
-            self.stdout.write(_json_dumps(result))
             return
         self.stdout.write(summary.as_text())
         linkage = result.get("linkage")
@@ -55,7 +66,3 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"not linked: {linkage.get('reason')}")
-
-
-def _json_dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -1,10 +1,10 @@
 """python manage.py link_records [--retrain] [--incremental] [--json]"""
 
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from config.progress import Reporter
 from integrations.linkage.service import evaluate_against_truth, link_all, link_incremental
 
 
@@ -24,7 +24,11 @@ class Command(BaseCommand):
             action="store_true",
             help="only link records that are new or changed since last time",
         )
-        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print only the figures, as one JSON object (with stage seconds)",
+        )
         parser.add_argument(
             "--truth",
             metavar="CITY_DIR",
@@ -33,15 +37,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, retrain=False, incremental=False, json=False, truth=None, **options):
-        figures = link_incremental() if incremental else link_all(retrain=retrain)
+        reporter = Reporter.for_command(self, "link_records", {**options, "json": json})
+        if incremental:
+            figures = link_incremental(progress=reporter.progress)
+        else:
+            figures = link_all(retrain=retrain, progress=reporter.progress)
         if truth:
-            figures["quality"] = evaluate_against_truth(Path(truth))
+            with reporter.stage("evaluating"):
+                figures["quality"] = evaluate_against_truth(Path(truth))
+        reporter.emit(self.stdout, figures)
         if json:
-            self.stdout.write(_dumps(figures))
             return
         for key, value in figures.items():
             self.stdout.write(f"{key}: {value}")
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
