@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
@@ -136,7 +137,12 @@ class Version:
 
     @property
     def kind_label(self) -> str:
-        return {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}.get(self.kind, self.kind)
+        labels = {
+            "+": pgettext_lazy("history", "Created"),
+            "~": pgettext_lazy("history", "Changed"),
+            "-": pgettext_lazy("history", "Deleted"),
+        }
+        return str(labels.get(self.kind, self.kind))
 
 
 def _display(row, f: models.Field) -> str:
