@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -18,14 +24,32 @@ from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, 
 from casework.audit import Actor, record
 from casework.models import AuditAction, YouthMerge, YouthSplit
 
-from . import contract, importing, review_views
+from . import contract, importing, review_views, uploads
 from .linkage import identity, review
 from .models import BatchOrigin, ImportBatch, LinkageModel, QuarantinedRow, ReviewPair
 from .tokens import FeedTokenAuthentication, HasFeedToken
 
 
+class BatchProgressSerializer(serializers.Serializer):
+    stage = serializers.CharField(help_text="queued, reading, validating, storing, finished or failed.")
+    done = serializers.IntegerField(help_text="Rows (bytes while reading) done in this stage.")
+    total = serializers.IntegerField(help_text="Rows (bytes while reading) in this stage; 0 when not known.")
+    stages = serializers.DictField(child=serializers.FloatField(), help_text="Seconds per finished stage.")
+
+
 class ImportBatchSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    progress = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, batch) -> str:
+        return batch_url(self.context.get("request"), batch)
+
+    @extend_schema_field(BatchProgressSerializer)
+    def get_progress(self, batch) -> dict:
+        """A queued upload's import as a worker reports it (live while it runs); empty for other batches."""
+        return uploads.batch_progress(batch)
 
     class Meta:
         model = ImportBatch
@@ -46,6 +70,8 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "unchanged",
             "quarantined",
             "sealed",
+            "progress",
+            "url",
         ]
         read_only_fields = fields
 
@@ -111,7 +137,11 @@ class QuarantinedRowViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.Rea
         record(
             Actor.from_request(request), AuditAction.UPDATE, row, detail={"resubmitted_in": summary.batch_id}
         )
-        return Response(ImportBatchSerializer(ImportBatch.objects.get(pk=summary.batch_id)).data)
+        return Response(
+            ImportBatchSerializer(
+                ImportBatch.objects.get(pk=summary.batch_id), context={"request": request}
+            ).data
+        )
 
 
 FEED_UPLOAD_MAX_BYTES = 64 * 1024 * 1024
@@ -143,18 +173,105 @@ def _unstorable(rows: list[dict]) -> str:
     return ""
 
 
+class FeedFileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The feed file as the contract describes it: CSV, UTF-8 (with or without BOM) or CP950/Big5."
+    )
+
+
+class FeedRowsUploadSerializer(serializers.Serializer):
+    rows = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        help_text="The rows as objects keyed by the feed's column names (a bare list of objects is accepted too).",
+    )
+
+
+def batch_url(request, batch) -> str:
+    path = reverse("integrations-api:importbatch-detail", args=[batch.pk])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class ImportSummarySerializer(serializers.Serializer):
+    feed = serializers.CharField()
+    batch_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    encoding = serializers.CharField()
+    rows_read = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    quarantined = serializers.IntegerField()
+    sealed = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+
+
+UPLOAD_EXAMPLES = [
+    OpenApiExample(
+        "CSV file (multipart)",
+        value={"file": "student_no,school_code,name,birth_date,sex,grade\nS001,SC01,王小明,098/03/12,M,9\n"},
+        media_type="multipart/form-data",
+        request_only=True,
+    ),
+    OpenApiExample(
+        "JSON rows",
+        value={
+            "rows": [
+                {
+                    "contact_no": "P-2025-0001",
+                    "national_id": "A123456789",
+                    "name": "王小明",
+                    "birth_date": "098/03/12",
+                    "occurred_on": "2025-02-01",
+                    "recorded_on": "2025-02-02",
+                    "kind": "exposure",
+                    "code": "late_night_loitering",
+                    "unit": "中壢分局",
+                }
+            ]
+        },
+        media_type="application/json",
+        request_only=True,
+    ),
+]
+
+
 class FeedUploadView(APIView):
     """Upload one feed file (multipart ``file``) or its rows as JSON (a list of objects, or ``{"rows": [...]}``).
 
     Authenticated by a bureau's feed token (``Authorization: Token <key>``); a bureau may send only its own
-    feeds. The answer is the import summary; rows that break the contract are quarantined, not refused.
+    feeds. Rows that break the contract are quarantined, not refused. A small upload (a file of at most
+    256 KB, or at most 1,000 JSON rows) is imported at once: 201 with the summary (200 for a file already
+    imported). A larger one, or one sent with ``Prefer: respond-async``, is stored and imported by a worker:
+    202 with the batch (status ``queued``) and its URL in ``Location``; the batch shows the progress and result.
     """
 
     authentication_classes = [FeedTokenAuthentication]
     permission_classes = [HasFeedToken]
     parser_classes = [JSONParser, MultiPartParser]
 
-    @extend_schema(request=None, responses=ImportBatchSerializer)
+    @extend_schema(
+        request={
+            "multipart/form-data": FeedFileUploadSerializer,
+            "application/json": FeedRowsUploadSerializer,
+        },
+        responses={
+            201: ImportSummarySerializer,
+            200: ImportSummarySerializer,
+            202: ImportBatchSerializer,
+            400: OpenApiTypes.OBJECT,
+            413: OpenApiTypes.OBJECT,
+        },
+        parameters=[
+            OpenApiParameter("encoding", str, description="Force the file's encoding (utf-8, cp950, big5)."),
+            OpenApiParameter(
+                "Prefer",
+                str,
+                location=OpenApiParameter.HEADER,
+                description="respond-async: queue the import whatever the upload's size (answer 202).",
+            ),
+        ],
+        examples=UPLOAD_EXAMPLES,
+    )
     def post(self, request, feed: str):
         if feed not in contract.FEEDS:
             raise NotFound(f"unknown feed {feed!r}")
@@ -169,15 +286,23 @@ class FeedUploadView(APIView):
             raise PayloadTooLarge(
                 f"the file is {upload.size} bytes, larger than the limit of {limit} bytes; split the file"
             )
+        prefer_async = "respond-async" in request.headers.get("Prefer", "").lower()
+        encoding = request.query_params.get("encoding") or ""
+        queued = None
         try:
             if upload is not None:
-                summary = importing.import_file_bytes(
-                    feed=feed,
-                    data=upload.read(),
-                    file_name=(upload.name or "")[:255],
-                    encoding=request.query_params.get("encoding"),
-                    origin=BatchOrigin.API,
-                )
+                data = upload.read()
+                name = (upload.name or "")[:255]
+                if uploads.answered_at_once(size=len(data), prefer_async=prefer_async):
+                    summary = importing.import_file_bytes(
+                        feed=feed,
+                        data=data,
+                        file_name=name,
+                        encoding=encoding or None,
+                        origin=BatchOrigin.API,
+                    )
+                else:
+                    queued = uploads.queue_upload(feed=feed, data=data, file_name=name, encoding=encoding)
             else:
                 rows = request.data.get("rows") if isinstance(request.data, dict) else request.data
                 if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -185,13 +310,14 @@ class FeedUploadView(APIView):
                 problem = _unstorable(rows)
                 if problem:
                     raise ValidationError(f"nothing was imported: {problem}")
-                summary = importing.import_rows(feed=feed, rows=rows)
+                if uploads.answered_at_once(rows=len(rows), prefer_async=prefer_async):
+                    summary = importing.import_rows(feed=feed, rows=rows)
+                else:
+                    queued = uploads.queue_upload(
+                        feed=feed, data=uploads.rows_payload(rows), file_name="(api)", encoding="json"
+                    )
         except contract.ContractError as exc:
             raise ValidationError(str(exc)) from exc
-        if summary.batch_id and (summary.created or summary.updated):
-            from .tasks import link_after_import
-
-            link_after_import.delay(summary.batch_id)
         record(
             Actor(user=None, ip_address=request.META.get("REMOTE_ADDR"), path=request.path),
             AuditAction.CREATE,
@@ -199,10 +325,22 @@ class FeedUploadView(APIView):
                 "feed": feed,
                 "token": str(token),
                 "bureau": token.bureau.code,
-                "batch": summary.batch_id,
+                "batch": queued.pk if queued is not None else summary.batch_id,
+                "queued": queued is not None,
             },
             username=f"token:{token.prefix}",
         )
+        from .tasks import import_feed_file, link_after_import
+
+        if queued is not None:
+            # Without a broker (tests, the demo) the task runs here and the batch is already finished.
+            import_feed_file.delay(feed, batch_id=queued.pk)
+            queued.refresh_from_db()
+            url = batch_url(request, queued)
+            body = ImportBatchSerializer(queued, context={"request": request}).data
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+        if summary.batch_id and (summary.created or summary.updated):
+            link_after_import.delay(summary.batch_id)
         return Response(summary.as_dict(), status=201 if summary.status == "completed" else 200)
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from casework.audit import Actor
 from casework.identifiers import redact_national_ids
+from config.progress import ProgressCallback, report
 
 from . import contract
 from .linkage import sealing
@@ -248,15 +249,25 @@ def _sealed_rows(feed: str, parsed: list) -> tuple[set[int], dict[str, str]]:
     return sealed, newly
 
 
-def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems: list[str]) -> ImportBatch:
+def _ingest(
+    batch: ImportBatch,
+    rows: list[tuple[int, Mapping]],
+    header_problems: list[str],
+    progress: ProgressCallback | None = None,
+) -> ImportBatch:
     """Validate, version and store rows for one batch (the caller holds the transaction)."""
     feed = batch.feed
     spec = contract.get_feed(feed)
     import_day = timezone.localdate(batch.received_at)
-    cleaned = [(row_number, *_unstorable_text(raw)) for row_number, raw in rows]
-    parsed = [
-        (row_number, raw, contract.validate_row(feed, raw), problems) for row_number, raw, problems in cleaned
-    ]
+    total = len(rows)
+    parsed = []
+    report(progress, "validating", 0, total)
+    for done, (row_number, raw) in enumerate(rows, start=1):
+        raw, problems = _unstorable_text(raw)
+        parsed.append((row_number, raw, contract.validate_row(feed, raw), problems))
+        if progress is not None and done % CHUNK == 0:
+            progress("validating", done, total)
+    report(progress, "validating", total, total)
     # Sealing is checked before the contract: a sealed row is refused as content even when it is malformed,
     # so it never reaches the quarantine either.
     sealed_rows, newly_sealed = _sealed_rows(feed, parsed)
@@ -339,11 +350,15 @@ def _ingest(batch: ImportBatch, rows: list[tuple[int, Mapping]], header_problems
                 row.national_id_status or "",
             )
         )
+    stored = len(new_records) + len(quarantine)
+    report(progress, "storing", 0, stored)
     if superseded:
         for start in range(0, len(superseded), CHUNK):
             SourceRecord.objects.filter(pk__in=superseded[start : start + CHUNK]).update(is_current=False)
     _insert_source_records(new_records)
+    report(progress, "storing", len(new_records), stored)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=CHUNK)
+    report(progress, "storing", stored, stored)
     if newly_sealed:
         # Reached by a person-wide notice at import: registered now, and anything stored earlier erased.
         actor = Actor.system("sealing")
@@ -391,10 +406,19 @@ def _summary(batch: ImportBatch, status: str | None = None) -> ImportSummary:
     )
 
 
-def _duplicate(already: ImportBatch) -> ImportSummary:
+def _duplicate(already: ImportBatch, queued: ImportBatch | None = None) -> ImportSummary:
+    """The answer to a file already imported; a queued upload's batch records it (nothing else changes)."""
     summary = _summary(already, BatchStatus.DUPLICATE)
     summary.created = summary.updated = summary.quarantined = summary.sealed = 0
     summary.unchanged = already.rows_read
+    if queued is not None:
+        ImportBatch.objects.filter(pk=queued.pk).update(
+            status=BatchStatus.DUPLICATE,
+            rows_read=already.rows_read,
+            unchanged=already.rows_read,
+            encoding=already.encoding,
+        )
+        summary.batch_id = queued.pk
     return summary
 
 
@@ -415,9 +439,21 @@ def stored_file_name(name: str) -> str:
 
 
 def _open_batch(
-    *, feed: str, file_name: str, checksum: str, encoding: str, origin: str, uploaded_by
+    *,
+    feed: str,
+    file_name: str,
+    checksum: str,
+    encoding: str,
+    origin: str,
+    uploaded_by,
+    queued: ImportBatch | None = None,
 ) -> ImportBatch:
-    """A batch row for rows about to be ingested (inside the caller's transaction)."""
+    """A batch row for rows about to be ingested (inside the caller's transaction): the queued batch of an
+    upload when there is one (it becomes the import's batch), else a new one."""
+    if queued is not None:
+        queued.encoding = encoding
+        queued.status = BatchStatus.RUNNING
+        return queued
     return ImportBatch.objects.create(
         feed=feed,
         file_name=file_name,
@@ -437,28 +473,40 @@ def import_file_bytes(
     encoding: str | None = None,
     origin: str = BatchOrigin.COMMAND,
     uploaded_by=None,
+    queued: ImportBatch | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import one feed file. Raises ``contract.ContractError`` only when the file as a whole cannot be read
-    (unknown feed, undecodable bytes, no header); the failure is recorded as a batch first."""
+    (unknown feed, undecodable bytes, no header); the failure is recorded as a batch first.
+
+    ``queued``: the batch an API upload was given when it was queued; the import fills it in (as completed,
+    duplicate or failed) instead of opening another. ``progress(stage, done, total)`` hears the stages
+    ``reading``, ``validating`` and ``storing`` with row counts."""
     contract.get_feed(feed)  # unknown feed: nothing to record against
-    file_name = stored_file_name(file_name)
+    file_name = queued.file_name if queued is not None else stored_file_name(file_name)
     checksum = hashlib.sha256(data).hexdigest()
     already = ImportBatch.objects.filter(feed=feed, checksum=checksum, status=BatchStatus.COMPLETED).first()
     if already is not None:
-        return _duplicate(already)
+        return _duplicate(already, queued)
+    report(progress, "reading", 0, len(data))
     try:
         csv_file = contract.read_rows(data, encoding)
+        rows = list(csv_file.rows)
     except contract.ContractError as exc:
-        ImportBatch.objects.create(
-            feed=feed,
-            file_name=file_name,
-            checksum=checksum,
-            origin=origin,
-            uploaded_by=uploaded_by,
-            status=BatchStatus.FAILED,
-            error=str(exc),
-        )
+        failed = {"status": BatchStatus.FAILED, "error": str(exc)}
+        if queued is not None:
+            ImportBatch.objects.filter(pk=queued.pk).update(**failed)
+        else:
+            ImportBatch.objects.create(
+                feed=feed,
+                file_name=file_name,
+                checksum=checksum,
+                origin=origin,
+                uploaded_by=uploaded_by,
+                **failed,
+            )
         raise
+    report(progress, "reading", len(data), len(data))
     missing = contract.missing_columns(feed, list(csv_file.header))
     header_problems = [f"{column}: required column is missing from the file's header" for column in missing]
     with transaction.atomic():
@@ -469,7 +517,7 @@ def import_file_bytes(
             feed=feed, checksum=checksum, status=BatchStatus.COMPLETED
         ).first()
         if already is not None:
-            return _duplicate(already)
+            return _duplicate(already, queued)
         batch = _open_batch(
             feed=feed,
             file_name=file_name,
@@ -477,15 +525,23 @@ def import_file_bytes(
             encoding=csv_file.encoding,
             origin=origin,
             uploaded_by=uploaded_by,
+            queued=queued,
         )
-        _ingest(batch, list(csv_file.rows), header_problems)
+        _ingest(batch, rows, header_problems, progress)
     return _summary(batch)
 
 
 def import_rows(
-    *, feed: str, rows: list[Mapping], origin: str = BatchOrigin.API, uploaded_by=None
+    *,
+    feed: str,
+    rows: list[Mapping],
+    origin: str = BatchOrigin.API,
+    uploaded_by=None,
+    queued: ImportBatch | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportSummary:
-    """Import rows given as JSON objects (the API's form of a feed file)."""
+    """Import rows given as JSON objects (the API's form of a feed file); ``queued`` and ``progress`` as for
+    :func:`import_file_bytes`."""
     contract.get_feed(feed)
     payload = json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode(
         "utf-8", "surrogatepass"
@@ -499,8 +555,9 @@ def import_rows(
             encoding="json",
             origin=origin,
             uploaded_by=uploaded_by,
+            queued=queued,
         )
-        _ingest(batch, [(i, row) for i, row in enumerate(rows, start=1)], [])
+        _ingest(batch, [(i, row) for i, row in enumerate(rows, start=1)], [], progress)
     return _summary(batch)
 
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
     COMPLETED = "completed", _("Completed")
     DUPLICATE = "duplicate", _("Identical file already imported")
     FAILED = "failed", _("File could not be read")
@@ -42,6 +44,9 @@ class ImportBatch(models.Model):
     quarantined = models.PositiveIntegerField(default=0)
     # Rows naming a record a court has sealed: counted among ``unchanged``, their content never stored.
     sealed = models.PositiveIntegerField(default=0)
+    # A queued upload's import as a worker reported it (integrations.uploads): the last stage with its rows
+    # done and total, and seconds per stage. Live figures are in the cache while it runs.
+    progress = models.JSONField(_("progress"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -50,6 +55,24 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed} {self.file_name} ({self.received_at:%Y-%m-%d %H:%M})"
+
+
+class FeedUpload(models.Model):
+    """A feed file (or JSON rows) received over the API and waiting for a worker to import it. Held in the
+    database, not on disk (no uploaded media to back up or leak), within the upload size limit, and deleted
+    as soon as its import has finished: the source records then hold what it said."""
+
+    batch = models.OneToOneField(ImportBatch, on_delete=models.CASCADE, related_name="upload")
+    data = models.BinaryField()
+    # The encoding the uploader forced (``?encoding=``), or ``json`` for rows sent as JSON.
+    encoding = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("queued upload")
+        verbose_name_plural = _("queued uploads")
+
+    def __str__(self) -> str:
+        return f"upload for batch {self.batch_id}"
 
 
 class SourceRecord(models.Model):

@@ -1,4 +1,5 @@
-"""Celery tasks for scheduled feed drops. Idempotent: the same file imported twice changes nothing."""
+"""Celery tasks for scheduled feed drops and queued API uploads. Idempotent: the same file imported twice
+changes nothing."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ from pathlib import Path
 
 from celery import shared_task
 
-from casework.tasks import RETRY
+from casework.tasks import RETRY, TRANSIENT_ERRORS
 
 from . import contract
 from .importing import import_file_bytes
-from .models import BatchOrigin, BatchStatus
+from .models import BatchOrigin, BatchStatus, ImportBatch
 
 
 @shared_task(bind=True, **RETRY)
-def import_feed_file(self, feed: str, path: str, encoding: str | None = None) -> dict:
-    """Import a dropped file; database and broker outages are retried with backoff, unreadable files are
-    not."""
+def import_feed_file(
+    self, feed: str, path: str | None = None, encoding: str | None = None, batch_id: int | None = None
+) -> dict:
+    """Import a dropped file (``path``), or an API upload queued as ``batch_id`` (integrations.uploads);
+    database and broker outages are retried with backoff, unreadable files are not."""
+    if batch_id is not None:
+        return _import_upload(batch_id)
     data = Path(path).read_bytes()
     try:
         summary = import_file_bytes(
@@ -29,6 +34,25 @@ def import_feed_file(self, feed: str, path: str, encoding: str | None = None) ->
     if summary.batch_id and (summary.created or summary.updated or summary.status == BatchStatus.DUPLICATE):
         link_after_import.delay(summary.batch_id)
     return summary.as_dict()
+
+
+def _import_upload(batch_id: int) -> dict:
+    from .uploads import run_upload
+
+    try:
+        summary = run_upload(batch_id)
+    except TRANSIENT_ERRORS:
+        raise  # retried: the batch stays queued/running and its upload is kept
+    except Exception:
+        # A bug or bad data: nothing of the import was committed; say so on the batch rather than leave it
+        # "importing" for ever (the traceback is in the worker's log).
+        ImportBatch.objects.filter(pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]).update(
+            status=BatchStatus.FAILED, error="the import stopped with an error; nothing was stored"
+        )
+        raise
+    if summary.get("batch_id") and (summary.get("created") or summary.get("updated")):
+        link_after_import.delay(summary["batch_id"])
+    return summary
 
 
 @shared_task(bind=True, **RETRY)

@@ -14,7 +14,7 @@ from casework.audit import Actor, record, record_list
 from casework.models import AuditAction
 from casework.pagination import paginate
 
-from . import contract, importing
+from . import contract, importing, uploads
 from .models import ImportBatch, QuarantinedRow, QuarantineStatus
 
 
@@ -28,7 +28,13 @@ def batch_list(request):
     _require_steward(request)
     page = paginate(request, ImportBatch.objects.select_related("uploaded_by"))
     record_list(Actor.from_request(request), "importbatch", count=page.paginator.count)
-    return render(request, "integrations/batch_list.html", {"page": page, "query": ""})
+    running = False
+    for batch in page:
+        batch.shown_progress = uploads.batch_progress(batch)
+        batch.seconds = round(sum((batch.shown_progress.get("stages") or {}).values()), 1)
+        running |= batch.status in uploads.ACTIVE
+    # While a queued upload is waiting or importing, the page reloads itself to show how far it has got.
+    return render(request, "integrations/batch_list.html", {"page": page, "query": "", "running": running})
 
 
 @login_required

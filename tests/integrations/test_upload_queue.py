@@ -1,0 +1,181 @@
+"""Large feed uploads are stored, queued on a worker and followed on the batch; small ones are answered at once
+(integrations/uploads.py; docs/feeds.md, "Ways in")."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from casework.models import Bureau, BureauKind, Membership, Role
+from integrations import uploads
+from integrations.models import BatchStatus, FeedUpload, ImportBatch, SourceRecord
+from integrations.tokens import issue_token
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "contact_no,name,birth_date,occurred_on,kind,code\n"
+
+
+def contacts(n: int, broken: int = 0) -> bytes:
+    rows = [f"P{i:06d},王小{i % 97},2009-01-{1 + i % 28:02d},2024-03-01,offence,theft\n" for i in range(n)]
+    rows += [f"B{i},王小明,098/02/30,2024-01-01,offence,theft\n" for i in range(broken)]
+    return (HEADER + "".join(rows)).encode()
+
+
+@pytest.fixture
+def key():
+    bureau = Bureau.objects.update_or_create(
+        kind=BureauKind.POLICE, defaults={"code": "police", "name_zh": "警察局", "name_en": "Police"}
+    )[0]
+    return issue_token(bureau=bureau, name="nightly")[1]
+
+
+@pytest.fixture
+def steward_client(client, django_user_model):
+    committee = Bureau.objects.update_or_create(
+        kind=BureauKind.COMMITTEE, defaults={"code": "committee", "name_zh": "少輔會", "name_en": "C"}
+    )[0]
+    user = django_user_model.objects.create_user("steward", password="pw-steward-1")
+    Membership.objects.create(user=user, bureau=committee, role=Role.DATA_STEWARD)
+    client.force_login(user)
+    return client
+
+
+def upload(client, key, data: bytes, name="police-2024-03.csv", **headers):
+    return client.post(
+        reverse("integrations-api:feed-upload", args=["police.contacts"]),
+        data={"file": SimpleUploadedFile(name, data)},
+        HTTP_AUTHORIZATION=f"Token {key}",
+        **headers,
+    )
+
+
+def test_a_large_file_is_queued_answered_202_with_the_batch_url_and_imported_by_the_worker(
+    client, key, steward_client
+):
+    data = contacts(9000, broken=2)
+    assert len(data) > uploads.INLINE_MAX_BYTES
+    response = upload(client, key, data)
+    assert response.status_code == 202, response.content
+    body = response.json()
+    batch = ImportBatch.objects.get()
+    assert response["Location"].endswith(f"/api/integrations/batches/{batch.pk}/")
+    assert body["url"] == response["Location"] and body["id"] == batch.pk
+    # Eager mode (no broker): the worker ran inside the request, so the batch is already finished.
+    assert batch.status == BatchStatus.COMPLETED and body["status"] == "completed"
+    assert (batch.rows_read, batch.created, batch.quarantined) == (9002, 9000, 2)
+    assert batch.file_name == "police-2024-03.csv" and batch.origin == "api"
+    assert not FeedUpload.objects.exists()  # the stored file is gone once imported
+    shown = steward_client.get(response["Location"]).json()
+    assert shown["status"] == "completed" and shown["created"] == 9000
+    assert shown["progress"]["stage"] == "finished"
+    assert set(shown["progress"]["stages"]) == {"reading", "validating", "storing"}
+
+
+def test_a_queued_batch_waits_in_queued_then_running_then_finishes(key, client, steward_client, monkeypatch):
+    from integrations import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_feed_file, "delay", lambda feed, batch_id: queued.append(batch_id))
+    response = upload(client, key, contacts(50), HTTP_PREFER="respond-async")
+    assert response.status_code == 202
+    batch = ImportBatch.objects.get(pk=queued[0])
+    assert batch.status == BatchStatus.QUEUED and not SourceRecord.objects.exists()
+    assert steward_client.get(response["Location"]).json()["progress"]["stage"] == "queued"
+    seen: list[tuple[str, str]] = []
+
+    def watch(stage, done, total):
+        seen.append((ImportBatch.objects.get(pk=batch.pk).status, uploads.batch_progress(batch)["stage"]))
+
+    summary = uploads.run_upload(batch.pk, progress=watch)
+    assert seen[0] == (BatchStatus.RUNNING, "reading")  # the page sees the stage while it runs
+    assert summary["created"] == 50
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.COMPLETED and batch.progress["stage"] == "finished"
+    # Run again (a redelivered message): nothing changes.
+    assert uploads.run_upload(batch.pk)["created"] == 50
+    assert SourceRecord.objects.count() == 50
+
+
+def test_the_same_file_queued_twice_changes_nothing_the_second_time(client, key):
+    data = contacts(9000)
+    first = upload(client, key, data)
+    second = upload(client, key, data, name="again.csv")
+    assert first.status_code == second.status_code == 202
+    assert second.json()["status"] == BatchStatus.DUPLICATE
+    assert SourceRecord.objects.count() == 9000
+
+
+def test_a_queued_file_that_cannot_be_read_ends_failed_with_the_reason(client, key):
+    response = upload(client, key, b"\x00" * (uploads.INLINE_MAX_BYTES + 10))
+    assert response.status_code == 202
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.FAILED and "NUL" in batch.error
+    assert response.json()["progress"]["stage"] == "failed"
+
+
+def test_a_crash_mid_import_leaves_nothing_and_the_batch_says_so(client, key, monkeypatch):
+    from integrations import importing
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(importing, "_insert_source_records", crash)
+    with pytest.raises(RuntimeError):
+        upload(client, key, contacts(9000))
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.FAILED and "nothing was stored" in batch.error
+    assert not SourceRecord.objects.exists()
+
+
+def test_a_small_file_is_still_answered_at_once_with_201_and_the_summary(client, key):
+    response = upload(client, key, contacts(20))
+    assert response.status_code == 201
+    assert response.json()["created"] == 20 and "Location" not in response
+    assert ImportBatch.objects.get().status == BatchStatus.COMPLETED
+
+
+def test_many_json_rows_are_queued_and_few_are_answered_at_once(client, key):
+    url = reverse("integrations-api:feed-upload", args=["police.contacts"])
+    row = {"name": "王小明", "birth_date": "2009-01-01", "kind": "offence", "code": "theft"}
+    few = [{**row, "contact_no": f"J{i}"} for i in range(uploads.INLINE_MAX_ROWS)]
+    many = [{**row, "contact_no": f"K{i}"} for i in range(uploads.INLINE_MAX_ROWS + 1)]
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}", "content_type": "application/json"}
+    assert client.post(url, data={"rows": few}, **auth).status_code == 201
+    response = client.post(url, data={"rows": many}, **auth)
+    assert response.status_code == 202 and response.json()["created"] == len(many)
+    assert response.json()["file_name"] == "(api)"
+
+
+def test_the_upload_body_is_in_the_openapi_schema_with_examples(steward_client):
+    schema = steward_client.get("/api/schema/?format=json").json()
+    post = schema["paths"]["/api/integrations/feeds/{feed}/"]["post"]
+    content = post["requestBody"]["content"]
+    components = schema["components"]["schemas"]
+    assert content["multipart/form-data"]["schema"]["$ref"].endswith("/FeedFileUploadRequest")
+    assert components["FeedFileUploadRequest"]["properties"]["file"]["format"] == "binary"
+    assert components["FeedRowsUploadRequest"]["required"] == ["rows"]
+    assert content["application/json"]["examples"]
+    assert content["multipart/form-data"]["examples"]
+    assert {"201", "202"} <= set(post["responses"])
+
+
+def test_the_batches_page_shows_a_queued_upload_stage_and_reloads_until_it_finishes(
+    client, key, steward_client, monkeypatch
+):
+    from django.utils import translation
+
+    from integrations import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_feed_file, "delay", lambda feed, batch_id: queued.append(batch_id))
+    upload(client, key, contacts(30), HTTP_PREFER="respond-async")
+    with translation.override("en"):
+        page = steward_client.get(reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert 'data-status="queued"' in html and "Stage: queued" in html
+    assert 'http-equiv="refresh"' in html
+    uploads.run_upload(queued[0])
+    html = steward_client.get(reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-status="completed"' in html and 'http-equiv="refresh"' not in html
