@@ -85,6 +85,10 @@ def named_keys(values: Mapping) -> list[str]:
 _SPACES = re.compile(r"\s+")
 
 
+# A key holding any character outside printable ASCII (the same class in PostgreSQL's and Python's regexes).
+NOT_PRINTABLE_ASCII = r"[^ -~]"
+
+
 def sealing_key(key: object) -> str:
     """A record key as sealing compares it: NFKC (full-width is plain), trimmed, inner spaces as one, and
     case-folded. A notice naming ``ins-d-002`` seals ``INS-D-002``: a clerk's transcription may change the
@@ -105,15 +109,25 @@ def stored_variants(keys: Iterable[str]) -> set[str]:
     folded = {sealing_key(k) for k in keys}
     found: set[str] = set()
     lowered = _lowered(keys)
+    sources = ((SourceRecord, {}), (QuarantinedRow, {"status": QuarantineStatus.OPEN}))
     for start in range(0, len(lowered), 5000):
         chunk = lowered[start : start + 5000]
-        for model, extra in ((SourceRecord, {}), (QuarantinedRow, {"status": QuarantineStatus.OPEN})):
+        for model, extra in sources:
             found |= set(
                 model.objects.filter(feed=CONTACT_FEED, **extra)
                 .annotate(lowered=Lower("record_key"))
                 .filter(lowered__in=chunk)
                 .values_list("record_key", flat=True)
             )
+    # The database's lower() folds ASCII as Python does, but not every other letter (SQLite folds ASCII only;
+    # PostgreSQL makes İ a plain i where casefold keeps the dot): every key with a character outside printable
+    # ASCII is a candidate too (rare in police keys), and Python decides.
+    for model, extra in sources:
+        found |= set(
+            model.objects.filter(
+                feed=CONTACT_FEED, record_key__regex=NOT_PRINTABLE_ASCII, **extra
+            ).values_list("record_key", flat=True)
+        )
     return {k for k in found if k not in keys and sealing_key(k) in folded}
 
 

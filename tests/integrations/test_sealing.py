@@ -568,6 +568,25 @@ def test_enforce_sealing_finds_a_case_variant_stored_before_the_notice_was_appli
     assert traces(f"{MARKER}-SC-Q1") == []
 
 
+def test_a_notice_seals_stored_variants_whose_case_only_unicode_folds(world, tmp_path):
+    """Keys with letters outside ASCII (İ, Ä, Δ): the database's lower() does not fold them as Python does
+    (SQLite folds ASCII only; PostgreSQL's İ becomes a plain i), so stored variants are found by Python."""
+    stored = {
+        "İSC-Q1": {**Q1, "contact_no": "İSC-Q1"},
+        "ÄSC-Q1": {**Q1, "contact_no": "ÄSC-Q1"},
+        "ΔSC-Q1": {**Q1, "contact_no": "ΔSC-Q1"},
+    }
+    other = {**Q1, "contact_no": "ΔSC-Q9", "unit": "KEEP-ΔSC-Q9", "note": ""}
+    deliver(tmp_path, "police.contacts", [*stored.values(), other])
+    assert SourceRecord.objects.filter(record_key__in=stored).count() == 3
+    named = ";".join(key.casefold() for key in stored)  # i̇sc-q1;äsc-q1;δsc-q1
+    deliver(tmp_path, "court.sealing", [{**NOTICE_Q, "contact_nos": named}])
+    assert not SourceRecord.objects.filter(record_key__in=stored).exists()
+    assert not RecordLink.objects.filter(record_key__in=stored).exists()
+    # The refused side: a non-ASCII key that is not a variant of a named one stays.
+    assert SourceRecord.objects.filter(record_key="ΔSC-Q9", is_current=True).exists()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # 8. File names: a bureau's name for a file keeps no national ID, and no name at all once it held a sealed
 #    record
