@@ -26,13 +26,14 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-# The browser refuses to send a national ID in the GET search box (the server refuses it too, see YouthFilter).
+# The browser refuses to send a national ID in the GET search box (the server refuses it too, see YouthFilter),
+# nor one with more digits after it (a sequence number or a slip still carries the whole ID).
 # Full-width letters and digits too (an IME types them), and anything between the characters that is neither
 # a letter, a digit nor a Chinese character (spaces, punctuation, invisible zero-width characters): the server
 # folds them the same way (``identifiers.normalise_identifier``). Written without ``\p{…}`` so that Python's
 # ``re`` reads it as the browser does.
 _NOT_ALNUM = "[^A-Za-z0-9Ａ-Ｚａ-ｚ０-９\u3400-\u9fff\uf900-\ufaff]"
-NOT_A_NATIONAL_ID = f"(?!{_NOT_ALNUM}*[A-Za-zＡ-Ｚａ-ｚ](?:{_NOT_ALNUM}*[0-9０-９]){{9}}{_NOT_ALNUM}*$).*"
+NOT_A_NATIONAL_ID = f"(?!{_NOT_ALNUM}*[A-Za-zＡ-Ｚａ-ｚ](?:{_NOT_ALNUM}*[0-9０-９]){{9,}}{_NOT_ALNUM}*$).*"
 
 
 class YouthFilter(django_filters.FilterSet):

@@ -24,17 +24,24 @@ _SEPARATOR = "[\\W_]"
 _SEPARATOR_RUN = re.compile(f"{_SEPARATOR}+")
 # A national ID inside a longer text (a URL, a query value, a header), in either case and with separators
 # between its characters, once the text is folded (``fold``). Letters before it do not hide it
-# (``xH123456789``); more digits around it make it something else (a longer number). A run of separators of
-# any length counts: over-masking a date in a log line is harmless, a whole ID kept is not.
+# (``xH123456789``); more digits around it make it something else (a longer number), with one exception
+# below. A run of separators of any length counts: over-masking a date in a log line is harmless, a whole ID
+# kept is not.
 _NATIONAL_ID_IN_TEXT = re.compile(f"(?<![0-9])[A-Za-z](?:{_SEPARATOR}*[0-9]){{9}}(?![0-9])")
+# The exception: an ID with more digits after it (a sequence number, a slip of the finger: ``A1052536460``)
+# still carries the whole ID. Its first ten characters are masked when they pass the national-ID checksum
+# (looked for last, after percent-encoding is undone, so that ``%20`` is not read as digits).
+_NATIONAL_ID_BEFORE_DIGITS = re.compile(
+    f"(?<![0-9])[A-Za-z](?:{_SEPARATOR}*[0-9]){{9}}(?={_SEPARATOR}*[0-9])"
+)
 # Percent-encoding is undone (up to this many layers) before looking, so ``%EF%BC%A8226031425`` is seen.
 _PERCENT_LAYERS = 3
 
 
 def fold(text: str) -> tuple[str, list[int]]:
     """The text with each character in its compatibility form (NFKC: full-width ``Ｈ２２６`` is ``H226``,
-    an ideographic space is a space) and without invisible format characters (category Cf), and for each
-    folded character the index of the one it came from."""
+    an ideographic space is a space), every script's decimal digits as ASCII digits, and without invisible
+    format characters (category Cf), and for each folded character the index of the one it came from."""
     folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -42,6 +49,8 @@ def fold(text: str) -> tuple[str, list[int]]:
             form = char
         elif unicodedata.category(char) == "Cf":
             form = ""  # invisible (zero-width space, joiners, soft hyphen, BOM): not part of what was typed
+        elif unicodedata.decimal(char, None) is not None:
+            form = str(unicodedata.decimal(char))  # a digit of any script (Arabic-Indic ١, Devanagari १): 1
         else:
             form = unicodedata.normalize("NFKC", char)
         folded.append(form)
@@ -67,11 +76,20 @@ def mask_national_id(value: str) -> str:
     return f"{value[:2]}******{value[-2:]}" if len(value) == 10 else ""
 
 
-def _mask_in(text: str) -> tuple[str, bool]:
+def _checksum_ok(found: str) -> bool:
+    from integrations.contract import national_id_checksum_ok
+
+    return national_id_checksum_ok(normalise_identifier(found))
+
+
+def _mask_in(
+    text: str, pattern: re.Pattern = _NATIONAL_ID_IN_TEXT, keep=lambda _found: True
+) -> tuple[str, bool]:
     folded, origin = fold(text)
     spans = [
         (origin[m.start()], origin[m.end() - 1] + 1, m.group(0))
-        for m in _NATIONAL_ID_IN_TEXT.finditer(folded)
+        for m in pattern.finditer(folded)
+        if keep(m.group(0))
     ]
     if not spans:
         return text, False
@@ -86,9 +104,14 @@ def _mask_in(text: str) -> tuple[str, bool]:
 
 def redact_national_ids(text: str) -> str:
     """The text with every national ID in it masked: the one normaliser for everything the access log keeps
-    (paths, query values, purposes, user agents, details). IDs typed full-width, spaced, hyphenated or
-    percent-encoded are found too; a text in which one was found behind percent-encoding is kept decoded."""
-    text = text or ""
+    (paths, query values, purposes, user agents, details). IDs typed full-width, spaced, hyphenated,
+    percent-encoded, in another script's digits or followed by more digits are found too; a text in which one
+    was found behind percent-encoding is kept decoded."""
+    masked = _redact_whole_ids(text or "")
+    return _mask_in(masked, _NATIONAL_ID_BEFORE_DIGITS, _checksum_ok)[0]
+
+
+def _redact_whole_ids(text: str) -> str:
     masked, found = _mask_in(text)
     decoded = masked
     for _layer in range(_PERCENT_LAYERS):
@@ -97,5 +120,5 @@ def redact_national_ids(text: str) -> str:
         decoded = unquote(decoded, errors="replace")
         decoded_masked, found_here = _mask_in(decoded)
         if found_here:
-            return redact_national_ids(decoded_masked)
+            return _redact_whole_ids(decoded_masked)
     return masked

@@ -16,6 +16,7 @@ from django.urls import reverse
 from casework.audit import Actor, record, record_list
 from casework.identifiers import looks_like_national_id, normalise_identifier, redact_national_ids
 from casework.models import AuditAction, AuditEntry
+from integrations.contract import national_id_checksum_ok
 from tests.fixtures import PASSWORD
 
 WHOLE = "H123456789"
@@ -218,8 +219,54 @@ class TestInvisibleCharactersAndPunctuation:
             "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0",
             "/cases/12/?page=3&status=open",
             "A12345678",  # eight digits: not an ID
-            "A/123/456/7890",  # ten digits: a longer number
+            "12A123456789",  # digits before the letter: a longer number
         ],
     )
     def test_what_is_not_an_id_is_kept_as_it_was(self, text):
         assert redact_national_ids(text) == text
+
+
+class TestAnIdWithMoreDigitsOrOtherScripts:
+    """Insider review 2, N2: an ID followed by more digits (a sequence number, a slip of the finger) still
+    carries the whole ID, and so does an ID typed in another script's digits."""
+
+    # A valid national ID (its checksum passes): with more digits after it, only such a prefix is masked.
+    VALID = next(f"A12345678{d}" for d in range(10) if national_id_checksum_ok(f"A12345678{d}"))
+
+    @pytest.mark.parametrize(
+        "typed",
+        [
+            "{v}0",
+            "{v}-07",
+            "/youth/{v}42/",
+            "/youth/?q={v}3",
+            "{v}/0",  # a separator before the extra digit
+        ],
+    )
+    def test_a_valid_id_followed_by_more_digits_is_masked(self, typed):
+        text = typed.format(v=self.VALID)
+        masked = redact_national_ids(text)
+        assert self.VALID[1:] not in normalise_identifier(masked) and "******" in masked, masked
+
+    @pytest.mark.parametrize("typed", ["H١٢٣٤٥٦٧٨٩", "H१२३४५६७८९", "Ｈ１２３４５６７８９"])
+    def test_an_id_in_another_scripts_digits_is_masked(self, typed):
+        assert redact_national_ids(f"q={typed}") == f"q={MASKED}"
+
+    def test_a_longer_number_whose_start_is_no_valid_id_is_kept(self):
+        # The refused side: H123456789 fails the checksum, so H1234567890 is a longer number, kept.
+        assert redact_national_ids("ref H1234567890") == "ref H1234567890"
+
+    def test_the_search_box_refuses_an_id_with_more_digits_and_keeps_a_short_number(self):
+        import re
+
+        from casework.filters import NOT_A_NATIONAL_ID
+
+        assert re.fullmatch(NOT_A_NATIONAL_ID, f"{self.VALID}0") is None
+        assert re.fullmatch(NOT_A_NATIONAL_ID, "A1234567") is not None
+
+    def test_a_get_search_for_an_id_with_one_more_digit_is_logged_masked(self, client, world):
+        client.force_login(world.u.social)
+        client.get(reverse("youth-list"), {"q": f"{self.VALID}0"})
+        entry = AuditEntry.objects.filter(action=AuditAction.LIST).latest("pk")
+        kept = json.dumps(entry.detail, ensure_ascii=False) + entry.path
+        assert self.VALID not in kept and self.VALID[1:] not in kept
