@@ -8,6 +8,8 @@ Built once, on the test database, through the same function ``seed_demo`` calls;
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from playwright.sync_api import expect
 
@@ -40,7 +42,20 @@ def _assert_earns_its_place(model: RiskModel) -> None:
     assert observed == sorted(observed) and len(set(observed)) == 4, rates
 
 
+def _as_freshly_migrated() -> None:
+    """The rows the data migrations write (the four bureaus, the focal-linkage alert rules), as `migrate` leaves
+    them: an earlier transactional test in the same run empties every table. Both steps are idempotent."""
+    from django.apps import apps
+
+    for module, step in (
+        ("casework.migrations.0009_default_alert_rules", "add_rules"),
+        ("casework.migrations.0014_city_bureaus", "create_bureaus"),
+    ):
+        getattr(importlib.import_module(module), step)(apps, None)
+
+
 def test_the_demo_model_earns_its_place_and_every_journey_has_work(page, live_server):
+    _as_freshly_migrated()
     counts = build_linked_demo()
     ensure_demo_second_factors()
 
