@@ -31,10 +31,20 @@ from .tokens import FeedTokenAuthentication, HasFeedToken
 
 
 class BatchProgressSerializer(serializers.Serializer):
-    stage = serializers.CharField(help_text="queued, reading, validating, storing, finished or failed.")
-    done = serializers.IntegerField(help_text="Rows (bytes while reading) done in this stage.")
-    total = serializers.IntegerField(help_text="Rows (bytes while reading) in this stage; 0 when not known.")
-    stages = serializers.DictField(child=serializers.FloatField(), help_text="Seconds per finished stage.")
+    """Empty for a batch that was not queued (imported by a command, a drop or a small upload)."""
+
+    stage = serializers.CharField(
+        required=False, help_text="queued, reading, validating, storing, finished or failed."
+    )
+    done = serializers.IntegerField(
+        required=False, help_text="Rows (bytes while reading) done in this stage."
+    )
+    total = serializers.IntegerField(
+        required=False, help_text="Rows (bytes while reading) in this stage; 0 when not known."
+    )
+    stages = serializers.DictField(
+        child=serializers.FloatField(), required=False, help_text="Seconds per finished stage."
+    )
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
