@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    # Every version of cases, referrals, alerts, interventions and youth records (casework/history.py).
+    "simple_history",
     "casework",
     "integrations",
     "riskmodel",
