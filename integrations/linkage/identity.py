@@ -79,9 +79,8 @@ def _close_duplicate_alerts(absorbed: Youth, kept: Youth) -> list[list]:
     for alert in Alert.objects.filter(youth=absorbed, status__in=ACTIVE_ALERT_STATUSES):
         if (alert.reason, alert.routed_to_id) in kept_active:
             closed.append([alert.pk, alert.status])
-            alert.status = AlertStatus.RESOLVED
-            alert.resolved_at = timezone.now()
-            alert.save(update_fields=["status", "resolved_at"])
+            alert.resolve()  # by nobody: a duplicate found by the merge, not a decision
+            alert.save(update_fields=["status", "resolved_at", "resolved_by"])
     return closed
 
 
@@ -125,7 +124,10 @@ def reverse_merge(*, merge: YouthMerge, actor: Actor) -> YouthMerge:
         raise ValidationError(_("This merge has already been reversed."))
     _move_back(merge.moved, merge.kept, merge.absorbed)
     for pk, status in merge.moved.get("_resolved_alerts", []):
-        Alert.objects.filter(pk=pk).update(status=status, resolved_at=None)
+        alert = Alert.objects.filter(pk=pk, status=AlertStatus.RESOLVED).first()
+        if alert is not None:  # resolved by the merge and not decided since
+            alert.reopen(status=status)
+            alert.save(update_fields=["status", "resolved_at", "resolved_by"])
     Youth.objects.filter(pk=merge.absorbed_id).update(merged_into=None)
     # Keep the records apart on the next relink: both youth's links are pinned, and a review decision
     # that joined them is turned into "different people".
