@@ -28,12 +28,11 @@ _SEPARATOR_RUN = re.compile(f"{_SEPARATOR}+")
 # below. A run of separators of any length counts: over-masking a date in a log line is harmless, a whole ID
 # kept is not.
 _NATIONAL_ID_IN_TEXT = re.compile(f"(?<![0-9])[A-Za-z](?:{_SEPARATOR}*[0-9]){{9}}(?![0-9])")
-# The exception: an ID with more digits after it (a sequence number, a slip of the finger: ``A1052536460``)
-# still carries the whole ID. Its first ten characters are masked when they pass the national-ID checksum
-# (looked for last, after percent-encoding is undone, so that ``%20`` is not read as digits).
-_NATIONAL_ID_BEFORE_DIGITS = re.compile(
-    f"(?<![0-9])[A-Za-z](?:{_SEPARATOR}*[0-9]){{9}}(?={_SEPARATOR}*[0-9])"
-)
+# The exception: an ID with more digits before or after it (a date or sequence number in a file name, a slip
+# of the finger: ``A1052536460``, ``20261207A128576160001``) still carries the whole ID. Such a letter and nine
+# digits are masked when they pass the national-ID checksum (looked for last, after percent-encoding is undone,
+# so that ``%20`` is not read as digits); one number in ten passes by chance, and over-masking is harmless.
+_NATIONAL_ID_AMONG_DIGITS = re.compile(f"[A-Za-z](?:{_SEPARATOR}*[0-9]){{9}}")
 # Percent-encoding is undone (up to this many layers) before looking, so ``%EF%BC%A8226031425`` is seen.
 _PERCENT_LAYERS = 3
 
@@ -105,10 +104,18 @@ def _mask_in(
 def redact_national_ids(text: str) -> str:
     """The text with every national ID in it masked: the one normaliser for everything the access log keeps
     (paths, query values, purposes, user agents, details). IDs typed full-width, spaced, hyphenated,
-    percent-encoded, in another script's digits or followed by more digits are found too; a text in which one
+    percent-encoded, in another script's digits or among more digits are found too; a text in which one
     was found behind percent-encoding is kept decoded."""
-    masked = _redact_whole_ids(text or "")
-    return _mask_in(masked, _NATIONAL_ID_BEFORE_DIGITS, _checksum_ok)[0]
+    masked, _found = _mask_in(_redact_whole_ids(text or ""), _NATIONAL_ID_AMONG_DIGITS, _checksum_ok)
+    decoded = masked
+    for _layer in range(_PERCENT_LAYERS):
+        if "%" not in decoded:
+            break
+        decoded = unquote(decoded, errors="replace")
+        decoded_masked, found_here = _mask_in(decoded, _NATIONAL_ID_AMONG_DIGITS, _checksum_ok)
+        if found_here:
+            return decoded_masked
+    return masked
 
 
 def _redact_whole_ids(text: str) -> str:

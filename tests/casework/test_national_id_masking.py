@@ -219,7 +219,7 @@ class TestInvisibleCharactersAndPunctuation:
             "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0",
             "/cases/12/?page=3&status=open",
             "A12345678",  # eight digits: not an ID
-            "12A123456789",  # digits before the letter: a longer number
+            "12H123456789",  # digits before a letter and nine digits that fail the checksum: a longer number
         ],
     )
     def test_what_is_not_an_id_is_kept_as_it_was(self, text):
@@ -241,10 +241,13 @@ class TestAnIdWithMoreDigitsOrOtherScripts:
             "/youth/{v}42/",
             "/youth/?q={v}3",
             "{v}/0",  # a separator before the extra digit
+            "0{v}",  # digits before the letter (insider review 3, R3)
+            "20261207{v}001_x.csv",
+            "purpose={encoded}0",  # percent-encoded, with one more digit
         ],
     )
     def test_a_valid_id_followed_by_more_digits_is_masked(self, typed):
-        text = typed.format(v=self.VALID)
+        text = typed.format(v=self.VALID, encoded="".join(f"%{ord(c):02X}" for c in self.VALID))
         masked = redact_national_ids(text)
         assert self.VALID[1:] not in normalise_identifier(masked) and "******" in masked, masked
 
