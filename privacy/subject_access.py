@@ -10,9 +10,13 @@ What is left out, and why:
 - **Sealed records** (Art. 83-1) vanish entirely: sealed source-record versions (any key with a sealed
   version), sealing notices and their links, alerts raised from an event that sealing removed (and the triage
   decisions on them), risk scores computed before a sealing notice was applied to the youth (their reasons
-  may rest on the sealed records), and the ``seal`` lines of the access log. A sealed record counts as never
-  made, so even its existence is not disclosed; the fact of sealing stays with the court's notice, where
-  auditors find it.
+  may rest on the sealed records), the ``seal`` lines of the access log, and every access-log line about an
+  object that is no longer in the database (erased by sealing or purged by retention: "Create alert 66",
+  "View case 9" would say the alert and the case existed). A sealed record counts as never made, so even its
+  existence is not disclosed; the fact of sealing stays with the court's notice, where auditors find it.
+- **A sealed shell** (a youth record left with no identity and nothing held, by sealing) is not found at all:
+  ``find_youth`` and ``youth_by_public_id`` answer as for an unknown ID, so no file (not even an empty one)
+  says that a record ever existed.
 - **Other people's data**: the access log lists who accessed the record, when and why, without their IP
   address or the rest of what they searched; a split lists no other youth's ID.
 - Staff notifications and record-linkage review pairs are working copies of data already listed here.
@@ -24,6 +28,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -87,12 +93,33 @@ def find_youth(identifier: str) -> list[Youth]:
         return []
     found = Youth.objects.filter(Q(public_id__iexact=identifier) | Q(national_id__iexact=identifier))
     kept = {y.pk: y for y in (_kept(y) for y in found.select_related("merged_into"))}
+    kept = {pk: y for pk, y in kept.items() if not is_sealed_shell(y)}
     return sorted(kept.values(), key=lambda y: y.public_id)
 
 
 def youth_by_public_id(public_id: str) -> Youth | None:
+    """The youth record with this youth ID (a merged record gives the record it was merged into), or None,
+    also for a sealed shell (see ``is_sealed_shell``)."""
     youth = Youth.objects.filter(public_id=public_id).first()
-    return _kept(youth) if youth is not None else None
+    if youth is None:
+        return None
+    youth = _kept(youth)
+    return None if is_sealed_shell(youth) else youth
+
+
+# What an empty shell may still show without holding anything: its (blank) identity and its log.
+_SHELL_SHEETS = {"identity", "identity_changes", "access_log"}
+
+
+def is_sealed_shell(youth: Youth) -> bool:
+    """True for a youth record with no identity left (every merged record too) and nothing held in any
+    category: what sealing leaves of a youth known only through sealed records. It is answered as an unknown
+    ID, because any file about it (even an empty one) would say that a record once existed."""
+    people = _identities(youth)
+    if any(y.name or y.national_id or y.birth_date or y.name_romanized for y in people):
+        return False
+    holdings = collect(youth)
+    return all(not s.rows for s in holdings.sheets if s.id not in _SHELL_SHEETS)
 
 
 def _identities(youth: Youth) -> list[Youth]:
@@ -511,7 +538,7 @@ def collect(youth: Youth) -> Holdings:
     sheets.append(Sheet.of(_("Fairness attributes"), cols, rows, key="fairness_attributes"))
 
     # Access log ------------------------------------------------------------------------------------------
-    entries = (
+    entries = _entries_about_what_exists(
         AuditEntry.objects.filter(youth_public_id__in=public_ids)
         .exclude(action=AuditAction.SEAL)
         .order_by("at", "id")
@@ -527,6 +554,39 @@ def collect(youth: Youth) -> Holdings:
     )
     sheets.append(Sheet.of(_("Access log"), cols, model_rows(entries, cols), key="access_log"))
     return Holdings(youth=youth, sheets=sheets)
+
+
+def _entries_about_what_exists(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """The access-log entries that name no object, or an object still in the database. An entry about an
+    object that is gone (a sealed alert, the case opened on it, its decisions, referrals, interventions,
+    notifications and events, or anything purged by retention) would tell that it existed, so it is left out.
+    Existence is read through the default manager, so a sealed event (hidden there) counts as gone.
+    An entry naming a model object whose id cannot be read is left out too: it cannot be shown to exist."""
+    entries = list(entries)
+    models_by_name = {m._meta.model_name: m for m in apps.get_models()}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        if entry.object_id and entry.object_type in models_by_name:
+            wanted[entry.object_type].add(entry.object_id)
+    existing: dict[str, set[str]] = {}
+    for name, ids in wanted.items():
+        model = models_by_name[name]
+        pk_field = model._meta.pk
+        readable = []
+        for raw in ids:
+            try:
+                readable.append(pk_field.to_python(raw))
+            except (ValidationError, TypeError, ValueError):
+                continue
+        existing[name] = {
+            str(pk) for pk in model._default_manager.filter(pk__in=readable).values_list("pk", flat=True)
+        }
+    return [
+        entry
+        for entry in entries
+        if not (entry.object_id and entry.object_type in models_by_name)
+        or entry.object_id in existing.get(entry.object_type, set())
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,203 @@
+"""Subject access after a sealing notice: the access log lists nothing about the objects sealing erased, its
+counts count only what is listed, and a youth known only through sealed records is not found at all.
+
+The world is the sealing tests' (``tests/integrations/sealing_world.py``): Q is known only through police
+contact ``SC-Q1``, which notice ``SN-Q`` names by number (no linkage needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from casework.audit import Actor, record
+from casework.models import (
+    Alert,
+    AlertRule,
+    AlertTrigger,
+    AuditAction,
+    AuditEntry,
+    Case,
+    Event,
+    Intervention,
+    Referral,
+    ReferralStatus,
+    TriageDecision,
+    Youth,
+)
+from integrations.models import RecordLink
+from privacy.subject_access import collect, find_youth, youth_by_public_id
+from tests.integrations.sealing_world import NOTICE_Q, Q1, activate_linkage, deliver
+from tests.integrations.test_linkage import city, city_frame, trained_settings  # noqa: F401
+from tests.privacy.test_subject_access import REQUEST, download_url, login, summary_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world_linked(world, trained_settings):  # noqa: F811
+    """The sealing tests' city with an active linkage model, so an imported contact makes a youth."""
+    activate_linkage(trained_settings)
+    return world
+
+
+def _youth_of(key: str) -> Youth:
+    return RecordLink.objects.select_related("youth").get(record_key=key).youth
+
+
+def _sealed_matter(world, youth: Youth) -> list:
+    """An alert on the sealed event, the case opened on it with its work, each logged as the views log them."""
+    b, u = world.b, world.u
+    event = Event.objects.get(source_key="SC-Q1")
+    due = timezone.now() + dt.timedelta(days=3)
+    alert = Alert.objects.create(
+        youth=youth, reason="sealed", routed_to=b.committee, due_at=due, source_event=event
+    )
+    case = Case.objects.create(
+        youth=youth, lead_bureau=b.committee, assignee=u.guidance, opened_by=u.guidance, concern="exposure"
+    )
+    decision = TriageDecision.objects.create(
+        youth=youth, alert=alert, bureau=b.committee, decided_by=u.guidance, decision="open_case",
+        reason_code="better_placed", case=case,
+    )  # fmt: skip
+    intervention = Intervention.objects.create(
+        case=case, kind="home_visit", occurred_on=dt.date(2025, 1, 2), worker=u.guidance
+    )
+    referral = Referral.objects.create(
+        youth=youth, case=case, from_bureau=b.committee, from_user=u.guidance, to_bureau=b.welfare,
+        reason="follow-up", consent="obtained", status=ReferralStatus.ACCEPTED,
+    )  # fmt: skip
+    system, guidance = Actor.system("import_feed"), Actor(user=u.guidance)
+    record(system, AuditAction.CREATE, event)
+    record(system, AuditAction.CREATE, alert)
+    for obj in (case, decision, intervention, referral):
+        record(guidance, AuditAction.CREATE, obj)
+    record(guidance, AuditAction.UPDATE, alert)
+    record(guidance, AuditAction.VIEW, case)
+    return [event, alert, case, decision, intervention, referral]
+
+
+def _kept_case(world, youth: Youth) -> Case:
+    """A case opened on a score alert: the workers' judgement of the whole record, which sealing keeps."""
+    b, u = world.b, world.u
+    rule = AlertRule.objects.filter(trigger=AlertTrigger.SCORE).first() or AlertRule.objects.create(
+        key="score_rule", version=1, trigger=AlertTrigger.SCORE, bands=["very_high"], route_to=["committee"],
+        deadline_days=14, name_zh="分數", name_en="score",
+    )  # fmt: skip
+    alert = Alert.objects.create(
+        youth=youth,
+        reason=rule.key,
+        rule=rule,
+        routed_to=b.police,
+        due_at=timezone.now() + dt.timedelta(days=3),
+    )
+    kept = Case.objects.create(
+        youth=youth, lead_bureau=b.police, opened_by=u.officer, concern="high_concern", summary="outreach"
+    )
+    TriageDecision.objects.create(
+        youth=youth, alert=alert, bureau=b.police, decided_by=u.officer, decision="open_case",
+        reason_code="better_placed", case=kept,
+    )  # fmt: skip
+    officer = Actor(user=u.officer)
+    record(officer, AuditAction.CREATE, kept)
+    record(officer, AuditAction.VIEW, kept)
+    return kept
+
+
+def header_rows(sheet) -> int:
+    """The mark's lines and the header row above the data of an exported sheet."""
+    for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if row and row[0] == "When" or row and row[0] == "時間":
+            return n
+    raise AssertionError("no header row")
+
+
+def _named(rows: list[dict]) -> set[tuple[str, str]]:
+    return {(r["object_type"], str(r["object_id"])) for r in rows if r["object_id"]}
+
+
+def _gone(objects) -> set[tuple[str, str]]:
+    return {(o._meta.model_name, str(o.pk)) for o in objects}
+
+
+def test_the_access_log_leaves_out_what_sealing_erased_and_keeps_a_case_that_stays(
+    client, world_linked, tmp_path
+):
+    world = world_linked
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    erased = _sealed_matter(world, youth)
+    kept = _kept_case(world, youth)
+    before = _named(collect(youth).sheets[-1].rows)
+    assert _gone(erased) <= before  # the trail is there before the notice
+
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    assert not Case.objects.filter(pk=erased[2].pk).exists() and Case.objects.filter(pk=kept.pk).exists()
+    gone = _gone(erased)
+
+    login(client, "steward")
+    response = client.get(download_url(youth, "json"))
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    access = body["sheets"]["access_log"]
+    named = _named(access)
+    assert not named & gone
+    assert ("case", str(kept.pk)) in named  # the allowed side: a case that stays keeps its lines
+    # Counts count only what is listed, in the file's audit entry and on the summary page.
+    entry = AuditEntry.objects.get(pk=int(response["X-Export-Number"]))
+    assert entry.detail["sheets"]["access_log"] == len(access)
+    assert entry.detail["rows"] == sum(len(rows) for rows in body["sheets"].values())
+    shown = {s.id: len(s.rows) for s in collect(youth).sheets}
+    page = client.get(summary_url(youth))
+    assert page.status_code == 200
+    counts = {s["key"]: s["count"] for s in page.context["summary"]}
+    assert counts["access_log"] == shown["access_log"]
+    assert counts["cases"] == 1
+
+    # The workbook too: its access-log sheet names none of the erased objects and keeps the kept case.
+    listed = len(collect(youth).sheets[-1].rows)
+    response = client.get(download_url(youth, "xlsx"))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[-1]
+    pairs = {
+        (str(r[4]), str(r[5])) for r in sheet.iter_rows(values_only=True) if len(r) > 5 and r[5] is not None
+    }
+    assert not pairs & gone
+    assert ("case", str(kept.pk)) in pairs
+    entry = AuditEntry.objects.get(pk=int(response["X-Export-Number"]))
+    assert entry.detail["sheets"]["access_log"] == listed == sheet.max_row - header_rows(sheet)
+
+
+def test_a_youth_known_only_through_sealed_records_is_answered_as_unknown(client, world_linked, tmp_path):
+    world = world_linked
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    _sealed_matter(world, youth)
+    login(client, "steward")
+    assert client.get(summary_url(youth)).status_code == 200  # before the notice, the record is there
+
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    youth.refresh_from_db()
+    assert Youth.objects.filter(pk=youth.pk).exists() and youth.name == ""  # the empty shell
+
+    assert find_youth(youth.public_id) == [] and youth_by_public_id(youth.public_id) is None
+    unknown = client.post(reverse("privacy:subject-access"), {"identifier": "Y0000000", **REQUEST})
+    shell = client.post(reverse("privacy:subject-access"), {"identifier": youth.public_id, **REQUEST})
+    assert shell.status_code == unknown.status_code == 400
+    assert shell.context["form"].errors == unknown.context["form"].errors
+    assert shell.context["matches"] == unknown.context["matches"] == []
+    assert client.get(summary_url(youth)).status_code == 404
+    for fmt in ("json", "xlsx"):
+        assert client.get(download_url(youth, fmt)).status_code == 404
+    with pytest.raises(CommandError, match="no youth record"):
+        call_command(
+            "subject_access", youth.public_id, "--reference", "R", "--basis", "court",
+            "--out", str(tmp_path / "x.json"),
+        )  # fmt: skip
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
