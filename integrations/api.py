@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -26,8 +28,10 @@ from casework.models import AuditAction, YouthMerge, YouthSplit
 
 from . import contract, importing, review_views, uploads
 from .linkage import identity, review
-from .models import BatchOrigin, ImportBatch, LinkageModel, QuarantinedRow, ReviewPair
+from .models import BatchOrigin, BatchStatus, ImportBatch, LinkageModel, QuarantinedRow, ReviewPair
 from .tokens import FeedTokenAuthentication, HasFeedToken
+
+logger = logging.getLogger(__name__)
 
 
 class BatchProgressSerializer(serializers.Serializer):
@@ -117,6 +121,10 @@ class ImportBatchViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOn
     filterset_fields = ["feed", "status", "origin"]
     audit_object_type = "importbatch"
     queryset = ImportBatch.objects.select_related("uploaded_by")
+
+    def get_queryset(self):
+        uploads.fail_stale_batches()  # a stuck upload is shown failed, not "importing" for ever
+        return super().get_queryset()
 
 
 class QuarantinedRowViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):
@@ -344,10 +352,23 @@ class FeedUploadView(APIView):
 
         if queued is not None:
             # Without a broker (tests, the demo) the task runs here and the batch is already finished.
-            import_feed_file.delay(feed, batch_id=queued.pk)
+            try:
+                import_feed_file.delay(feed, batch_id=queued.pk)
+            except Exception:
+                # The broker refused the task, or (run here) an error the import did not handle: the batch
+                # must not stay "queued" for ever, nor its bytes kept (docs/feeds.md, "Ways in").
+                logger.exception("queued upload %s could not be imported", queued.pk)
+                uploads.fail_upload(queued.pk)
             queued.refresh_from_db()
             url = batch_url(request, queued)
             body = ImportBatchSerializer(queued, context={"request": request}).data
+            if queued.status == BatchStatus.FAILED and queued.error == uploads.STOPPED:
+                # Run here and stopped on an unexpected error: say so plainly (nothing stored, send again).
+                return Response(
+                    {**body, "detail": uploads.STOPPED},
+                    status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    headers={"Location": url},
+                )
             return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
         if summary.batch_id and (summary.created or summary.updated):
             link_after_import.delay(summary.batch_id)

@@ -3,6 +3,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from celery import shared_task
@@ -12,6 +13,8 @@ from casework.tasks import RETRY, TRANSIENT_ERRORS
 from . import contract
 from .importing import import_file_bytes
 from .models import BatchOrigin, BatchStatus, ImportBatch
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, **RETRY)
@@ -37,19 +40,25 @@ def import_feed_file(
 
 
 def _import_upload(batch_id: int) -> dict:
-    from .uploads import run_upload
+    from .uploads import STOPPED, fail_upload, run_upload
 
     try:
+        # An error during the import itself is handled there (the batch failed, its upload deleted).
         summary = run_upload(batch_id)
     except TRANSIENT_ERRORS:
-        raise  # retried: the batch stays queued/running and its upload is kept
+        raise  # before the import started: retried, the batch stays queued/running and its upload is kept
     except Exception:
-        # A bug or bad data: nothing of the import was committed; say so on the batch rather than leave it
-        # "importing" for ever (the traceback is in the worker's log).
-        ImportBatch.objects.filter(pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]).update(
-            status=BatchStatus.FAILED, error="the import stopped with an error; nothing was stored"
-        )
-        raise
+        # A bug before the import started (its upload gone, say): nothing of the import was committed; say so
+        # on the batch rather than leave it "importing" for ever (the traceback is in the worker's log).
+        logger.exception("queued import of batch %s stopped with an error", batch_id)
+        fail_upload(batch_id)
+        batch = ImportBatch.objects.filter(pk=batch_id).values("feed").first() or {}
+        return {
+            "feed": batch.get("feed", ""),
+            "batch_id": batch_id,
+            "status": BatchStatus.FAILED,
+            "error": STOPPED,
+        }
     if summary.get("batch_id") and (summary.get("created") or summary.get("updated")):
         link_after_import.delay(summary["batch_id"])
     return summary

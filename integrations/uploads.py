@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Mapping
 
@@ -33,6 +34,10 @@ PROGRESS_TTL = 60 * 60 * 2
 # How often a running import writes its figures to the cache at most (a new stage is written at once).
 PROGRESS_INTERVAL = 0.5
 ACTIVE = (BatchStatus.QUEUED, BatchStatus.RUNNING)
+# The reason a queued import that stopped on an unexpected error gives on its batch (docs/feeds.md).
+STOPPED = "the import stopped with an error; nothing was stored; send the file again"
+
+logger = logging.getLogger(__name__)
 
 
 def inline_max_bytes() -> int:
@@ -129,6 +134,46 @@ def batch_progress(batch: ImportBatch) -> dict:
     return batch.progress or {}
 
 
+def fail_upload(batch_id: int, reason: str = STOPPED, progress: dict | None = None) -> bool:
+    """Mark a queued or running batch ``failed`` with ``reason`` and delete its stored upload, in a
+    transaction of its own: called after the import's transaction rolled back, so it commits whatever the
+    import did. A failed import stores nothing and the bureau sends the file again, so the bytes (a copy of
+    the rows, perhaps of a record sealed since) are not kept. Answers whether the batch was marked."""
+    with transaction.atomic():
+        fields = {"status": BatchStatus.FAILED, "error": reason}
+        if progress is not None:
+            fields["progress"] = progress
+        marked = ImportBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(**fields)
+        FeedUpload.objects.filter(batch_id=batch_id).delete()
+    cache.delete(_cache_key(batch_id))
+    return bool(marked)
+
+
+STALE = "the import did not finish within the worker's time limit; nothing was stored; send the file again"
+
+
+def stale_after_seconds() -> int:
+    """A queued or running batch with no live progress for longer than a task may run (the hard time limit,
+    ``CELERY_TASK_TIME_LIMIT``) will never finish: its worker was killed or it never reached one."""
+    return int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 55 * 60) or 55 * 60)
+
+
+def fail_stale_batches() -> int:
+    """Mark stuck queued/running batches ``failed`` (and delete their uploads): no live progress in the cache
+    and received longer ago than :func:`stale_after_seconds`. Run when the batches are listed, so the page
+    stops reloading for ever. Answers how many were marked."""
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=stale_after_seconds())
+    marked = 0
+    for pk in ImportBatch.objects.filter(status__in=ACTIVE, received_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        if cache.get(_cache_key(pk)) is None:
+            marked += fail_upload(pk, STALE)
+    return marked
+
+
 def run_upload(batch_id: int, *, progress: ProgressCallback | None = None) -> dict:
     """Import a queued upload into its batch. Safe to run twice: a batch no longer queued or running is
     answered from what it holds, and the stored upload is deleted once the import has committed."""
@@ -167,6 +212,14 @@ def run_upload(batch_id: int, *, progress: ProgressCallback | None = None) -> di
     except contract.ContractError as exc:
         result = {"feed": batch.feed, "batch_id": batch_id, "status": BatchStatus.FAILED, "error": str(exc)}
         stage = "failed"
+    except Exception:
+        # Anything else (a bug, the database's write lock held too long, a worker's time limit): the import's
+        # transaction has rolled back, so nothing is stored. Say so on the batch rather than leave it
+        # "importing" for ever, and delete the stored bytes; the traceback goes to the log. If even that
+        # cannot be written (the database is down), the error is raised and the task retried, the upload kept.
+        logger.exception("queued import of batch %s stopped with an error", batch_id)
+        fail_upload(batch_id, progress=tracker.finished("failed"))
+        return {"feed": batch.feed, "batch_id": batch_id, "status": BatchStatus.FAILED, "error": STOPPED}
     ImportBatch.objects.filter(pk=batch_id).update(progress=tracker.finished(stage))
     FeedUpload.objects.filter(batch_id=batch_id).delete()
     return result

@@ -26,6 +26,7 @@ def _require_steward(request) -> None:
 @login_required
 def batch_list(request):
     _require_steward(request)
+    uploads.fail_stale_batches()
     page = paginate(request, ImportBatch.objects.select_related("uploaded_by"))
     record_list(Actor.from_request(request), "importbatch", count=page.paginator.count)
     running = False

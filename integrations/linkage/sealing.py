@@ -47,6 +47,8 @@ from casework.sealing import erase_derived_from_events
 from .. import contract
 from ..models import (
     BatchOrigin,
+    BatchStatus,
+    FeedUpload,
     ImportBatch,
     QuarantinedRow,
     QuarantineStatus,
@@ -276,6 +278,27 @@ def neutralise_file_names(batch_ids: Iterable[int]) -> None:
                 ImportBatch.objects.filter(pk=pk).update(file_name=neutral)
 
 
+UNFINISHED = (BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.FAILED)
+
+
+def clear_unfinished_uploads(*, neutralise: Iterable[str] = ()) -> None:
+    """What a delivery that never finished importing may still hold of a sealed record (docs/sealing.md,
+    "Unfinished uploads"). The bytes of a failed upload are deleted, whatever the feed: a failed import
+    stored nothing and the bureau sends the file again. The bureau's file name of every ``police.contacts``
+    batch in one of the ``neutralise`` states is replaced by the neutral one: its rows are not stored, so
+    whether it names a sealed person cannot be told without reading them, and the name is only a label.
+    A notice being applied neutralises queued, running and failed batches; the routine sweep after every
+    import (``enforce_sealing``), once any notice exists, failed ones only. A queued upload's rows are sealed
+    as they are imported after the notice."""
+    FeedUpload.objects.filter(batch__status=BatchStatus.FAILED).delete()
+    if neutralise:
+        neutralise_file_names(
+            ImportBatch.objects.filter(feed=CONTACT_FEED, status__in=list(neutralise)).values_list(
+                "pk", flat=True
+            )
+        )
+
+
 def seal_quarantined_rows(rows: Mapping[int, str], *, notice_key: str, actor: Actor) -> tuple[int, set[int]]:
     """Redact and close these quarantined contacts (id -> record key, blank when there is none to seal), which a
     person-wide notice reaches by exact identity, as a named key's are; their keys are registered, and any
@@ -325,6 +348,7 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
     when ``affected`` is given, added to it for the caller to refresh together."""
     values = notice.values
     effective_on = _day(values.get("effective_on"))
+    clear_unfinished_uploads(neutralise=UNFINISHED)
     keys, youth, quarantined = _keys_of(notice)
     action = SealingAction.objects.filter(notice_key=notice.record_key).first()
     # Quarantined rows the notice reaches first: a malformed contact of the person is theirs all the same.
@@ -478,6 +502,7 @@ def enforce_sealing(*, actor: Actor | None = None) -> dict:
         leftover = sorted(_not_yet_clean(sorted(unreached | stored_variants(unreached))))
         if leftover:
             affected |= seal_keys(leftover, actor=actor)["youth_ids"]
+        clear_unfinished_uploads(neutralise=[BatchStatus.FAILED] if reach else [])
         if affected:
             from .golden import refresh_golden_records
 

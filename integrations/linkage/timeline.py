@@ -71,11 +71,11 @@ def _events_of(feed: str, key: str, values: dict, known: dt.date) -> list[tuple[
         return [(key, {"kind": EventKind.COUNSELLING_TIER, "event_date": _day(v["started_on"]),
                        "code": f"tier {v.get('tier')}", "details": {"ended_on": v.get("ended_on")}})]  # fmt: skip
     if feed == "police.contacts":
-        return [(key, {"kind": _POLICE_KIND[v["kind"]], "event_date": _day(v["occurred_on"]),
+        return [(key, {"kind": _POLICE_KIND.get(v.get("kind")), "event_date": _day(v["occurred_on"]),
                        "code": v.get("code") or "", "details": {"unit": v.get("unit")}})]  # fmt: skip
     if feed == "welfare.reports":
         reasons = v.get("reason_codes") or []
-        return [(key, {"kind": _WELFARE_KIND[v["kind"]], "event_date": _day(v["reported_on"]),
+        return [(key, {"kind": _WELFARE_KIND.get(v.get("kind")), "event_date": _day(v["reported_on"]),
                        "code": (";".join(reasons) if isinstance(reasons, list) else str(reasons))[:64],
                        "details": {"reasons": reasons, "level": v.get("level"), "substantiated": v.get("substantiated"),
                                    "closed_on": v.get("closed_on")}})]  # fmt: skip
@@ -190,7 +190,9 @@ def sync_events(*, youth_ids: Iterable[int] | None = None, batch_ids: Iterable[i
         if youth is None:
             continue
         for source_key, fields in _events_of(feed, key, values, known):
-            if fields["event_date"] is None:
+            # A blank event date or kind means unknown (docs/feeds.md): the record is stored and linked, but
+            # makes no timeline event, since the event's day or kind (and so any alert rule) is not known.
+            if fields["event_date"] is None or not fields["kind"]:
                 continue
             fields.setdefault("knowledge_date", max(known, fields["event_date"]))
             fields.setdefault("code", "")

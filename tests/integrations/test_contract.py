@@ -1031,3 +1031,13 @@ def test_cached_list_values_are_not_shared_between_rows():
     first = validate_row("welfare.reports", row)
     first.values["reason_codes"].append("changed")
     assert validate_row("welfare.reports", row).values["reason_codes"] == ["a", "b"]
+
+
+def test_a_police_contact_without_kind_is_not_a_contract_error_blank_is_unknown():
+    """R4: FEEDS.md marks only the record key, birth date and name required; a contact without ``kind``
+    is accepted with the kind unknown (linkage makes no timeline event of it, tests/.../test_sealing.py)."""
+    for cells in ({}, {"kind": ""}, {"kind": "  "}):
+        row = validate_row("police.contacts", {"contact_no": "P-1", **PERSON, **cells})
+        assert not row.errors and row.values.get("kind") is None
+    # A kind outside the contract's list is still an error (quarantined with its reason).
+    assert validate_row("police.contacts", {"contact_no": "P-1", **PERSON, "kind": "jaywalking"}).errors

@@ -620,3 +620,53 @@ def test_a_quarantined_rows_file_loses_its_name_when_a_person_wide_notice_seals_
     assert list(ImportBatch.objects.filter(feed="police.contacts").values_list("file_name", flat=True)) == [
         "police.contacts.csv"
     ]
+
+
+def test_a_queued_upload_loses_its_name_to_a_notice_and_a_failed_ones_bytes_are_erased(world, tmp_path):
+    """R2: a notice applied while an upload waits in the queue (or after its import failed) reaches the
+    bureau's file name of the unfinished batch, and the stored bytes of a failed one (docs/sealing.md,
+    "Unfinished uploads")."""
+    from integrations import uploads
+    from integrations.linkage.sealing import enforce_sealing
+    from integrations.models import BatchStatus, FeedUpload, ImportBatch
+    from tests.integrations.sealing_world import write_csv
+
+    data = write_csv(tmp_path / "q.csv", [Q1]).read_bytes()
+    queued = uploads.queue_upload(feed="police.contacts", data=data, file_name="測試秘_drugs.csv")
+    failed = uploads.queue_upload(feed="police.contacts", data=data + b"\n", file_name="測試秘_again.csv")
+    # A failed batch whose bytes were left behind (by code before this rule): the sweep erases them.
+    ImportBatch.objects.filter(pk=failed.pk).update(status=BatchStatus.FAILED)
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    queued.refresh_from_db()
+    failed.refresh_from_db()
+    assert queued.file_name == failed.file_name == "police.contacts.csv"
+    assert not FeedUpload.objects.filter(batch=failed).exists()
+    assert FeedUpload.objects.filter(batch=queued).exists()  # still to be imported, its rows sealed then
+    uploads.run_upload(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == BatchStatus.COMPLETED and queued.sealed == 1
+    assert not FeedUpload.objects.exists()
+    assert not ImportBatch.objects.filter(file_name__contains="測試秘").exists()
+    # The routine sweep also erases a failed upload's bytes left after the notice.
+    leftover = uploads.queue_upload(feed="police.contacts", data=b"x", file_name="other.csv")
+    ImportBatch.objects.filter(pk=leftover.pk).update(status=BatchStatus.FAILED)
+    enforce_sealing()
+    assert not FeedUpload.objects.exists()
+    assert ImportBatch.objects.get(pk=leftover.pk).file_name == "police.contacts.csv"
+
+
+def test_a_police_contact_with_no_kind_is_linked_without_an_event_and_the_persons_next_contact_arrives(
+    city_linkage, tmp_path
+):
+    """R4: ``kind`` is not required by the contract (blank means unknown), so a contact without it is stored
+    and linked; it makes no timeline event (its kind, and so any alert rule, is unknown), and it no longer
+    stops linkage for the person's later contacts."""
+    no_kind = {**P2, "contact_no": "SC-NK1", "kind": ""}
+    deliver(tmp_path, "police.contacts", [no_kind])
+    stored = SourceRecord.objects.get(record_key="SC-NK1")
+    assert stored.values.get("kind") in (None, "")
+    youth = _youth_of("SC-NK1")
+    assert not Event.all_objects.filter(source_key="SC-NK1").exists()
+    deliver(tmp_path, "police.contacts", [{**P2, "contact_no": "SC-NK2"}])
+    assert _youth_of("SC-NK2") == youth
+    assert Event.objects.filter(source_key="SC-NK2", youth=youth).exists()

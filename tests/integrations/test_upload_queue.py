@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.urls import reverse
 
 from casework.models import Bureau, BureauKind, Membership, Role
@@ -115,18 +116,68 @@ def test_a_queued_file_that_cannot_be_read_ends_failed_with_the_reason(client, k
     assert response.json()["progress"]["stage"] == "failed"
 
 
-def test_a_crash_mid_import_leaves_nothing_and_the_batch_says_so(client, key, monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("disk on fire"), OperationalError("database is locked")],
+    ids=["bug", "write-lock"],
+)
+def test_a_crash_mid_import_fails_the_batch_deletes_the_upload_and_stores_nothing(
+    client, key, monkeypatch, error
+):
+    """R2: any error during a queued import (here run inline, no broker) ends the batch ``failed`` with the
+    reason, deletes the stored bytes (committed although the import rolled back) and answers a clear 503."""
     from integrations import importing
 
     def crash(*args, **kwargs):
-        raise RuntimeError("disk on fire")
+        raise error
 
     monkeypatch.setattr(importing, "_insert_source_records", crash)
-    with pytest.raises(RuntimeError):
-        upload(client, key, contacts(9000))
+    response = upload(client, key, contacts(9000), name="D136006974_child_drugs.csv")
+    assert response.status_code == 503, response.content
+    body = response.json()
+    assert body["status"] == "failed" and body["detail"] == uploads.STOPPED
     batch = ImportBatch.objects.get()
     assert batch.status == BatchStatus.FAILED and "nothing was stored" in batch.error
+    assert batch.progress["stage"] == "failed"
+    assert not FeedUpload.objects.exists()
     assert not SourceRecord.objects.exists()
+    # The batches page stops reloading: nothing is importing any more.
+    assert uploads.batch_progress(batch)["stage"] == "failed"
+
+
+def test_a_crash_in_the_worker_fails_the_batch_and_a_resend_imports(client, key, monkeypatch):
+    from integrations import importing, tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_feed_file, "delay", lambda feed, batch_id: queued.append(batch_id))
+    assert upload(client, key, contacts(50), HTTP_PREFER="respond-async").status_code == 202
+    original = importing.import_file_bytes
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(importing, "import_file_bytes", crash)
+    result = tasks._import_upload(queued[0])  # the worker's body, as the task runs it
+    assert result["status"] == BatchStatus.FAILED
+    batch = ImportBatch.objects.get(pk=queued[0])
+    assert batch.status == BatchStatus.FAILED and batch.error == uploads.STOPPED
+    assert not FeedUpload.objects.exists() and not SourceRecord.objects.exists()
+    # A redelivered task finds the batch failed and does nothing; the bureau's resend imports.
+    assert tasks._import_upload(queued[0])["status"] == BatchStatus.FAILED
+    monkeypatch.setattr(importing, "import_file_bytes", original)
+    assert upload(client, key, contacts(50), HTTP_PREFER="respond-async").status_code == 202
+    assert tasks._import_upload(queued[1])["created"] == 50
+
+
+def test_a_queued_batch_whose_upload_vanished_ends_failed(client, key, monkeypatch):
+    from integrations import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_feed_file, "delay", lambda feed, batch_id: queued.append(batch_id))
+    upload(client, key, contacts(50), HTTP_PREFER="respond-async")
+    FeedUpload.objects.all().delete()
+    assert tasks._import_upload(queued[0])["status"] == BatchStatus.FAILED
+    assert ImportBatch.objects.get().status == BatchStatus.FAILED
 
 
 def test_a_small_file_is_still_answered_at_once_with_201_and_the_summary(client, key):
@@ -179,3 +230,26 @@ def test_the_batches_page_shows_a_queued_upload_stage_and_reloads_until_it_finis
     uploads.run_upload(queued[0])
     html = steward_client.get(reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-status="completed"' in html and 'http-equiv="refresh"' not in html
+
+
+def test_a_batch_stuck_past_the_task_time_limit_is_shown_failed(client, key, steward_client, monkeypatch):
+    import datetime as dt
+
+    from integrations import tasks
+
+    monkeypatch.setattr(tasks.import_feed_file, "delay", lambda feed, batch_id: None)
+    upload(client, key, contacts(50), HTTP_PREFER="respond-async")
+    batch = ImportBatch.objects.get()
+    # Within the limit it is still queued.
+    assert (
+        steward_client.get(reverse("integrations-api:importbatch-detail", args=[batch.pk])).json()["status"]
+        == BatchStatus.QUEUED
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        received_at=batch.received_at - dt.timedelta(seconds=uploads.stale_after_seconds() + 60)
+    )
+    page = steward_client.get(reverse("integrations:batch-list"))
+    assert b'http-equiv="refresh"' not in page.content
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and batch.error == uploads.STALE
+    assert not FeedUpload.objects.exists()
