@@ -60,8 +60,11 @@ class ContextFilter(logging.Filter):
 
 
 class RedactFilter(logging.Filter):
-    """Masks national IDs in the formatted message (and drops the exception's locals: tracebacks carry no
-    values, only code)."""
+    """Masks national IDs in the formatted message and in the traceback (an exception's message can quote a
+    row: a database error names the key it refused). The masked traceback replaces ``exc_info``, so neither the
+    text nor the JSON formatter prints the original."""
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         from casework.identifiers import redact_national_ids
@@ -71,6 +74,11 @@ class RedactFilter(logging.Filter):
         except Exception:  # a broken format string: log it as it is rather than lose the line
             message = str(record.msg)
         record.msg, record.args = redact_national_ids(message), ()
+        if record.exc_info:
+            record.exc_text = redact_national_ids(self._formatter.formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact_national_ids(record.exc_text)
         return True
 
 
