@@ -9,6 +9,7 @@ Environment variables:
 import datetime as dt
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -197,7 +198,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # One cache for every process (API rate limits count there): CACHE_URL, else the broker's Redis (database 1),
 # else memory in this process only (the demo's single runserver).
 _cache_url = os.environ.get("CACHE_URL") or (
-    CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1"
+    urlsplit(CELERY_BROKER_URL)._replace(path="/1").geturl()
     if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
     else ""
 )

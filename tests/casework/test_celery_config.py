@@ -63,3 +63,26 @@ def test_results_go_to_the_brokers_redis_and_nowhere_in_eager_mode():
     )
     assert eager.stdout.strip() == "None"
     assert redis.stdout.strip() == "redis://127.0.0.1:6379/0"
+
+
+def test_the_shared_cache_is_the_brokers_redis_database_one_whatever_the_broker_url_says():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings.dev'; django.setup();"
+        "from django.conf import settings as s; print(s.CACHES['default'].get('LOCATION', 'memory'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "CACHE_"))}
+    expected = {
+        "": "memory",
+        "redis://cache:6379": "redis://cache:6379/1",
+        "redis://cache:6379/0": "redis://cache:6379/1",
+        "rediss://:secret@cache:6380/3?ssl_cert_reqs=required": "rediss://:secret@cache:6380/1?ssl_cert_reqs=required",
+    }
+    for broker, location in expected.items():
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, "CELERY_BROKER_URL": broker},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout.strip() == location, (broker, out.stdout)
