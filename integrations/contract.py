@@ -852,6 +852,33 @@ def get_feed(feed: str) -> FeedSpec:
         raise ContractError(f"unknown feed {feed!r}; known feeds: {', '.join(FEEDS)}") from None
 
 
+def header_problem(feed: str, header: list[str]) -> str | None:
+    """Why ``header`` cannot be this feed's header line, or None.
+
+    A file whose first line names none of the feed's columns has lost its header (a bureau's export that
+    starts at the data): the first record would be read as column names and every other row would be
+    misread, so the file as a whole cannot be read. The message never quotes the line, which is a person's
+    data."""
+    spec = get_feed(feed)
+    known = {name.lower() for name in spec.column_map}
+    present = {name.strip().lower() for name in header}
+    if present & known:
+        return None
+    return (
+        f"the first line names none of {spec.name}'s columns (expected a header such as "
+        f"{', '.join(spec.required_columns[:4])}): the header line seems to be missing, so nothing was imported"
+    )
+
+
+def repeats_header(header: list[str], raw: Mapping[str, object]) -> bool:
+    """True when a data row is the header line again (two files joined, or a spreadsheet's repeated
+    header row): every cell equals its column's name, ignoring case and surrounding spaces."""
+    names = [name for name in header if not name.startswith("_column_")]
+    return bool(names) and all(
+        isinstance(raw.get(name), str) and raw[name].strip().lower() == name.strip().lower() for name in names
+    )
+
+
 def missing_columns(feed: str, header: list[str]) -> list[str]:
     """Required columns absent from ``header`` (trimmed, case-insensitive).
 

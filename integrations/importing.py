@@ -249,13 +249,18 @@ def _sealed_rows(feed: str, parsed: list) -> tuple[set[int], dict[str, str]]:
     return sealed, newly
 
 
+REPEATED_HEADER = "line repeats the file's header (two files joined?); it is not a record"
+
+
 def _ingest(
     batch: ImportBatch,
     rows: list[tuple[int, Mapping]],
     header_problems: list[str],
     progress: ProgressCallback | None = None,
+    header: list[str] | None = None,
 ) -> ImportBatch:
-    """Validate, version and store rows for one batch (the caller holds the transaction)."""
+    """Validate, version and store rows for one batch (the caller holds the transaction). ``header``: the
+    file's column names, so that a line repeating them is quarantined as such rather than as bad data."""
     feed = batch.feed
     spec = contract.get_feed(feed)
     import_day = timezone.localdate(batch.received_at)
@@ -263,7 +268,10 @@ def _ingest(
     parsed = []
     report(progress, "validating", 0, total)
     for done, (row_number, raw) in enumerate(rows, start=1):
+        repeated = header is not None and contract.repeats_header(header, raw)
         raw, problems = _unstorable_text(raw)
+        if repeated:
+            problems = [REPEATED_HEADER, *problems]
         parsed.append((row_number, raw, contract.validate_row(feed, raw), problems))
         if progress is not None and done % CHUNK == 0:
             progress("validating", done, total)
@@ -491,6 +499,9 @@ def import_file_bytes(
     report(progress, "reading", 0, len(data))
     try:
         csv_file = contract.read_rows(data, encoding)
+        problem = contract.header_problem(feed, list(csv_file.header))
+        if problem is not None:
+            raise contract.ContractError(problem)
         rows = list(csv_file.rows)
     except contract.ContractError as exc:
         failed = {"status": BatchStatus.FAILED, "error": str(exc)}
@@ -527,7 +538,7 @@ def import_file_bytes(
             uploaded_by=uploaded_by,
             queued=queued,
         )
-        _ingest(batch, rows, header_problems, progress)
+        _ingest(batch, rows, header_problems, progress, header=list(csv_file.header))
     return _summary(batch)
 
 

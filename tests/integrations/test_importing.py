@@ -122,6 +122,52 @@ def test_missing_required_column_quarantines_every_row_with_that_reason():
     assert any("birth_date: required column is missing" in r for r in QuarantinedRow.objects.get().reasons)
 
 
+def test_a_file_without_its_header_line_fails_whole_without_quoting_the_data():
+    """The first record would otherwise be read as column names and vanish (R5): refuse the file, say why,
+    and never echo the line (it is a person's data)."""
+    body = STUDENTS.split("\n", 1)[1]  # the two data rows, no header
+    with pytest.raises(contract.ContractError, match="header line seems to be missing") as refused:
+        imp("school.students", body)
+    assert "王小明" not in str(refused.value) and "S1" not in str(refused.value)
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.FAILED and "header line seems to be missing" in batch.error
+    assert "王小明" not in batch.error
+    assert SourceRecord.objects.count() == 0
+
+
+def test_a_header_with_some_known_columns_is_still_read():
+    """The refused side: one recognisable column is enough to read the file (the rest quarantine)."""
+    summary = imp("school.students", "student_no,學校,姓名\nS1,J01,王小明\n")
+    assert summary.quarantined == 1
+    assert ImportBatch.objects.get().status == BatchStatus.COMPLETED
+
+
+def test_a_line_repeating_the_header_is_quarantined_as_such():
+    joined = (
+        STUDENTS
+        + STUDENTS.split("\n", 1)[0].upper().replace(",", " , ")
+        + "\n"
+        + "S3,J01,陳大同,2009-02-02,M,7,,\n"
+    )
+    summary = imp("school.students", joined)
+    assert (summary.created, summary.quarantined) == (3, 1)
+    reasons = QuarantinedRow.objects.get().reasons
+    assert reasons[0] == importing.REPEATED_HEADER
+
+
+def test_a_row_that_only_resembles_the_header_is_not_called_a_repeated_header():
+    summary = imp("school.students", STUDENTS + "student_no,J01,name,birth_date,sex,grade,indigenous,x\n")
+    assert summary.quarantined == 1
+    assert importing.REPEATED_HEADER not in QuarantinedRow.objects.get().reasons
+
+
+def test_import_feed_command_exits_non_zero_on_a_file_without_header(tmp_path):
+    path = tmp_path / "students.csv"
+    path.write_text(STUDENTS.split("\n", 1)[1], encoding="utf-8")
+    with pytest.raises(CommandError, match="header line seems to be missing"):
+        call_command("import_feed", "school.students", str(path))
+
+
 def test_unknown_extra_columns_are_kept_in_the_raw_record():
     imp("school.students", "student_no,school_code,name,birth_date,homeroom\nS1,J01,王小明,2009-01-01,7A\n")
     record = current("school.students", "J01/S1")
