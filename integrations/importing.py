@@ -258,9 +258,11 @@ def _ingest(
     header_problems: list[str],
     progress: ProgressCallback | None = None,
     header: list[str] | None = None,
+    taken_out: int = 0,
 ) -> ImportBatch:
     """Validate, version and store rows for one batch (the caller holds the transaction). ``header``: the
-    file's column names, so that a line repeating them is quarantined as such rather than as bad data."""
+    file's column names, so that a line repeating them is quarantined as such rather than as bad data.
+    ``taken_out``: rows of a queued upload that sealing took out while it waited; counted as read and sealed."""
     feed = batch.feed
     spec = contract.get_feed(feed)
     import_day = timezone.localdate(batch.received_at)
@@ -387,12 +389,12 @@ def _ingest(
     if feed == sealing.NOTICE_FEED and (counts["created"] or counts["updated"]):
         # A notice takes effect as it arrives, linked or not: the keys it names are sealed at once.
         sealing.apply_notices_of_batch(batch, actor=Actor.system("sealing"))
-    batch.rows_read = len(rows)
+    batch.rows_read = len(rows) + taken_out
     batch.created = counts["created"]
     batch.updated = counts["updated"]
-    batch.unchanged = counts["unchanged"]
+    batch.unchanged = counts["unchanged"] + taken_out
     batch.quarantined = len(quarantine)
-    batch.sealed = len(sealed_rows)
+    batch.sealed = len(sealed_rows) + taken_out
     batch.status = BatchStatus.COMPLETED
     batch.save()
     return batch
@@ -569,6 +571,45 @@ def import_rows(
             queued=queued,
         )
         _ingest(batch, [(i, row) for i, row in enumerate(rows, start=1)], [], progress)
+    return _summary(batch)
+
+
+def import_kept_rows(
+    *,
+    queued: ImportBatch,
+    header: list[str] | None,
+    encoding: str,
+    rows: list[tuple[int, Mapping]],
+    taken_out: int = 0,
+    progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Import what a queued upload still holds after sealing took rows out of it while it waited
+    (``sealing.scrub_queued_uploads``): the raw rows with their row numbers in the file, and the file's header
+    (None for JSON rows), read exactly as :func:`import_file_bytes` would have read them."""
+    feed = queued.feed
+    header_problems = []
+    if header is not None:
+        missing = contract.missing_columns(feed, header)
+        header_problems = [
+            f"{column}: required column is missing from the file's header" for column in missing
+        ]
+    with transaction.atomic():
+        _lock_file(feed, queued.checksum)
+        already = ImportBatch.objects.filter(
+            feed=feed, checksum=queued.checksum, status=BatchStatus.COMPLETED
+        ).first()
+        if already is not None:
+            return _duplicate(already, queued)
+        batch = _open_batch(
+            feed=feed,
+            file_name=queued.file_name,
+            checksum=queued.checksum,
+            encoding=encoding,
+            origin=queued.origin,
+            uploaded_by=queued.uploaded_by,
+            queued=queued,
+        )
+        _ingest(batch, rows, header_problems, progress, header=header, taken_out=taken_out)
     return _summary(batch)
 
 

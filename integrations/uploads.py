@@ -26,6 +26,7 @@ from django.db import transaction
 from config.progress import ProgressCallback
 
 from . import contract, importing
+from .linkage.sealing import SCRUBBED
 from .models import BatchOrigin, BatchStatus, FeedUpload, ImportBatch
 
 INLINE_MAX_BYTES = 256 * 1024
@@ -194,7 +195,17 @@ def run_upload(batch_id: int, *, progress: ProgressCallback | None = None) -> di
 
     data = bytes(upload.data)
     try:
-        if upload.encoding == "json":
+        if upload.encoding == SCRUBBED:
+            kept = json.loads(data)
+            summary = importing.import_kept_rows(
+                queued=batch,
+                header=kept["header"],
+                encoding=kept["encoding"],
+                rows=[(int(n), raw) for n, raw in kept["rows"]],
+                taken_out=kept.get("sealed", 0),
+                progress=both,
+            )
+        elif upload.encoding == "json":
             summary = importing.import_rows(
                 feed=batch.feed, rows=json.loads(data), origin=batch.origin, queued=batch, progress=both
             )

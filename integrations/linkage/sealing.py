@@ -30,6 +30,7 @@ case variant of itself.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -299,6 +300,97 @@ def clear_unfinished_uploads(*, neutralise: Iterable[str] = ()) -> None:
         )
 
 
+SCRUBBED = "rows"
+"""``FeedUpload.encoding`` of a queued upload that sealing took rows out of while it waited
+(:func:`scrub_queued_uploads`): JSON ``{"header", "encoding", "rows": [[row_number, raw row], ...], "sealed": n}``
+(``sealed``: the rows taken out, counted on the batch as read and sealed)."""
+
+
+def _upload_rows(upload: FeedUpload) -> tuple[list[str] | None, str, list[tuple[int, object]], int] | None:
+    """(header, encoding, numbered raw rows, rows already taken out) of a queued upload, read as its import
+    will read it; None when it cannot be read (its import fails, and a failed upload's bytes are deleted)."""
+    data = bytes(upload.data)
+    try:
+        if upload.encoding == SCRUBBED:
+            kept = json.loads(data)
+            return (
+                kept["header"],
+                kept["encoding"],
+                [(int(n), raw) for n, raw in kept["rows"]],
+                kept["sealed"],
+            )
+        if upload.encoding == "json":
+            rows = json.loads(data)
+            return (None, "json", list(enumerate(rows, start=1)), 0) if isinstance(rows, list) else None
+        csv_file = contract.read_rows(data, upload.encoding or None)
+        if contract.header_problem(CONTACT_FEED, list(csv_file.header)):
+            return None
+        return list(csv_file.header), csv_file.encoding, list(csv_file.rows), 0
+    except (contract.ContractError, ValueError, TypeError, KeyError):
+        return None
+
+
+def scrub_queued_uploads() -> int:
+    """Take the rows a sealing reaches out of every queued ``police.contacts`` upload, so that no stored
+    bytes keep a sealed record while the upload waits for a worker (docs/sealing.md, "Unfinished uploads").
+    A row is taken out exactly when its import would refuse it (``importing._sealed_rows``): its key is
+    sealed (or a case variant of one), or a person-wide notice reaches it by exact identity, or it shares a
+    key with such a row; a key reached by identity is registered as sealed, as the import would. What stays
+    is stored with its row numbers and the file's header and imported as before. Returns the rows taken out.
+    An upload already running is left to its import, which refuses the rows itself."""
+    waiting = list(
+        ImportBatch.objects.filter(
+            feed=CONTACT_FEED, status=BatchStatus.QUEUED, upload__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    if not waiting:
+        return 0
+    notices = PersonWideNotices.current()
+    removed = 0
+    for batch_id in waiting:
+        with transaction.atomic():
+            # The worker takes the batch under this lock too: it reads the upload before or after, never halfway.
+            batch = (
+                ImportBatch.objects.select_for_update().filter(pk=batch_id, status=BatchStatus.QUEUED).first()
+            )
+            upload = FeedUpload.objects.filter(batch_id=batch_id).first() if batch else None
+            read = _upload_rows(upload) if upload is not None else None
+            if read is None:
+                continue
+            header, encoding, rows, taken_out = read
+            parsed = [
+                (n, raw, contract.validate_row(CONTACT_FEED, raw) if isinstance(raw, Mapping) else None)
+                for n, raw in rows
+            ]
+            keys = {p.key for _n, _raw, p in parsed if p is not None and p.key}
+            sealed_keys = sealed_among(CONTACT_FEED, keys)
+            newly: dict[str, list[str]] = defaultdict(list)
+            out = set()
+            for position, (_n, _raw, p) in enumerate(parsed):
+                if p is None:
+                    continue
+                notice = notices.match(p.values, p.national_id_status) if notices else ""
+                if (p.key and p.key in sealed_keys) or notice:
+                    out.add(position)
+                    if notice and p.key and p.key not in sealed_keys:
+                        newly[notice].append(p.key)
+            every_sealed = sealed_keys | {k for ks in newly.values() for k in ks}
+            out |= {i for i, (_n, _raw, p) in enumerate(parsed) if p is not None and p.key in every_sealed}
+            if not out:
+                continue
+            for notice_key, new_keys in newly.items():
+                register(new_keys, notice_key)
+            kept = [[n, raw] for i, (n, raw, _p) in enumerate(parsed) if i not in out]
+            payload = {"header": header, "encoding": encoding, "rows": kept, "sealed": taken_out + len(out)}
+            upload.data = json.dumps(payload).encode("ascii")
+            upload.encoding = SCRUBBED
+            upload.save(update_fields=["data", "encoding"])
+            batch.file_name = file_name_after_sealing(batch.feed, batch.origin, batch.file_name)
+            batch.save(update_fields=["file_name"])
+            removed += len(out)
+    return removed
+
+
 def seal_quarantined_rows(rows: Mapping[int, str], *, notice_key: str, actor: Actor) -> tuple[int, set[int]]:
     """Redact and close these quarantined contacts (id -> record key, blank when there is none to seal), which a
     person-wide notice reaches by exact identity, as a named key's are; their keys are registered, and any
@@ -360,6 +452,7 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
 
         refresh_golden_records(changed)
     if keys is None:
+        scrub_queued_uploads()  # a person-wide notice reaches waiting rows by identity before linkage
         if action is None:
             action = SealingAction.objects.create(
                 notice_key=notice.record_key,
@@ -373,6 +466,7 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
             )
         return action
     register(keys, notice.record_key)
+    scrub_queued_uploads()
     dirty = sorted(_not_yet_clean(keys))
     figures = seal_keys(dirty, actor=actor) if dirty else {"records_sealed": 0, "events_removed": 0}
     first = action is None or action.pending
@@ -503,6 +597,8 @@ def enforce_sealing(*, actor: Actor | None = None) -> dict:
         if leftover:
             affected |= seal_keys(leftover, actor=actor)["youth_ids"]
         clear_unfinished_uploads(neutralise=[BatchStatus.FAILED] if reach else [])
+        if reach:
+            scrub_queued_uploads()
         if affected:
             from .golden import refresh_golden_records
 

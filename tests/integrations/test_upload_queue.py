@@ -253,3 +253,92 @@ def test_a_batch_stuck_past_the_task_time_limit_is_shown_failed(client, key, ste
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED and batch.error == uploads.STALE
     assert not FeedUpload.objects.exists()
+
+
+class TestANoticeArrivingWhileAnUploadWaits:
+    """The bytes of a queued upload keep no sealed record once a notice reaches it (docs/sealing.md,
+    "Unfinished uploads")."""
+
+    ROWS = (
+        "P1,王小明,2009-01-02,2024-03-01,offence,theft\n"  # sealed by key
+        "P2,陳美玲,2009-05-06,2024-03-02,offence,theft\n"  # reached by a person-wide notice (name + birth date)
+        "P3,林大同,2009-07-08,2024-03-03,deviant,late_night_loitering\n"  # nobody's notice: stays
+        "P4,陳美玲,2009-05-06,2025-06-01,offence,theft\n"  # the same person after effective_on: stays
+        ",陳美玲,2009-05-06,,offence,theft\n"  # malformed (no key), the person's: taken out, never quarantined
+    )
+
+    def queue(self, client, key, monkeypatch, encoding="utf-8"):
+        from integrations import tasks
+
+        queued: list[int] = []
+        monkeypatch.setattr(tasks.import_feed_file, "delay", lambda feed, batch_id: queued.append(batch_id))
+        data = (HEADER + self.ROWS).encode(encoding)
+        response = upload(client, key, data, name="E123456789_王小明.csv", HTTP_PREFER="respond-async")
+        assert response.status_code == 202
+        return ImportBatch.objects.get(pk=queued[0])
+
+    def notices(self):
+        from integrations import importing
+
+        importing.import_file_bytes(
+            feed="court.sealing",
+            data=(
+                "notice_no,name,birth_date,court_case_no,effective_on,contact_nos\n"
+                "N1,,,113少調1,2024-12-31,P1\n"
+                "N2,陳美玲,2009-05-06,113少調2,2024-12-31,\n"
+            ).encode(),
+            file_name="notices.csv",
+        )
+
+    @pytest.mark.parametrize("encoding", ["utf-8", "cp950"])
+    def test_the_rows_a_notice_reaches_leave_the_stored_bytes_and_the_rest_imports(
+        self, client, key, monkeypatch, encoding
+    ):
+        batch = self.queue(client, key, monkeypatch, encoding)
+        self.notices()
+        stored = bytes(FeedUpload.objects.get(batch=batch).data).decode("ascii")
+        import json
+
+        kept = json.loads(stored)
+        text = json.dumps(kept, ensure_ascii=False)
+        assert "王小明" not in text and "陳美玲" in text  # P4, after effective_on, stays
+        assert [raw["contact_no"] for _n, raw in kept["rows"]] == ["P3", "P4"]
+        assert [n for n, _raw in kept["rows"]] == [3, 4]  # row numbers as in the file
+        batch.refresh_from_db()
+        assert batch.file_name == "police.contacts.csv"
+        summary = uploads.run_upload(batch.pk)
+        assert (summary["created"], summary["quarantined"]) == (2, 0)
+        assert (summary["rows_read"], summary["sealed"]) == (
+            5,
+            3,
+        )  # the rows taken out count as read and sealed
+        assert set(
+            SourceRecord.objects.filter(feed="police.contacts").values_list("record_key", flat=True)
+        ) == {
+            "P3",
+            "P4",
+        }
+        from integrations.models import QuarantinedRow, SealedRecord
+
+        assert not QuarantinedRow.objects.filter(feed="police.contacts").exists()
+        assert SealedRecord.objects.filter(
+            record_key="P2", notice_key="N2"
+        ).exists()  # as the import registers
+
+    def test_an_upload_no_notice_reaches_is_left_as_sent(self, client, key, monkeypatch):
+        batch = self.queue(client, key, monkeypatch)
+        from integrations import importing
+
+        importing.import_file_bytes(
+            feed="court.sealing",
+            data=b"notice_no,court_case_no,effective_on,contact_nos\nN9,113-9,2024-12-31,P999\n",
+            file_name="n.csv",
+        )
+        upload_row = FeedUpload.objects.get(batch=batch)
+        assert upload_row.encoding == "" and bytes(upload_row.data) == (HEADER + self.ROWS).encode()
+
+    def test_a_running_upload_is_left_to_its_import(self, client, key, monkeypatch):
+        batch = self.queue(client, key, monkeypatch)
+        ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+        self.notices()
+        assert FeedUpload.objects.get(batch=batch).encoding == ""
