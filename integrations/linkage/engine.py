@@ -48,6 +48,11 @@ BLOCKING_RULES = [
     f"l.phonetic = r.phonetic AND l.dob = r.dob AND {_SCORABLE}",
     f"l.phonetic = r.phonetic AND l.dob_y = r.dob_y AND {_SCORABLE}",
     f"l.address = r.address AND l.dob = r.dob AND {_SCORABLE}",
+    # A name typed by sound (near sound, in any order) together with a slip in the birth date: a day off, day
+    # and month swapped, or the ROC year off by one.
+    f"l.surname = r.surname AND l.given_near = r.given_near AND l.dob_y = r.dob_y AND {_SCORABLE}",
+    f"l.surname = r.surname AND l.given_near = r.given_near AND l.dob_md = r.dob_md AND {_SCORABLE}",
+    f"l.phonetic = r.phonetic AND l.dob_md = r.dob_md AND {_SCORABLE}",
 ]
 
 
@@ -95,6 +100,10 @@ COMPARISONS = [
             ),
             _level('"given_pinyin_l" = "given_pinyin_r"', "same sound (homophone)", 0.03),
             _level('"given_sorted_l" = "given_sorted_r"', "same characters, other order", 0.01),
+            # Typed by sound: a near sound (zh/z, -ing/-in, f/h, n/l ...), or the same sounds in the other order.
+            _level('"given_near_l" = "given_near_r"', "near sound (typed by sound)", 0.01),
+            # Copied by eye: one character replaced by one of the same shape (己/已, 候/侯).
+            _level('similar_shape("given_l", "given_r")', "one character of similar shape", 0.005),
             # A dropped character; a different character of another sound is a different name (twins'
             # names often differ in one character: 家豪 and 家慧).
             _level(
@@ -127,6 +136,12 @@ COMPARISONS = [
                 "year off by one (ROC slip)",
                 0.005,
             ),
+            _level(
+                'abs(datediff(\'day\', CAST("dob_l" AS DATE), CAST("dob_r" AS DATE))) = 1',
+                "one day apart",
+                0.004,
+            ),
+            _level('levenshtein("dob_l", "dob_r") = 1', "one digit apart", 0.003),
             _level("ELSE", "different", 0.01),
         ],
     },
@@ -189,10 +204,17 @@ def _cjk_lev(a: str, b: str) -> int:
     return Levenshtein.distance(a, b)
 
 
+def _similar_shape(a: str, b: str) -> bool:
+    from .namekeys import similar_shape
+
+    return similar_shape(a, b)
+
+
 def _connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET threads TO 2")
     con.create_function("cjk_lev", _cjk_lev, ["VARCHAR", "VARCHAR"], "INTEGER")
+    con.create_function("similar_shape", _similar_shape, ["VARCHAR", "VARCHAR"], "BOOLEAN")
     return con
 
 
@@ -257,9 +279,9 @@ MIN_TRAINING_RECORDS = 200
 U_PRIORS = {
     "national_id": [1e-9, 1e-7, 1.0 - 1.01e-7],
     "surname": [0.04, 0.96],
-    "given_name": [3e-4, 3e-4, 1e-5, 1e-4, 1.0 - 7.1e-4],
+    "given_name": [3e-4, 3e-4, 1e-5, 3e-4, 1e-5, 1e-4, 1.0 - 1.02e-3],
     "romanised_name": [2e-3, 0.998],
-    "birth_date": [4.6e-4, 1e-4, 7.6e-4, 1.0 - 1.32e-3],
+    "birth_date": [4.6e-4, 1e-4, 7.6e-4, 9.2e-4, 1.2e-2, 1.0 - 1.43e-2],
     "sex": [0.5, 0.5],
     "residence": [1e-4, 0.08, 0.9199],
 }

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import opencc
 from pypinyin import Style, lazy_pinyin
@@ -148,6 +149,8 @@ def _char_pinyin(ch: str) -> str:
             read = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
             out = read[0] if read else ""
             out = out.replace("v", "u").replace("ü", "u").replace("ê", "e")
+            # A syllabic nasal (嗯 ń, 唔 ḿ) is an interjection's reading; in a name the character is read en, m(u).
+            out = {"n": "en", "ng": "en", "m": "mu", "hm": "mu"}.get(out, out)
             if not (out.isascii() and out.isalpha()):
                 out = ""
         _CHAR_PY[ch] = out
@@ -463,12 +466,69 @@ def phonetic_key(syllables: Iterable[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Near sound and similar shape: the errors of typing a name by sound, and of copying it by eye
+# ---------------------------------------------------------------------------------------------------
+
+# Initials that Taiwanese Mandarin speakers do not keep apart when they type by sound (on top of the coarse
+# classes, which already merge zh/z, ch/c, sh/s and aspiration): f/h (hu, fu: 福/胡 in Taiwanese-influenced
+# speech) and n/l (Hokkien has one phoneme for both).
+_NEAR_INITIAL = {"f": "h", "n": "l"}
+
+
+@lru_cache(maxsize=4096)
+def near(syllable: str) -> str:
+    """Near-sound code of one syllable: :func:`coarse`, with f/h and n/l merged and -eng/-ing written -en/-in
+    (ㄥ and ㄣ are one sound for most speakers in Taiwan, so 庭 ting and 亭 ting and 婷 ting, but also 品 pin
+    and 平 ping, are typed one for another with a phonetic input method)."""
+    code = coarse(syllable)
+    for initial, merged in _NEAR_INITIAL.items():
+        if code.startswith(initial) and len(code) > 1:
+            code = merged + code[1:]
+            break
+    if code.endswith(("eng", "ing")):
+        code = code[:-1]
+    return code
+
+
+def near_key(syllables: Iterable[str]) -> str:
+    """Order-free near-sound key of a given name: its syllables' :func:`near` codes, sorted (語彤 = 彤雨)."""
+    return " ".join(sorted(near(s) for s in syllables))
+
+
+@lru_cache(maxsize=1)
+def _four_corner() -> dict[str, str]:
+    """Four-corner code (四角號碼, four digits) of each CJK character (data/four_corner.txt)."""
+    path = Path(__file__).with_name("data") / "four_corner.txt"
+    table = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            char, code = line.split()
+            table[char] = code
+    return table
+
+
+def similar_shape(a: str, b: str) -> bool:
+    """True when two names of the same length differ in exactly one character and the two characters look
+    alike: the same four-corner code (己/已, 未/末, 候/侯, 辨/辯, 崇/祟). The code describes the strokes at a
+    character's four corners, so characters that share it are the ones a clerk copies one for the other."""
+    if not a or not b or len(a) != len(b):
+        return False
+    differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(differing) != 1:
+        return False
+    table = _four_corner()
+    x, y = differing[0]
+    code = table.get(x)
+    return code is not None and code == table.get(y)
+
+
+# ---------------------------------------------------------------------------------------------------
 # Everything for one record
 # ---------------------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=_CACHE)
-def _name_key(name: str, name_romanized: str) -> tuple[str, str, str, str, str, str]:
+def _name_key(name: str, name_romanized: str) -> tuple[str, str, str, str, str, str, str]:
     trad = to_traditional(name)
     surname, given = split_name(name)
     sur_py, given_py = _name_pinyin(name)
@@ -476,7 +536,8 @@ def _name_key(name: str, name_romanized: str) -> tuple[str, str, str, str, str, 
     if not syllables:  # no Chinese name: the romanisation (or a romanised name written as the name)
         syllables = romanized_syllables(name_romanized) or romanized_syllables(name)
     phonetic = phonetic_key(syllables)
-    return trad, surname, given, " ".join(sur_py + given_py), phonetic, " ".join(given_py)
+    given_near = near_key(given_py)
+    return trad, surname, given, " ".join(sur_py + given_py), phonetic, " ".join(given_py), given_near
 
 
 def name_key(name: str, name_romanized: str) -> dict[str, str]:
@@ -484,10 +545,14 @@ def name_key(name: str, name_romanized: str) -> dict[str, str]:
 
     ``name_trad``, ``surname``, ``given`` (Traditional, no dots), ``pinyin`` and ``given_pinyin``
     (space-joined syllables of the Chinese name, "" without one), ``phonetic`` (:func:`phonetic_key` of
-    the Chinese name, or of the romanisation when there is no Chinese name).
+    the Chinese name, or of the romanisation when there is no Chinese name), ``given_near``
+    (:func:`near_key` of the given name's syllables, "" without a Chinese name).
     """
-    trad, surname, given, pinyin, phonetic, given_pinyin = _name_key(name or "", name_romanized or "")
+    trad, surname, given, pinyin, phonetic, given_pinyin, given_near = _name_key(
+        name or "", name_romanized or ""
+    )
     return {
+        "given_near": given_near,
         "name_trad": trad,
         "surname": surname,
         "given": given,

@@ -411,6 +411,7 @@ def test_name_key():
         "pinyin": "chen jia hao",
         "phonetic": "hao zen zia",
         "given_pinyin": "jia hao",
+        "given_near": "hao zia",
     }
     roman_only = nk.name_key("", "Chia-Hao Chen")
     assert roman_only["name_trad"] == roman_only["pinyin"] == roman_only["given_pinyin"] == ""
@@ -466,3 +467,45 @@ def test_name_key_speed(capsys):
     with capsys.disabled():
         print(f"\nname_key: {cold:.1f} µs/call uncached, {warm:.2f} µs/call cached, "
               f"{roman_only:.1f} µs/call romanisation only (10,000 records)")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------
+# Near sound and similar shape (typed by sound, copied by eye)
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("庭", "婷"),  # same syllable
+        ("品", "聘"),  # other tone
+        ("品", "平"),  # -in / -ing
+        ("恩", "嗯"),  # a syllabic nasal read as en
+        ("志", "至"),  # zh / z
+        ("福", "胡"),  # f / h
+        ("寧", "玲"),  # n / l
+        ("語彤", "彤語"),  # the same sounds in the other order
+    ],
+)
+def test_names_typed_by_sound_share_the_near_key(a, b):
+    assert nk.name_key("王" + a, "")["given_near"] == nk.name_key("王" + b, "")["given_near"]
+
+
+@pytest.mark.parametrize(("a", "b"), [("家豪", "家慧"), ("雅婷", "雅琪"), ("宇", "安")])
+def test_different_given_names_keep_different_near_keys(a, b):
+    assert nk.name_key("王" + a, "")["given_near"] != nk.name_key("王" + b, "")["given_near"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("己", "已"), ("候文", "侯文"), ("崇文", "祟文"), ("辨", "辯"), ("未", "末")]
+)
+def test_one_character_of_the_same_shape(a, b):
+    assert nk.similar_shape(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("家豪", "家慧"), ("崇文", "祟武"), ("己", "己"), ("己文", "已"), ("", ""), ("a", "b")],
+)
+def test_other_differences_are_not_similar_shape(a, b):
+    assert not nk.similar_shape(a, b)
