@@ -257,6 +257,21 @@ def _current_enrollments(school_ids, day) -> QuerySet[Enrollment]:
     )
 
 
+def sealed_shells() -> Q:
+    """Youth records that sealing left with no identity and nothing held (no timeline, enrolment, case, alert,
+    referral or triage decision): answered everywhere as an unknown ID, because showing one, even empty, would
+    say that a record once existed and was sealed (docs/sealing.md, privacy/subject_access.is_sealed_shell)."""
+    return (
+        Q(name="", name_romanized="", national_id="", birth_date__isnull=True)
+        & ~Q(pk__in=Event.objects.values("youth_id"))
+        & ~Q(pk__in=Enrollment.objects.values("youth_id"))
+        & ~Q(pk__in=Case.objects.values("youth_id"))
+        & ~Q(pk__in=Alert.objects.values("youth_id"))
+        & ~Q(pk__in=Referral.objects.values("youth_id"))
+        & ~Q(pk__in=TriageDecision.objects.values("youth_id"))
+    )
+
+
 def visible_youth(user) -> QuerySet[Youth]:
     """Every youth the user has a need-to-know reason to see (rules 1-4)."""
     p = principal_for(user)
@@ -297,7 +312,7 @@ def visible_youth(user) -> QuerySet[Youth]:
     if bureaus:
         # Rule 17: a stated purpose is a reason until it expires (and only while the user still works a case).
         reasons |= Q(pk__in=active_grants(user).values("youth_id"))
-    return Youth.objects.filter(reasons, merged_into__isnull=True)
+    return Youth.objects.filter(reasons, merged_into__isnull=True).exclude(sealed_shells())
 
 
 def can_view_youth(user, youth: Youth) -> bool:
@@ -340,7 +355,9 @@ def youth_by_exact_identifier(user, *, public_id: str = "", national_id: str = "
     if not can_break_glass(user) or not (public_id or national_id):
         return Youth.objects.none()
     match = Q(public_id=public_id) if public_id else Q(national_id=national_id)
-    return Youth.objects.filter(match, merged_into__isnull=True).order_by("public_id")
+    return (
+        Youth.objects.filter(match, merged_into__isnull=True).exclude(sealed_shells()).order_by("public_id")
+    )
 
 
 def can_read_access_reviews(user) -> bool:
@@ -372,7 +389,7 @@ def identity_register(user) -> QuerySet[Youth]:
     """Identities (no events, no cases) for data stewards resolving record matches."""
     if not can_use_identity_register(user):
         return Youth.objects.none()
-    return Youth.objects.all()
+    return Youth.objects.exclude(sealed_shells())
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -288,6 +288,41 @@ class TestOpeningARecord:
         denied = AuditEntry.objects.get(action=AuditAction.DENIED, username="officer")
         assert denied.detail["object_id"] == NOBODY_YOUTH_ID and denied.detail["status"] == 404
 
+    def shell(self, world) -> Youth:
+        """What sealing leaves of a youth known only through sealed records: no identity, nothing held."""
+        youth = world.y.none
+        youth.events.all().delete()
+        youth.enrollments.all().delete()
+        Youth.objects.filter(pk=youth.pk).update(name="", name_romanized="", national_id="", birth_date=None)
+        return youth
+
+    def test_a_sealed_shell_answers_exactly_like_an_id_never_issued(self, client, world):
+        """Review 4, F4: an empty record would confirm that the platform once held something, all sealed."""
+        shell = self.shell(world)
+        login(client, "social")
+        unknown = state_purpose(client, NOBODY_YOUTH_ID)
+        sealed = state_purpose(client, shell.public_id)
+        assert sealed.status_code == unknown.status_code == 404
+        assert without_csrf(sealed.content.decode()) == without_csrf(unknown.content.decode())
+        assert not AccessGrant.objects.exists()
+        assert not Notification.objects.filter(youth=shell).exists()
+        assert client.get(reverse("youth-detail", args=[shell.public_id])).status_code == 404
+
+    def test_a_grant_made_before_the_youth_became_a_shell_shows_nothing(self, client, world):
+        grant(world, user=world.u.social)
+        self.shell(world)
+        policy.forget_principal(world.u.social)
+        assert not policy.visible_youth(world.u.social).filter(pk=world.y.none.pk).exists()
+
+    def test_a_youth_without_identity_who_still_has_a_case_is_no_shell(self, client, world):
+        """The refused side: sealing keeps a case opened on the whole record; it is still reachable."""
+        youth = world.y.case
+        youth.events.all().delete()
+        youth.enrollments.all().delete()
+        Youth.objects.filter(pk=youth.pk).update(name="", name_romanized="", national_id="", birth_date=None)
+        login(client, "social")
+        assert state_purpose(client, youth.public_id).status_code in (200, 302)
+
     def test_a_merged_record_is_not_opened(self, client, world):
         Youth.objects.filter(pk=world.y.none.pk).update(merged_into=world.y.case)
         login(client, "officer")

@@ -85,6 +85,27 @@ class TestWhoSeesAYouth:
         assert policy.identity_register(world.u.steward).count() == 7
         assert policy.identity_register(world.u.guidance).count() == 0
 
+    def test_the_register_leaves_out_sealed_shells_as_if_never_issued(self, world, client):
+        """Review 4, F5: a youth that sealing left empty is not listed, found or shown to the steward."""
+        from django.urls import reverse
+
+        from casework.models import Youth
+        from tests.fixtures import PASSWORD
+
+        shell = world.y.none
+        shell.events.all().delete()
+        shell.enrollments.all().delete()
+        Youth.objects.filter(pk=shell.pk).update(name="", name_romanized="", national_id="", birth_date=None)
+        assert policy.identity_register(world.u.steward).count() == 6
+        assert not policy.identity_register(world.u.steward).filter(pk=shell.pk).exists()
+        client.login(username="steward", password=PASSWORD)
+        shown = client.get(reverse("api:identity-detail", args=[shell.public_id]))
+        unknown = client.get(reverse("api:identity-detail", args=["Y2222222222"]))
+        assert shown.status_code == unknown.status_code == 404
+        assert client.get(reverse("api:identity-list"), {"q": shell.public_id}).json()["count"] == 0
+        # The refused side: a record that still holds something is listed whatever its identity.
+        assert client.get(reverse("api:identity-detail", args=[world.y.case.public_id])).status_code == 200
+
     def test_merged_record_is_not_listed(self, world):
         world.y.case.merged_into = world.y.alert
         world.y.case.save()
