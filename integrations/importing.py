@@ -236,12 +236,14 @@ def _sealed_rows(feed: str, parsed: list) -> tuple[set[int], dict[str, str]]:
     newly: dict[str, str] = {}
     notices = sealing.PersonWideNotices.current()
     if notices:
-        for i, (_, _, p, _) in enumerate(parsed):
+        for i, (_, raw, p, _) in enumerate(parsed):
             if i not in sealed:
                 notice = notices.match(p.values, p.national_id_status)
+                if not notice and not p.ok:  # a malformed row may carry the identity in the wrong columns
+                    notice = notices.match_misplaced(raw)
                 if notice:
                     sealed.add(i)
-                    if p.key:
+                    if p.key and not sealing.is_national_id(p.key):  # a shifted row's key is the ID itself
                         newly[p.key] = notice
     # Another row of the file under a key sealed just now (the same record re-sent) is sealed with it.
     keys_sealed = sealed_keys | set(newly)

@@ -300,6 +300,10 @@ def clear_unfinished_uploads(*, neutralise: Iterable[str] = ()) -> None:
         )
 
 
+# Separators between the pieces of a cell in which a misplaced identity is looked for (commas of an overflow
+# or a swallowed line, newlines, spaces, quotes).
+_TOKEN = re.compile(r"[\s,;\"'|/\\]+")
+
 SCRUBBED = "rows"
 """``FeedUpload.encoding`` of a queued upload that sealing took rows out of while it waited
 (:func:`scrub_queued_uploads`): JSON ``{"header", "encoding", "rows": [[row_number, raw row], ...], "sealed": n}``
@@ -366,13 +370,17 @@ def scrub_queued_uploads() -> int:
             sealed_keys = sealed_among(CONTACT_FEED, keys)
             newly: dict[str, list[str]] = defaultdict(list)
             out = set()
-            for position, (_n, _raw, p) in enumerate(parsed):
+            for position, (_n, raw, p) in enumerate(parsed):
                 if p is None:
                     continue
-                notice = notices.match(p.values, p.national_id_status) if notices else ""
+                notice = ""
+                if notices:
+                    notice = notices.match(p.values, p.national_id_status)
+                    if not notice and not p.ok:
+                        notice = notices.match_misplaced(raw)
                 if (p.key and p.key in sealed_keys) or notice:
                     out.add(position)
-                    if notice and p.key and p.key not in sealed_keys:
+                    if notice and p.key and p.key not in sealed_keys and not is_national_id(p.key):
                         newly[notice].append(p.key)
             every_sealed = sealed_keys | {k for ks in newly.values() for k in ks}
             out |= {i for i, (_n, _raw, p) in enumerate(parsed) if p is not None and p.key in every_sealed}
@@ -391,16 +399,26 @@ def scrub_queued_uploads() -> int:
     return removed
 
 
+def is_national_id(value: str) -> bool:
+    """True when ``value`` is a national ID that passes its checksum."""
+    return contract.normalise_national_id(value)[1] == "valid"
+
+
 def seal_quarantined_rows(rows: Mapping[int, str], *, notice_key: str, actor: Actor) -> tuple[int, set[int]]:
     """Redact and close these quarantined contacts (id -> record key, blank when there is none to seal), which a
     person-wide notice reaches by exact identity, as a named key's are; their keys are registered, and any
     version stored under them erased. Returns (rows redacted, youth whose records changed)."""
     if not rows:
         return 0, set()
-    keys = sorted({k for k in rows.values() if k})
+    # A "key" that is a valid national ID is a row shifted by a missing field (``match_misplaced``): the person's
+    # ID, not a record key; it is neither registered nor kept on the row.
+    misplaced = {k for k in rows.values() if k and is_national_id(k)}
+    keys = sorted({k for k in rows.values() if k} - misplaced)
     register(keys, notice_key)
     open_rows = QuarantinedRow.objects.filter(pk__in=list(rows)).exclude(status=QuarantineStatus.SEALED)
     neutralise_file_names(open_rows.values_list("batch_id", flat=True))
+    if misplaced:
+        open_rows.filter(record_key__in=misplaced).update(record_key="")
     redacted = open_rows.update(
         raw=ERASED, reasons=[SEALED_REASON], status=QuarantineStatus.SEALED, resolved_at=timezone.now()
     )
@@ -713,6 +731,43 @@ class PersonWideNotices:
                 return key
         return ""
 
+    def match_misplaced(self, raw: Mapping) -> str:
+        """The notice whose person a malformed row names **outside the identity columns**, or ``""``: the
+        notice's valid national ID in any other cell, in a column name or in the overflow (a row shifted by a
+        missing field, an unterminated quote that swallowed the next lines), or its name in another cell with
+        its birth date anywhere in the row. The row's own dates cannot be trusted then, so ``effective_on`` is
+        not checked. A row whose identity sits in its own columns is :meth:`match`'s to judge."""
+        if not self or not isinstance(raw, Mapping):
+            return ""
+        cells = [(str(k), v if isinstance(v, str) else "") for k, v in raw.items()]
+        texts = [unicodedata.normalize("NFKC", t) for k, v in cells for t in (k, v)]
+        tokens = {t.upper() for text in texts for t in _TOKEN.split(text) if t}
+        for nid in tokens & self.by_nid.keys():
+            own = unicodedata.normalize("NFKC", str(raw.get("national_id") or "")).strip().upper()
+            if own != nid:
+                return self.by_nid[nid][0][0]
+        names = {name for name, _dob in self.by_name_dob}
+        misplaced = {
+            contract.normalise_name(piece)
+            for column, value in cells
+            for piece in (column, *_TOKEN.split(value))
+            if column != "name" and piece
+        } | {contract.normalise_name(k) for k, _v in cells}
+        for name in misplaced & names:
+            days = set()
+            for text in texts:
+                for piece in [text, *_TOKEN.split(text)]:
+                    try:
+                        day = contract.parse_date(piece.strip())
+                    except contract.ContractError:
+                        continue
+                    if day:
+                        days.add(day.isoformat())
+            for (wanted, dob), entries in self.by_name_dob.items():
+                if wanted == name and dob in days:
+                    return entries[0][0]
+        return ""
+
     def reach_in_store(self) -> dict[str, set[str]]:
         """notice key -> keys of the stored contacts it reaches by exact identity (linked or not)."""
         found: dict[str, set[str]] = defaultdict(set)
@@ -748,7 +803,7 @@ class PersonWideNotices:
             if not isinstance(raw, Mapping):
                 continue
             parsed = contract.validate_row(CONTACT_FEED, raw)
-            notice = self.match(parsed.values, parsed.national_id_status)
+            notice = self.match(parsed.values, parsed.national_id_status) or self.match_misplaced(raw)
             if notice:
                 found[notice][pk] = (key or parsed.key) if status == QuarantineStatus.OPEN else ""
         return found

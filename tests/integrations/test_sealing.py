@@ -42,12 +42,14 @@ from integrations.models import (
 )
 from tests.fixtures import PASSWORD
 from tests.integrations.sealing_world import (
+    CONTACT_COLUMNS,
     MARKER,
     NOTICE_P,
     NOTICE_Q,
     NOTICE_Q_MALFORMED,
     P1,
     P2,
+    P_NID,
     Q1,
     Q1_MALFORMED,
     Q_NID,
@@ -55,7 +57,10 @@ from tests.integrations.sealing_world import (
     SEALED_KEYS,
     SECRETS,
     WELFARE,
+    P,
+    Q,
     activate_linkage,
+    contact,
     deliver,
 )
 from tests.integrations.test_linkage import city, city_frame, trained_settings  # noqa: F401
@@ -670,3 +675,42 @@ def test_a_police_contact_with_no_kind_is_linked_without_an_event_and_the_person
     deliver(tmp_path, "police.contacts", [{**P2, "contact_no": "SC-NK2"}])
     assert _youth_of("SC-NK2") == youth
     assert Event.objects.filter(source_key="SC-NK2", youth=youth).exists()
+
+
+def _shifted(key: str, person: dict, marker: str) -> dict:
+    """A row with its first field lost: every value one column to the left (review 4, F2)."""
+    columns = CONTACT_COLUMNS
+    values = [key, "2024-05-01", "2024-05-01", "offence", "theft", marker, "", person["national_id"]]
+    values += [person["name"], person["birth_date"], person["sex"], person["district"]]
+    return dict(zip(columns, values[1:] + [""], strict=True)) | {"contact_no": person["national_id"]}
+
+
+def test_a_notice_seals_quarantined_rows_that_carry_the_persons_identity_in_the_wrong_columns(
+    world, tmp_path
+):
+    other = {**P, "name": "別人甲", "national_id": Q_NID, "birth_date": "2010-01-01"}
+    deliver(tmp_path, "police.contacts", [_shifted("SC-P9", P, MARKER), _shifted("SC-O9", other, "KEEP-O9")])
+    assert QuarantinedRow.objects.filter(feed="police.contacts", status=QuarantineStatus.OPEN).count() == 2
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    sealed = QuarantinedRow.objects.get(status=QuarantineStatus.SEALED)
+    assert sealed.raw == {"sealed": True} and P_NID not in json.dumps(sealed.record_key)
+    # The refused side: another person's shifted row stays, with its content.
+    kept = QuarantinedRow.objects.get(status=QuarantineStatus.OPEN)
+    assert "KEEP-O9" in json.dumps(kept.raw, ensure_ascii=False)
+    assert traces(MARKER) == []
+
+
+def test_a_shifted_row_of_the_person_arriving_after_the_notice_never_reaches_the_quarantine(world, tmp_path):
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    printed = deliver(tmp_path, "police.contacts", [_shifted("SC-P9", P, MARKER)])
+    assert "quarantined 0" in printed
+    assert traces(MARKER) == []
+
+
+def test_a_row_naming_the_person_in_another_column_without_the_birth_date_is_not_sealed(world, tmp_path):
+    """Name alone is not identity: a row that only mentions the name elsewhere stays in the quarantine."""
+    row = contact("SC-X1", {**Q, "national_id": ""}, "2024-05-01", sealed=False, note=P["name"])
+    row["birth_date"] = "2010-13-40"
+    deliver(tmp_path, "police.contacts", [row])
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert QuarantinedRow.objects.get().status == QuarantineStatus.OPEN
