@@ -205,6 +205,20 @@ def _canonical_encoding(name: str) -> str:
     return canonical
 
 
+def _repeated_columns(header: list[str], duplicates: list[str]) -> str:
+    """The whole-file error for a header that repeats names. A name of the contract is quoted; any other is
+    given by its column numbers only: a file whose header line is missing has a person's data there, and the
+    error is kept on the batch and shown to stewards."""
+    known = {name for spec in FEEDS.values() for name in spec.column_map}
+    quoted = [name for name in duplicates if name.lower() in known]
+    others = [
+        "columns " + " and ".join(str(i) for i, n in enumerate(header, start=1) if n == name)
+        for name in duplicates
+        if name.lower() not in known
+    ]
+    return "header repeats column name(s): " + "; ".join(quoted + others)
+
+
 def read_rows(data: bytes, encoding: str | None = None) -> CsvFile:
     """Decode a feed file and split it into header and rows of raw strings.
 
@@ -246,7 +260,7 @@ def read_rows(data: bytes, encoding: str | None = None) -> CsvFile:
         ]
         duplicates = sorted({name for name in header if header.count(name) > 1})
         if duplicates:
-            raise ContractError(f"header repeats column name(s): {', '.join(duplicates)}")
+            raise ContractError(_repeated_columns(header, duplicates))
 
         rows: list[tuple[int, dict[str, str]]] = []
         for number, record in enumerate(reader, start=1):

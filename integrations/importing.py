@@ -290,6 +290,7 @@ def _ingest(
         ]
         # The bureau's name for a file that held a sealed record may name the person (sealing.md).
         batch.file_name = sealing.file_name_after_sealing(batch.feed, batch.origin, batch.file_name)
+        batch.checksum = ""  # see sealing.neutralise_file_names
     needs_roster = spec.refers_to_student
     roster = _roster_keys() if needs_roster else set()
     current = _current_versions(feed, {p.key for _, _, p, _ in parsed if p.ok and p.key})
@@ -397,6 +398,8 @@ def _ingest(
     batch.unchanged = counts["unchanged"] + taken_out
     batch.quarantined = len(quarantine)
     batch.sealed = len(sealed_rows) + taken_out
+    if taken_out:  # rows sealing took out while the upload waited: the file held a sealed record
+        batch.checksum = ""
     batch.status = BatchStatus.COMPLETED
     batch.save()
     return batch
@@ -508,7 +511,7 @@ def import_file_bytes(
             raise contract.ContractError(problem)
         rows = list(csv_file.rows)
     except contract.ContractError as exc:
-        failed = {"status": BatchStatus.FAILED, "error": str(exc)}
+        failed = {"status": BatchStatus.FAILED, "error": redact_national_ids(str(exc))}
         if queued is not None:
             ImportBatch.objects.filter(pk=queued.pk).update(**failed)
         else:

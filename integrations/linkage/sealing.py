@@ -268,15 +268,22 @@ def file_name_after_sealing(feed: str, origin: str, name: str) -> str:
     return neutral_file_name(feed)
 
 
-def neutralise_file_names(batch_ids: Iterable[int]) -> None:
-    """Replace the bureau's file name of these batches by a neutral one (``file_name_after_sealing``)."""
+def neutralise_file_names(batch_ids: Iterable[int], *, held_sealed: bool = True) -> None:
+    """Replace the bureau's file name of these batches by a neutral one (``file_name_after_sealing``).
+    ``held_sealed``: the batches held a sealed record, so their SHA-256 goes too: whoever holds a copy of the
+    file could otherwise confirm that the platform received it (a re-sent copy is then imported again, and
+    its sealed rows refused and counted as such, instead of being answered "duplicate")."""
     batch_ids = sorted({b for b in batch_ids if b})
     for start in range(0, len(batch_ids), 5000):
         batches = ImportBatch.objects.filter(pk__in=batch_ids[start : start + 5000])
-        for pk, feed, origin, name in batches.values_list("pk", "feed", "origin", "file_name"):
-            neutral = file_name_after_sealing(feed, origin, name)
-            if name != neutral:
-                ImportBatch.objects.filter(pk=pk).update(file_name=neutral)
+        for pk, feed, origin, name, checksum in batches.values_list(
+            "pk", "feed", "origin", "file_name", "checksum"
+        ):
+            changes = {"file_name": file_name_after_sealing(feed, origin, name)}
+            if held_sealed:
+                changes["checksum"] = ""
+            if changes["file_name"] != name or changes.get("checksum", checksum) != checksum:
+                ImportBatch.objects.filter(pk=pk).update(**changes)
 
 
 UNFINISHED = (BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.FAILED)
@@ -296,7 +303,8 @@ def clear_unfinished_uploads(*, neutralise: Iterable[str] = ()) -> None:
         neutralise_file_names(
             ImportBatch.objects.filter(feed=CONTACT_FEED, status__in=list(neutralise)).values_list(
                 "pk", flat=True
-            )
+            ),
+            held_sealed=False,
         )
 
 
@@ -394,7 +402,7 @@ def scrub_queued_uploads() -> int:
             upload.encoding = SCRUBBED
             upload.save(update_fields=["data", "encoding"])
             batch.file_name = file_name_after_sealing(batch.feed, batch.origin, batch.file_name)
-            batch.save(update_fields=["file_name"])
+            batch.save(update_fields=["file_name"])  # its checksum stays until the import: it dedupes the run
             removed += len(out)
     return removed
 

@@ -320,3 +320,35 @@ def test_the_same_file_delivered_twice_at_once_is_imported_once():
     assert sorted(results) == ["completed", "duplicate"]
     assert QuarantinedRow.objects.count() == 2
     assert ImportBatch.objects.filter(status=BatchStatus.COMPLETED).count() == 1
+
+
+def test_a_header_repeating_a_persons_data_is_refused_without_quoting_it():
+    """Review 4, F3: a file whose header line is missing may repeat a value of the first record (a name
+    written twice); the error, kept on the batch, names columns by number, contract names only by name."""
+    body = "S1,J01,王小明,王小明,2009-01-01,M,A123456789,A123456789\nS2,J01,林美華,x,2009-01-05,F,,\n"
+    with pytest.raises(contract.ContractError) as refused:
+        imp("school.students", body)
+    error = ImportBatch.objects.get().error
+    for text in (str(refused.value), error):
+        assert "王小明" not in text and "A123456789" not in text
+        assert "columns 3 and 4" in text and "columns 7 and 8" in text
+    with pytest.raises(contract.ContractError, match=r"repeats column name\(s\): name$"):
+        imp("school.students", "student_no,name,name\nS1,a,b\n")
+
+
+def test_the_migration_withholds_names_and_ids_in_errors_already_stored():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("integrations.migrations.0008_sealed_batches_forget_checksums")
+    batch = ImportBatch.objects.create(
+        feed="police.contacts",
+        file_name="x.csv",
+        checksum="c" * 64,
+        status=BatchStatus.FAILED,
+        error="header repeats column name(s): A123456789, name, 李無頭",
+    )
+    migration.forget(apps, None)
+    batch.refresh_from_db()
+    assert batch.error == "header repeats column name(s): name; other names withheld"

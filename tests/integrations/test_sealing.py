@@ -714,3 +714,25 @@ def test_a_row_naming_the_person_in_another_column_without_the_birth_date_is_not
     deliver(tmp_path, "police.contacts", [row])
     deliver(tmp_path, "court.sealing", [NOTICE_P])
     assert QuarantinedRow.objects.get().status == QuarantineStatus.OPEN
+
+
+def test_a_file_that_held_a_sealed_record_is_forgotten_and_a_resend_is_counted_as_sealed(world, tmp_path):
+    """Review 4, F9: the batch keeps no SHA-256 of a file with a sealed record in it, and re-sending the same
+    bytes is imported again (its sealed rows refused and counted), not answered "duplicate"."""
+    from integrations.importing import import_file_bytes
+    from integrations.models import ImportBatch
+    from tests.integrations.sealing_world import write_csv
+
+    path = write_csv(tmp_path / "p.csv", [P1, P2])
+    data = path.read_bytes()
+    first = import_file_bytes(feed="police.contacts", data=data, file_name="p.csv")
+    assert ImportBatch.objects.get(pk=first.batch_id).checksum  # nothing sealed yet: kept for duplicates
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert ImportBatch.objects.get(pk=first.batch_id).checksum == ""
+    again = import_file_bytes(feed="police.contacts", data=data, file_name="p.csv")
+    assert again.status == "completed" and again.sealed == 1 and again.batch_id != first.batch_id
+    assert ImportBatch.objects.get(pk=again.batch_id).checksum == ""
+    # The refused side: a file with nothing sealed is still recognised as a duplicate.
+    clean = write_csv(tmp_path / "q.csv", [{**P2, "contact_no": "SC-K1"}]).read_bytes()
+    import_file_bytes(feed="police.contacts", data=clean, file_name="q.csv")
+    assert import_file_bytes(feed="police.contacts", data=clean, file_name="q.csv").status == "duplicate"
