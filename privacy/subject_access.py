@@ -24,6 +24,7 @@ What is left out, and why:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,12 +33,15 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.audit import Actor
 from casework.exports import ExportFile, Sheet, columns, model_rows, render_export
 from casework.models import (
+    CASEWORK_ROLES,
+    AccessGrant,
     Alert,
     AlertTrigger,
     AuditAction,
@@ -48,6 +52,7 @@ from casework.models import (
     Event,
     FairnessAttributes,
     Intervention,
+    Membership,
     Referral,
     RiskScore,
     TriageDecision,
@@ -538,10 +543,13 @@ def collect(youth: Youth) -> Holdings:
     sheets.append(Sheet.of(_("Fairness attributes"), cols, rows, key="fairness_attributes"))
 
     # Access log ------------------------------------------------------------------------------------------
-    entries = _entries_about_what_exists(
-        AuditEntry.objects.filter(youth_public_id__in=public_ids)
-        .exclude(action=AuditAction.SEAL)
-        .order_by("at", "id")
+    entries = _entries_with_a_reason_left(
+        _entries_about_what_exists(
+            AuditEntry.objects.filter(youth_public_id__in=public_ids)
+            .exclude(action=AuditAction.SEAL)
+            .order_by("at", "id")
+        ),
+        ids,
     )
     cols = columns(
         ("at", _("When")),
@@ -554,6 +562,70 @@ def collect(youth: Youth) -> Holdings:
     )
     sheets.append(Sheet.of(_("Access log"), cols, model_rows(entries, cols), key="access_log"))
     return Holdings(youth=youth, sheets=sheets)
+
+
+_LONG_AGO = timezone.make_aware(dt.datetime(1900, 1, 1))
+
+
+def _day_start(day: dt.date | None) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if day else _LONG_AGO
+
+
+def _entries_with_a_reason_left(entries: list[AuditEntry], youth_ids: list[int]) -> list[AuditEntry]:
+    """The entries of case workers and counsellors that a reason still on record explains: something of the
+    youth that still exists and that the worker's bureau, school or self had by then (a timeline event the
+    bureau owns, from the day it knew of it; a case it leads or they carry; a referral to or from it or to
+    them; an alert routed to it; an enrolment at their school; their own access by stated purpose). A view
+    whose only reason was erased by sealing (an alert on a sealed contact, the referral it led to) would tell
+    the youth, a guardian or a court that the bureau once had something, so it is left out like the objects
+    themselves. Entries of stewards, auditors, administrators and the system stay: their reason is their
+    office, not a record. A membership ended since still explains what the worker did while it lasted."""
+    user_ids = {e.user_id for e in entries if e.user_id}
+    bureaus_of: dict[int, set[int]] = defaultdict(set)
+    schools_of: dict[int, set[int]] = defaultdict(set)
+    workers = set()
+    for user_id, bureau_id, school_id, role in Membership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "bureau_id", "school_id", "role"
+    ):
+        bureaus_of[user_id].add(bureau_id)
+        if school_id:
+            schools_of[user_id].add(school_id)
+        if role in CASEWORK_ROLES:
+            workers.add(user_id)
+    # (when the reason began, bureau or None, user or None, school or None)
+    reasons: list[tuple] = []
+    for known, bureau in Event.objects.filter(youth_id__in=youth_ids).values_list(
+        "knowledge_date", "owning_bureau_id"
+    ):
+        reasons.append((_day_start(known), bureau, None, None))
+    for at, bureau, user in Case.objects.filter(youth_id__in=youth_ids).values_list(
+        "opened_at", "lead_bureau_id", "assignee_id"
+    ):
+        reasons += [(at, bureau, None, None), (at, None, user, None)]
+    for at, a, b, user in Referral.objects.filter(youth_id__in=youth_ids).values_list(
+        "created_at", "from_bureau_id", "to_bureau_id", "to_user_id"
+    ):
+        reasons += [(at, a, None, None), (at, b, None, None), (at, None, user, None)]
+    for at, bureau in Alert.objects.filter(youth_id__in=youth_ids).values_list("created_at", "routed_to_id"):
+        reasons.append((at, bureau, None, None))
+    for at, user in AccessGrant.objects.filter(youth_id__in=youth_ids).values_list("granted_at", "user_id"):
+        reasons.append((at, None, user, None))
+    for enrolled, school in Enrollment.objects.filter(youth_id__in=youth_ids).values_list(
+        "enrolled_on", "school_id"
+    ):
+        reasons.append((_day_start(enrolled), None, None, school))
+
+    def explained(entry: AuditEntry) -> bool:
+        if entry.user_id not in workers:
+            return True
+        bureaus, schools = bureaus_of[entry.user_id], schools_of[entry.user_id]
+        return any(
+            at <= entry.at
+            and (bureau in bureaus or (user is not None and user == entry.user_id) or school in schools)
+            for at, bureau, user, school in reasons
+        )
+
+    return [entry for entry in entries if explained(entry)]
 
 
 def _entries_about_what_exists(entries: Iterable[AuditEntry]) -> list[AuditEntry]:

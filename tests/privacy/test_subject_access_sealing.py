@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from casework.audit import Actor, record
@@ -201,3 +201,40 @@ def test_a_youth_known_only_through_sealed_records_is_answered_as_unknown(client
             "--out", str(tmp_path / "x.json"),
         )  # fmt: skip
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_a_workers_view_whose_only_reason_was_erased_is_left_out(world_linked, tmp_path):
+    """Review 4, F6: "guidance viewed this youth" with nothing left that gave the committee a reason would
+    tell the reader that the committee once had something. A view that a kept record explains stays."""
+    world = world_linked
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    _sealed_matter(world, youth)
+    record(Actor(user=world.u.guidance), AuditAction.VIEW, youth)
+    _kept_case(world, youth)
+    record(Actor(user=world.u.officer), AuditAction.VIEW, youth)
+    record(Actor(user=world.u.steward), AuditAction.VIEW, youth)
+
+    def viewers() -> set[str]:
+        with translation.override("en"):
+            rows = collect(youth).sheets[-1].rows
+        return {r["username"] for r in rows if r["object_type"] == "youth" and r["action"] == "View"}
+
+    assert viewers() >= {"guidance", "officer", "steward"}
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    # The refused side: the officer's bureau leads the case that stays; the steward's reason is the office.
+    assert viewers() == {"officer", "steward"}
+
+
+def test_a_view_before_its_reason_began_is_left_out_and_one_after_it_stays(world_linked, tmp_path):
+    world = world_linked
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    early = record(Actor(user=world.u.social), AuditAction.VIEW, youth)  # welfare had nothing yet
+    Referral.objects.create(
+        youth=youth, from_bureau=world.b.committee, from_user=world.u.guidance, to_bureau=world.b.welfare,
+        reason="follow-up", consent="obtained", status=ReferralStatus.ACCEPTED,
+    )  # fmt: skip
+    later = record(Actor(user=world.u.social), AuditAction.VIEW, youth)
+    listed = {r["at"] for r in collect(youth).sheets[-1].rows if r["username"] == "social"}
+    assert listed == {later.at} and early.at not in listed
