@@ -274,7 +274,28 @@ def read_rows(data: bytes, encoding: str | None = None) -> CsvFile:
             rows.append((number, cells))
     except csv.Error as exc:
         raise ContractError(f"file is not valid CSV near line {reader.line_num}: {exc}") from exc
+    if (
+        rows
+        and any("\n" in cell or "\r" in cell for cell in rows[-1][1].values())
+        and _ends_inside_quotes(text)
+    ):
+        # The last record runs to the end of the file inside a quote: a quote opened and never closed has
+        # swallowed every line after it, which would be lost as rows (and never counted or quarantined).
+        raise ContractError(
+            f'row {rows[-1][0]} opens a quote (") that is never closed, so the lines after it cannot be read '
+            "as rows; nothing was imported"
+        )
     return CsvFile(used, header, rows)
+
+
+def _ends_inside_quotes(text: str) -> bool:
+    """True when the CSV text ends inside a quoted field (Python's strict reader says "unexpected end")."""
+    try:
+        for _record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 # --------------------------------------------------------------------------------------------------

@@ -158,8 +158,11 @@ def _contacts_of_person(youth: Youth, effective_on: dt.date | None) -> list[str]
 
 
 def register(keys: Iterable[str], notice_key: str) -> None:
+    """Record these keys as sealed. A key longer than any record key can be (``contract.MAX_RECORD_KEY_LENGTH``,
+    a notice's ``contact_nos`` entry) names no record that can ever be stored, so there is nothing to register."""
+    keys = [k for k in keys if len(k) <= contract.MAX_RECORD_KEY_LENGTH]
     SealedRecord.objects.bulk_create(
-        [SealedRecord(feed=CONTACT_FEED, record_key=k, notice_key=notice_key) for k in keys],
+        [SealedRecord(feed=CONTACT_FEED, record_key=k, notice_key=notice_key[:128]) for k in keys],
         ignore_conflicts=True,
         batch_size=2000,
     )

@@ -428,6 +428,16 @@ def test_an_overlong_record_key_is_quarantined_not_a_database_error():
 
 
 @pytest.mark.django_db
+def test_a_notice_naming_an_overlong_contact_number_seals_the_others_not_a_database_error():
+    from integrations.models import SealedRecord
+
+    data = f"notice_no,court_case_no,effective_on,contact_nos\nN1,113-1,2024-12-31,{'P' * 300};P1\n".encode()
+    summary = importing.import_file_bytes(feed="court.sealing", data=data, file_name="n.csv")
+    assert summary.created == 1
+    assert list(SealedRecord.objects.values_list("record_key", flat=True)) == ["P1"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("forced", ["utf-8", "latin-1", "utf-16", "base64", "rot13"])
 def test_a_forced_encoding_cannot_smuggle_nul_or_crash_the_decoder(forced):
     data = "contact_no,name,birth_date\nP1,王\x00小明,2009-01-01\n".encode()

@@ -352,3 +352,22 @@ def test_the_migration_withholds_names_and_ids_in_errors_already_stored():
     migration.forget(apps, None)
     batch.refresh_from_db()
     assert batch.error == "header repeats column name(s): name; other names withheld"
+
+
+def test_an_unterminated_quote_fails_the_file_instead_of_swallowing_the_rows_after_it():
+    """Review 4, F7: the rows after the quote would be read into one cell, neither counted nor quarantined."""
+    text = (
+        STUDENTS
+        + 'S3,J01,"陳大同,2009-02-02,M,7,,\nS4,J01,李四,2009-03-03,F,7,,\nS5,J01,張五,2009-04-04,M,7,,\n'
+    )
+    with pytest.raises(contract.ContractError, match="row 3 opens a quote"):
+        imp("school.students", text)
+    assert ImportBatch.objects.get().status == BatchStatus.FAILED
+    assert SourceRecord.objects.count() == 0
+
+
+def test_a_quoted_cell_with_a_line_break_is_still_one_cell():
+    """The refused side: a closed quote may hold a line break (an address over two lines)."""
+    text = STUDENTS.replace("S2,J01,林美華", 'S2,J01,"林\n美華"')
+    summary = imp("school.students", text)
+    assert summary.rows_read == 2 and summary.quarantined + summary.created == 2
