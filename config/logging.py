@@ -108,4 +108,7 @@ def logging_config(fmt: str, level: str) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
+        # The development server's request lines ("GET /youth/?q=... 200") go through the same masking: a
+        # national ID typed into a URL must not reach the server's log whole (docs/security.md).
+        "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     }

@@ -67,3 +67,23 @@ def test_a_traceback_quoting_a_national_id_is_masked_too(json_lines):
     (line,) = json_lines()
     assert line["message"] == "queued import of batch 7 stopped"
     assert "A1******89" in line["exc_info"] and "A123456789" not in json.dumps(line)
+
+
+def test_the_servers_request_lines_are_masked_too():
+    """Review 4, F10: "GET /youth/?q=A123456789" from the development server's request log goes through the
+    same masking (the access log masks it already)."""
+    from config.logging import RedactFilter
+
+    config = logging_config("text", "INFO")
+    assert config["loggers"]["django.server"] == {
+        "handlers": ["console"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    live = logging.getLogger("django.server").handlers
+    assert live and all(any(isinstance(f, RedactFilter) for f in h.filters) for h in live)
+    record = logging.LogRecord(
+        "django.server", logging.INFO, "", 0, '"%s" %s', ("GET /youth/?q=A123456789", 200), None
+    )
+    RedactFilter().filter(record)
+    assert record.getMessage() == '"GET /youth/?q=A1******89" 200'
