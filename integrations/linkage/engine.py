@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA, Levenshtein
 
-UPPER_THRESHOLD = 0.99
-LOWER_THRESHOLD = 0.80
+UPPER_THRESHOLD = 0.90
+LOWER_THRESHOLD = 0.60
 SEED = 20261122
 
 # Pairs to score: those where at least one side lacks a valid ID (two records with the same valid ID are
