@@ -153,6 +153,33 @@ def comparison_rows(comparison: dict) -> list[dict]:
     return rows
 
 
+# Evidence weaker than this many bits either way neither speaks for nor against one person.
+WEAK_EVIDENCE = 1.0
+
+
+def why_uncertain(comparison: dict) -> dict[str, list[str]]:
+    """Why the model could not decide, in the steward's words: what speaks for one person, what speaks for two
+    people, and what is missing on one side, each field with its agreement level ("Given name: near sound
+    (typed by sound)"). Fields are ordered by the strength of their evidence, strongest first."""
+    rows = comparison_rows(comparison)
+    weighed = []
+    missing = []
+    for row in rows:
+        item = comparison.get(row["name"]) or {}
+        weight = item.get("match_weight")
+        phrase = _("%(field)s: %(level)s") % {"field": row["label"], "level": row["level_label"]}
+        if row["level"] == "null":
+            if row["name"] != "romanised_name":  # only compared when one side has no Chinese name
+                missing.append(str(row["label"]))
+        elif weight is not None:
+            weighed.append((weight, phrase))
+    return {
+        "for": [p for w, p in sorted(weighed, key=lambda x: -x[0]) if w >= WEAK_EVIDENCE],
+        "against": [p for w, p in sorted(weighed, key=lambda x: x[0]) if w <= -WEAK_EVIDENCE],
+        "missing": missing,
+    }
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Access
 # ---------------------------------------------------------------------------------------------------------
@@ -257,6 +284,7 @@ def review_detail(request, pk: int):
             "left": left,
             "right": right,
             "rows": comparison_rows(comparison),
+            "why": why_uncertain(comparison),
             "percent": percent(pair.match_probability),
             "upper": percent(pair.model.upper_threshold),
             "lower": percent(pair.model.lower_threshold),

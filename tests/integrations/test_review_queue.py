@@ -360,3 +360,31 @@ def test_api_linkage_models_merges_and_splits(steward, linked):
     url = reverse("integrations-api:youthsplit-reverse", args=[linked.split.pk])
     assert steward.post(url).json()["reversed_at"] is not None
     assert steward.post(reverse("integrations-api:youthsplit-reverse", args=[999999])).status_code == 404
+
+
+def test_pair_detail_says_in_words_why_a_person_must_decide(steward, linked):
+    """Issue 15, part 6: what speaks for one person, what for two, and what is missing, in the page's words."""
+    page = steward.get(reverse("integrations:review-detail", args=[linked.pair.pk])).content.decode()
+    start = page.index('id="why-uncertain"')
+    why = page[start : page.index("</section>", start)]
+    assert "Speaks for one person" in why and "Speaks for two people" in why
+    listed_for = why.split('id="why-for"')[1].split("</ul>")[0]
+    listed_against = why.split('id="why-against"')[1].split("</ul>")[0]
+    # Strongest first: the given name (+6.52), the birth date (+3.05), the surname (+2.41); the sex (+0.94)
+    # is too weak to speak either way.
+    assert listed_for.index("Given name: exact") < listed_for.index("Birth date: day and month swapped")
+    assert listed_for.index("Birth date") < listed_for.index("Surname: exact")
+    assert "Sex" not in listed_for and "Sex" not in listed_against
+    assert "District: different" in listed_against and "Surname" not in listed_against
+    missing = why.split('id="why-missing"')[1].split("</dd>")[0]
+    assert "National ID" in missing and "Address" in missing
+
+
+def test_pair_detail_explains_in_traditional_chinese(client, linked):
+    assert client.login(username="steward", password=PASSWORD)
+    client.post(reverse("set_language"), {"language": "zh-hant", "next": "/"})
+    page = client.get(reverse("integrations:review-detail", args=[linked.pair.pk])).content.decode()
+    start = page.index('id="why-uncertain"')
+    why = page[start : page.index("</section>", start)]
+    for english in ("Speaks for", "exact", "different", "Why a person"):
+        assert english not in why, english
