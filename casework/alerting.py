@@ -196,7 +196,7 @@ def remind_due_steps(*, today: dt.date | None = None) -> int:
 
 RULE_FIELDS = (
     "enabled", "name_zh", "name_en", "duty_zh", "duty_en", "trigger", "event_kind", "event_codes", "bands",
-    "route_to", "deadline_hours", "deadline_days", "lookback_days", "notify_referrer", "concern",
+    "route_to", "deadline_hours", "deadline_days", "lookback_days", "notify_referrer", "concern", "statutory_duty",
 )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from .models import (
     EventSource,
     RiskBand,
     School,
+    StatutoryDuty,
     TriageDecisionKind,
     TriageReason,
     User,
@@ -256,6 +257,13 @@ class AlertRuleForm(forms.Form):
         help_text=_("Tell the bureau that reported the event what was decided."),
     )
     concern = forms.ChoiceField(label=_("Concern of a case opened from it"), choices=ConcernType.choices)
+    statutory_duty = forms.ChoiceField(
+        label=_("Legal duty"),
+        choices=StatutoryDuty.choices,
+        initial=StatutoryDuty.OTHER,
+        required=False,
+        help_text=AlertRule._meta.get_field("statutory_duty").help_text,
+    )
     change_note = forms.CharField(
         label=_("Why this change"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -297,6 +305,7 @@ class AlertRuleForm(forms.Form):
             "lookback_days": data["lookback_days"],
             "notify_referrer": data["notify_referrer"],
             "concern": data["concern"],
+            "statutory_duty": data.get("statutory_duty") or StatutoryDuty.OTHER,
         }
         return values
 

@@ -567,6 +567,20 @@ class AlertTrigger(models.TextChoices):
     SCORE = "score", _("A risk score in the chosen bands, with no open case")
 
 
+class StatutoryDuty(models.TextChoices):
+    """The legal duty an alert carries, most severe first: queues and task lists are ordered by it before the
+    deadline and the score (a missing child comes before paperwork, however overdue)."""
+
+    PROTECTION_24H = "protection_24h", _("Child protection: act within 24 hours")
+    MISSING_CHILD = "missing_child", _("Missing child: search at once")
+    EXPOSURE_14D = "exposure_14d", _("Exposure behaviour: decide within 14 days")
+    OTHER = "other", _("Other follow-up")
+
+
+# Severity rank of each duty (0 = most severe), for ordering.
+DUTY_RANK = {duty: rank for rank, duty in enumerate(StatutoryDuty.values)}
+
+
 class AlertRule(models.Model):
     """A focal-linkage rule: what raises an alert, which bureaus it goes to, and by when they must act.
 
@@ -613,6 +627,16 @@ class AlertRule(models.Model):
     )
     concern = models.CharField(
         _("concern of a case opened from it"), max_length=16, choices=ConcernType.choices
+    )
+    statutory_duty = models.CharField(
+        _("legal duty"),
+        max_length=16,
+        choices=StatutoryDuty.choices,
+        default=StatutoryDuty.OTHER,
+        help_text=_(
+            "The duty the law attaches to this alert. Queues put the more severe duty first, and a case opened on "
+            "an alert with a legal duty is acting on the law, never an override of the model."
+        ),
     )
     change_note = models.TextField(_("why this version"), blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -33,6 +33,7 @@ from . import policy
 from .alerting import TAIPEI
 from .models import (
     ACTIVE_ALERT_STATUSES,
+    DUTY_RANK,
     Alert,
     AlertRule,
     AlertStatus,
@@ -40,6 +41,7 @@ from .models import (
     Enrollment,
     RiskScore,
     School,
+    StatutoryDuty,
     Youth,
 )
 
@@ -96,8 +98,9 @@ def with_latest_score(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
 def triage_queue(
     user, bureau: Bureau, *, now: dt.datetime | None = None, with_scores: bool = True
 ) -> QuerySet[Alert]:
-    """The active alerts routed to ``bureau`` that the user may see, most urgent first: overdue, then the
-    nearest deadline, then the highest latest score (unscored youth last). Without scores (no active model, or
+    """The active alerts routed to ``bureau`` that the user may see, most urgent first: the most severe legal
+    duty (24-hour child protection, a missing child, the 14-day exposure decision, then everything else), then
+    the nearest deadline (overdue ones first), then the highest latest score (unscored youth last). Without scores (no active model, or
     a viewer who sees no scores: ``policy.sees_model_scores``) the score plays no part in the order, which is
     then the deadline and the time the alert arrived: an order by score would tell what the score hides."""
     with_scores = with_scores and policy.sees_model_scores(user)
@@ -113,6 +116,7 @@ def triage_queue(
                 When(due_at__lt=now, then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
             current_school_id=Subquery(school.values("school_id")[:1]),
+            duty_rank=duty_rank(),
         )
     )
     if not with_scores:
@@ -121,9 +125,19 @@ def triage_queue(
             latest_score=Value(None, output_field=FloatField()),
             latest_band=Value(None, output_field=CharField()),
             latest_rank=Value(None, output_field=IntegerField()),
-        ).order_by(F("overdue").desc(), "due_at", "created_at", "pk")
+        ).order_by("duty_rank", "due_at", "created_at", "pk")
     return with_latest_score(alerts).order_by(
-        F("overdue").desc(), "due_at", F("latest_score").desc(nulls_last=True), "pk"
+        "duty_rank", "due_at", F("latest_score").desc(nulls_last=True), "pk"
+    )
+
+
+def duty_rank(rule: str = "rule__statutory_duty") -> CaseWhen:
+    """The severity of an alert's legal duty as a number, most severe first (``DUTY_RANK``); an alert without
+    a rule carries no legal duty."""
+    return CaseWhen(
+        *[When(**{rule: duty}, then=Value(rank)) for duty, rank in DUTY_RANK.items()],
+        default=Value(DUTY_RANK[StatutoryDuty.OTHER]),
+        output_field=IntegerField(),
     )
 
 

@@ -307,7 +307,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         fields = [
             "id", "key", "version", "is_current", "enabled", "name_zh", "name_en", "duty_zh", "duty_en", "trigger",
             "event_kind", "event_codes", "bands", "route_to", "deadline_hours", "deadline_days", "lookback_days",
-            "notify_referrer", "concern", "change_note", "created_at",
+            "notify_referrer", "concern", "statutory_duty", "change_note", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 

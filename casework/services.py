@@ -42,6 +42,7 @@ from .models import (
     ReferralStatus,
     School,
     Sensitivity,
+    StatutoryDuty,
     TriageDecision,
     TriageDecisionKind,
     TriageReason,
@@ -574,8 +575,13 @@ def record_triage_decision(
         raise ValidationError({"reason_code": _("Choose a reason from the list.")})
     seen = latest_score(youth)
     band = seen.band if seen else ""
+    # Opening a case on an alert that carries a legal duty (a child-protection report, a missing child, an
+    # exposure referral) acts on the law, not against the score: it is no override, whatever the band.
+    statutory = (
+        alert is not None and alert.rule_id is not None and alert.rule.statutory_duty != StatutoryDuty.OTHER
+    )
     is_override = (band in TOP_BANDS and decision == TriageDecisionKind.NO_ACTION) or (
-        band in LOW_BANDS and decision == TriageDecisionKind.OPEN_CASE
+        band in LOW_BANDS and decision == TriageDecisionKind.OPEN_CASE and not statutory
     )
     if is_override and not note.strip():
         raise ValidationError(_("Going against the model's band needs a note explaining why."))

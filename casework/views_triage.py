@@ -571,6 +571,7 @@ RULE_FIELD_LABELS = {
     "lookback_days": gettext_lazy("Look back (days)"),
     "notify_referrer": gettext_lazy("Notify the referrer"),
     "concern": gettext_lazy("Concern of a case opened from it"),
+    "statutory_duty": gettext_lazy("Legal duty"),
 }
 
 

@@ -17,12 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from . import policy
 from .models import (
     ACTIVE_ALERT_STATUSES,
+    DUTY_RANK,
     OPEN_CASE_STATUSES,
     WORKING_STATUSES,
     Case,
     CaseStatus,
     Intervention,
     ReferralStatus,
+    StatutoryDuty,
 )
 
 # A referral is answered within 14 days: the committee's legal deadline for deciding whether to open an
@@ -66,15 +68,23 @@ class Task:
     due_at: dt.datetime | None = None  # for deadlines with a time of day (alerts)
     case_label: str = ""
     since: dt.date | None = None  # quiet cases: the last contact (or the opening day)
+    duty: str = StatutoryDuty.OTHER  # alerts: the legal duty of the rule that raised it
 
     @property
     def label(self) -> str:
         return str(TaskKind.LABELS[self.kind])
 
     @property
+    def duty_label(self) -> str:
+        """The legal duty in words, for a task that carries one ("" for ordinary follow-up)."""
+        return "" if self.duty == StatutoryDuty.OTHER else str(StatutoryDuty(self.duty).label)
+
+    @property
     def sort_key(self) -> tuple:
+        """The most severe legal duty first (a child-protection alert before a home-visit step, however
+        overdue that is), then the deadline."""
         when = self.due_at or timezone.make_aware(dt.datetime.combine(self.due, dt.time.max))
-        return (when, self.kind, self.url)
+        return (DUTY_RANK.get(self.duty, DUTY_RANK[StatutoryDuty.OTHER]), when, self.kind, self.url)
 
 
 def _case_url(case_id: int) -> str:
@@ -174,6 +184,7 @@ def alerts_to_decide(user, *, now: dt.datetime) -> list[Task]:
             youth_public_id=a.youth.public_id,
             youth_name=a.youth.name,
             detail=a.label,
+            duty=a.rule.statutory_duty if a.rule_id else StatutoryDuty.OTHER,
         )
         for a in alerts
     ]
@@ -262,7 +273,7 @@ def quiet_cases(user, *, today: dt.date, days: int = QUIET_DAYS) -> list[Task]:
 
 
 def my_tasks(user, *, now: dt.datetime | None = None) -> list[Task]:
-    """Everything above for one user, soonest due first."""
+    """Everything above for one user: the most severe legal duty first, then the soonest due."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     tasks = [
