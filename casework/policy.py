@@ -369,10 +369,12 @@ def can_read_access_reviews(user) -> bool:
 def visible_access_grants(user) -> QuerySet[AccessGrant]:
     """Grants a supervisor reviews (made by workers acting for a bureau they supervise); auditors see all."""
     p = principal_for(user)
+    # A grant on a youth that sealing has since left empty names a record that counts as never made.
+    grants = AccessGrant.objects.exclude(youth__in=Youth.objects.filter(sealed_shells()))
     if p.has_role(Role.AUDITOR):
-        return AccessGrant.objects.all()
+        return grants
     if p.supervisor_bureau_ids:
-        return AccessGrant.objects.filter(bureau_id__in=p.supervisor_bureau_ids)
+        return grants.filter(bureau_id__in=p.supervisor_bureau_ids)
     return AccessGrant.objects.none()
 
 
@@ -842,8 +844,11 @@ def visible_notifications(user) -> QuerySet[Notification]:
         | Q(Exists(grant_of_a_supervised_bureau), kind=NotificationKind.ACCESS_BY_PURPOSE)
     )
     personal = Q(user_id=p.user.pk) & (~Q(kind__in=SUPERVISOR_NOTIFICATIONS) | as_supervisor)
-    return Notification.objects.annotate(grant_ref=KT("detail__grant")).filter(
-        personal | Q(bureau_id__in=p.casework_bureau_ids)
+    # A message about a youth that sealing has since left empty names a record that counts as never made.
+    return (
+        Notification.objects.annotate(grant_ref=KT("detail__grant"))
+        .filter(personal | Q(bureau_id__in=p.casework_bureau_ids))
+        .exclude(youth__in=Youth.objects.filter(sealed_shells()))
     )
 
 

@@ -97,7 +97,8 @@ def find_youth(identifier: str) -> list[Youth]:
     if not identifier:
         return []
     found = Youth.objects.filter(Q(public_id__iexact=identifier) | Q(national_id__iexact=identifier))
-    kept = {y.pk: y for y in (_kept(y) for y in found.select_related("merged_into"))}
+    found = [y for y in found.select_related("merged_into") if not _emptied_by_sealing(y)]
+    kept = {y.pk: y for y in (_kept(y) for y in found)}
     kept = {pk: y for pk, y in kept.items() if not is_sealed_shell(y)}
     return sorted(kept.values(), key=lambda y: y.public_id)
 
@@ -106,7 +107,7 @@ def youth_by_public_id(public_id: str) -> Youth | None:
     """The youth record with this youth ID (a merged record gives the record it was merged into), or None,
     also for a sealed shell (see ``is_sealed_shell``)."""
     youth = Youth.objects.filter(public_id=public_id).first()
-    if youth is None:
+    if youth is None or _emptied_by_sealing(youth):
         return None
     youth = _kept(youth)
     return None if is_sealed_shell(youth) else youth
@@ -127,13 +128,27 @@ def is_sealed_shell(youth: Youth) -> bool:
     return all(not s.rows for s in holdings.sheets if s.id not in _SHELL_SHEETS)
 
 
+def _blank(youth: Youth) -> bool:
+    return not (youth.name or youth.national_id or youth.birth_date or youth.name_romanized)
+
+
+def _emptied_by_sealing(youth: Youth) -> bool:
+    """A record merged into another whose identity sealing has emptied (every record the merge moved from it
+    was sealed, ``golden.refresh_absorbed_identities``): it counts as never made, so its ID is not answered,
+    listed or followed to the record it was merged into."""
+    return youth.merged_into_id is not None and _blank(youth)
+
+
 def _identities(youth: Youth) -> list[Youth]:
-    """The youth and every record merged into it (at any depth)."""
+    """The youth and every record merged into it (at any depth), without merged records that sealing has
+    emptied: their ID, the merge and what it moved would say that the sealed record once existed."""
     found = [youth]
+    seen = {youth.pk}
     frontier = [youth.pk]
     while frontier:
-        more = list(Youth.objects.filter(merged_into_id__in=frontier).exclude(pk__in=[y.pk for y in found]))
-        found.extend(more)
+        more = list(Youth.objects.filter(merged_into_id__in=frontier).exclude(pk__in=seen))
+        seen |= {y.pk for y in more}
+        found.extend(y for y in more if not _emptied_by_sealing(y))
         frontier = [y.pk for y in more]
     return found
 
@@ -247,6 +262,7 @@ def collect(youth: Youth) -> Holdings:
         for m in YouthMerge.objects.filter(Q(kept_id__in=ids) | Q(absorbed_id__in=ids)).select_related(
             "kept", "absorbed", "by"
         )
+        if not _emptied_by_sealing(m.absorbed) or m.reversed_at is not None
     ]
     rows += [
         {

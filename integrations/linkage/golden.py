@@ -150,4 +150,42 @@ def refresh_golden_records(youth_ids: Iterable[int]) -> int:
     youth_of = {(f, k): y for f, k, y in links.values_list("feed", "record_key", "youth_id")}
     df = features.frame(keys=youth_of.keys())
     df["youth_id"] = [youth_of[(f, k)] for f, k in zip(df["feed"], df["record_key"], strict=True)]
-    return apply_golden(golden_values(df), fairness_values(youth_ids), youth_ids)
+    changed = apply_golden(golden_values(df), fairness_values(youth_ids), youth_ids)
+    return changed + refresh_absorbed_identities(youth_ids)
+
+
+MOVED_LINKS = RecordLink._meta.label_lower
+
+
+def refresh_absorbed_identities(youth_ids: Iterable[int]) -> int:
+    """The youth merged into these (at any depth, merges not reversed) keep the identity they had, for the
+    merge's reversal and the steward's history. It is rebuilt from the records the merge moved from them that
+    still exist and are unsealed, and blanked when none is left: a record merged away must not keep a name or
+    an address that only a sealed record gave it (docs/sealing.md). Returns how many changed."""
+    from casework.models import YouthMerge
+
+    changed = 0
+    seen: set[int] = set()
+    frontier = set(youth_ids)
+    while frontier:
+        merges = YouthMerge.objects.filter(kept_id__in=frontier, reversed_at__isnull=True)
+        moved_of = {
+            absorbed: [int(pk) for pk in (moved or {}).get(MOVED_LINKS, [])]
+            for absorbed, moved in merges.values_list("absorbed_id", "moved")
+            if absorbed not in seen
+        }
+        if not moved_of:
+            break
+        seen |= moved_of.keys()
+        still = {
+            pk: (feed, key)
+            for pk, feed, key in RecordLink.objects.filter(
+                pk__in=[pk for pks in moved_of.values() for pk in pks]
+            ).values_list("pk", "feed", "record_key")
+        }
+        owner = {still[pk]: absorbed for absorbed, pks in moved_of.items() for pk in pks if pk in still}
+        df = features.frame(keys=owner.keys()) if owner else pd.DataFrame(columns=["feed", "record_key"])
+        df["youth_id"] = [owner[(f, k)] for f, k in zip(df["feed"], df["record_key"], strict=True)]
+        changed += apply_golden(golden_values(df), {}, moved_of.keys())
+        frontier = set(moved_of)
+    return changed

@@ -61,6 +61,14 @@ def grant(world, user=None, youth=None, **kw) -> AccessGrant:
     return made
 
 
+def welfare_supervisor(world):
+    from casework.models import Role, User
+
+    user = User.objects.create_user("welfare_sup_bg", password=PASSWORD)
+    Membership.objects.create(user=user, bureau=world.b.welfare, role=Role.SUPERVISOR)
+    return user
+
+
 def expire(g: AccessGrant) -> None:
     AccessGrant.objects.filter(pk=g.pk).update(
         granted_at=timezone.now() - dt.timedelta(hours=9), expires_at=timezone.now() - dt.timedelta(hours=1)
@@ -313,6 +321,26 @@ class TestOpeningARecord:
         self.shell(world)
         policy.forget_principal(world.u.social)
         assert not policy.visible_youth(world.u.social).filter(pk=world.y.none.pk).exists()
+
+    def test_reviews_and_messages_about_a_grant_forget_a_youth_that_became_a_shell(self, world):
+        """Review 5, F2: the supervisor's review list, the auditor's and the inbox named the sealed youth."""
+        supervisor = welfare_supervisor(world)
+        made = grant(world, user=world.u.social)
+        for user in (supervisor, world.u.auditor):
+            assert policy.visible_access_grants(user).filter(pk=made.pk).exists()
+        assert policy.visible_notifications(supervisor).filter(youth=world.y.none).exists()
+        self.shell(world)
+        for user in (supervisor, world.u.auditor):
+            policy.forget_principal(user)
+            assert not policy.visible_access_grants(user).filter(pk=made.pk).exists()
+        assert not policy.visible_notifications(supervisor).filter(youth=world.y.none).exists()
+
+    def test_a_grant_on_a_youth_with_a_record_stays_under_review(self, world):
+        """The refused side."""
+        supervisor = welfare_supervisor(world)
+        made = grant(world, user=world.u.social)
+        assert policy.visible_access_grants(world.u.auditor).filter(pk=made.pk).exists()
+        assert policy.visible_notifications(supervisor).filter(youth=world.y.none).exists()
 
     def test_a_youth_without_identity_who_still_has_a_case_is_no_shell(self, client, world):
         """The refused side: sealing keeps a case opened on the whole record; it is still reachable."""

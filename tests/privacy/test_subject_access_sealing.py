@@ -238,3 +238,62 @@ def test_a_view_before_its_reason_began_is_left_out_and_one_after_it_stays(world
     later = record(Actor(user=world.u.social), AuditAction.VIEW, youth)
     listed = {r["at"] for r in collect(youth).sheets[-1].rows if r["username"] == "social"}
     assert listed == {later.at} and early.at not in listed
+
+
+def test_a_record_merged_away_keeps_nothing_that_only_a_sealed_record_gave_it(client, world_linked, tmp_path):
+    """Review 5, F1: Q's police-only youth, merged by a steward into a school record of another spelling,
+    kept Q's name and district after the notice sealed the contact it came from."""
+    from casework.audit import Actor as A
+    from casework.policy import identity_register
+    from integrations.linkage.identity import merge_youth
+    from privacy.subject_access import find_youth
+    from tests.integrations.sealing_world import ROSTER
+
+    world = world_linked
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "school.students", [ROSTER])
+    absorbed, kept = _youth_of("SC-Q1"), _youth_of("J01/S-P")
+    assert absorbed != kept and absorbed.name  # the name the police record gave it
+    q_name = absorbed.name
+    merge_youth(
+        kept=kept,
+        absorbed=absorbed,
+        reason="steward: same person",
+        origin="review",
+        actor=A(user=world.u.steward),
+    )
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    absorbed.refresh_from_db()
+    assert (absorbed.name, absorbed.birth_date, absorbed.district, absorbed.address) == ("", None, "", "")
+    assert absorbed.merged_into_id == kept.pk  # the merge itself stays, for its reversal
+    assert not identity_register(world.u.steward).filter(pk=absorbed.pk).exists()
+    assert find_youth(absorbed.public_id) == [] and youth_by_public_id(absorbed.public_id) is None
+    sheets = {s.id: s.rows for s in collect(kept).sheets}
+    assert [r["public_id"] for r in sheets["identity"]] == [kept.public_id]
+    assert not sheets["identity_changes"]
+    assert q_name not in json.dumps(
+        [r for rows in sheets.values() for r in rows], default=str, ensure_ascii=False
+    )
+    # The refused side: the record it was merged into keeps its own identity, and stays answerable.
+    kept.refresh_from_db()
+    assert kept.name == ROSTER["name"] and find_youth(kept.public_id) == [kept]
+
+
+def test_a_record_merged_away_keeps_the_identity_its_unsealed_records_give(world_linked, tmp_path):
+    """The refused side: a merged record whose own records are not sealed keeps its identity."""
+    from casework.audit import Actor as A
+    from integrations.linkage.golden import refresh_golden_records
+    from integrations.linkage.identity import merge_youth
+    from tests.integrations.sealing_world import ROSTER
+
+    world = world_linked
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "school.students", [ROSTER])
+    absorbed, kept = _youth_of("SC-Q1"), _youth_of("J01/S-P")
+    merge_youth(
+        kept=kept, absorbed=absorbed, reason="same person", origin="review", actor=A(user=world.u.steward)
+    )
+    refresh_golden_records([kept.pk])
+    name = absorbed.name
+    absorbed.refresh_from_db()
+    assert absorbed.name == name != ""
