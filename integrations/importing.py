@@ -512,13 +512,14 @@ def import_file_bytes(
         rows = list(csv_file.rows)
     except contract.ContractError as exc:
         failed = {"status": BatchStatus.FAILED, "error": redact_national_ids(str(exc))}
+        label, kept_checksum = sealing.failed_batch_label(feed, origin, file_name, checksum)
         if queued is not None:
-            ImportBatch.objects.filter(pk=queued.pk).update(**failed)
+            ImportBatch.objects.filter(pk=queued.pk).update(**failed, file_name=label, checksum=kept_checksum)
         else:
             ImportBatch.objects.create(
                 feed=feed,
-                file_name=file_name,
-                checksum=checksum,
+                file_name=label,
+                checksum=kept_checksum,
                 origin=origin,
                 uploaded_by=uploaded_by,
                 **failed,

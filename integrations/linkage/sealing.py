@@ -309,6 +309,21 @@ def clear_unfinished_uploads(*, neutralise: Iterable[str] = ()) -> None:
             ),
             held_sealed=False,
         )
+        # A failed batch's SHA-256 serves nothing (only completed files are recognised as duplicates) and could
+        # confirm that a file naming a sealed person was received.
+        if BatchStatus.FAILED in neutralise:
+            ImportBatch.objects.filter(feed=CONTACT_FEED, status=BatchStatus.FAILED).exclude(
+                checksum=""
+            ).update(checksum="")
+
+
+def failed_batch_label(feed: str, origin: str, name: str, checksum: str) -> tuple[str, str]:
+    """(file name, checksum) a ``police.contacts`` upload that failed keeps when a sealing notice exists: the
+    neutral name and no checksum at once, since its rows were never read and may name a sealed person
+    (otherwise they would go only at the next import's sweep)."""
+    if feed != CONTACT_FEED or not SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True).exists():
+        return name, checksum
+    return file_name_after_sealing(feed, origin, name), ""
 
 
 # Separators between the pieces of a cell in which a misplaced identity is looked for (commas of an overflow

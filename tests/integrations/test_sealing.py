@@ -736,3 +736,21 @@ def test_a_file_that_held_a_sealed_record_is_forgotten_and_a_resend_is_counted_a
     clean = write_csv(tmp_path / "q.csv", [{**P2, "contact_no": "SC-K1"}]).read_bytes()
     import_file_bytes(feed="police.contacts", data=clean, file_name="q.csv")
     assert import_file_bytes(feed="police.contacts", data=clean, file_name="q.csv").status == "duplicate"
+
+
+def test_a_police_file_that_fails_after_a_notice_keeps_neither_its_name_nor_its_checksum(world, tmp_path):
+    """Review 5, F3: its rows were never read, so whether it names the sealed person cannot be told."""
+    from integrations import contract
+    from integrations.importing import import_file_bytes
+    from integrations.models import BatchStatus, ImportBatch
+
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    with pytest.raises(contract.ContractError):
+        import_file_bytes(feed="police.contacts", data=b"\xff\xfe\x00bad", file_name="E1_測試安_late.csv")
+    failed = ImportBatch.objects.get(status=BatchStatus.FAILED)
+    assert (failed.file_name, failed.checksum) == ("police.contacts.csv", "")
+    # The refused side: a failed school file keeps its label; police files before any notice are not at issue.
+    with pytest.raises(contract.ContractError):
+        import_file_bytes(feed="school.students", data=b"\xff\xfe\x00bad", file_name="roster-J01.csv")
+    school = ImportBatch.objects.get(status=BatchStatus.FAILED, feed="school.students")
+    assert school.file_name == "roster-J01.csv" and school.checksum
