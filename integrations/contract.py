@@ -1085,6 +1085,12 @@ def validate_row(feed: str, raw: Mapping[str, object]) -> ParsedRow:
 
     for column in spec.columns:
         value = cells.get(column.name)
+        if isinstance(value, Mapping) or (isinstance(value, list | tuple) and column.type != "list"):
+            # A JSON object or list where the contract has one value (a national ID sent as {"v": ...}): the
+            # row is quarantined rather than its value guessed at. Numbers and true/false are read as text.
+            result.errors.append(f"{column.name}: expected one value, got a JSON {type(value).__name__}")
+            result.values[column.name] = None
+            continue
         try:
             blank, parsed, error = _parse_cell(spec.name, column.name, value)
         except TypeError:  # an unhashable cell (a JSON list or object from the API): parse it directly

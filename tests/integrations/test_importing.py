@@ -371,3 +371,27 @@ def test_a_quoted_cell_with_a_line_break_is_still_one_cell():
     text = STUDENTS.replace("S2,J01,林美華", 'S2,J01,"林\n美華"')
     summary = imp("school.students", text)
     assert summary.rows_read == 2 and summary.quarantined + summary.created == 2
+
+
+def test_a_json_object_or_list_where_the_contract_has_one_value_is_quarantined():
+    """Review 4, F13: {"v": "<ID>"} was read as text and stored; a number is still read as its digits."""
+    base = {
+        "contact_no": "J1",
+        "name": "王小明",
+        "birth_date": "2009-01-01",
+        "kind": "offence",
+        "code": "theft",
+    }
+    summary = importing.import_rows(
+        feed="police.contacts",
+        rows=[
+            {**base, "national_id": {"v": "A123456789"}},
+            {**base, "contact_no": "J2", "name": ["王", "小明"]},
+            {**base, "contact_no": 12345},
+        ],
+    )
+    assert (summary.created, summary.quarantined) == (1, 2)
+    reasons = sorted(r for row in QuarantinedRow.objects.all() for r in row.reasons)
+    assert "name: expected one value, got a JSON list" in reasons
+    assert "national_id: expected one value, got a JSON dict" in reasons
+    assert current("police.contacts", "12345").values["name"] == "王小明"
