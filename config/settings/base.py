@@ -114,7 +114,7 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if DATABASES["default"].get("ENGINE", "").endswith("sqlite3"):
     # The demo's SQLite: a writer waits up to 30 s for another to finish (a sealing notice sent while a big
     # upload imports) instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
