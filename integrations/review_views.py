@@ -27,6 +27,7 @@ from casework.pages import not_found
 from casework.pagination import paginate
 
 from .linkage import identity, review
+from .linkage.engine import REFUSED_KEY
 from .models import (
     LinkageModel,
     LinkageRun,
@@ -51,6 +52,7 @@ FIELD_LABELS = {
     "sex": gettext_lazy("Sex"),
     "district": gettext_lazy("District"),
     "address": gettext_lazy("Address"),
+    "residence": gettext_lazy("Address or district"),
 }
 # Agreement levels as the linkage model labels them (integrations/linkage/engine.py).
 LEVEL_LABELS = {
@@ -117,6 +119,9 @@ def redacted_comparison(pair: ReviewPair, left_sealed: bool, right_sealed: bool)
     record's content must not survive in the review queue (Art. 83-1)."""
     out = {}
     for name, item in (pair.comparison or {}).items():
+        if not isinstance(item, dict):  # a mark about the pair (engine.REFUSED_KEY), not a field
+            out[name] = item
+            continue
         item = dict(item)
         if left_sealed:
             item["left"] = None
@@ -128,7 +133,9 @@ def redacted_comparison(pair: ReviewPair, left_sealed: bool, right_sealed: bool)
 
 def comparison_rows(comparison: dict) -> list[dict]:
     """Rows of the side-by-side table: field, both values, the agreement level and its weight."""
-    names = [n for n in FIELD_LABELS if n in comparison] + [n for n in comparison if n not in FIELD_LABELS]
+    names = [n for n in FIELD_LABELS if n in comparison] + [
+        n for n in comparison if n not in FIELD_LABELS and not n.startswith("_")
+    ]
     rows = []
     for name in names:
         item = comparison[name] or {}
@@ -173,9 +180,18 @@ def why_uncertain(comparison: dict) -> dict[str, list[str]]:
                 missing.append(str(row["label"]))
         elif weight is not None:
             weighed.append((weight, phrase))
+    against = [p for w, p in sorted(weighed, key=lambda x: x[0]) if w <= -WEAK_EVIDENCE]
+    if comparison.get(REFUSED_KEY):
+        against.insert(
+            0,
+            _(
+                "Linking them would give one youth two different national IDs (from the other records already "
+                "linked to each side), so the model did not link them although it scored them high"
+            ),
+        )
     return {
         "for": [p for w, p in sorted(weighed, key=lambda x: -x[0]) if w >= WEAK_EVIDENCE],
-        "against": [p for w, p in sorted(weighed, key=lambda x: x[0]) if w <= -WEAK_EVIDENCE],
+        "against": against,
         "missing": missing,
     }
 

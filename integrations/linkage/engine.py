@@ -367,9 +367,13 @@ def _comparison_details(row, levels: dict[str, list[str]]) -> dict:
     for name, columns in REVIEW_FIELDS.items():
         gamma = int(row[f"gamma_{name}"])
         labels = levels[name]
-        bf = row.get(f"bf_{name}")
         weight = None
-        if gamma != -1 and bf is not None and not pd.isna(bf) and bf > 0:
+        mw = row.get(f"mw_{name}")  # Splink 5: the comparison's match weight (log2 Bayes factor)
+        bf = row.get(f"bf_{name}")  # earlier Splink: the Bayes factor and its term-frequency adjustment
+        if gamma != -1 and mw is not None and not pd.isna(mw):
+            tf = row.get(f"mw_tf_adj_{name}")
+            weight = round(float(mw) + (float(tf) if tf is not None and not pd.isna(tf) else 0.0), 2)
+        elif gamma != -1 and bf is not None and not pd.isna(bf) and bf > 0:
             tf = row.get(f"bf_tf_adj_{name}")
             total = bf * (tf if tf is not None and not pd.isna(tf) and tf > 0 else 1.0)
             weight = round(math.log2(total), 2)
@@ -380,6 +384,15 @@ def _comparison_details(row, levels: dict[str, list[str]]) -> dict:
             "match_weight": weight,
         }
     return out
+
+
+# Marks, in a review pair's comparison, a pair the model scored above the auto-link threshold but that would
+# have given one youth two national IDs more than a keystroke apart (``_constrained_components``).
+REFUSED_KEY = "_two_national_ids"
+
+
+def _is_true(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and bool(value)
 
 
 def _plain(value):
@@ -554,7 +567,15 @@ def cluster(
             "unique_id_r": mid["unique_id_r"].to_numpy() if len(mid) else [],
             "match_probability": mid["match_probability"].to_numpy() if len(mid) else [],
             "match_weight": mid["match_weight"].to_numpy() if len(mid) else [],
-            "comparison": [_comparison_details(r, levels) for _, r in mid.iterrows()] if len(mid) else [],
+            "comparison": [
+                {
+                    **_comparison_details(r, levels),
+                    **({REFUSED_KEY: True} if _is_true(r.get("_refused")) else {}),
+                }
+                for _, r in mid.iterrows()
+            ]
+            if len(mid)
+            else [],
         }
     )
     figures = {

@@ -388,3 +388,32 @@ def test_pair_detail_explains_in_traditional_chinese(client, linked):
     why = page[start : page.index("</section>", start)]
     for english in ("Speaks for", "exact", "different", "Why a person"):
         assert english not in why, english
+
+
+def test_a_pair_refused_for_two_national_ids_says_so(steward, linked):
+    from integrations.linkage.engine import REFUSED_KEY
+
+    ReviewPair.objects.filter(pk=linked.pair.pk).update(
+        comparison={**linked.pair.comparison, REFUSED_KEY: True}
+    )
+    page = steward.get(reverse("integrations:review-detail", args=[linked.pair.pk])).content.decode()
+    against = page.split('id="why-against"')[1].split("</ul>")[0]
+    assert "two different national IDs" in against
+    assert REFUSED_KEY not in page  # a mark, not a field of the side-by-side table
+
+
+def test_per_field_weights_are_read_from_splink_5s_columns():
+    """Splink 5 writes each comparison's match weight as mw_<name> (earlier versions bf_<name>): the review
+    page showed no weight at all until this was read."""
+    import pandas as pd
+
+    from integrations.linkage import engine
+
+    levels = engine._levels(engine.base_settings())
+    row = {f"gamma_{n}": -1 for n in engine.REVIEW_FIELDS}
+    row.update({"gamma_surname": 1, "mw_surname": 4.6, "surname_l": "陳", "surname_r": "陳"})
+    row.update({"gamma_birth_date": 0, "mw_birth_date": -3.25, "mw_tf_adj_birth_date": 0.5})
+    details = engine._comparison_details(pd.Series(row), levels)
+    assert details["surname"]["match_weight"] == 4.6 and details["surname"]["level"] == "exact"
+    assert details["birth_date"]["match_weight"] == -2.75 and details["birth_date"]["level"] == "different"
+    assert details["national_id"]["match_weight"] is None and details["national_id"]["level"] == "null"
