@@ -76,7 +76,7 @@ def train_and_register(df: pd.DataFrame, *, activate: bool = True) -> LinkageMod
         upper_threshold=engine.UPPER_THRESHOLD,
         lower_threshold=engine.LOWER_THRESHOLD,
         trained_on=trained.trained_on,
-        metrics={"training_seconds": round(time.perf_counter() - started, 2)},
+        metrics={"training_seconds": round(time.perf_counter() - started, 2), **trained.notes},
         is_active=activate,
     )
 
@@ -111,12 +111,39 @@ def link_all(
     if df.empty:
         return {"records": 0}
     model = active_model()
-    if model is None or retrain:
+    # A model made from the shipped weights (a first small delivery) is replaced as soon as there is enough to
+    # learn from: a city that started with a handful of rows must not keep the priors for ever.
+    outgrown = (
+        model is not None and (model.metrics or {}).get("priors") and len(df) >= engine.MIN_TRAINING_RECORDS
+    )
+    if model is None or retrain or outgrown:
         t = time.perf_counter()
         report(progress, "training", 0, len(df))
         model = train_and_register(df)
         timings["train_seconds"] = round(time.perf_counter() - t, 2)
-    return _link(df, model=model, mode=LinkageRun.Mode.FULL, actor=actor, timings=timings, progress=progress)
+    figures = _link(
+        df, model=model, mode=LinkageRun.Mode.FULL, actor=actor, timings=timings, progress=progress
+    )
+    figures["model"] = model_source(model)
+    return figures
+
+
+def model_source(model: LinkageModel) -> str:
+    """Where the linkage model's weights came from, in a sentence for the person who ran the command."""
+    notes = model.metrics or {}
+    if notes.get("priors"):
+        return (
+            f"linkage model v{model.version}: too little to learn from ({model.trained_on} records, "
+            f"{notes.get('pairs_sharing_a_valid_id', 0)} pairs sharing a national ID; at least "
+            f"{engine.MIN_TRAINING_RECORDS} records and {engine.MIN_TRAINING_PAIRS} pairs are needed), so the "
+            "weights shipped with the platform were used: records with the same valid national ID are one "
+            "person, and others are linked on name, birth date, sex and residence with those weights; run "
+            "link_records --retrain once more records have arrived"
+        )
+    return (
+        f"linkage model v{model.version}: weights learned from {model.trained_on} records "
+        f"({notes.get('pairs_sharing_a_valid_id', 0)} pairs sharing a national ID)"
+    )
 
 
 @one_run_at_a_time

@@ -108,3 +108,58 @@ def test_a_city_without_the_demo_runs_from_its_files_to_an_officers_triage_queue
     shown = page.content.decode()
     first = Alert.objects.filter(routed_to=police).select_related("youth").first()
     assert first.youth.public_id in shown
+
+
+@pytest.mark.django_db
+def test_a_first_delivery_of_a_handful_of_rows_links_on_the_shipped_weights_and_says_so(tmp_path):
+    """Issue 15, part 4: three students and two police contacts on a fresh database."""
+    students = tmp_path / "students.csv"
+    students.write_text(
+        "student_no,school_code,name,birth_date,sex,grade,national_id\n"
+        "S1,J01,測試明,2011-03-12,M,8,\nS2,J01,測試華,098/01/05,F,9,\nS3,J02,測試同,2012-07-08,M,7,\n",
+        encoding="utf-8",
+    )
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "contact_no,name,birth_date,occurred_on,kind,code\n"
+        "P1,測試明,2011-03-12,2026-11-01,deviant,late_night_loitering\nP2,測試仝,2012-07-08,2026-11-02,offence,theft\n",
+        encoding="utf-8",
+    )
+    _run("import_feed", "school.students", str(students))
+    _run("import_feed", "police.contacts", str(contacts))
+    printed = _run("link_records")
+    assert "too little to learn from (5 records" in printed and "weights shipped with the platform" in printed
+    links = tmp_path / "links.csv"
+    _run("export_links", str(links))
+    with open(links, encoding="utf-8", newline="") as handle:
+        youth = {r["record_key"]: r["youth_id"] for r in csv.DictReader(handle)}
+    assert youth["P1"] == youth["J01/S1"]  # exact name and birth date
+    assert youth["P2"] == youth["J02/S3"]  # 仝 and 同: the same sound, same birth date
+    assert len({youth["J01/S1"], youth["J01/S2"], youth["J02/S3"]}) == 3
+
+
+@pytest.mark.django_db
+def test_a_model_made_from_the_shipped_weights_is_retrained_once_the_city_has_grown(tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from integrations.linkage import engine
+    from integrations.models import LinkageModel
+    from integrations.synthetic.city import generate_city
+
+    small = tmp_path / "small.csv"
+    small.write_text(
+        "student_no,school_code,name,birth_date,sex\nS1,J01,測試明,2011-03-12,M\n", encoding="utf-8"
+    )
+    _run("import_feed", "school.students", str(small))
+    _run("link_records")
+    assert LinkageModel.objects.get(is_active=True).metrics["priors"] is True
+    city = tmp_path / "city"
+    generate_city(youth=300, years=1, seed=5, out=city, start=timezone.localdate() - dt.timedelta(days=365))
+    for feed in ("school.students", "police.contacts", "welfare.reports"):
+        _run("import_feed", feed, str(city / f"{feed}.csv"))
+    printed = _run("link_records")
+    active = LinkageModel.objects.get(is_active=True)
+    assert active.version == 2 and active.trained_on >= engine.MIN_TRAINING_RECORDS
+    assert "weights learned from" in printed or "too little" in printed
