@@ -114,7 +114,9 @@ def link_all(
     # A model made from the shipped weights (a first small delivery) is replaced as soon as there is enough to
     # learn from: a city that started with a handful of rows must not keep the priors for ever.
     outgrown = (
-        model is not None and (model.metrics or {}).get("priors") and len(df) >= engine.MIN_TRAINING_RECORDS
+        model is not None
+        and (model.metrics or {}).get("priors")
+        and (model.trained_on or 0) < engine.MIN_TRAINING_RECORDS <= len(df)
     )
     if model is None or retrain or outgrown:
         t = time.perf_counter()
