@@ -67,6 +67,7 @@ LEVEL_LABELS = {
     "same sound": gettext_lazy("same sound"),
     "day and month swapped": gettext_lazy("day and month swapped"),
     "year off by one (ROC slip)": gettext_lazy("year off by one (ROC slip)"),
+    "ROC year read as Western": gettext_lazy("ROC year read as Western"),
     "one day apart": gettext_lazy("one day apart"),
     "one digit apart": gettext_lazy("one digit apart"),
     "same address": gettext_lazy("same address"),

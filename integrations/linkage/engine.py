@@ -136,6 +136,12 @@ COMPARISONS = [
                 "year off by one (ROC slip)",
                 0.005,
             ),
+            # An ROC year read as a Western one (098/04/18 taken for 1998-04-18): eleven years apart.
+            _level(
+                '"dob_md_l" = "dob_md_r" AND abs("dob_y_l" - "dob_y_r") = 11',
+                "ROC year read as Western",
+                0.002,
+            ),
             _level(
                 'abs(datediff(\'day\', CAST("dob_l" AS DATE), CAST("dob_r" AS DATE))) = 1',
                 "one day apart",
@@ -281,7 +287,7 @@ U_PRIORS = {
     "surname": [0.04, 0.96],
     "given_name": [3e-4, 3e-4, 1e-5, 3e-4, 1e-5, 1e-4, 1.0 - 1.02e-3],
     "romanised_name": [2e-3, 0.998],
-    "birth_date": [4.6e-4, 1e-4, 7.6e-4, 9.2e-4, 1.2e-2, 1.0 - 1.43e-2],
+    "birth_date": [4.6e-4, 1e-4, 7.6e-4, 1e-5, 9.2e-4, 1.2e-2, 1.0 - 1.431e-2],
     "sex": [0.5, 0.5],
     "residence": [1e-4, 0.08, 0.9199],
 }

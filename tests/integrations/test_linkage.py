@@ -430,3 +430,22 @@ def test_the_fact_of_sealing_is_shown_to_auditors_and_stewards_only(linked, clie
     assert "TESTSEAL03" in page and contact.record_key not in page
     client.login(username="guidance", password=PASSWORD)
     assert client.get(reverse("integrations:linkage-overview")).status_code == 403
+
+
+def test_an_roc_year_read_as_western_is_its_own_level_and_links_an_exact_name():
+    """098/04/18 taken for 1998-04-18: the same month and day eleven years apart (the ROC year read as AD)."""
+    rows = [
+        (1, "school.students", "J01/S1", None, "valid", "H123456789", "測試恩", None, "2009-04-18", "M", "桃園區", None),
+        (2, "police.contacts", "P1", None, "missing", None, "測試恩", None, "1998-04-18", "M", "桃園區", None),
+        (3, "police.contacts", "P2", None, "missing", None, "測試恩", None, "1998-05-18", "M", "桃園區", None),
+    ]  # fmt: skip
+    df = frame_from_raw(rows)
+    settings = engine.prior_settings(len(df))
+    pairs = engine.predict(df, settings, 0.0)
+    levels = engine._levels(settings)["birth_date"]
+    by_pair = {
+        (a, b): g
+        for a, b, g in zip(pairs.unique_id_l, pairs.unique_id_r, pairs.gamma_birth_date, strict=True)
+    }
+    assert levels[len(levels) - 1 - by_pair[(1, 2)]] == "ROC year read as Western"
+    assert (1, 3) not in by_pair or levels[len(levels) - 1 - by_pair[(1, 3)]] == "different"
