@@ -148,6 +148,7 @@ def reverse_merge(*, merge: YouthMerge, actor: Actor) -> YouthMerge:
     from .golden import refresh_golden_records
 
     refresh_golden_records(both)
+    _seal_what_moved(actor)
     merge.reversed_at = timezone.now()
     merge.reversed_by = _user(actor)
     merge.save(update_fields=["reversed_at", "reversed_by"])
@@ -182,6 +183,7 @@ def split_youth(
     from .golden import refresh_golden_records
 
     refresh_golden_records([youth.pk, created.pk])
+    _seal_what_moved(actor)
     split = YouthSplit.objects.create(
         source=youth,
         created=created,
@@ -224,11 +226,20 @@ def reverse_split(*, split: YouthSplit, actor: Actor) -> YouthSplit:
         _move_all(split.created, split.source)
         Youth.objects.filter(pk=split.created_id).update(merged_into=split.source)
     refresh_golden_records([split.source_id])
+    _seal_what_moved(actor)
     split.reversed_at = timezone.now()
     split.reversed_by = _user(actor)
     split.save(update_fields=["reversed_at", "reversed_by"])
     record(actor, AuditAction.REVERSE, split, youth=split.source, detail={"split": split.pk})
     return split
+
+
+def _seal_what_moved(actor: Actor) -> None:
+    """After records change youth, a person-wide notice may reach a contact it could not reach before (the
+    contact now belongs to the notice's youth): seal it now, in the same transaction, not at the next import."""
+    from .sealing import enforce_sealing
+
+    enforce_sealing(actor=actor)
 
 
 def _user(actor: Actor):

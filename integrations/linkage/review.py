@@ -84,4 +84,9 @@ def decide(*, pair: ReviewPair, accept: bool, actor: Actor, note: str = "") -> R
         pair,
         detail={"decision": pair.status, "merge": merged.pk if merged else None},
     )
+    if merged:
+        # Last: sealing may erase the pair itself, once one of its records is found to be the sealed person's.
+        from .identity import _seal_what_moved
+
+        _seal_what_moved(actor)
     return pair

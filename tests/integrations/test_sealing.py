@@ -32,6 +32,7 @@ from casework.models import (
 from integrations.importing import import_rows, resubmit_quarantined
 from integrations.linkage import features, service
 from integrations.models import (
+    LinkageModel,
     QuarantinedRow,
     QuarantineStatus,
     RecordLink,
@@ -40,7 +41,7 @@ from integrations.models import (
     SealingAction,
     SourceRecord,
 )
-from tests.fixtures import PASSWORD
+from tests.fixtures import PASSWORD, actor
 from tests.integrations.sealing_world import (
     CONTACT_COLUMNS,
     MARKER,
@@ -754,3 +755,60 @@ def test_a_police_file_that_fails_after_a_notice_keeps_neither_its_name_nor_its_
         import_file_bytes(feed="school.students", data=b"\xff\xfe\x00bad", file_name="roster-J01.csv")
     school = ImportBatch.objects.get(status=BatchStatus.FAILED, feed="school.students")
     assert school.file_name == "roster-J01.csv" and school.checksum
+
+
+def _two_youth_and_a_notice(tmp_path):
+    """P on the roster (with the ID), and a contact of P under another name and no ID, linked apart; then a
+    person-wide notice for P, which reaches only what is linked to P."""
+    deliver(tmp_path, "school.students", [ROSTER])
+    stray = {**P1, "contact_no": "SC-P9", "unit": f"{MARKER}-SC-P9", "name": "別名甲", "national_id": ""}
+    deliver(tmp_path, "police.contacts", [stray])
+    p_youth, stray_youth = _youth_of("J01/S-P"), _youth_of("SC-P9")
+    assert p_youth != stray_youth
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert SourceRecord.objects.filter(record_key="SC-P9", sealed_at__isnull=True).exists()
+    return p_youth, stray_youth
+
+
+def test_a_steward_accepting_a_pair_seals_at_once_what_now_belongs_to_the_notices_person(
+    city_linkage, tmp_path
+):
+    """Review 6, F1: records that move to the notice's youth by a steward's decision were sealed only at the
+    next import's sweep."""
+    from integrations.linkage import review
+    from integrations.models import ReviewPair
+
+    p_youth, stray_youth = _two_youth_and_a_notice(tmp_path)
+    model = LinkageModel.objects.get(is_active=True)
+    pair = ReviewPair.objects.create(
+        left_feed="school.students", left_key="J01/S-P", right_feed="police.contacts", right_key="SC-P9",
+        match_probability=0.7, match_weight=1.0, comparison={}, model=model,
+    )  # fmt: skip
+    review.decide(pair=pair, accept=True, actor=actor(city_linkage.u.steward), note="same child")
+    assert not SourceRecord.objects.filter(record_key="SC-P9").exists()
+    assert traces(MARKER) == []
+
+
+def test_every_steward_identity_change_runs_the_sealing_check(city_linkage, tmp_path):
+    """Splitting, reversing a split and reversing a merge move records between youth just as accepting a pair
+    does: each runs the sealing check in its own transaction (the run's own merges are checked by the run)."""
+    from unittest import mock
+
+    from integrations.linkage import identity
+
+    p_youth, stray_youth = _two_youth_and_a_notice(tmp_path)
+    steward = actor(city_linkage.u.steward)
+    with mock.patch.object(identity, "_seal_what_moved") as check:
+        merge = identity.merge_youth(
+            kept=p_youth, absorbed=stray_youth, reason="t", origin="manual", actor=steward
+        )
+        identity.reverse_merge(merge=merge, actor=steward)
+        split = identity.split_youth(
+            youth=p_youth,
+            records=[("school.students", "J01/S-P")],
+            reason="t",
+            origin="manual",
+            actor=steward,
+        )
+        identity.reverse_split(split=split, actor=steward)
+    assert check.call_count == 3
