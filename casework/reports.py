@@ -153,6 +153,14 @@ def records_key(kind: str, ids: Iterable[int]) -> str:
     return f"{kind}:{digest}"
 
 
+def cell_key(kind: str, ids: Iterable[int], publication: str) -> str:
+    """The key a cell's rounding is drawn from: its own records and every record of the publication. The same
+    publication always rounds the same way (repeating a query averages nothing out), and any change to it
+    (one more decision in the period) redraws every cell, so that a reader who compares two publications
+    cannot tell the group of the added record from which cells moved: cells it is not in may move too."""
+    return f"{records_key(kind, ids)}|{publication}"
+
+
 def _draw(key: str) -> float:
     """A number in [0, 1) fixed by the key and the server's secret key, so nobody can predict it."""
     digest = salted_hmac("casework.reports.publish", key, algorithm="sha256").digest()
@@ -682,11 +690,12 @@ def publish_overrides(counts: Mapping[str, Any]) -> dict[str, Any]:
     if groups_shown:
         sections += [(f"group:{key}", rows) for key, rows in counts["by_group"].items()]
     release = Release()
+    publication = records_key(DECISION_RECORDS, total["decision_ids"])
 
     def declare(section: str, row: Mapping[str, Any], *, required: bool = False) -> None:
         for column in ("decisions", "overrides"):
             ids = row["decision_ids" if column == "decisions" else "override_ids"]
-            key = records_key(DECISION_RECORDS, ids)
+            key = cell_key(DECISION_RECORDS, ids, publication)
             release.count((section, row["key"], column), row[column], key, required=required)
         release.at_most((section, row["key"], "overrides"), (section, row["key"], "decisions"))
 

@@ -375,6 +375,27 @@ def test_the_old_rule_fails_both_readings():
     assert groups_a_decision_may_be_in(old_before, old_after, (14, 5), override=True) == ["Indigenous"]
 
 
+def test_which_cells_moved_does_not_tell_the_group_of_one_added_decision():
+    """Review 6, F2: with each cell drawn from its own decisions only, a cell the added decision is not in never
+    moved, so "only the indigenous cell moved" read the added decision's group exactly, one decision after
+    another. Every cell is now redrawn when the publication changes: across many additions of one decision,
+    the cells it is not in move too, often enough that which cells moved is no evidence."""
+    moved_elsewhere = 0
+    trials = 0
+    for start in range(0, 6000, 60):
+        before = [(start + i, i % 4 == 0, i % 2 == 0) for i in range(16)]
+        after = [*before, (start + 16, False, True)]  # one more decision, about an indigenous youth
+        a = _published_breakdown(reports.publish_overrides(_synthetic_counts(before)))
+        b = _published_breakdown(reports.publish_overrides(_synthetic_counts(after)))
+        trials += 1
+        if a["Not indigenous"] != b["Not indigenous"]:  # a cell the added decision is not in
+            moved_elsewhere += 1
+        # The same publication twice gives the same figures: nothing to average by asking again.
+        again = _published_breakdown(reports.publish_overrides(_synthetic_counts(after)))
+        assert again == b
+    assert moved_elsewhere >= trials // 5, (moved_elsewhere, trials)
+
+
 def test_a_period_of_fewer_than_ten_decisions_publishes_no_figures_by_group():
     """One or two decisions in a period: even rounded, a group's count could say whose they are."""
     figures = reports.publish_overrides(_synthetic_counts([(1, True, True), (2, False, False)]))
