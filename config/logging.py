@@ -73,7 +73,13 @@ class RedactFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string: log it as it is rather than lose the line
             message = str(record.msg)
-        record.msg, record.args = redact_national_ids(message), ()
+        if record.name == "django.server" and " HTTP/" in message:
+            # A request line: the path may carry an ID; the protocol, status and size are figures whose digits
+            # would otherwise be read as one ("HTTP/1.1" 200 5595 looks like a letter and nine digits).
+            request, rest = message.rsplit(" HTTP/", 1)
+            record.msg, record.args = redact_national_ids(request) + " HTTP/" + rest, ()
+        else:
+            record.msg, record.args = redact_national_ids(message), ()
         if record.exc_info:
             record.exc_text = redact_national_ids(self._formatter.formatException(record.exc_info))
             record.exc_info = None

@@ -87,3 +87,13 @@ def test_the_servers_request_lines_are_masked_too():
     )
     RedactFilter().filter(record)
     assert record.getMessage() == '"GET /youth/?q=A1******89" 200'
+
+
+def test_the_servers_status_and_size_are_kept_whole():
+    """Review 6, F6: "HTTP/1.1" 200 5595 read as a letter and nine digits garbled the status code."""
+    from config.logging import RedactFilter
+
+    line = ('"%s" %s %s', ("GET /youth/?q=A123456789 HTTP/1.1", 200, 5595))
+    record = logging.LogRecord("django.server", logging.INFO, "", 0, line[0], line[1], None)
+    RedactFilter().filter(record)
+    assert record.getMessage() == '"GET /youth/?q=A1******89 HTTP/1.1" 200 5595'
