@@ -262,7 +262,8 @@ def collect(youth: Youth) -> Holdings:
         for m in YouthMerge.objects.filter(Q(kept_id__in=ids) | Q(absorbed_id__in=ids)).select_related(
             "kept", "absorbed", "by"
         )
-        if not _emptied_by_sealing(m.absorbed) or m.reversed_at is not None
+        # A record sealing emptied (merged away, or a shell once the merge was reversed) is not named.
+        if not (_blank(m.absorbed) and m.absorbed_id != youth.pk)
     ]
     rows += [
         {

@@ -297,3 +297,22 @@ def test_a_record_merged_away_keeps_the_identity_its_unsealed_records_give(world
     name = absorbed.name
     absorbed.refresh_from_db()
     assert absorbed.name == name != ""
+
+
+def test_a_reversed_merge_of_a_record_sealing_emptied_is_not_named(world_linked, tmp_path):
+    """Review 6, F3: once the merge is reversed, the emptied record is a shell; the file must not name it."""
+    from casework.audit import Actor as A
+    from integrations.linkage.identity import merge_youth, reverse_merge
+    from tests.integrations.sealing_world import ROSTER
+
+    world = world_linked
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "school.students", [ROSTER])
+    absorbed, kept = _youth_of("SC-Q1"), _youth_of("J01/S-P")
+    steward = A(user=world.u.steward)
+    merge = merge_youth(kept=kept, absorbed=absorbed, reason="same person", origin="review", actor=steward)
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    reverse_merge(merge=merge, actor=steward)
+    sheets = {s.id: s.rows for s in collect(kept).sheets}
+    assert not sheets["identity_changes"]
+    assert absorbed.public_id not in json.dumps(sheets["identity"], default=str)
