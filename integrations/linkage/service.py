@@ -441,7 +441,11 @@ def _write_review(df, result, *, run, model) -> dict:
             continue
         comparison = row.comparison
         if key_of.get(row.unique_id_l) != a:
-            comparison = {k: {**v, "left": v["right"], "right": v["left"]} for k, v in comparison.items()}
+            comparison = {
+                # A mark about the pair (engine.REFUSED_KEY) has no sides to swap.
+                k: {**v, "left": v["right"], "right": v["left"]} if isinstance(v, dict) else v
+                for k, v in comparison.items()
+            }
         if (a, b) in existing:
             pair = existing.pop((a, b))
             pair.match_probability, pair.match_weight, pair.comparison, pair.run, pair.model = (

@@ -417,3 +417,29 @@ def test_per_field_weights_are_read_from_splink_5s_columns():
     assert details["surname"]["match_weight"] == 4.6 and details["surname"]["level"] == "exact"
     assert details["birth_date"]["match_weight"] == -2.75 and details["birth_date"]["level"] == "different"
     assert details["national_id"]["match_weight"] is None and details["national_id"]["level"] == "null"
+
+
+@pytest.mark.django_db
+def test_writing_a_refused_pair_whose_sides_are_swapped_keeps_the_mark():
+    """The demo's linkage crashed writing a review pair that carried the two-IDs mark with its sides in the
+    other order ('bool' object is not a mapping): the mark has no sides to swap."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from integrations.linkage import engine, service
+    from integrations.models import LinkageModel
+
+    model = LinkageModel.objects.create(version=9, splink_version="5", settings={}, upper_threshold=0.9,
+                                        lower_threshold=0.6, is_active=False)  # fmt: skip
+    df = pd.DataFrame(
+        {"unique_id": [1, 2], "feed": ["welfare.reports", "school.students"], "record_key": ["W1", "S1"]}
+    )
+    comparison = {"surname": {"left": "王", "right": "黃", "level": "different", "match_weight": -3.0},
+                  engine.REFUSED_KEY: True}  # fmt: skip
+    review = pd.DataFrame([{"unique_id_l": 1, "unique_id_r": 2, "match_probability": 0.97, "match_weight": 5.0,
+                            "comparison": comparison}])  # fmt: skip
+    service._write_review(df, SimpleNamespace(review=review), run=None, model=model)
+    pair = ReviewPair.objects.get()
+    assert (pair.left_feed, pair.right_feed) == ("school.students", "welfare.reports")
+    assert pair.comparison["surname"]["left"] == "黃" and pair.comparison[engine.REFUSED_KEY] is True
