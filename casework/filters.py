@@ -13,6 +13,7 @@ from .models import (
     AlertStatus,
     AuditAction,
     AuditEntry,
+    Bureau,
     Case,
     CaseStatus,
     Intervention,
@@ -97,9 +98,28 @@ def with_national_id(queryset, national_id: str):
     return queryset.filter(national_id__iexact=normalise_identifier(national_id))
 
 
+def bureau_choices() -> list[tuple[str, str]]:
+    """The city's bureaus by code, named in the page's language (read when the form is built)."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+    return [(b.code, b.name_en if english else b.name_zh) for b in Bureau.objects.order_by("pk")]
+
+
+def alert_reason_choices() -> list[tuple[str, str]]:
+    """Every alert rule by key, named in the page's language, and any other reason an alert carries."""
+    from .models import AlertRule
+
+    named = {r.key: r.display_name for r in AlertRule.objects.filter(is_current=True).order_by("key")}
+    others = Alert.objects.exclude(reason__in=list(named)).values_list("reason", flat=True).distinct()
+    return [*named.items(), *((reason, reason) for reason in sorted(others))]
+
+
 class CaseFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("Status"))
-    lead_bureau = django_filters.CharFilter(field_name="lead_bureau__code", label=_("Lead bureau"))
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("Status"), empty_label=_("All"))
+    lead_bureau = django_filters.ChoiceFilter(
+        field_name="lead_bureau__code", choices=bureau_choices, label=_("Lead bureau"), empty_label=_("All")
+    )
     youth = django_filters.CharFilter(field_name="youth__public_id", label=_("Youth ID"))
     mine = django_filters.BooleanFilter(
         method="only_mine", label=_("Assigned to me"), widget=forms.CheckboxInput
@@ -126,9 +146,13 @@ class InterventionFilter(django_filters.FilterSet):
 
 
 class AlertFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=AlertStatus.choices, label=_("Status"))
-    reason = django_filters.CharFilter(label=_("Reason"))
-    routed_to = django_filters.CharFilter(field_name="routed_to__code", label=_("Routed to"))
+    status = django_filters.ChoiceFilter(choices=AlertStatus.choices, label=_("Status"), empty_label=_("All"))
+    reason = django_filters.ChoiceFilter(
+        choices=alert_reason_choices, label=_("Reason"), empty_label=_("All")
+    )
+    routed_to = django_filters.ChoiceFilter(
+        field_name="routed_to__code", choices=bureau_choices, label=_("Routed to"), empty_label=_("All")
+    )
 
     class Meta:
         model = Alert
@@ -136,9 +160,15 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class ReferralFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, label=_("Status"))
-    to_bureau = django_filters.CharFilter(field_name="to_bureau__code", label=_("To bureau"))
-    from_bureau = django_filters.CharFilter(field_name="from_bureau__code", label=_("From bureau"))
+    status = django_filters.ChoiceFilter(
+        choices=ReferralStatus.choices, label=_("Status"), empty_label=_("All")
+    )
+    to_bureau = django_filters.ChoiceFilter(
+        field_name="to_bureau__code", choices=bureau_choices, label=_("To bureau"), empty_label=_("All")
+    )
+    from_bureau = django_filters.ChoiceFilter(
+        field_name="from_bureau__code", choices=bureau_choices, label=_("From bureau"), empty_label=_("All")
+    )
 
     class Meta:
         model = Referral

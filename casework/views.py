@@ -220,9 +220,10 @@ def case_detail(request, pk: int):
 @login_required
 def alert_list(request):
     require(policy.is_caseworker(request.user))
-    qs = policy.visible_alerts(request.user).select_related("youth", "routed_to").order_by("due_at")
+    qs = policy.visible_alerts(request.user).select_related("youth", "routed_to", "rule").order_by("due_at")
     filterset = AlertFilter(request.GET, queryset=qs)
-    page = paginate(request, filterset.qs)
+    # A choice that is not on the list (an old bookmark, a hand-made URL) lists nothing, with the form's error.
+    page = paginate(request, filterset.qs if filterset.is_valid() else qs.none())
     record_list(
         Actor.from_request(request), "alert", count=page.paginator.count, query=dict(request.GET.items())
     )

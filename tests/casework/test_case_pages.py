@@ -772,3 +772,24 @@ def test_a_stale_save_on_a_case_nobody_carries_shows_the_conflict_with_not_assig
     response = client.post(reverse("case-edit", args=[world.case.pk]), data)
     assert response.status_code == 400
     assert page_of(response).count("Not assigned") >= 2  # the case as saved, and the conflict block
+
+
+def test_the_alert_filters_offer_rules_and_bureaus_by_name_and_all(client, world):
+    """Issue 17: 原因 and 分派至 were free text matching internal codes only ("協尋" found nothing)."""
+    from casework.models import Alert, AlertRule
+
+    missing = AlertRule.objects.get(key="missing", is_current=True)
+    Alert.objects.create(
+        youth=world.y.alert, reason="missing", rule=missing, routed_to=world.b.police,
+        due_at=timezone.now() + dt.timedelta(hours=20),
+    )  # fmt: skip
+    login(client, "officer")
+    client.post(reverse("set_language"), {"language": "zh-hant", "next": "/"})
+    html = client.get(reverse("alert-list")).content.decode()
+    assert f'<option value="missing">{missing.name_zh}</option>' in html
+    assert f'<option value="police">{world.b.police.name_zh}</option>' in html
+    assert '<option value="" selected>全部</option>' in html and "---------" not in html
+    shown = page_of(client.get(reverse("alert-list"), {"reason": "missing"}))
+    assert world.y.alert.public_id in shown and missing.name_zh in shown and ">missing<" not in shown
+    # The refused side: a choice that is no rule is refused rather than matched as text.
+    assert world.y.alert.public_id not in page_of(client.get(reverse("alert-list"), {"reason": "協尋"}))
