@@ -225,7 +225,9 @@ def reverse_split(*, split: YouthSplit, actor: Actor) -> YouthSplit:
     if not RecordLink.objects.filter(youth=split.created).exists():
         _move_all(split.created, split.source)
         Youth.objects.filter(pk=split.created_id).update(merged_into=split.source)
-    refresh_golden_records([split.source_id])
+    # The split-off record holds no record any more: it keeps no identity either (one it took from a record
+    # since sealed would otherwise outlive it, review 7b F1).
+    refresh_golden_records([split.source_id, split.created_id])
     _seal_what_moved(actor)
     split.reversed_at = timezone.now()
     split.reversed_by = _user(actor)

@@ -32,9 +32,9 @@ from casework.models import (
     TriageDecision,
     Youth,
 )
-from integrations.models import RecordLink
+from integrations.models import RecordLink, SourceRecord
 from privacy.subject_access import collect, find_youth, youth_by_public_id
-from tests.integrations.sealing_world import NOTICE_Q, Q1, activate_linkage, deliver
+from tests.integrations.sealing_world import NOTICE_P, NOTICE_Q, Q1, activate_linkage, deliver
 from tests.integrations.test_linkage import city, city_frame, trained_settings  # noqa: F401
 from tests.privacy.test_subject_access import REQUEST, download_url, login, summary_url
 
@@ -316,3 +316,41 @@ def test_a_reversed_merge_of_a_record_sealing_emptied_is_not_named(world_linked,
     sheets = {s.id: s.rows for s in collect(kept).sheets}
     assert not sheets["identity_changes"]
     assert absorbed.public_id not in json.dumps(sheets["identity"], default=str)
+
+
+def test_a_split_reversed_after_a_notice_leaves_no_identity_on_the_split_off_record(world_linked, tmp_path):
+    """Review 7b, F1: split a police contact off, a notice seals it, the split is reversed: the split-off record
+    kept the contact's spelling and address in the register and the subject-access file."""
+    from casework.audit import Actor as A
+    from casework.policy import identity_register
+    from integrations.linkage.identity import merge_youth, reverse_split, split_youth
+    from tests.integrations.sealing_world import ROSTER
+
+    world = world_linked
+    deliver(tmp_path, "school.students", [ROSTER])
+    # The police's spelling of P's name (按 for 安), no national ID: linkage joins it to P, no notice reaches it
+    # by exact identity.
+    variant = {
+        **{f: ROSTER[f] for f in ("birth_date", "sex", "district")},
+        "name": "測試按",
+        "national_id": "",
+    }
+    deliver(tmp_path, "police.contacts", [{**Q1, **variant}])
+    youth = _youth_of("J01/S-P")
+    steward = A(user=world.u.steward)
+    # A steward joins the police record to P (as accepting its review pair would), then splits it off again.
+    merge_youth(kept=youth, absorbed=_youth_of("SC-Q1"), reason="same child", origin="manual", actor=steward)
+    assert _youth_of("SC-Q1") == youth
+    split = split_youth(
+        youth=youth, records=[("police.contacts", "SC-Q1")], reason="t", origin="manual", actor=steward
+    )
+    created = split.created
+    deliver(tmp_path, "court.sealing", [NOTICE_P])  # person-wide: reaches what is linked to P's youth
+    created.refresh_from_db()
+    assert created.name == "測試按"  # the contact, on the split-off record, was out of the notice's reach
+    reverse_split(split=split, actor=steward)
+    assert not SourceRecord.objects.filter(record_key="SC-Q1").exists()  # sealed as it came back
+    created.refresh_from_db()
+    assert (created.name, created.birth_date, created.address) == ("", None, "")
+    assert not identity_register(world.u.steward).filter(pk=created.pk).exists()
+    assert created.public_id not in json.dumps(collect(youth).sheets[0].rows, default=str)
