@@ -469,13 +469,33 @@ def _keys_of(notice: SourceRecord) -> tuple[list[str] | None, Youth | None, dict
     exact = notices.reach_in_store().get(notice.record_key, set())
     quarantined = notices.reach_in_quarantine().get(notice.record_key, {})
     exact |= {k for k in quarantined.values() if k}
-    if youth is None:
+    # The person is also whoever holds a record with the notice's valid national ID (review 7b, F3: a notice
+    # split off the person's record must not leave the person's other contacts out of its reach).
+    holders = _youth_holding(values)
+    if youth is None and not holders:
         return (sorted(exact) if exact else None), None, quarantined
-    return (
-        sorted(set(_contacts_of_person(youth, _day(values.get("effective_on")))) | exact),
-        youth,
-        quarantined,
-    )
+    effective_on = _day(values.get("effective_on"))
+    keys = set(exact)
+    for person in ({youth} if youth is not None else set()) | holders:
+        keys |= set(_contacts_of_person(person, effective_on))
+    return sorted(keys), youth or next(iter(holders)), quarantined
+
+
+def _youth_holding(values: Mapping) -> set[Youth]:
+    """The youth (merges followed) linked to an unsealed current record, other than a notice, that carries the
+    notice's national ID when it is valid."""
+    nid = values.get("national_id") or ""
+    if not nid or contract.normalise_national_id(nid)[1] != "valid":
+        return set()
+    holders = SourceRecord.objects.filter(
+        is_current=True, sealed_at__isnull=True, national_id_status="valid", values__national_id=nid
+    ).exclude(feed=NOTICE_FEED)
+    found: set[Youth] = set()
+    for feed, key in holders.values_list("feed", "record_key"):
+        link = RecordLink.objects.filter(feed=feed, record_key=key).select_related("youth").first()
+        if link is not None:
+            found.add(_kept(link.youth))
+    return found
 
 
 @transaction.atomic
@@ -566,10 +586,43 @@ def _reach_of_every_notice() -> tuple[dict[str, list[str] | None], dict[str, dic
             youth_id = merged[youth_id]
         return youth_id
 
-    person_wide = {k: kept(youth_of[k]) for k, v in notices if not named_keys(v) and k in youth_of}
+    # The person a person-wide notice names is the youth it is linked to, and any youth holding a record with the
+    # notice's valid national ID: a steward who splits the notice off the person's record does not take the
+    # person's other records out of its reach (review 7b, F3).
+    persons: dict[str, set[int]] = {
+        k: {kept(youth_of[k])} for k, v in notices if not named_keys(v) and k in youth_of
+    }
+    nid_of = {
+        k: v["national_id"]
+        for k, v in notices
+        if not named_keys(v)
+        and v.get("national_id")
+        and contract.normalise_national_id(v["national_id"])[1] == "valid"
+    }
+    if nid_of:
+        holders = SourceRecord.objects.filter(
+            is_current=True,
+            sealed_at__isnull=True,
+            national_id_status="valid",
+            values__national_id__in=sorted(set(nid_of.values())),
+        ).exclude(feed=NOTICE_FEED)
+        nid_of_record = {
+            (f, k): n for f, k, n in holders.values_list("feed", "record_key", "values__national_id")
+        }
+        youth_by_nid: dict[str, set[int]] = defaultdict(set)
+        for feed in {f for f, _k in nid_of_record}:
+            keys = [k for f, k in nid_of_record if f == feed]
+            for key, youth_id in RecordLink.objects.filter(feed=feed, record_key__in=keys).values_list(
+                "record_key", "youth_id"
+            ):
+                youth_by_nid[nid_of_record[(feed, key)]].add(kept(youth_id))
+        for key, nid in nid_of.items():
+            if youth_by_nid.get(nid):
+                persons.setdefault(key, set()).update(youth_by_nid[nid])
+    person_wide = persons
     contacts: dict[int, list[str]] = defaultdict(list)
     for key, youth_id in RecordLink.objects.filter(
-        feed=CONTACT_FEED, youth_id__in=set(person_wide.values())
+        feed=CONTACT_FEED, youth_id__in={y for ys in person_wide.values() for y in ys}
     ).values_list("record_key", "youth_id"):
         contacts[youth_id].append(key)
     wanted = [k for keys in contacts.values() for k in keys]
@@ -599,7 +652,8 @@ def _reach_of_every_notice() -> tuple[dict[str, list[str] | None], dict[str, dic
             effective_on = _day(values.get("effective_on"))
             linked = {
                 c
-                for c in contacts.get(person_wide[key], [])
+                for youth_id in person_wide[key]
+                for c in contacts.get(youth_id, [])
                 if effective_on is None or dates.get(c) is None or dates[c] <= effective_on
             }
             reach[key] = sorted(linked | exact.get(key, set()))

@@ -812,3 +812,33 @@ def test_every_steward_identity_change_runs_the_sealing_check(city_linkage, tmp_
         )
         identity.reverse_split(split=split, actor=steward)
     assert check.call_count == 3
+
+
+def test_splitting_the_notice_off_the_persons_record_does_not_take_the_person_out_of_its_reach(
+    city_linkage, tmp_path
+):
+    """Review 7b, F3: the notice's reach was the youth the notice itself is linked to; a steward who split the
+    notice off P's record left P's later contacts unsealed. P is also whoever holds P's valid national ID."""
+    from integrations.linkage import identity
+    from integrations.linkage.sealing import enforce_sealing
+
+    deliver(tmp_path, "school.students", [ROSTER])
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    p_youth = _youth_of("J01/S-P")
+    assert _youth_of("SN-P") == p_youth
+    steward = actor(city_linkage.u.steward)
+    identity.split_youth(
+        youth=p_youth, records=[("court.sealing", "SN-P")], reason="t", origin="manual", actor=steward
+    )
+    assert _youth_of("SN-P") != p_youth
+    before = {**P1, "contact_no": "SC-P9", "unit": f"{MARKER}-SC-P9", "name": "別名甲", "national_id": ""}
+    after = {**P2, "contact_no": "SC-P8", "name": "別名甲", "national_id": ""}  # after effective_on: stays
+    deliver(tmp_path, "police.contacts", [before, after])
+    for key in ("SC-P9", "SC-P8"):
+        stray = _youth_of(key)
+        if stray != p_youth:
+            identity.merge_youth(kept=p_youth, absorbed=stray, reason="t", origin="manual", actor=steward)
+    enforce_sealing()
+    assert not SourceRecord.objects.filter(record_key="SC-P9").exists()
+    assert SourceRecord.objects.filter(record_key="SC-P8", sealed_at__isnull=True).exists()
+    assert traces(MARKER) == []
