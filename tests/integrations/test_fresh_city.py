@@ -65,7 +65,7 @@ FEED_ORDER = (
 )  # fmt: skip
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_city_without_the_demo_runs_from_its_files_to_an_officers_triage_queue(tmp_path, client):
     """Issue 16: migrate, then the city's files through every command, then a worker's queue; no fixture but
     the files (and the caseworker account an administrator would create)."""
