@@ -114,7 +114,9 @@ def youth_by_public_id(public_id: str) -> Youth | None:
 
 
 # What an empty shell may still show without holding anything: its (blank) identity and its log.
-_SHELL_SHEETS = {"identity", "identity_changes", "access_log"}
+# Fairness attributes too: a split copies them onto the new record, so alone they say nothing of what is held
+# (review 7b, F2: a split-off record emptied by a notice kept them and was answered as existing).
+_SHELL_SHEETS = {"identity", "identity_changes", "access_log", "fairness_attributes"}
 
 
 def is_sealed_shell(youth: Youth) -> bool:

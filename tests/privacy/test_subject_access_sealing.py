@@ -354,3 +354,27 @@ def test_a_split_reversed_after_a_notice_leaves_no_identity_on_the_split_off_rec
     assert (created.name, created.birth_date, created.address) == ("", None, "")
     assert not identity_register(world.u.steward).filter(pk=created.pk).exists()
     assert created.public_id not in json.dumps(collect(youth).sheets[0].rows, default=str)
+
+
+def test_a_split_off_record_emptied_by_a_notice_is_answered_as_never_issued(world_linked, tmp_path):
+    """Review 7b, F2: the split-off record kept only the fairness attributes the split copied onto it, and the
+    subject-access lookup answered it with a file."""
+    from casework.audit import Actor as A
+    from integrations.linkage.identity import merge_youth, split_youth
+    from privacy.subject_access import find_youth
+    from tests.integrations.sealing_world import ROSTER
+
+    world = world_linked
+    deliver(tmp_path, "school.students", [ROSTER])
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("J01/S-P")
+    steward = A(user=world.u.steward)
+    merge_youth(kept=youth, absorbed=_youth_of("SC-Q1"), reason="t", origin="manual", actor=steward)
+    split = split_youth(
+        youth=youth, records=[("police.contacts", "SC-Q1")], reason="t", origin="manual", actor=steward
+    )
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    created = split.created
+    assert find_youth(created.public_id) == [] and youth_by_public_id(created.public_id) is None
+    # The refused side: the source youth, which keeps its roster record, is answered.
+    assert find_youth(youth.public_id) == [youth]
