@@ -1,0 +1,139 @@
+"""The report's fairness section: the audit as published, group by group and for pairs of attributes."""
+
+from __future__ import annotations
+
+from casework.reports import RATE_MIN_BASE, ROUNDING_BASE
+
+from .. import model_card, report
+from ..model_card import FAIRNESS_METRIC_GLOSSES, FAIRNESS_METRIC_NAMES, FAIRNESS_METRICS, dec, pct
+from ..models import RiskModel
+
+
+def _ci(interval) -> str:
+    if not interval or interval[0] is None or interval[1] is None:
+        return ""
+    return f"{interval[0]:.2f}–{interval[1]:.2f}"
+
+
+def fairness(model: RiskModel) -> dict | None:
+    """The fairness tables, from the audit as published (``report.published_fairness``, as the API gives it):
+    rounded counts, and rates, ratios and flags computed from them."""
+    fairness = report.published_fairness(model)
+    by_attribute = model_card.in_order(fairness.get("by_attribute"), model_card.ATTRIBUTE_NAMES)
+    if not by_attribute:
+        return None
+    attributes = []
+    for attribute, audit in by_attribute:
+        groups = audit.get("groups") or {}
+        disparities = audit.get("disparities") or {}
+        flags = audit.get("flags") or {}
+        undefined = audit.get("undefined_disparities") or {}
+        calibration = audit.get("calibration") or {}
+        intervals = (audit.get("confidence_intervals") or {}).get("disparities") or {}
+        reference = audit.get("reference_group")
+        rows = []
+        for group in sorted(groups, key=lambda g: (g != reference, -(groups[g].get("n") or 0), g)):
+            metrics = groups[group]
+            cells = []
+            for metric in FAIRNESS_METRICS:
+                ratio = (disparities.get(group) or {}).get(metric)
+                # A different base rate (prev) is a fact about the group, not something the model did.
+                flagged = metric in (flags.get(group) or []) and metric != "prev"
+                cells.append(
+                    {
+                        "metric": metric,
+                        "rate": pct(metrics.get(metric)),
+                        "ratio": f"×{ratio:.2f}" if ratio is not None and group != reference else "",
+                        "ci": _ci((intervals.get(group) or {}).get(metric)) if group != reference else "",
+                        "flagged": flagged,
+                        "key": metric in model_card.KEY_FAIRNESS_METRICS,
+                        "undefined": metric in (undefined.get(group) or []),
+                    }
+                )
+            cal = calibration.get(group) if isinstance(calibration, dict) else None
+            if (metrics.get("n") or 0) < RATE_MIN_BASE:
+                # A handful of youth: their rates would single them out (and rounding would decide them).
+                rows.append(
+                    {
+                        "group": group,
+                        "name": model_card.group_name(attribute, group),
+                        "n": "—" if metrics.get("n") is None else metrics["n"],
+                        "small": True,
+                    }
+                )
+                continue
+            rows.append(
+                {
+                    "group": group,
+                    "name": model_card.group_name(attribute, group),
+                    "reference": group == reference,
+                    "n": metrics.get("n"),
+                    "cells": cells,
+                    "ece": dec((cal or {}).get("ece")),
+                    "scores_vs_seen": (
+                        f"{pct(cal.get('mean_score'))} / {pct(cal.get('observed_rate'))}"
+                        if cal and cal.get("observed_rate") is not None
+                        else "—"
+                    ),
+                    "flagged": any(c["flagged"] and c["key"] for c in cells),
+                }
+            )
+        attributes.append(
+            {
+                "attribute": attribute,
+                "name": model_card.attribute_name(attribute),
+                "reference": model_card.group_name(attribute, reference or ""),
+                "rows": rows,
+                "has_ci": bool(intervals),
+            }
+        )
+    pairs = []
+    pairs_audit = ((fairness.get("pairs") or {}).get("pairs")) or {}
+    for pair_name, pair in sorted(pairs_audit.items()):
+        audit = pair.get("audit") or {}
+        groups = audit.get("groups") or {}
+        disparities = audit.get("disparities") or {}
+        flags = audit.get("flags") or {}
+        for group in sorted(groups, key=lambda g: (-(groups[g].get("n") or 0), g)):
+            metrics = groups[group]
+            pairs.append(
+                {
+                    "pair": " × ".join(model_card.attribute_name(c) for c in pair.get("columns") or [])
+                    or pair_name,
+                    "name": model_card.pair_group_name(group),
+                    "reference": group == audit.get("reference_group"),
+                    "n": metrics.get("n"),
+                    "cells": [
+                        {
+                            "rate": pct(metrics.get(m)),
+                            "ratio": (
+                                f"×{(disparities.get(group) or {}).get(m):.2f}"
+                                if (disparities.get(group) or {}).get(m) is not None
+                                and group != audit.get("reference_group")
+                                else ""
+                            ),
+                            "flagged": m in (flags.get(group) or []),
+                        }
+                        for m in model_card.KEY_FAIRNESS_METRICS
+                    ],
+                }
+            )
+        for group, n in sorted((pair.get("suppressed") or {}).items()):
+            shown_n = "—" if n is None else n
+            pairs.append(
+                {"name": model_card.pair_group_name(group), "n": shown_n, "suppressed": True, "cells": []}
+            )
+    return {
+        "threshold": pct(fairness.get("threshold"), 2),
+        "capacity": ((model.report or {}).get("capacity_threshold") or {}).get("k"),
+        "metrics": [
+            {"key": m, "name": FAIRNESS_METRIC_NAMES[m], "gloss": FAIRNESS_METRIC_GLOSSES[m]}
+            for m in FAIRNESS_METRICS
+        ],
+        "pair_metrics": [FAIRNESS_METRIC_NAMES[m] for m in model_card.KEY_FAIRNESS_METRICS],
+        "attributes": attributes,
+        "pairs": pairs,
+        "min_n": (fairness.get("pairs") or {}).get("min_n", 30),
+        "rounding_base": ROUNDING_BASE,
+        "rate_min_base": RATE_MIN_BASE,
+    }
