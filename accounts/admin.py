@@ -27,9 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import policy
+from casework.access import policy
+from casework.access.audit import Actor
 from casework.admin import AuditedAdmin
-from casework.audit import Actor
 from casework.models import Membership, User
 
 from . import administration, services

@@ -48,8 +48,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
-from casework import policy
-from casework.audit import Actor, record
+from casework.access import policy
+from casework.access.audit import Actor, record
 from casework.models import CASEWORK_ROLES, AuditAction, Membership, User
 
 from . import notices

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import AuditAction
 
 from . import administration, notices, services

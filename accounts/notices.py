@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import Role, User
 
 from .models import AccountChangeKind, SecurityNotice, SecurityNoticeKind

@@ -17,9 +17,9 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
+from casework.access.policy import principal_for
 from casework.models import AuditAction, Role, User
-from casework.policy import principal_for
 
 # Roles that can see across bureaus or change the platform itself: a stolen password alone must not open them.
 SECOND_FACTOR_ROLES = frozenset(

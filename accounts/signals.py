@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import AuditAction
 
 from . import notices

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import AuditAction
 
 from . import administration, services

@@ -4,9 +4,9 @@ in ``accounts/admin.py``, through the rules of ``accounts.administration``."""
 
 from django.contrib import admin
 
-from . import policy
-from .audit import Actor, record, record_list
-from .models import (
+from casework.access import policy
+from casework.access.audit import Actor, record, record_list
+from casework.models import (
     Alert,
     AuditAction,
     AuditEntry,

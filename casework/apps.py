@@ -7,4 +7,4 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (connects the login/logout signal receivers)
+        from casework.access import audit  # noqa: F401  (connects the login/logout signal receivers)

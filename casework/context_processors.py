@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import policy
+from casework.access import policy
 
 
 def navigation(request):

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
-from .audit import Actor
-from .models import (
+from casework.access.audit import Actor
+from casework.cases import services as case_services
+from casework.models import (
     Bureau,
-    BureauKind,
     ConsentBasis,
     Enrollment,
     EventKind,
@@ -29,15 +28,11 @@ from .models import (
     User,
     Youth,
 )
+from casework.reference import BUREAUS
+from casework.triage import services as triage_services
+from casework.youth import services as youth_services
 
 DEMO_PASSWORD = "demo-pass-2026"
-
-BUREAUS = [
-    ("police", BureauKind.POLICE, "少年警察隊", "Police juvenile unit"),
-    ("committee", BureauKind.COMMITTEE, "少年輔導委員會", "Juvenile guidance committee"),
-    ("welfare", BureauKind.WELFARE, "社會局", "Social welfare bureau"),
-    ("education", BureauKind.EDUCATION, "教育局", "Education bureau"),
-]
 
 DISTRICTS = [
     "桃園區",
@@ -174,7 +169,7 @@ def build_demo_city(*, youth_count: int = 300, seed: int = 2026) -> dict[str, in
             address = f"桃園市{district}{rng.choice(STREETS)}{rng.randint(1, 400)}號"
             households.append((surname, district, address))
         name = surname + "".join(rng.sample(GIVEN_CHARS, 2))
-        youth = services.create_youth(
+        youth = youth_services.create_youth(
             name=name,
             birth_date=birth,
             sex=sex,
@@ -199,7 +194,7 @@ def build_demo_city(*, youth_count: int = 300, seed: int = 2026) -> dict[str, in
         counts["events"] += _events_for(rng, youth, school, bureaus, risk, today)
         if risk > 0.3 or i < 12:
             counts.update(_casework_for(rng, youth, bureaus, users, counts))
-    from .alerting import escalate_overdue_alerts
+    from casework.triage.alerting import escalate_overdue_alerts
 
     counts["escalated"] = escalate_overdue_alerts()
     return counts
@@ -211,7 +206,7 @@ def _events_for(rng, youth, school, bureaus, risk, today) -> int:
     def add(kind, days_ago, code="", bureau="education", lag=0, school_=None, details=None):
         nonlocal n
         event_date = today - dt.timedelta(days=days_ago)
-        services.record_event(
+        youth_services.record_event(
             youth=youth,
             kind=kind,
             event_date=event_date,
@@ -303,14 +298,14 @@ def _casework_for(rng, youth, bureaus, users, counts) -> dict[str, int]:
     same services as real work: some alerts are decided into cases or referrals, some cases move on through
     assessment, planning, intervention and monitoring, a few await closure approval; the rest stay in the
     triage queues for the demo users."""
-    from .alerting import raise_event_alerts
+    from casework.triage.alerting import raise_event_alerts
 
     counts["alerts"] += raise_event_alerts(youth.events.all())
     alerts = {a.routed_to.code: a for a in youth.alerts.filter(status__in=["open", "acknowledged"])}
     if "welfare" in alerts and rng.random() < 0.6:
         social = users["social"]
-        services.acknowledge_alert(actor=_actor(social), alert=alerts["welfare"])
-        decision = services.decide_alert(
+        triage_services.acknowledge_alert(actor=_actor(social), alert=alerts["welfare"])
+        decision = triage_services.decide_alert(
             actor=_actor(social),
             alert=alerts["welfare"],
             decision=TriageDecisionKind.OPEN_CASE,
@@ -323,7 +318,7 @@ def _casework_for(rng, youth, bureaus, users, counts) -> dict[str, int]:
         _progress(rng, decision.case, social, users)
     elif "committee" in alerts and rng.random() < 0.55:
         guidance = users["guidance"]
-        decision = services.decide_alert(
+        decision = triage_services.decide_alert(
             actor=_actor(guidance),
             alert=alerts["committee"],
             decision=TriageDecisionKind.OPEN_CASE,
@@ -335,7 +330,7 @@ def _casework_for(rng, youth, bureaus, users, counts) -> dict[str, int]:
         counts["cases"] += 1
         counts["interventions"] += _interventions(rng, case, guidance)
         if rng.random() < 0.4:
-            services.refer(
+            case_services.refer(
                 actor=_actor(guidance),
                 youth=youth,
                 case=case,
@@ -348,7 +343,7 @@ def _casework_for(rng, youth, bureaus, users, counts) -> dict[str, int]:
         _progress(rng, case, guidance, users)
     if "police" in alerts and rng.random() < 0.25:
         officer = users["officer"]
-        services.decide_alert(
+        triage_services.decide_alert(
             actor=_actor(officer),
             alert=alerts["police"],
             decision=TriageDecisionKind.REFER,
@@ -377,17 +372,17 @@ def _progress(rng, case, worker, users) -> None:
 
     def move(name, **kw):
         nonlocal case
-        case = services.move_case(actor=actor, case=case, move=name, expected_version=case.version, **kw)
+        case = case_services.move_case(actor=actor, case=case, move=name, expected_version=case.version, **kw)
 
     if steps >= 1:
         move("start_assessment")
     if steps >= 3:
-        case = services.update_case(
+        case = case_services.update_case(
             actor=actor, case=case, expected_version=case.version,
             assessment="需求：穩定就學與家庭支持。Needs: steady schooling and family support.",
         )  # fmt: skip
         move("start_planning")
-        case = services.update_case(
+        case = case_services.update_case(
             actor=actor, case=case, expected_version=case.version,
             plan="每週會談、家訪、聯繫學校。Weekly sessions, home visits, school liaison.",
         )  # fmt: skip
@@ -411,7 +406,7 @@ def _interventions(rng, case, worker) -> int:
     today = timezone.localdate()
     for _ in range(n):
         day = today - dt.timedelta(days=rng.randint(1, 60))
-        services.log_intervention(
+        case_services.log_intervention(
             actor=_actor(worker),
             case=case,
             kind=rng.choice(list(InterventionKind.values)),

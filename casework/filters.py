@@ -7,8 +7,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .identifiers import NATIONAL_ID, looks_like_national_id, normalise_identifier
-from .models import (
+from casework.identifiers import NATIONAL_ID, looks_like_national_id, normalise_identifier
+from casework.models import (
     Alert,
     AlertStatus,
     AuditAction,
@@ -108,7 +108,7 @@ def bureau_choices() -> list[tuple[str, str]]:
 
 def alert_reason_choices() -> list[tuple[str, str]]:
     """Every alert rule by key, named in the page's language, and any other reason an alert carries."""
-    from .models import AlertRule
+    from casework.models import AlertRule
 
     named = {r.key: r.display_name for r in AlertRule.objects.filter(is_current=True).order_by("key")}
     others = Alert.objects.exclude(reason__in=list(named)).values_list("reason", flat=True).distinct()

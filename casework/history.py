@@ -30,8 +30,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
-    from .audit import Actor
-    from .models import Case
+    from casework.access.audit import Actor
+    from casework.models import Case
 
 _acting: ContextVar[Actor | None] = ContextVar("casework_history_actor", default=None)
 
@@ -218,7 +218,7 @@ def _versions(rows, subject) -> list[Version]:
 def case_versions(case: Case) -> list[Version]:
     """Every version of the case and of the interventions and referrals on it, newest first. Callers check
     that the reader may read the case (``policy.can_view_case``) and log the reading."""
-    from .models import Intervention, Referral
+    from casework.models import Intervention, Referral
 
     versions = _versions(case.history.select_related("history_user"), lambda _row: str(_("Case")))
     versions += _versions(

@@ -1,6 +1,6 @@
 """The shapes of the two identifiers a worker may type, and keeping national IDs out of URLs and the log.
 
-A youth ID (``Y`` + 10 characters of an unambiguous base-32 alphabet, ``services.new_youth_public_id``) is the
+A youth ID (``Y`` + 10 characters of an unambiguous base-32 alphabet, ``casework.youth.services.new_youth_public_id``) is the
 platform's own and safe to show. A national ID (one letter + 9 digits) is the child's for life: it is searched
 only by POST (never in a URL, where it would reach browser history, proxies and server logs), and the access
 log keeps it masked (``mask_national_id``), enough to see that someone typed one, not enough to copy it.
@@ -76,8 +76,6 @@ def mask_national_id(value: str) -> str:
 
 
 def _checksum_ok(found: str) -> bool:
-    from integrations.contract import national_id_checksum_ok
-
     return national_id_checksum_ok(normalise_identifier(found))
 
 
@@ -129,3 +127,35 @@ def _redact_whole_ids(text: str) -> str:
         if found_here:
             return _redact_whole_ids(decoded_masked)
     return masked
+
+
+# The national ID's check digit (the feed contract's national-ID rules build on these).
+NID_LETTER_CODES: dict[str, int] = {
+    "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "I": 34,
+    "J": 18, "K": 19, "L": 20, "M": 21, "N": 22, "O": 35, "P": 23, "Q": 24, "R": 25,
+    "S": 26, "T": 27, "U": 28, "V": 29, "W": 32, "X": 30, "Y": 31, "Z": 33,
+}  # fmt: skip
+_NID_WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
+_NID_SHAPE_RE = re.compile(r"[A-Z]\d{9}", re.ASCII)
+
+
+def nid_weighted_sum(digits: list[int]) -> int:
+    return sum(d * w for d, w in zip(digits, _NID_WEIGHTS, strict=False))
+
+
+def nid_digits(letter: str, rest: str) -> list[int]:
+    code = NID_LETTER_CODES[letter]
+    return [code // 10, code % 10, *(int(c) for c in rest)]
+
+
+def national_id_checksum_ok(nid: str) -> bool:
+    """True when ``nid`` is one uppercase letter + 9 digits whose checksum is right.
+
+    The letter becomes its two-digit area code (A=10 ... Z=33, with I=34, O=35, W=32, X=30, Y=31);
+    the 11 digits are weighted 1,9,8,7,6,5,4,3,2,1,1 and the sum must be divisible by 10. Anything that
+    is not letter + 9 digits returns False. The second digit is not checked here (see
+    :func:`integrations.contract.normalise_national_id`).
+    """
+    if not isinstance(nid, str) or not _NID_SHAPE_RE.fullmatch(nid):
+        return False
+    return nid_weighted_sum(nid_digits(nid[0], nid[1:])) % 10 == 0

@@ -1,6 +1,6 @@
 """The integrated youth record: bureaus, people, the youth and their timeline, and the casework around them.
 
-Every read of these models that reaches a user goes through ``casework.policy``; every write goes
+Every read of these models that reaches a user goes through ``casework.access.policy``; every write goes
 through ``casework.services``.
 """
 
@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
-from .history import CaseworkHistory
-from .identifiers import mask_national_id
+from casework.history import CaseworkHistory
+from casework.identifiers import mask_national_id
 
 
 class BureauKind(models.TextChoices):

@@ -11,3 +11,9 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     return page
+
+
+def query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

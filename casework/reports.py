@@ -1,15 +1,15 @@
 """Supervisor reports: selectors that read caseloads, alert deadlines and overrides of the model, and the one
 way any page, export or API publishes a count of young people (:func:`publish`).
 
-Each selector starts from a ``casework.policy`` queryset for the user asking, narrows it to one bureau the
+Each selector starts from a ``casework.access.policy`` queryset for the user asking, narrows it to one bureau the
 user supervises (any other bureau raises ``PermissionDenied``), and returns plain dicts and lists (no model
 instances, no formatting), so the figures can be tested against hand-built data and shown by any page.
 Counts of young people by group (the overrides of the model) come back already published: rounded to a
 multiple of 5 so that no cell can be worked out from the others, nor from another period's figures (see
 "Publishing counts" below and ``docs/privacy.md``). Presentation belongs to the views
-(``casework.views_reports``); the exports (``casework.views_exports``) read the same published figures.
+(``casework.views_reports``); the exports (``casework.exports.views``) read the same published figures.
 
-Dates are Taipei calendar dates whatever the server's zone, as deadlines are (``casework.alerting``).
+Dates are Taipei calendar dates whatever the server's zone, as deadlines are (``casework.triage.alerting``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from . import policy
-from .alerting import TAIPEI
-from .models import (
+from casework.access import policy
+from casework.clock import TAIPEI
+from casework.models import (
     ACTIVE_ALERT_STATUSES,
     OPEN_CASE_STATUSES,
     AlertRule,

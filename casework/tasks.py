@@ -33,13 +33,13 @@ RETRY = {
 
 @shared_task(**RETRY)
 def escalate_overdue_alerts() -> dict:
-    from .alerting import escalate_overdue_alerts as escalate
+    from casework.triage.alerting import escalate_overdue_alerts as escalate
 
     return {"escalated": escalate()}
 
 
 @shared_task(**RETRY)
 def remind_due_steps() -> dict:
-    from .alerting import remind_due_steps as remind
+    from casework.triage.alerting import remind_due_steps as remind
 
     return {"reminded": remind()}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_reports
+from casework import views_reports
 
 urlpatterns = [
     path("reports/", views_reports.reports_index, name="reports"),

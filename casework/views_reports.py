@@ -4,7 +4,7 @@ Thin pages over the selectors in ``casework.reports``. Only supervisors read the
 supervise; every page is logged as a list. This module adds what is about showing the figures: the bureau
 and period form, how the published (rounded) override figures read, and the bar charts (inline SVG, no script).
 The override figures arrive already published from ``casework.reports.overrides`` (every count rounded to a
-multiple of 5); the exports (``casework.views_exports``) read the same figures and the same ``shown_rate``.
+multiple of 5); the exports (``casework.exports.views``) read the same figures and the same ``shown_rate``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import policy, reports
-from .audit import Actor, record_list
-from .models import Bureau
-from .pages import not_found, require
+from casework import reports
+from casework.access import policy
+from casework.access.audit import Actor, record_list
+from casework.access.pages import not_found, require
+from casework.models import Bureau
 
 # ---------------------------------------------------------------------------------------------------------
 # The bureau and period form

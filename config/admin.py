@@ -9,7 +9,7 @@ class PlatformAdminSite(admin.AdminSite):
     site_title = "Administration"
 
     def has_permission(self, request):
-        from casework import policy
+        from casework.access import policy
 
         return super().has_permission(request) and policy.can_administer(request.user)
 

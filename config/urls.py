@@ -22,7 +22,7 @@ urlpatterns = [
     ),
     path("api/integrations/", include("integrations.api_urls", namespace="integrations-api")),
     path("api/models/", include("riskmodel.api_urls", namespace="riskmodel-api")),
-    path("api/", include("casework.api_urls", namespace="api")),
+    path("api/", include("casework.api.urls", namespace="api")),
     path("integrations/", include("integrations.urls", namespace="integrations")),
     path("models/", include("riskmodel.urls", namespace="riskmodel")),
     path("", include("casework.urls")),

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from casework.alerting import escalate_overdue_alerts
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.demo import _casework_for, ensure_demo_users, ensure_reference_data
 from casework.models import ACTIVE_ALERT_STATUSES, Alert, EventKind, School, Youth
+from casework.triage.alerting import escalate_overdue_alerts
 from config.progress import ProgressCallback
 from config.progress import report as report_progress
 from integrations import contract
@@ -187,9 +187,9 @@ def _models(today: dt.date, progress: ProgressCallback | None = None) -> dict:
 def _trust_examples(users, bureaus) -> dict[str, int]:
     """What the reviewers and the data steward find waiting: a record the officer opened by stating a purpose
     (for the police supervisor to review), and a guardian's contest of a record (for the data steward)."""
-    from casework import policy
+    from casework.access import policy
+    from casework.access.services import grant_access
     from casework.models import AccessPurpose, Case
-    from casework.services_access import grant_access
     from integrations.corrections import annotate_event, file_contest
 
     made = {"access_grants": 0, "contests": 0}

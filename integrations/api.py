@@ -21,9 +21,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import policy
-from casework.api import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
-from casework.audit import Actor, record
+from casework.access import policy
+from casework.access.audit import Actor, record
+from casework.api.views import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
 from casework.models import AuditAction, YouthMerge, YouthSplit
 
 from . import contract, importing, review_views, uploads

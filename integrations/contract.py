@@ -49,6 +49,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from casework.identifiers import NID_LETTER_CODES, national_id_checksum_ok, nid_digits, nid_weighted_sum
+
 __all__ = [
     "BUREAUS",
     "FEEDS",
@@ -465,39 +467,10 @@ def parse_int(value: object, min_value: int | None = None, max_value: int | None
 # Taiwanese national ID
 # --------------------------------------------------------------------------------------------------
 
-_NID_LETTER_CODES: dict[str, int] = {
-    "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "I": 34,
-    "J": 18, "K": 19, "L": 20, "M": 21, "N": 22, "O": 35, "P": 23, "Q": 24, "R": 25,
-    "S": 26, "T": 27, "U": 28, "V": 29, "W": 32, "X": 30, "Y": 31, "Z": 33,
-}  # fmt: skip
-_NID_WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
-_NID_SHAPE_RE = re.compile(r"[A-Z]\d{9}", re.ASCII)
 _NID_VALID_RE = re.compile(r"[A-Z][1289]\d{8}", re.ASCII)
 _NID_SEPARATORS_RE = re.compile(r"[\s\-]+")
 
 NATIONAL_ID_STATUSES = ("missing", "malformed", "bad_checksum", "valid")
-
-
-def _nid_weighted_sum(digits: list[int]) -> int:
-    return sum(d * w for d, w in zip(digits, _NID_WEIGHTS, strict=False))
-
-
-def _nid_digits(letter: str, rest: str) -> list[int]:
-    code = _NID_LETTER_CODES[letter]
-    return [code // 10, code % 10, *(int(c) for c in rest)]
-
-
-def national_id_checksum_ok(nid: str) -> bool:
-    """True when ``nid`` is one uppercase letter + 9 digits whose checksum is right.
-
-    The letter becomes its two-digit area code (A=10 ... Z=33, with I=34, O=35, W=32, X=30, Y=31);
-    the 11 digits are weighted 1,9,8,7,6,5,4,3,2,1,1 and the sum must be divisible by 10. Anything that
-    is not letter + 9 digits returns False. The second digit is not checked here (see
-    :func:`normalise_national_id`).
-    """
-    if not isinstance(nid, str) or not _NID_SHAPE_RE.fullmatch(nid):
-        return False
-    return _nid_weighted_sum(_nid_digits(nid[0], nid[1:])) % 10 == 0
 
 
 def normalise_national_id(value: object) -> tuple[str, str]:
@@ -530,14 +503,14 @@ def make_national_id(letter: str, sex_digit: int, seven_digits: str) -> str:
     certificates, ``seven_digits`` the serial number. Raises ``ContractError`` on bad input.
     """
     letter = letter.strip().upper()
-    if letter not in _NID_LETTER_CODES:
+    if letter not in NID_LETTER_CODES:
         raise ContractError(f"national ID letter {letter!r} must be one letter A-Z")
     if sex_digit not in (1, 2, 8, 9):
         raise ContractError(f"national ID sex digit {sex_digit!r} must be 1, 2, 8 or 9")
     if not isinstance(seven_digits, str) or not re.fullmatch(r"[0-9]{7}", seven_digits):
         raise ContractError(f"national ID serial {seven_digits!r} must be exactly 7 digits")
     body = f"{sex_digit}{seven_digits}"
-    check = (10 - _nid_weighted_sum(_nid_digits(letter, body)) % 10) % 10
+    check = (10 - nid_weighted_sum(nid_digits(letter, body)) % 10) % 10
     return f"{letter}{body}{check}"
 
 

@@ -18,10 +18,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import policy
-from casework.audit import Actor, record
+from casework.access import policy
+from casework.access.audit import Actor, record
 from casework.models import EVENT_SOURCE, AuditAction, Event, NotificationKind
-from casework.services import notify
+from casework.notifications import notify
 from casework.signals import youth_record_changed
 
 from .models import ContestStatus, EventCorrection, RecordContest

@@ -25,7 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.identifiers import redact_national_ids
 from config.progress import ProgressCallback, report
 

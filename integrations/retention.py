@@ -21,7 +21,8 @@ from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
+from casework.access.policy import ACTIVE_REFERRAL_STATUSES
 from casework.models import (
     ACTIVE_ALERT_STATUSES,
     ADULT_AGE,
@@ -38,7 +39,6 @@ from casework.models import (
     YouthMerge,
     YouthSplit,
 )
-from casework.policy import ACTIVE_REFERRAL_STATUSES
 
 from .linkage.timeline import ROSTER, SCHOOL_EVENT_FEEDS
 from .models import (

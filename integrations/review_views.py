@@ -20,10 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import policy
-from casework.audit import Actor, record, record_list
+from casework.access import policy
+from casework.access.audit import Actor, record, record_list
+from casework.access.pages import not_found
 from casework.models import AuditAction, Sex, YouthMerge, YouthSplit
-from casework.pages import not_found
 from casework.pagination import paginate
 
 from .linkage import identity, review

@@ -80,7 +80,7 @@ def purge_expired_records(self, as_of: str | None = None) -> dict:
     removes only what is still there."""
     import datetime as dt
 
-    from casework.audit import Actor
+    from casework.access.audit import Actor
 
     from .retention import purge_expired
 

@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from casework import policy
-from casework.audit import Actor, record, record_list
+from casework.access import policy
+from casework.access.audit import Actor, record, record_list
 from casework.models import AuditAction
 from casework.pagination import paginate
 

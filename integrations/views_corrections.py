@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from casework import policy
-from casework.audit import Actor, record, record_list
+from casework.access import policy
+from casework.access.audit import Actor, record, record_list
+from casework.access.pages import not_found, require
+from casework.access.services import record_youth_view
 from casework.models import AuditAction, Youth
-from casework.pages import not_found, require
 from casework.pagination import paginate
-from casework.services_access import record_youth_view
 
 from . import corrections
 from .forms_corrections import AnnotateForm, ContestForm, CorrectForm, RejectForm

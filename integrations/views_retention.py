@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework import policy
-from casework.audit import Actor, record_list
-from casework.pages import require
+from casework.access import policy
+from casework.access.audit import Actor, record_list
+from casework.access.pages import require
 
 from . import retention
 from .models import PurgeRun, RecordType

@@ -2,7 +2,7 @@
 
 Selectors (``find_youth``, ``collect``) read everything about the youth, across bureaus, with no need-to-know
 narrowing (the request is about the whole record); only data stewards reach them (``can_handle_subject_access``).
-One service, ``export_subject_access``, writes the file through ``casework.exports`` so it is watermarked and
+One service, ``export_subject_access``, writes the file through ``casework.exports.writers`` so it is watermarked and
 logged like any export, with the request reference and legal basis in the audit entry.
 
 What is left out, and why:
@@ -37,8 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.audit import Actor
-from casework.exports import ExportFile, Sheet, columns, model_rows, render_export
+from casework.access.audit import Actor
+from casework.exports.writers import ExportFile, Sheet, columns, model_rows, render_export
 from casework.models import (
     CASEWORK_ROLES,
     AccessGrant,

@@ -1,8 +1,8 @@
 """Subject-access pages: find the youth a lawful request is about, see what is held, download it.
 
-Data stewards only (``casework.policy.can_handle_subject_access``). Every step is logged: the lookup
+Data stewards only (``casework.access.policy.can_handle_subject_access``). Every step is logged: the lookup
 (how many records matched, not the ID typed), the summary (a view of the youth, with the request), and each
-download (an export, through ``casework.exports``).
+download (an export, through ``casework.exports.writers``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework import policy
-from casework.audit import Actor, record, record_list
-from casework.exports import ExportFormat, as_response
+from casework.access import policy
+from casework.access.audit import Actor, record, record_list
+from casework.access.pages import not_found, require
+from casework.exports.writers import ExportFormat, as_response
 from casework.models import AuditAction
-from casework.pages import not_found, require
 
 from .forms import LookupForm, RequestForm
 from .subject_access import collect, export_subject_access, find_youth, youth_by_public_id

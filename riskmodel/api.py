@@ -12,9 +12,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from casework import policy
-from casework.api import AuditedListMixin, AuditedRetrieveMixin, call_service
-from casework.audit import Actor
+from casework.access import policy
+from casework.access.audit import Actor
+from casework.api.views import AuditedListMixin, AuditedRetrieveMixin, call_service
 
 from . import gate, promotion, report, views
 from .models import PromotionOverride, RiskModel

@@ -7,7 +7,7 @@ class RiskmodelConfig(AppConfig):
     verbose_name = _("Risk model")
 
     def ready(self) -> None:
-        from casework.selectors_triage import register_scores_shown
+        from casework.triage.selectors import register_scores_shown
 
         from . import receivers  # noqa: F401 - connects the signal receivers
         from .service import scores_may_be_shown

@@ -3,8 +3,8 @@ active a model that failed an overridable check; a supervisor of the committee, 
 approves (which makes it active) or rejects. Each step writes one line to the access log. A model that
 failed a signal check (too few outcomes, or not shown better than random order) cannot be proposed at all.
 
-Who may do what is decided with the rest of the access policy, in ``casework.policy``
-(:func:`~casework.policy.can_propose_model_override`, :func:`~casework.policy.can_decide_model_override`).
+Who may do what is decided with the rest of the access policy, in ``casework.access.policy``
+(:func:`~casework.access.policy.can_propose_model_override`, :func:`~casework.access.policy.can_decide_model_override`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import policy
-from casework.audit import Actor, record
+from casework.access import policy
+from casework.access.audit import Actor, record
 from casework.models import AuditAction
 
 from . import gate, model_card, service

@@ -15,11 +15,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.alerting import raise_score_alerts
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import AuditAction, Event, FairnessAttributes, RiskScore, Youth
-from casework.services import record_scores_bulk
+from casework.triage.alerting import raise_score_alerts
 from casework.versioning import code_version
+from casework.youth.services import record_scores_bulk
 from config.progress import ProgressCallback
 from config.progress import report as report_progress
 

@@ -18,10 +18,10 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from casework import policy
-from casework.audit import Actor, record, record_list
+from casework.access import policy
+from casework.access.audit import Actor, record, record_list
+from casework.access.pages import require
 from casework.models import AuditAction
-from casework.pages import require
 
 from . import gate, model_card, promotion, service
 from .model_card import (

@@ -10,5 +10,7 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/youthrisk}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The house's import rules (docs/architecture.md, contracts in .importlinter).
+.venv/bin/lint-imports --no-cache
 .venv/bin/python manage.py makemigrations --check --dry-run
 .venv/bin/pytest "$@"

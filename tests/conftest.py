@@ -31,7 +31,7 @@ def verify_second_factor_for_test(client: Client, user) -> None:
 
     from accounts.services import SECOND_FACTOR_ROLES
 
-    # A direct query rather than casework.policy.principal_for, which caches on the user object the test holds.
+    # A direct query rather than casework.access.policy.principal_for, which caches on the user object the test holds.
     if not user.memberships.filter(active=True, role__in=SECOND_FACTOR_ROLES).exists():
         return
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()

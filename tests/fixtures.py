@@ -8,8 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from casework import services
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import (
     Alert,
     Bureau,
@@ -26,6 +25,7 @@ from casework.models import (
     School,
     User,
 )
+from casework.youth import services as youth_services
 
 PASSWORD = "test-password-123"
 
@@ -96,7 +96,7 @@ def world(db):
     )
 
     def youth(name, **kw):
-        return services.create_youth(
+        return youth_services.create_youth(
             name=name,
             birth_date=today - dt.timedelta(days=15 * 365),
             sex="M",
@@ -109,7 +109,7 @@ def world(db):
 
     def event(y, kind, bureau, school=None, days_ago=10, code=""):
         d = today - dt.timedelta(days=days_ago)
-        return services.record_event(
+        return youth_services.record_event(
             youth=y, kind=kind, event_date=d, knowledge_date=d, owning_bureau=bureau, school=school, code=code
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from casework.services import create_youth
+from casework.youth.services import create_youth
 from integrations.contract import make_national_id
 from integrations.importing import import_rows
 from integrations.linkage import identity

@@ -1,8 +1,8 @@
-"""``{% load export_links %}``: whether the signed-in user may export a page's rows (casework.policy)."""
+"""``{% load export_links %}``: whether the signed-in user may export a page's rows (casework.access.policy)."""
 
 from django import template
 
-from casework import policy
+from casework.access import policy
 
 register = template.Library()
 

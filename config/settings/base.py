@@ -164,7 +164,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "casework.api.exception_handler",
+    "EXCEPTION_HANDLER": "casework.api.views.exception_handler",
     # Per person, per feed token and per address (accounts/throttling.py); 429 with Retry-After beyond these.
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -315,7 +315,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 # The same address the access log records (REMOTE_ADDR, set correctly by the proxy; see docs/security.md).
-AXES_CLIENT_IP_CALLABLE = "casework.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "casework.access.audit.client_ip"
 AXES_VERBOSE = False
 
 # Structured logs (config/logging.py): JSON lines with request id and user id, national IDs masked.

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
@@ -161,7 +161,7 @@ def split_youth(
     *, youth: Youth, records: Iterable[tuple[str, str]], reason: str, origin: str, actor: Actor
 ) -> YouthSplit:
     """Take source records (feed, record key) out of ``youth`` into a new youth record."""
-    from casework.services import create_youth
+    from casework.youth.services import create_youth
 
     from .timeline import sync_events
 

@@ -9,7 +9,7 @@ linkage run this holds (``enforce_sealing``):
 - no version of the record is stored (the importer stores none; versions stored before the notice are
   deleted), and every quarantined row with that key is redacted (its raw row replaced) and closed;
 - it has no link to a youth and no place in any review pair (linkage evidence), and no timeline event;
-- everything casework derived from its event is erased or rewritten without it (``casework.sealing``), and
+- everything casework derived from its event is erased or rewritten without it (``casework.access.sealing``), and
   the youth is rescored without it;
 - a youth known only through sealed records keeps no identity (``golden``): an empty shell with its youth ID,
   which no case worker has a reason to see.
@@ -41,9 +41,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
+from casework.access.sealing import erase_derived_from_events
 from casework.models import AuditAction, Event, Youth
-from casework.sealing import erase_derived_from_events
 
 from .. import contract
 from ..models import (

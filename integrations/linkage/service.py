@@ -20,11 +20,11 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.bulk import copy_rows
 from casework.models import AuditAction, Youth
-from casework.services import new_youth_public_id
 from casework.versioning import code_version
+from casework.youth.services import new_youth_public_id
 from config.progress import ProgressCallback, report
 
 from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.alerting import raise_event_alerts
 from casework.models import Bureau, BureauKind, Enrollment, Event, EventKind, School
-from casework.services import record_events_bulk
+from casework.triage.alerting import raise_event_alerts
+from casework.youth.services import record_events_bulk
 
 from ..models import RecordLink, SourceRecord
 

@@ -36,7 +36,7 @@ from accounts.models import (
     SecurityNotice,
     SecurityNoticeKind,
 )
-from casework import policy
+from casework.access import policy
 from casework.models import AuditAction, AuditEntry, Membership, Role, User
 from tests.fixtures import PASSWORD, actor, make_user
 
@@ -781,7 +781,7 @@ class TestOperatorCommand:
         assert notices(SecurityNoticeKind.SECOND_FACTOR_RESET, to=world.u.supervisor).exists()
 
     def test_an_actor_without_a_person_is_not_an_operator_unless_it_names_the_command(self, world):
-        from casework.audit import Actor
+        from casework.access.audit import Actor
 
         with pytest.raises(PermissionDenied):
             administration.reset_second_factor(

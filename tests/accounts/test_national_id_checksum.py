@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from casework import identifiers
 from integrations import contract
 from integrations.contract import national_id_checksum_ok, normalise_national_id
 
@@ -103,11 +104,11 @@ def test_the_hand_built_ids_satisfy_the_ministry_rule():
 def test_the_contract_letter_code_is_the_ministry_code(letter):
     # The contract's private table, checked entry by entry: a checksum test alone cannot tell apart two codes
     # whose d1 + 9*d2 agree modulo 10 (A=10 and M=21, for instance).
-    assert contract._NID_LETTER_CODES[letter] == MOI_LETTER_CODES[letter][0]
+    assert identifiers.NID_LETTER_CODES[letter] == MOI_LETTER_CODES[letter][0]
 
 
 def test_the_contract_table_has_no_extra_letters():
-    assert set(contract._NID_LETTER_CODES) == set(MOI_LETTER_CODES)
+    assert set(identifiers.NID_LETTER_CODES) == set(MOI_LETTER_CODES)
 
 
 @pytest.mark.parametrize(("letter", "nid"), sorted(HAND_BUILT_VALID.items()))

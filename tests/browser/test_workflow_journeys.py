@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from casework import services
+from casework.cases import services as case_services
 from casework.models import (
     AlertRule,
     AlertStatus,
@@ -35,6 +35,7 @@ from casework.models import (
     TriageDecisionKind,
     TriageReason,
 )
+from casework.triage import services as triage_services
 from riskmodel.models import ModelStatus
 from tests.browser.conftest import DESKTOP, TABLET, horizontal_overflow, html_lang, login, nav_hrefs, snap
 from tests.fixtures import actor
@@ -115,7 +116,7 @@ def officer_case_referred_to_welfare(world) -> tuple[Case, Referral]:
     """Where journey 1 ends, made through the services: a police case for the alerted youth, referred to
     social welfare with consent."""
     officer = actor(world.u.officer)
-    decision = services.decide_alert(
+    decision = triage_services.decide_alert(
         actor=officer,
         alert=scored_alert(world),
         decision=TriageDecisionKind.OPEN_CASE,
@@ -123,7 +124,7 @@ def officer_case_referred_to_welfare(world) -> tuple[Case, Referral]:
         note=DECISION_NOTE,
         assignee=world.u.officer,
     )
-    referral = services.refer(
+    referral = case_services.refer(
         actor=officer,
         youth=world.y.alert,
         case=decision.case,
@@ -142,19 +143,19 @@ def committee_case_asking_to_close(world) -> Case:
     case = world.case
 
     def move(name: str, **extra) -> Case:
-        return services.move_case(
+        return case_services.move_case(
             actor=guidance, case=case, move=name, expected_version=case.version, **extra
         )
 
     case = move("start_assessment")
-    case = services.update_case(
+    case = case_services.update_case(
         actor=guidance,
         case=case,
         expected_version=case.version,
         assessment="少年中輟三個月，家庭支持不足，有偷竊紀錄。",
     )
     case = move("start_planning")
-    case = services.update_case(
+    case = case_services.update_case(
         actor=guidance,
         case=case,
         expected_version=case.version,
@@ -422,9 +423,9 @@ def test_next_step_a_social_worker_sets_on_a_referred_case_is_on_their_tasks(pag
     """The end of journey 2: the home visit's next step, with its due day, is on the social worker's tasks."""
     case, referral = officer_case_referred_to_welfare(world)
     social = actor(world.u.social)
-    services.respond_to_referral(actor=social, referral=referral, accept=True)
+    case_services.respond_to_referral(actor=social, referral=referral, accept=True)
     due = timezone.localdate() + dt.timedelta(days=7)
-    services.log_intervention(
+    case_services.log_intervention(
         actor=social,
         case=case,
         kind=InterventionKind.HOME_VISIT,

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from casework import policy, services_access
+from casework.access import policy
+from casework.access import services as access_services
 from casework.models import (
     ACCESS_GRANT_HOURS,
     AccessGrant,
@@ -51,7 +52,7 @@ def state_purpose(client, identifier: str, code=AccessPurpose.NEW_REPORT, text=P
 
 def grant(world, user=None, youth=None, **kw) -> AccessGrant:
     user = user or world.u.officer
-    (made,) = services_access.grant_access(
+    (made,) = access_services.grant_access(
         actor=actor(user),
         youth=[youth or world.y.none],
         bureau=user.memberships.get().bureau,
@@ -94,7 +95,7 @@ class TestWhoMayBreakTheGlass:
         user = getattr(world.u, username)
         assert not policy.can_break_glass(user)
         with pytest.raises(PermissionDenied):
-            services_access.grant_access(
+            access_services.grant_access(
                 actor=actor(user),
                 youth=[world.y.none],
                 bureau=user.memberships.get().bureau,
@@ -105,7 +106,7 @@ class TestWhoMayBreakTheGlass:
 
     def test_a_worker_may_not_act_for_a_bureau_they_do_not_belong_to(self, world):
         with pytest.raises(PermissionDenied):
-            services_access.grant_access(
+            access_services.grant_access(
                 actor=actor(world.u.officer),
                 youth=[world.y.none],
                 bureau=world.b.committee,
@@ -534,7 +535,7 @@ class TestReviewPages:
             world, user=world.u.guidance, youth=world.y.closed, purpose_code=AccessPurpose.COURT_REQUEST
         )
         c = grant(world, user=world.u.social, youth=world.y.case)
-        services_access.review_access_grant(
+        access_services.review_access_grant(
             actor=actor(world.u.auditor), grant=c, outcome=AccessReviewOutcome.JUSTIFIED
         )
         AccessGrant.objects.filter(pk=a.pk).update(

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import services
+from casework.cases import services as case_services
 from casework.models import (
     AuditAction,
     AuditEntry,
@@ -26,6 +26,8 @@ from casework.models import (
     ReferralStatus,
     Role,
 )
+from casework.triage import services as triage_services
+from casework.youth import services as youth_services
 from tests.fixtures import PASSWORD, actor, make_user
 
 
@@ -44,11 +46,13 @@ def post_move(client, case: Case, move: str, **data):
 
 
 def edit(user, case: Case, **fields) -> Case:
-    return services.update_case(actor=actor(user), case=case, expected_version=fresh(case).version, **fields)
+    return case_services.update_case(
+        actor=actor(user), case=case, expected_version=fresh(case).version, **fields
+    )
 
 
 def move(user, case: Case, name: str, **kw) -> Case:
-    return services.move_case(
+    return case_services.move_case(
         actor=actor(user), case=case, move=name, expected_version=fresh(case).version, **kw
     )
 
@@ -522,7 +526,7 @@ def test_referral_actions_on_records_out_of_reach_answer_404(client, world):
 
 
 def test_after_an_answer_the_user_goes_back_only_to_a_page_still_open_to_them(client, world):
-    referral = services.refer(
+    referral = case_services.refer(
         actor=actor(world.u.guidance),
         youth=world.y.case,
         case=world.case,
@@ -570,9 +574,9 @@ def test_accepting_a_transfer_moves_the_case_lead(client, world):
 
 def test_only_the_lead_bureau_sends_a_transfer(client, world):
     """A bureau working the case through a referral may refer on, but may not hand over the lead."""
-    services.respond_to_referral(
+    case_services.respond_to_referral(
         actor=actor(world.u.social),
-        referral=services.refer(
+        referral=case_services.refer(
             actor=actor(world.u.guidance),
             youth=world.y.case,
             case=world.case,
@@ -615,7 +619,7 @@ def tasks_world(world):
     w = world
     g = w.u.guidance
     # A next step overdue since yesterday on the case guidance carries.
-    services.log_intervention(
+    case_services.log_intervention(
         actor=actor(g),
         case=w.case,
         kind=InterventionKind.HOME_VISIT,
@@ -625,7 +629,7 @@ def tasks_world(world):
     )
 
     def case_for(name, **fields):
-        youth = services.create_youth(name=name, birth_date=w.today - dt.timedelta(days=15 * 365))
+        youth = youth_services.create_youth(name=name, birth_date=w.today - dt.timedelta(days=15 * 365))
         return Case.objects.create(
             youth=youth,
             lead_bureau=w.b.committee,
@@ -720,7 +724,7 @@ def test_my_tasks_is_logged_as_a_list(client, tasks_world):
 
 
 def test_a_task_due_today_is_not_yet_overdue(db, tasks_world):
-    from casework import worklist
+    from casework.cases import worklist
 
     Intervention.objects.filter(case=tasks_world.case).update(next_due=timezone.localdate())
     steps = worklist.next_steps_due(tasks_world.u.guidance, today=timezone.localdate())
@@ -733,7 +737,7 @@ def test_a_task_due_today_is_not_yet_overdue(db, tasks_world):
 
 
 def test_a_case_opened_from_triage_without_an_assignee_opens_and_says_not_assigned(client, world):
-    services.decide_alert(
+    triage_services.decide_alert(
         actor=actor(world.u.officer), alert=world.alert, decision="open_case", reason_code="legal_duty",
         note="Opened at triage, to be assigned at the team meeting",
     )  # fmt: skip

@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from casework import views_exports
-from casework.audit import Actor
-from casework.exports import CONFIDENTIALITY, Column, Sheet, cell_value, neutralise, render_export
+from casework.access.audit import Actor
+from casework.cases import views as case_views
+from casework.exports import views as export_views
+from casework.exports.writers import CONFIDENTIALITY, Column, Sheet, cell_value, neutralise, render_export
 from casework.models import (
     AuditAction,
     AuditEntry,
@@ -156,7 +157,7 @@ def test_an_unknown_format_is_not_found(client, world):
 def test_there_is_no_export_of_the_youth_list(world):
     from django.urls import NoReverseMatch
 
-    from casework import policy
+    from casework.access import policy
 
     assert not any(policy.can_export_youth_list(getattr(world.u, u)) for u in USERS)
     with pytest.raises(NoReverseMatch):
@@ -208,9 +209,11 @@ def test_the_case_export_holds_exactly_the_rows_of_the_page_with_its_filters(cli
 
 @pytest.mark.django_db
 def test_the_export_takes_every_page_of_the_list_not_only_the_one_shown(client, world, monkeypatch):
-    from casework import pagination, views
+    from casework import pagination
 
-    monkeypatch.setattr(views, "paginate", lambda request, qs: pagination.paginate(request, qs, per_page=2))
+    monkeypatch.setattr(
+        case_views, "paginate", lambda request, qs: pagination.paginate(request, qs, per_page=2)
+    )
     for _ in range(3):
         Case.objects.create(
             youth=world.y.case,
@@ -258,7 +261,7 @@ def test_the_audit_log_export_keeps_the_filter(client, world):
 
 @pytest.mark.django_db
 def test_an_export_bigger_than_the_limit_is_refused(client, world, monkeypatch):
-    monkeypatch.setattr(views_exports, "EXPORT_ROW_LIMIT", 0)
+    monkeypatch.setattr(export_views, "EXPORT_ROW_LIMIT", 0)
     login(client, "guidance")
     response = get(client, "export-cases")
     assert response.status_code == 400

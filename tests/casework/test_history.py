@@ -9,9 +9,9 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import services
-from casework.alerting import escalate_overdue_alerts
-from casework.audit import Actor
+from casework.access.audit import Actor
+from casework.access.sealing import erase_derived_from_events
+from casework.cases import services as case_services
 from casework.history import acting
 from casework.models import (
     Alert,
@@ -29,7 +29,9 @@ from casework.models import (
     TriageReason,
     Youth,
 )
-from casework.sealing import erase_derived_from_events
+from casework.triage import services as triage_services
+from casework.triage.alerting import escalate_overdue_alerts
+from casework.youth import services as youth_services
 from tests.fixtures import PASSWORD, actor, make_user
 
 
@@ -40,7 +42,7 @@ def login(client, username: str) -> None:
 
 def edit(user, case: Case, **fields) -> Case:
     version = Case.objects.get(pk=case.pk).version
-    return services.update_case(actor=actor(user), case=case, expected_version=version, **fields)
+    return case_services.update_case(actor=actor(user), case=case, expected_version=version, **fields)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -60,9 +62,9 @@ def test_every_version_of_the_assessment_and_plan_is_kept_with_who_and_when(worl
 
 
 def test_alert_referral_and_intervention_changes_name_the_person_who_made_them(world):
-    services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
-    services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
-    services.log_intervention(
+    triage_services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
+    case_services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
+    case_services.log_intervention(
         actor=actor(world.u.guidance), case=world.case, kind=InterventionKind.HOME_VISIT,
         occurred_on=world.today, notes="Met the mother",
     )  # fmt: skip
@@ -78,7 +80,7 @@ def test_a_system_job_records_no_person_but_its_reason(world):
     latest = world.alert.history.latest()
     assert latest.status == "escalated"
     assert latest.history_user is None and latest.history_change_reason == "system:escalation"
-    alert, _ = services.raise_alert(
+    alert, _ = triage_services.raise_alert(
         youth=world.y.none, reason="offence_court", routed_to=world.b.police,
         due_at=timezone.now() + dt.timedelta(days=7),
     )  # fmt: skip
@@ -134,7 +136,7 @@ def test_those_who_may_not_read_the_case_get_404_and_none_of_its_versions(client
         assert response.status_code in (403, 404), username
         assert "EARLIER-ASSESSMENT" not in response.content.decode(), username
     # Someone who may see the youth (a referral of another youth's record) but not this case reads no version.
-    services.refer(
+    case_services.refer(
         actor=actor(world.u.guidance), youth=world.y.case, from_bureau=world.b.committee,
         to_bureau=world.b.welfare, reason="Family support", consent="obtained",
     )  # fmt: skip
@@ -164,21 +166,21 @@ def test_sealing_erases_every_version_of_what_it_erases_and_keeps_the_others(wor
     police = actor(world.u.officer)
     youth = world.y.alert
     event = youth.events.get(kind=EventKind.POLICE_DEVIANT)
-    decision = services.decide_alert(
+    decision = triage_services.decide_alert(
         actor=police, alert=world.alert, decision=TriageDecisionKind.OPEN_CASE,
         reason_code=TriageReason.LEGAL_DUTY, note="SEALED-MATTER", concern=ConcernType.DEVIANT,
     )  # fmt: skip
     case = decision.case
     edit(world.u.officer, case, assessment="SEALED-ASSESSMENT v1")
     edit(world.u.officer, case, assessment="SEALED-ASSESSMENT v2")
-    intervention = services.log_intervention(
+    intervention = case_services.log_intervention(
         actor=police,
         case=case,
         kind=InterventionKind.HOME_VISIT,
         occurred_on=world.today,
         notes="SEALED-VISIT",
     )
-    referral = services.refer(
+    referral = case_services.refer(
         actor=police, youth=youth, from_bureau=world.b.police, to_bureau=world.b.welfare, case=case,
         reason="SEALED-REFERRAL", consent="obtained",
     )  # fmt: skip
@@ -200,7 +202,7 @@ def test_sealing_erases_every_version_of_what_it_erases_and_keeps_the_others(wor
 def test_a_retention_purge_leaves_no_version_of_what_it_removed(world):
     from integrations import retention
 
-    youth = services.create_youth(name="成年", birth_date=dt.date(2005, 1, 10))
+    youth = youth_services.create_youth(name="成年", birth_date=dt.date(2005, 1, 10))
     closed_on = dt.date(2021, 3, 1)
     with acting(actor(world.u.guidance)):
         case = Case.objects.create(

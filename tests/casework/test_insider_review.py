@@ -13,7 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import alerting, policy, services, services_access
+from casework import notifications
+from casework.access import policy
+from casework.access import services as access_services
+from casework.cases import services as case_services
 from casework.identifiers import mask_national_id, redact_national_ids
 from casework.models import (
     Alert,
@@ -32,6 +35,8 @@ from casework.models import (
     RiskScore,
     Role,
 )
+from casework.triage import alerting
+from casework.triage import services as triage_services
 from tests.fixtures import PASSWORD, actor, make_user
 
 WITHHELD = "a factor from records you have no reason to see"
@@ -270,11 +275,11 @@ class TestCurrentSchoolIsASchoolDetail:
 
 class TestReadsAreLogged:
     def test_the_notifications_api_logs_each_read_of_the_inbox(self, client, world):
-        services.notify(
+        notifications.notify(
             kind=NotificationKind.ALERT_ESCALATED, user=world.u.police_supervisor, alert=world.alert,
             youth=world.y.alert,
         )  # fmt: skip
-        services.notify(
+        notifications.notify(
             kind=NotificationKind.TASK_DUE, user=world.u.guidance, case=world.case, youth=world.y.case
         )
         login(client, "police_supervisor")
@@ -286,7 +291,7 @@ class TestReadsAreLogged:
         assert entry.detail == {"count": 1, "query": {"kind": "alert_escalated"}}
 
     def test_marking_a_message_read_is_logged_and_another_users_message_is_refused(self, client, world):
-        services.notify(
+        notifications.notify(
             kind=NotificationKind.TASK_DUE, user=world.u.guidance, case=world.case, youth=world.y.case
         )
         note = Notification.objects.get()
@@ -299,7 +304,7 @@ class TestReadsAreLogged:
         assert entry.youth_public_id == world.y.case.public_id and entry.username == "guidance"
 
     def test_a_case_page_shown_again_after_a_refusal_carries_the_purpose_of_the_grant(self, client, world):
-        (grant,) = services_access.grant_access(
+        (grant,) = access_services.grant_access(
             actor=actor(world.u.guidance2), youth=[world.y.case], bureau=world.b.committee,
             purpose_code="court_request", purpose_text="Juvenile court asked for the case history today",
         )  # fmt: skip
@@ -428,14 +433,14 @@ def case_now(world) -> Case:
 
 
 def reassign(world, by, to):
-    return services.update_case(
+    return case_services.update_case(
         actor=actor(by), case=case_now(world), expected_version=case_now(world).version, assignee=to
     )
 
 
 def move(world, user, name, **kw):
     kw.setdefault("note", "Family moved to Tainan")
-    return services.move_case(
+    return case_services.move_case(
         actor=actor(user), case=case_now(world), move=name, expected_version=case_now(world).version, **kw
     )
 
@@ -448,7 +453,7 @@ class TestClosureByAFormerCarrier:
         assert "assignee" in refused.value.message_dict
         assert case_now(world).assignee == world.u.guidance
         # Other edits go on; and once the closure is returned the case may be handed on again.
-        services.update_case(
+        case_services.update_case(
             actor=actor(world.u.guidance), case=case_now(world), expected_version=case_now(world).version,
             summary="Waiting for the new city's answer",
         )  # fmt: skip
@@ -461,7 +466,7 @@ class TestClosureByAFormerCarrier:
         move(world, world.u.guidance2, "request_closure", closure_reason=ClosureReason.MOVED_AWAY)
         with pytest.raises(PermissionDenied):
             move(world, world.u.supervisor, "approve_closure")
-        assert services.available_moves(world.u.supervisor, case_now(world)) == []
+        assert case_services.available_moves(world.u.supervisor, case_now(world)) == []
         # A supervisor of the bureau who never carried it decides.
         other = make_user("supervisor2", world.b.committee, Role.SUPERVISOR)
         assert move(world, other, "approve_closure").status == CaseStatus.CLOSED
@@ -489,7 +494,7 @@ class TestClosureByAFormerCarrier:
         g, g2, sup = world.u.guidance.pk, world.u.guidance2.pk, world.u.supervisor.pk
         assert changes == [(g, g2, sup), (g2, None, sup)]
         assert policy.carriers_of(case_now(world)) == {g, g2}
-        case = services.open_case(
+        case = case_services.open_case(
             actor=actor(world.u.officer), youth=world.y.alert, lead_bureau=world.b.police, concern="deviant",
             assignee=world.u.officer,
         )  # fmt: skip
@@ -498,30 +503,30 @@ class TestClosureByAFormerCarrier:
         ]
 
     def test_a_transfer_is_neither_sent_nor_accepted_while_closure_is_requested(self, world):
-        transfer = services.refer(
+        transfer = case_services.refer(
             actor=actor(world.u.guidance), youth=world.y.case, case=case_now(world), kind=ReferralKind.TRANSFER,
             from_bureau=world.b.committee, to_bureau=world.b.welfare, reason="Welfare leads now", consent="obtained",
         )  # fmt: skip
         move(world, world.u.guidance, "request_closure", closure_reason=ClosureReason.MOVED_AWAY)
         with pytest.raises(ValidationError):
-            services.respond_to_referral(actor=actor(world.u.social), referral=transfer, accept=True)
+            case_services.respond_to_referral(actor=actor(world.u.social), referral=transfer, accept=True)
         with pytest.raises(ValidationError):
-            services.refer(
+            case_services.refer(
                 actor=actor(world.u.guidance), youth=world.y.case, case=case_now(world), kind=ReferralKind.TRANSFER,
                 from_bureau=world.b.committee, to_bureau=world.b.welfare, reason="again", consent="obtained",
             )  # fmt: skip
         assert case_now(world).lead_bureau == world.b.committee
         # Declining is still possible: it hands nothing on.
-        services.respond_to_referral(
+        case_services.respond_to_referral(
             actor=actor(world.u.social), referral=transfer, accept=False, note="not now"
         )
 
     def test_an_accepted_transfer_records_the_new_carrier(self, world):
-        transfer = services.refer(
+        transfer = case_services.refer(
             actor=actor(world.u.guidance), youth=world.y.case, case=case_now(world), kind=ReferralKind.TRANSFER,
             from_bureau=world.b.committee, to_bureau=world.b.welfare, reason="Welfare leads now", consent="obtained",
         )  # fmt: skip
-        services.respond_to_referral(actor=actor(world.u.social), referral=transfer, accept=True)
+        case_services.respond_to_referral(actor=actor(world.u.social), referral=transfer, accept=True)
         assert policy.carriers_of(case_now(world)) == {world.u.guidance.pk, world.u.social.pk}
 
     def test_the_case_page_does_not_offer_reassignment_while_closure_is_requested(self, client, world):
@@ -593,7 +598,7 @@ class TestMessagesFollowTheSupervisorRole:
     def test_only_active_supervisors_are_told_of_an_access_by_purpose(self, world):
         second = make_user("police_supervisor2", world.b.police, Role.SUPERVISOR)
         end_supervision(world.u.police_supervisor)
-        services_access.grant_access(
+        access_services.grant_access(
             actor=actor(world.u.officer), youth=[world.y.none], bureau=world.b.police,
             purpose_code="new_report", purpose_text="A school reported this youth to us tonight",
         )  # fmt: skip
@@ -603,11 +608,13 @@ class TestMessagesFollowTheSupervisorRole:
     def test_a_former_supervisor_no_longer_reads_the_messages_they_had_as_one(self, client, world):
         overdue(world)
         alerting.escalate_overdue_alerts()
-        services_access.grant_access(
+        access_services.grant_access(
             actor=actor(world.u.officer), youth=[world.y.none], bureau=world.b.police,
             purpose_code="new_report", purpose_text="A school reported this youth to us tonight",
         )  # fmt: skip
-        services.notify(kind=NotificationKind.TASK_DUE, user=world.u.police_supervisor, youth=world.y.alert)
+        notifications.notify(
+            kind=NotificationKind.TASK_DUE, user=world.u.police_supervisor, youth=world.y.alert
+        )
         login(client, "police_supervisor")
         kinds = {n["kind"] for n in client.get(reverse("api:notification-list")).json()["results"]}
         assert kinds == {"alert_escalated", "access_by_purpose", "task_due"}
@@ -632,7 +639,7 @@ class TestMessagesFollowTheSupervisorRole:
         assert client.get(reverse("api:notification-list")).json()["count"] == 0
 
     def test_a_person_with_no_case_working_role_left_reads_no_message(self, client, world):
-        services.notify(
+        notifications.notify(
             kind=NotificationKind.TASK_DUE, user=world.u.guidance, youth=world.y.case, case=world.case
         )
         login(client, "guidance")
@@ -649,7 +656,7 @@ class TestMessagesFollowTheSupervisorRole:
 
 class TestAcknowledgedAlertsEscalate:
     def test_an_acknowledged_alert_past_its_deadline_escalates_to_the_supervisors(self, world):
-        services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
+        triage_services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
         overdue(world)
         assert alerting.escalate_overdue_alerts() == 1
         alert = Alert.objects.get(pk=world.alert.pk)
@@ -659,7 +666,7 @@ class TestAcknowledgedAlertsEscalate:
         assert [n.user for n in told] == [world.u.police_supervisor]
 
     def test_an_acknowledged_alert_within_its_deadline_does_not_escalate(self, world):
-        services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
+        triage_services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
         assert alerting.escalate_overdue_alerts() == 0
         assert Alert.objects.get(pk=world.alert.pk).status == AlertStatus.ACKNOWLEDGED
         assert not Notification.objects.filter(kind=NotificationKind.ALERT_ESCALATED).exists()
@@ -668,9 +675,9 @@ class TestAcknowledgedAlertsEscalate:
 def test_reading_a_message_about_a_case_or_about_no_one_is_logged(world):
     """(audit.record) A message about a case but naming no youth is logged with the case's youth; one about
     nothing in particular is logged with none, instead of failing."""
-    services.notify(kind=NotificationKind.TASK_DUE, user=world.u.guidance, case=world.case)
-    services.notify(kind=NotificationKind.TASK_DUE, bureau=world.b.committee)
+    notifications.notify(kind=NotificationKind.TASK_DUE, user=world.u.guidance, case=world.case)
+    notifications.notify(kind=NotificationKind.TASK_DUE, bureau=world.b.committee)
     for note in Notification.objects.all():
-        services.mark_notification_read(actor=actor(world.u.guidance), notification=note)
+        case_services.mark_notification_read(actor=actor(world.u.guidance), notification=note)
     logged = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type="notification")
     assert sorted(e.youth_public_id for e in logged) == ["", world.y.case.public_id]

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from casework import services
+from casework.cases import services as case_services
 from casework.models import InterventionKind, TriageDecisionKind
+from casework.triage import services as triage_services
 from riskmodel.models import PromotionOverride
 from tests.fixtures import PASSWORD, actor
 from tests.linkage_fixtures import build_linkage
@@ -387,7 +388,7 @@ MATRIX: list[Row] = [
     page("reports-caseload", {"supervisor", "police_supervisor"}),
     page("reports-alerts", {"supervisor", "police_supervisor"}),
     page("reports-overrides", {"supervisor", "police_supervisor"}),
-    # --- case, referral and task pages (casework/views_cases.py) -------------------------------------------
+    # --- case, referral and task pages (casework/cases/views.py) -------------------------------------------
     page("my-tasks", CASEWORKERS),
     Row(
         "case-move",
@@ -481,7 +482,7 @@ MATRIX: list[Row] = [
         data=lambda w: {"note": "Sent in error"},
         tags={"redirects"},
     ),
-    # --- triage, inbox and alert rules (casework/views_triage.py) -----------------------------------------
+    # --- triage, inbox and alert rules (casework/triage/views.py, casework/cases/inbox.py) -----------------------------------------
     page("triage-queue", TRIAGERS),
     Row(
         "triage-decide",
@@ -777,10 +778,10 @@ SUBJECT_REQUEST = {"reference": "府授法字第1150001號", "basis": "guardian"
 @pytest.fixture
 def matrix_world(world):
     w = world
-    w.intervention = services.log_intervention(
+    w.intervention = case_services.log_intervention(
         actor=actor(w.u.guidance), case=w.case, kind=InterventionKind.HOME_VISIT, occurred_on=w.today
     )
-    w.decision = services.record_triage_decision(
+    w.decision = triage_services.record_triage_decision(
         actor=actor(w.u.officer),
         youth=w.y.alert,
         bureau=w.b.police,
@@ -795,19 +796,19 @@ def matrix_world(world):
     w.quarantined = QuarantinedRow.objects.get()
     w.audit_entry = AuditEntry.objects.first()
     from casework.models import AlertRule, Notification
-    from casework.services import notify
+    from casework.notifications import notify
 
     w.rule = AlertRule.objects.get(key="exposure", is_current=True)
     notify(kind="alert_escalated", user=w.u.police_supervisor, alert=w.alert, youth_id=w.alert.youth_id)
     w.notification = Notification.objects.get()
-    w.accepted_referral = services.refer(
+    w.accepted_referral = case_services.refer(
         actor=actor(w.u.supervisor), youth=w.y.referred, from_bureau=w.b.committee, to_bureau=w.b.welfare,
         reason="Family support", consent="obtained",
     )  # fmt: skip
-    services.respond_to_referral(actor=actor(w.u.social), referral=w.accepted_referral, accept=True)
+    case_services.respond_to_referral(actor=actor(w.u.social), referral=w.accepted_referral, accept=True)
     # Built on first use only: most rows never touch it, and building it (a split runs the timeline sync)
     # would slow every one of them.
-    from casework.services_access import grant_access
+    from casework.access.services import grant_access
     from integrations.corrections import file_contest
 
     (w.access_grant,) = grant_access(

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from casework import policy, services
+from casework.access import policy
+from casework.access.policy import Detail
+from casework.cases import services as case_services
 from casework.models import (
     Alert,
     AlertStatus,
@@ -16,7 +18,7 @@ from casework.models import (
     EventKind,
     ReferralStatus,
 )
-from casework.policy import Detail
+from casework.triage import services as triage_services
 from tests.fixtures import PASSWORD, actor
 
 
@@ -43,7 +45,7 @@ class TestWhoSeesAYouth:
     def test_receiver_sees_youth_only_once_referral_is_routed(self, world):
         y = world.y.case
         assert y.name not in visible(world.u.social)
-        services.refer(
+        case_services.refer(
             actor=actor(world.u.guidance),
             youth=y,
             from_bureau=world.b.committee,
@@ -166,10 +168,10 @@ class TestEventDetailBySource:
 class TestCaseContent:
     def test_other_bureaus_see_only_that_a_case_exists(self, world):
         # Police open their own case for y.alert; the committee later gets an alert on the same youth.
-        police_case = services.open_case(
+        police_case = case_services.open_case(
             actor=actor(world.u.officer), youth=world.y.alert, lead_bureau=world.b.police, concern="deviant"
         )
-        services.raise_alert(
+        triage_services.raise_alert(
             youth=world.y.alert,
             reason="offence",
             routed_to=world.b.committee,
@@ -178,7 +180,7 @@ class TestCaseContent:
         # The committee coordinates and reads all cases of the youth it can see.
         assert policy.can_view_case(world.u.guidance, police_case)
         # Social welfare, given a referral on the youth (not on the case), sees only the case line.
-        services.refer(
+        case_services.refer(
             actor=actor(world.u.officer),
             youth=world.y.alert,
             from_bureau=world.b.police,
@@ -191,7 +193,7 @@ class TestCaseContent:
 
     def test_referral_on_a_case_opens_its_content_to_the_receiver(self, world):
         assert not policy.can_view_case(world.u.social, world.case)
-        services.refer(
+        case_services.refer(
             actor=actor(world.u.guidance),
             youth=world.y.case,
             case=world.case,
@@ -276,12 +278,12 @@ class TestActions:
     def test_open_case_allowed_for_own_bureau_refused_for_another(self, world):
         from django.core.exceptions import PermissionDenied
 
-        case = services.open_case(
+        case = case_services.open_case(
             actor=actor(world.u.officer), youth=world.y.alert, lead_bureau=world.b.police, concern="deviant"
         )
         assert isinstance(case, Case)
         with pytest.raises(PermissionDenied):
-            services.open_case(
+            case_services.open_case(
                 actor=actor(world.u.officer),
                 youth=world.y.alert,
                 lead_bureau=world.b.committee,
@@ -292,6 +294,6 @@ class TestActions:
         from django.core.exceptions import PermissionDenied
 
         with pytest.raises(PermissionDenied):
-            services.acknowledge_alert(actor=actor(world.u.guidance), alert=world.alert)
-        services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
+            triage_services.acknowledge_alert(actor=actor(world.u.guidance), alert=world.alert)
+        triage_services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
         assert Alert.objects.get(pk=world.alert.pk).status == AlertStatus.ACKNOWLEDGED

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from casework import reports, services
+from casework import reports
 from casework.models import (
     Alert,
     AlertStatus,
@@ -29,6 +29,7 @@ from casework.models import (
     Role,
     TriageDecision,
 )
+from casework.youth import services as youth_services
 from tests.fixtures import PASSWORD
 
 PAGES = ["reports", "reports-caseload", "reports-alerts", "reports-overrides"]
@@ -104,7 +105,7 @@ def get_page(client, username: str, name: str, **params) -> str:
 def new_youth(
     name: str, *, sex: str = "M", district: str = "桃園區", indigenous=None, immigrant=None, age=15
 ):
-    return services.create_youth(
+    return youth_services.create_youth(
         name=name,
         birth_date=dt.date.today() - dt.timedelta(days=int(age * 365.25)),
         sex=sex,

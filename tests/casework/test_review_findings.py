@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from casework import services
+from casework.cases import services as case_services
 from casework.models import (
     Alert,
     AlertStatus,
@@ -20,6 +20,7 @@ from casework.models import (
     Membership,
     Role,
 )
+from casework.triage import services as triage_services
 from tests.fixtures import PASSWORD, actor
 
 
@@ -36,7 +37,7 @@ class TestReferralsFollowNeedToKnow:
         assert client.get(reverse("api:referral-list")).json()["count"] == 1
 
     def test_receiver_loses_a_declined_referral_sender_keeps_its_outcome(self, client, world):
-        services.respond_to_referral(
+        case_services.respond_to_referral(
             actor=actor(world.u.social), referral=world.referral, accept=False, note="full"
         )
         login(client, "social")
@@ -48,7 +49,7 @@ class TestReferralsFollowNeedToKnow:
 
     def test_nobody_refers_to_themselves_or_answers_their_own_referral(self, world):
         with pytest.raises(ValidationError):
-            services.refer(
+            case_services.refer(
                 actor=actor(world.u.officer),
                 youth=world.y.alert,
                 from_bureau=world.b.police,
@@ -57,7 +58,7 @@ class TestReferralsFollowNeedToKnow:
                 reason="keep access",
                 consent="obtained",
             )
-        referral = services.refer(
+        referral = case_services.refer(
             actor=actor(world.u.supervisor),
             youth=world.y.case,
             from_bureau=world.b.committee,
@@ -67,8 +68,8 @@ class TestReferralsFollowNeedToKnow:
             consent="obtained",
         )
         with pytest.raises(PermissionDenied):
-            services.respond_to_referral(actor=actor(world.u.supervisor), referral=referral, accept=True)
-        services.respond_to_referral(actor=actor(world.u.guidance2), referral=referral, accept=True)
+            case_services.respond_to_referral(actor=actor(world.u.supervisor), referral=referral, accept=True)
+        case_services.respond_to_referral(actor=actor(world.u.guidance2), referral=referral, accept=True)
 
 
 def test_intervention_case_filter_does_not_tell_hidden_from_missing(client, world):
@@ -117,7 +118,7 @@ class TestProbingIsLogged:
 
 class TestReadsAreLogged:
     def test_intervention_views_carry_the_youth(self, client, world):
-        intervention = services.log_intervention(
+        intervention = case_services.log_intervention(
             actor=actor(world.u.guidance),
             case=world.case,
             kind=InterventionKind.HOME_VISIT,
@@ -183,7 +184,7 @@ def test_cases_are_assigned_only_to_case_workers_of_the_lead_bureau(client, worl
 
 def test_admin_alert_page_does_not_show_an_event_from_another_source(client, world):
     Membership.objects.create(user=world.u.admin, bureau=world.b.welfare, role=Role.SOCIAL_WORKER)
-    alert, _ = services.raise_alert(
+    alert, _ = triage_services.raise_alert(
         youth=world.y.alert,
         reason="family_check",
         routed_to=world.b.welfare,

@@ -17,7 +17,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import alerting, policy, selectors_triage, services
+from casework import notifications
+from casework.access import policy
 from casework.models import (
     Alert,
     Enrollment,
@@ -27,6 +28,9 @@ from casework.models import (
     Role,
     TriageDecision,
 )
+from casework.triage import alerting
+from casework.triage import selectors as triage_selectors
+from casework.triage import services as triage_services
 from tests.fixtures import ONE_PER_ROLE, PASSWORD, actor
 
 NOT_SHOWN = "Risk scores are not shown to your role, for any youth"
@@ -147,12 +151,12 @@ class TestThePolicy:
 
     def test_no_reason_is_read_out_for_a_viewer_who_sees_no_scores(self, world, driven_by_welfare):
         latest = RiskScore.objects.filter(youth=driven_by_welfare).latest("as_of")
-        assert not selectors_triage.readable_reasons(world.u.counsellor, driven_by_welfare, latest)
+        assert not triage_selectors.readable_reasons(world.u.counsellor, driven_by_welfare, latest)
         Alert.objects.create(
             youth=driven_by_welfare, reason="t", routed_to=world.b.committee,
             due_at=timezone.now() + dt.timedelta(days=3),
         )  # fmt: skip
-        assert len(selectors_triage.readable_reasons(world.u.guidance, driven_by_welfare, latest).shown) == 2
+        assert len(triage_selectors.readable_reasons(world.u.guidance, driven_by_welfare, latest).shown) == 2
 
 
 class TestTheQueueOrder:
@@ -169,14 +173,14 @@ class TestTheQueueOrder:
 
     def test_a_viewer_who_sees_scores_gets_the_higher_score_first_at_the_same_deadline(self, world):
         first, later = self._two_alerts(world)
-        assert list(selectors_triage.triage_queue(world.u.officer, world.b.police)) == [later, first]
+        assert list(triage_selectors.triage_queue(world.u.officer, world.b.police)) == [later, first]
 
     def test_a_viewer_who_sees_no_scores_gets_deadline_then_arrival(self, world, monkeypatch):
         """No role both triages and sees no scores today; were one to, its queue would not be ordered by a
         score it may not see (the order would tell what the score hides)."""
         first, later = self._two_alerts(world)
         monkeypatch.setattr(policy, "sees_model_scores", lambda user: False)
-        queue = list(selectors_triage.triage_queue(world.u.officer, world.b.police))
+        queue = list(triage_selectors.triage_queue(world.u.officer, world.b.police))
         assert queue == [first, later]
         assert all(a.latest_score is None and a.latest_band is None for a in queue)
 
@@ -193,7 +197,7 @@ class TestAlertsMessagesAndTheApi:
         )  # fmt: skip
         assert alerting.raise_score_alerts(model_version="risk-v9", as_of=timezone.localdate()) == 2
         to_education = Alert.objects.get(routed_to=world.b.education, youth=driven_by_welfare)
-        services.notify(
+        notifications.notify(
             kind="alert_raised", bureau=world.b.education, youth=driven_by_welfare, alert=to_education
         )
         login(client, "counsellor")
@@ -232,7 +236,7 @@ class TestAlertsMessagesAndTheApi:
             youth=driven_by_welfare, reason="t", routed_to=world.b.police,
             due_at=timezone.now() + dt.timedelta(days=3),
         )  # fmt: skip
-        services.decide_alert(
+        triage_services.decide_alert(
             actor=actor(world.u.police_supervisor), alert=alert, decision="monitor", reason_code="recent_change",
             note="Watch over the next month",
         )  # fmt: skip
@@ -270,4 +274,4 @@ class TestAFactorFromRecordsTheYouthDoesNotHave:
 @pytest.fixture(autouse=True)
 def _no_active_model_gate(monkeypatch):
     """The risk model's 'no active model' switch is not what these tests are about."""
-    monkeypatch.setattr(selectors_triage, "_scores_shown", None)
+    monkeypatch.setattr(triage_selectors, "_scores_shown", None)

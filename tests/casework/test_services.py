@@ -8,14 +8,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from casework import services
+from casework.cases import services as case_services
 from casework.models import Alert, AlertStatus, ReferralStatus, TriageDecisionKind
+from casework.triage import services as triage_services
+from casework.youth import services as youth_services
 from tests.fixtures import PASSWORD, actor
 
 
 def test_an_event_cannot_be_known_before_it_happened(world):
     with pytest.raises(ValidationError):
-        services.record_event(
+        youth_services.record_event(
             youth=world.y.case,
             kind="absence",
             event_date=world.today,
@@ -25,7 +27,7 @@ def test_an_event_cannot_be_known_before_it_happened(world):
 
 
 def test_event_source_follows_its_kind(world):
-    event = services.record_event(
+    event = youth_services.record_event(
         youth=world.y.case,
         kind="police_exposure",
         event_date=world.today,
@@ -38,13 +40,13 @@ def test_event_source_follows_its_kind(world):
 
 def test_one_active_alert_per_youth_reason_and_bureau(world):
     due = world.now + dt.timedelta(days=1)
-    again, created = services.raise_alert(
+    again, created = triage_services.raise_alert(
         youth=world.y.alert, reason=world.alert.reason, routed_to=world.b.police, due_at=due
     )
     assert not created and again.pk == world.alert.pk
     world.alert.status = AlertStatus.RESOLVED
     world.alert.save()
-    fresh, created = services.raise_alert(
+    fresh, created = triage_services.raise_alert(
         youth=world.y.alert, reason=world.alert.reason, routed_to=world.b.police, due_at=due
     )
     assert created and fresh.pk != world.alert.pk
@@ -52,9 +54,11 @@ def test_one_active_alert_per_youth_reason_and_bureau(world):
 
 
 def test_second_editor_gets_a_conflict_not_a_silent_overwrite(world):
-    services.update_case(actor=actor(world.u.guidance), case=world.case, expected_version=1, summary="first")
+    case_services.update_case(
+        actor=actor(world.u.guidance), case=world.case, expected_version=1, summary="first"
+    )
     with pytest.raises(ValidationError) as exc:
-        services.update_case(
+        case_services.update_case(
             actor=actor(world.u.guidance2), case=world.case, expected_version=1, summary="second"
         )
     assert exc.value.code == "conflict"
@@ -73,10 +77,10 @@ def test_conflict_is_409_over_the_api(client, world):
 
 def test_assignee_must_work_for_the_lead_bureau(world):
     with pytest.raises(ValidationError):
-        services.update_case(
+        case_services.update_case(
             actor=actor(world.u.guidance), case=world.case, expected_version=1, assignee=world.u.officer
         )
-    updated = services.update_case(
+    updated = case_services.update_case(
         actor=actor(world.u.guidance), case=world.case, expected_version=1, assignee=world.u.guidance2
     )
     assert updated.assignee == world.u.guidance2
@@ -84,11 +88,11 @@ def test_assignee_must_work_for_the_lead_bureau(world):
 
 def test_closed_case_cannot_be_edited_or_logged_on(world):
     with pytest.raises(PermissionDenied):
-        services.update_case(
+        case_services.update_case(
             actor=actor(world.u.supervisor), case=world.closed_case, expected_version=1, summary="x"
         )
     with pytest.raises(PermissionDenied):
-        services.log_intervention(
+        case_services.log_intervention(
             actor=actor(world.u.supervisor),
             case=world.closed_case,
             kind="home_visit",
@@ -98,14 +102,14 @@ def test_closed_case_cannot_be_edited_or_logged_on(world):
 
 def test_intervention_dates_are_checked(world):
     with pytest.raises(ValidationError):
-        services.log_intervention(
+        case_services.log_intervention(
             actor=actor(world.u.guidance),
             case=world.case,
             kind="home_visit",
             occurred_on=world.today + dt.timedelta(days=1),
         )
     with pytest.raises(ValidationError):
-        services.log_intervention(
+        case_services.log_intervention(
             actor=actor(world.u.guidance),
             case=world.case,
             kind="home_visit",
@@ -115,7 +119,7 @@ def test_intervention_dates_are_checked(world):
 
 
 def test_accepted_referral_lets_the_receiver_log_work_on_the_case(world):
-    referral = services.refer(
+    referral = case_services.refer(
         actor=actor(world.u.guidance),
         youth=world.y.case,
         case=world.case,
@@ -125,11 +129,11 @@ def test_accepted_referral_lets_the_receiver_log_work_on_the_case(world):
         consent="obtained",
     )
     with pytest.raises(PermissionDenied):
-        services.log_intervention(
+        case_services.log_intervention(
             actor=actor(world.u.social), case=world.case, kind="home_visit", occurred_on=world.today
         )
-    services.respond_to_referral(actor=actor(world.u.social), referral=referral, accept=True)
-    services.log_intervention(
+    case_services.respond_to_referral(actor=actor(world.u.social), referral=referral, accept=True)
+    case_services.log_intervention(
         actor=actor(world.u.social), case=world.case, kind="home_visit", occurred_on=world.today
     )
     assert world.case.interventions.filter(worker=world.u.social).count() == 1
@@ -137,13 +141,13 @@ def test_accepted_referral_lets_the_receiver_log_work_on_the_case(world):
 
 def test_declining_needs_a_reason_and_answers_only_once(world):
     with pytest.raises(ValidationError):
-        services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=False)
-    services.respond_to_referral(
+        case_services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=False)
+    case_services.respond_to_referral(
         actor=actor(world.u.social), referral=world.referral, accept=False, note="duplicate"
     )
     assert world.referral.status == ReferralStatus.DECLINED
     with pytest.raises(ValidationError):
-        services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
+        case_services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
 
 
 def test_consent_override_needs_a_documented_reason(world):
@@ -156,8 +160,8 @@ def test_consent_override_needs_a_documented_reason(world):
         "consent": "override",
     }
     with pytest.raises(ValidationError):
-        services.refer(**kwargs)
-    assert services.refer(**kwargs, consent_note="Art. 53 report").consent == "override"
+        case_services.refer(**kwargs)
+    assert case_services.refer(**kwargs, consent_note="Art. 53 report").consent == "override"
 
 
 @pytest.mark.parametrize(
@@ -186,10 +190,10 @@ def test_decisions_against_the_band_are_overrides_and_need_a_note(world, band, d
     }
     if override:
         with pytest.raises(ValidationError):
-            services.record_triage_decision(**kwargs)
-        row = services.record_triage_decision(**kwargs, note="known to family services already")
+            triage_services.record_triage_decision(**kwargs)
+        row = triage_services.record_triage_decision(**kwargs, note="known to family services already")
     else:
-        row = services.record_triage_decision(**kwargs)
+        row = triage_services.record_triage_decision(**kwargs)
     assert row.is_override is override
     expected = (0.4, band, "m1") if band else (None, "", "")
     assert (row.score, row.band, row.model_version) == expected
@@ -203,7 +207,7 @@ def test_bulk_events_keep_their_details_as_objects_on_databases_without_copy(wor
 
     with mock.patch("casework.bulk.connection") as conn:
         conn.vendor = "sqlite"
-        services.record_events_bulk(
+        youth_services.record_events_bulk(
             [
                 {
                     "youth_id": world.y.none.pk,

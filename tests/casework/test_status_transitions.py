@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from casework.cases import services as case_services
 from casework.models import AlertStatus, Referral, ReferralStatus
 from tests.fixtures import actor
 
@@ -59,12 +60,12 @@ def test_the_declared_referral_transitions(world):
 def test_a_stale_copy_of_a_referral_answered_elsewhere_is_refused(world):
     from django.core.exceptions import ValidationError
 
-    from casework import services
-
     stale = Referral.objects.get(pk=world.referral.pk)
-    services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
+    case_services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
     with pytest.raises(ValidationError):
-        services.respond_to_referral(actor=actor(world.u.social), referral=stale, accept=False, note="no")
+        case_services.respond_to_referral(
+            actor=actor(world.u.social), referral=stale, accept=False, note="no"
+        )
     assert Referral.objects.get(pk=world.referral.pk).status == ReferralStatus.ACCEPTED
 
 

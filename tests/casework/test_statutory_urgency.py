@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from casework import alerting, selectors_triage, services, worklist
+from casework.cases import worklist
 from casework.models import (
     DUTY_RANK,
     Alert,
@@ -23,6 +23,9 @@ from casework.models import (
     StatutoryDuty,
     TriageDecisionKind,
 )
+from casework.triage import alerting
+from casework.triage import selectors as triage_selectors
+from casework.triage import services as triage_services
 from tests.fixtures import PASSWORD, actor
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +62,7 @@ class TestTheQueue:
         )
         missing = alert(world, world.y.none, "missing", bureau=world.b.police, due_in=dt.timedelta(hours=20))
         # The officer may see the missing child's record through the alert itself.
-        queue = list(selectors_triage.triage_queue(world.u.officer, world.b.police))
+        queue = list(triage_selectors.triage_queue(world.u.officer, world.b.police))
         assert queue[0] == missing
         assert set(queue[1:]) == {late_1, late_2}
 
@@ -71,7 +74,7 @@ class TestTheQueue:
         sooner = alert(
             world, world.y.student, "deviant_followup", bureau=world.b.police, due_in=dt.timedelta(days=1)
         )
-        assert list(selectors_triage.triage_queue(world.u.officer, world.b.police)) == [sooner, later]
+        assert list(triage_selectors.triage_queue(world.u.officer, world.b.police)) == [sooner, later]
 
     def test_the_page_shows_the_duty(self, client, world):
         world.alert.delete()
@@ -120,7 +123,7 @@ class TestOverrides:
         raised = Alert.objects.filter(youth=world.y.alert, reason=key).first() or alert(
             world, world.y.alert, key, bureau=bureau, due_in=dt.timedelta(days=3)
         )
-        return services.record_triage_decision(
+        return triage_services.record_triage_decision(
             actor=actor(world.u.officer), youth=world.y.alert, bureau=bureau, decision=decision,
             reason_code="needs_support", note=note, alert=raised,
         )  # fmt: skip

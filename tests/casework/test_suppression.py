@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from casework import reports
-from casework.alerting import TAIPEI
+from casework.clock import TAIPEI
 from tests.casework.test_reports import get_page, new_decision, new_youth, table_rows
 
 Box = tuple[int, int]

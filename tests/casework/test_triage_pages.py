@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from casework import services
+from casework.clock import taipei_today
 from casework.models import (
     Alert,
     AlertRule,
@@ -27,7 +27,8 @@ from casework.models import (
     RiskScore,
     TriageDecision,
 )
-from casework.selectors_triage import deadline_words, taipei_today
+from casework.triage.selectors import deadline_words
+from casework.youth import services as youth_services
 from tests.fixtures import PASSWORD
 
 POLICE_REASON = "offence contacts in the last year: 2"
@@ -62,7 +63,7 @@ def rule(key: str, *, route_to=("police",), deadline_days=None, deadline_hours=N
 
 def youth(name: str, *, age: int = 15, district: str = "桃園區"):
     born = taipei_today() - relativedelta(years=age, days=20)
-    return services.create_youth(name=name, birth_date=born, district=district)
+    return youth_services.create_youth(name=name, birth_date=born, district=district)
 
 
 def alert(y, bureau, alert_rule, *, due_in: dt.timedelta, status: str = AlertStatus.OPEN) -> Alert:
@@ -390,7 +391,7 @@ def test_acknowledging_a_decided_alert_says_why_instead_of_failing(client, world
 def test_decision_page_shows_the_alert_rule_score_reasons_and_timeline_redacted(
     client, world, scored_everywhere
 ):
-    services.record_event(
+    youth_services.record_event(
         youth=scored_everywhere.youth,
         kind="police_exposure",
         event_date=world.today,
@@ -398,7 +399,7 @@ def test_decision_page_shows_the_alert_rule_score_reasons_and_timeline_redacted(
         owning_bureau=world.b.police,
         code="drug_use",
     )
-    services.record_event(
+    youth_services.record_event(
         youth=scored_everywhere.youth,
         kind="fragile_family",
         event_date=world.today,

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from casework import alerting
 from casework.models import (
     AlertStatus,
     Case,
@@ -19,6 +18,7 @@ from casework.models import (
     RiskScore,
     TriageDecision,
 )
+from casework.triage import alerting
 
 
 @pytest.fixture

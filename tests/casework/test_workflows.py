@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from casework import alerting, services
-from casework.audit import Actor
+from casework.access.audit import Actor
+from casework.cases import services as case_services
 from casework.models import (
     Alert,
     AlertRule,
@@ -32,6 +32,9 @@ from casework.models import (
     RiskScore,
     TriageDecision,
 )
+from casework.triage import alerting
+from casework.triage import services as triage_services
+from casework.youth import services as youth_services
 from tests.fixtures import actor
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -43,7 +46,7 @@ def rule(key: str) -> AlertRule:
 
 def new_event(world, youth, kind, bureau, *, days_ago=1, code=""):
     day = world.today - dt.timedelta(days=days_ago)
-    return services.record_event(
+    return youth_services.record_event(
         youth=youth, kind=kind, event_date=day, knowledge_date=day, owning_bureau=bureau, code=code
     )
 
@@ -153,7 +156,7 @@ def test_a_decided_top_band_alert_is_not_raised_again_every_night(world):
     score(world.y.none, "very_high")
     alerting.raise_score_alerts(model_version="risk-v1", as_of=timezone.localdate())
     alert = Alert.objects.get(reason="top_band")
-    services.decide_alert(
+    triage_services.decide_alert(
         actor=actor(world.u.guidance), alert=alert, decision="monitor", reason_code="recent_change"
     )
     assert alerting.raise_score_alerts(model_version="risk-v1", as_of=timezone.localdate()) == 0
@@ -186,8 +189,8 @@ def test_an_escalated_alert_can_still_be_acknowledged_and_decided(world):
     world.alert.save()
     alerting.escalate_overdue_alerts()
     world.alert.refresh_from_db()
-    services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
-    services.decide_alert(
+    triage_services.acknowledge_alert(actor=actor(world.u.officer), alert=world.alert)
+    triage_services.decide_alert(
         actor=actor(world.u.officer), alert=world.alert, decision="monitor", reason_code="recent_change"
     )
     world.alert.refresh_from_db()
@@ -195,7 +198,7 @@ def test_an_escalated_alert_can_still_be_acknowledged_and_decided(world):
 
 
 def test_a_next_step_due_tomorrow_reminds_the_worker_once(world):
-    services.log_intervention(
+    case_services.log_intervention(
         actor=actor(world.u.guidance),
         case=world.case,
         kind="home_visit",
@@ -216,7 +219,7 @@ def test_a_next_step_due_tomorrow_reminds_the_worker_once(world):
 
 def test_opening_a_case_from_an_alert_resolves_it_and_records_the_score_seen(world):
     score(world.y.alert, "high", 0.41, version="risk-v7")
-    row = services.decide_alert(
+    row = triage_services.decide_alert(
         actor=actor(world.u.officer),
         alert=world.alert,
         decision="open_case",
@@ -233,12 +236,12 @@ def test_opening_a_case_from_an_alert_resolves_it_and_records_the_score_seen(wor
 def test_no_action_on_a_top_band_youth_is_an_override_that_needs_a_note(world):
     score(world.y.alert, "very_high", 0.8)
     with pytest.raises(ValidationError):
-        services.decide_alert(
+        triage_services.decide_alert(
             actor=actor(world.u.officer), alert=world.alert, decision="no_action", reason_code="no_concern"
         )
     world.alert.refresh_from_db()
     assert world.alert.status == AlertStatus.OPEN and not TriageDecision.objects.exists()
-    row = services.decide_alert(
+    row = triage_services.decide_alert(
         actor=actor(world.u.officer),
         alert=world.alert,
         decision="no_action",
@@ -250,7 +253,7 @@ def test_no_action_on_a_top_band_youth_is_an_override_that_needs_a_note(world):
 
 def test_opening_a_case_for_a_low_band_youth_is_an_override(world):
     score(world.y.alert, "low", 0.02)
-    row = services.decide_alert(
+    row = triage_services.decide_alert(
         actor=actor(world.u.officer),
         alert=world.alert,
         decision="open_case",
@@ -261,7 +264,7 @@ def test_opening_a_case_for_a_low_band_youth_is_an_override(world):
 
 
 def test_referring_from_an_alert_routes_the_youth_to_the_other_bureau(world):
-    row = services.decide_alert(
+    row = triage_services.decide_alert(
         actor=actor(world.u.officer),
         alert=world.alert,
         decision="refer",
@@ -278,7 +281,7 @@ def test_referring_from_an_alert_routes_the_youth_to_the_other_bureau(world):
 
 def test_a_referral_from_an_alert_needs_a_bureau(world):
     with pytest.raises(ValidationError):
-        services.decide_alert(
+        triage_services.decide_alert(
             actor=actor(world.u.officer), alert=world.alert, decision="refer", reason_code="better_placed"
         )
     assert not Referral.objects.filter(youth=world.y.alert).exists()
@@ -286,14 +289,14 @@ def test_a_referral_from_an_alert_needs_a_bureau(world):
 
 def test_only_the_routed_bureau_decides_and_only_once(world):
     with pytest.raises(PermissionDenied):
-        services.decide_alert(
+        triage_services.decide_alert(
             actor=actor(world.u.social), alert=world.alert, decision="monitor", reason_code="recent_change"
         )
-    services.decide_alert(
+    triage_services.decide_alert(
         actor=actor(world.u.officer), alert=world.alert, decision="monitor", reason_code="recent_change"
     )
     with pytest.raises(ValidationError):
-        services.decide_alert(
+        triage_services.decide_alert(
             actor=actor(world.u.officer), alert=world.alert, decision="no_action", reason_code="no_concern"
         )
 
@@ -302,7 +305,7 @@ def test_deciding_an_exposure_alert_tells_the_referring_police_what_was_decided(
     event = new_event(world, world.y.none, EventKind.POLICE_EXPOSURE, world.b.police, code="drugs")
     alerting.raise_event_alerts(Event.objects.filter(pk=event.pk))
     alert = Alert.objects.get(reason="exposure")
-    services.decide_alert(
+    triage_services.decide_alert(
         actor=actor(world.u.guidance), alert=alert, decision="open_case", reason_code="legal_duty"
     )
     note = Notification.objects.get(kind=NotificationKind.TRIAGE_OUTCOME)
@@ -312,7 +315,7 @@ def test_deciding_an_exposure_alert_tells_the_referring_police_what_was_decided(
 
 def test_an_unknown_reason_code_is_refused(world):
     with pytest.raises(ValidationError):
-        services.decide_alert(
+        triage_services.decide_alert(
             actor=actor(world.u.officer), alert=world.alert, decision="monitor", reason_code="because"
         )
 
@@ -324,7 +327,7 @@ def test_an_unknown_reason_code_is_refused(world):
 
 def move(world, user, move_name, **kw):
     case = Case.objects.get(pk=world.case.pk)
-    return services.move_case(
+    return case_services.move_case(
         actor=actor(user), case=case, move=move_name, expected_version=case.version, **kw
     )
 
@@ -332,12 +335,12 @@ def move(world, user, move_name, **kw):
 def to_monitoring(world):
     g = world.u.guidance
     move(world, g, "start_assessment")
-    services.update_case(
+    case_services.update_case(
         actor=actor(g), case=world.case, expected_version=Case.objects.get(pk=world.case.pk).version,
         assessment="Truancy; family under strain",
     )  # fmt: skip
     move(world, g, "start_planning")
-    services.update_case(
+    case_services.update_case(
         actor=actor(g), case=world.case, expected_version=Case.objects.get(pk=world.case.pk).version,
         plan="Weekly counselling; school re-entry",
     )  # fmt: skip
@@ -456,7 +459,7 @@ def test_moves_on_a_stale_page_are_refused_as_a_conflict(world):
     stale = Case.objects.get(pk=world.case.pk)
     move(world, world.u.guidance, "start_assessment")
     with pytest.raises(ValidationError) as exc:
-        services.move_case(
+        case_services.move_case(
             actor=actor(world.u.guidance2),
             case=stale,
             move="start_assessment",
@@ -472,12 +475,12 @@ def test_only_people_working_the_case_move_it(world):
 
 def test_available_moves_offer_only_what_the_user_may_do_now(world):
     case = Case.objects.get(pk=world.case.pk)
-    assert services.available_moves(world.u.guidance, case) == ["start_assessment", "request_closure"]
-    assert services.available_moves(world.u.officer, case) == []
+    assert case_services.available_moves(world.u.guidance, case) == ["start_assessment", "request_closure"]
+    assert case_services.available_moves(world.u.officer, case) == []
     move(world, world.u.guidance, "request_closure", closure_reason=ClosureReason.DECLINED, note="Declined")
     case = Case.objects.get(pk=world.case.pk)
-    assert services.available_moves(world.u.supervisor, case) == ["approve_closure", "return_closure"]
-    assert services.available_moves(world.u.guidance, case) == []
+    assert case_services.available_moves(world.u.supervisor, case) == ["approve_closure", "return_closure"]
+    assert case_services.available_moves(world.u.guidance, case) == []
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -486,8 +489,8 @@ def test_available_moves_offer_only_what_the_user_may_do_now(world):
 
 
 def test_a_referral_is_accepted_then_completed_and_the_sender_hears_each_step(world):
-    services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
-    services.complete_referral(
+    case_services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
+    case_services.complete_referral(
         actor=actor(world.u.social), referral=world.referral, note="Family on assistance"
     )
     world.referral.refresh_from_db()
@@ -498,21 +501,23 @@ def test_a_referral_is_accepted_then_completed_and_the_sender_hears_each_step(wo
 
 def test_only_an_accepted_referral_can_be_completed_and_only_by_the_receiver(world):
     with pytest.raises(ValidationError):
-        services.complete_referral(actor=actor(world.u.social), referral=world.referral)
-    services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
+        case_services.complete_referral(actor=actor(world.u.social), referral=world.referral)
+    case_services.respond_to_referral(actor=actor(world.u.social), referral=world.referral, accept=True)
     with pytest.raises(PermissionDenied):
-        services.complete_referral(actor=actor(world.u.guidance), referral=world.referral)
+        case_services.complete_referral(actor=actor(world.u.guidance), referral=world.referral)
 
 
 def test_the_sender_revokes_with_a_reason_and_the_receiver_loses_access(world):
-    from casework import policy
+    from casework.access import policy
 
     assert policy.can_view_youth(world.u.social, world.y.referred)
     with pytest.raises(ValidationError):
-        services.revoke_referral(actor=actor(world.u.guidance), referral=world.referral, note="")
+        case_services.revoke_referral(actor=actor(world.u.guidance), referral=world.referral, note="")
     with pytest.raises(PermissionDenied):
-        services.revoke_referral(actor=actor(world.u.social), referral=world.referral, note="not mine")
-    services.revoke_referral(actor=actor(world.u.guidance), referral=world.referral, note="Sent in error")
+        case_services.revoke_referral(actor=actor(world.u.social), referral=world.referral, note="not mine")
+    case_services.revoke_referral(
+        actor=actor(world.u.guidance), referral=world.referral, note="Sent in error"
+    )
     world.referral.refresh_from_db()
     assert world.referral.status == ReferralStatus.REVOKED
     policy.forget_principal(world.u.social)
@@ -520,7 +525,7 @@ def test_the_sender_revokes_with_a_reason_and_the_receiver_loses_access(world):
 
 
 def test_accepting_a_transfer_hands_over_the_case_lead(world):
-    transfer = services.refer(
+    transfer = case_services.refer(
         actor=actor(world.u.guidance),
         youth=world.y.case,
         case=world.case,
@@ -531,7 +536,7 @@ def test_accepting_a_transfer_hands_over_the_case_lead(world):
         consent_note="Art. 53 duty",
         kind=ReferralKind.TRANSFER,
     )
-    services.respond_to_referral(actor=actor(world.u.social), referral=transfer, accept=True)
+    case_services.respond_to_referral(actor=actor(world.u.social), referral=transfer, accept=True)
     case = Case.objects.get(pk=world.case.pk)
     assert case.lead_bureau == world.b.welfare and case.assignee == world.u.social
 
@@ -597,15 +602,15 @@ def test_system_actor_is_recorded_for_raised_alerts(world):
 
 
 def test_only_the_lead_bureau_transfers_a_case(world):
-    services.refer(
+    case_services.refer(
         actor=actor(world.u.guidance), youth=world.y.case, case=world.case, from_bureau=world.b.committee,
         to_bureau=world.b.welfare, reason="share", consent="obtained",
     )  # fmt: skip
-    services.respond_to_referral(
+    case_services.respond_to_referral(
         actor=actor(world.u.social), referral=Referral.objects.latest("pk"), accept=True
     )
     with pytest.raises(ValidationError):
-        services.refer(
+        case_services.refer(
             actor=actor(world.u.social), youth=world.y.case, case=world.case, from_bureau=world.b.welfare,
             to_bureau=world.b.police, reason="hand over", consent="obtained", kind=ReferralKind.TRANSFER,
         )  # fmt: skip
@@ -615,7 +620,7 @@ def test_only_the_lead_bureau_transfers_a_case(world):
 def test_a_referral_records_consent_or_a_documented_override(world):
     for consent, note in (("", ""), ("override", "")):
         with pytest.raises(ValidationError):
-            services.refer(
+            case_services.refer(
                 actor=actor(world.u.guidance), youth=world.y.case, from_bureau=world.b.committee,
                 to_bureau=world.b.welfare, reason="support", consent=consent, consent_note=note,
             )  # fmt: skip
@@ -624,7 +629,7 @@ def test_a_referral_records_consent_or_a_documented_override(world):
 
 def test_a_closed_case_is_not_referred(world):
     with pytest.raises(ValidationError):
-        services.refer(
+        case_services.refer(
             actor=actor(world.u.supervisor), youth=world.y.closed, case=world.closed_case,
             from_bureau=world.b.committee, to_bureau=world.b.welfare, reason="after closure", consent="obtained",
         )  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from casework.conflicts import conflict_payload, last_change
+from casework.cases.conflicts import conflict_payload, last_change
 from casework.models import AuditEntry, Case, CaseStatus
 from tests.fixtures import PASSWORD
 

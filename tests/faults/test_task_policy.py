@@ -7,8 +7,8 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerConnectionError
 
-from casework import alerting
 from casework.tasks import RETRY, TRANSIENT_ERRORS
+from casework.triage import alerting
 from config.celery import app
 
 PROJECT_APPS = ("casework.", "integrations.", "riskmodel.", "privacy.", "accounts.")

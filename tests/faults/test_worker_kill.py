@@ -36,7 +36,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import Alert, AuditEntry, RiskScore
 from integrations.importing import import_file_bytes
 from integrations.linkage import service as linkage

@@ -35,7 +35,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from casework import policy
+from casework.access import policy
 from casework.models import (
     Alert,
     AlertRule,
@@ -59,7 +59,7 @@ EXAMPLES_PER_OPERATION = 4 * int(os.environ.get("HOSTILE_SCALE", "1"))
 # Requests that break the schema (wrong types, missing fields, bad path values): refusals, never a 5xx.
 NEGATIVE_EXAMPLES_PER_OPERATION = 2 * int(os.environ.get("HOSTILE_SCALE", "1"))
 REFUSALS = {"400", "401", "403", "404", "405", "409", "413"}
-# Youth.public_id: "Y" + 10 characters of casework.services.new_youth_public_id's alphabet.
+# Youth.public_id: "Y" + 10 characters of casework.youth.services.new_youth_public_id's alphabet.
 PUBLIC_ID_RE = re.compile(r"Y[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{10}")
 
 # Which existing objects a path parameter can name, by the start of the path.
@@ -114,7 +114,7 @@ def _reach(user) -> set[str]:
     reach = set(policy.visible_youth(user).values_list("public_id", flat=True))
     reach |= set(policy.identity_register(user).values_list("public_id", flat=True))
     # Policy: a worker follows every referral they sent to learn its outcome, even once the youth is out of
-    # their sight (casework.policy.visible_referrals), so those youth IDs are theirs to see.
+    # their sight (casework.access.policy.visible_referrals), so those youth IDs are theirs to see.
     reach |= set(Referral.objects.filter(from_user=user).values_list("youth__public_id", flat=True))
     reach |= set(
         policy.visible_audit_entries(user)
@@ -277,12 +277,12 @@ def test_every_nullable_read_only_field_is_nullable_in_the_schema():
     serializer of the API at once, including the ones no generated request happened to reach."""
     from rest_framework import serializers
 
-    import casework.serializers
+    import casework.api.serializers
     import integrations.api
     import riskmodel.api
 
     problems = []
-    for module in (casework.serializers, integrations.api, riskmodel.api):
+    for module in (casework.api.serializers, integrations.api, riskmodel.api):
         for name, cls in vars(module).items():
             if not (isinstance(cls, type) and issubclass(cls, serializers.ModelSerializer)):
                 continue

@@ -17,8 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from casework import services
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import (
     AlertRule,
     AuditAction,
@@ -27,6 +26,7 @@ from casework.models import (
     Notification,
     TriageDecision,
 )
+from casework.youth import services as youth_services
 from integrations import importing
 from integrations.models import (
     ImportBatch,
@@ -327,8 +327,8 @@ def test_review_and_linkage_pages_escape_record_values(client, world):
         feed="welfare.reports",
         rows=[{"report_no": "WX-1", "name": name, "birth_date": "2010-03-04", "kind": "fragile_family"}],
     )
-    a = services.create_youth(name=name, birth_date=dt.date(2010, 3, 4))
-    b = services.create_youth(name=name, birth_date=dt.date(2010, 3, 4))
+    a = youth_services.create_youth(name=name, birth_date=dt.date(2010, 3, 4))
+    b = youth_services.create_youth(name=name, birth_date=dt.date(2010, 3, 4))
     RecordLink.objects.create(feed="police.contacts", record_key="PX-1", youth=a, method=LinkMethod.SINGLE)
     RecordLink.objects.create(feed="welfare.reports", record_key="WX-1", youth=b, method=LinkMethod.SINGLE)
     model = LinkageModel.objects.create(

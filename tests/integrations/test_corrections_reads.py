@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from casework import services_access
+from casework.access import services as access_services
 from casework.models import AuditAction, AuditEntry, Event, EventKind
 from tests.fixtures import PASSWORD, actor
 
@@ -36,7 +36,7 @@ def test_a_form_shown_again_with_errors_is_logged_too(world, client):
 
 
 def test_during_a_grant_the_view_carries_its_purpose(world, client):
-    (grant,) = services_access.grant_access(
+    (grant,) = access_services.grant_access(
         actor=actor(world.u.officer), youth=[world.y.none], bureau=world.b.police,
         purpose_code="new_report", purpose_text="The guardian came to the station about this record",
     )  # fmt: skip

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import services
 from casework.models import Alert, AuditAction, AuditEntry, Event, Youth, YouthMerge
+from casework.triage import services as triage_services
 from integrations.linkage import engine, evaluate, features, service
 from integrations.linkage.features import address_key, frame_from_raw
 from integrations.linkage.identity import merge_youth, reverse_merge, reverse_split, split_youth
@@ -166,7 +166,7 @@ def test_merge_moves_everything_and_reverses_exactly(linked):
     steward = actor(linked.world.u.steward)
     kept, absorbed = _two_youth_with_records()
     police = linked.world.b.police
-    alert, _ = services.raise_alert(
+    alert, _ = triage_services.raise_alert(
         youth=absorbed, reason="test_reason", routed_to=police, due_at=timezone.now() + dt.timedelta(days=1)
     )
     absorbed_events = set(Event.objects.filter(youth=absorbed).values_list("pk", flat=True))
@@ -259,14 +259,14 @@ def test_sealing_removes_a_contact_from_every_place(linked, client, tmp_path):
     youth = _youth_of("police.contacts", key)
     event = Event.objects.get(source_feed="police.contacts", source_key=key)
     # An officer has a reason to see this youth (an alert routed to the police from that very event).
-    alert, _ = services.raise_alert(
+    alert, _ = triage_services.raise_alert(
         youth=youth,
         reason="offence_court_referral",
         routed_to=world.b.police,
         due_at=timezone.now() + dt.timedelta(days=3),
         source_event=event,
     )
-    services.raise_alert(
+    triage_services.raise_alert(
         youth=youth, reason="other", routed_to=world.b.police, due_at=timezone.now() + dt.timedelta(days=3)
     )
     client.login(username="officer", password=PASSWORD)

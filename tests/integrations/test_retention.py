@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import services
 from casework.models import (
     AuditEntry,
     Case,
@@ -27,6 +26,7 @@ from casework.models import (
     RiskScore,
     Youth,
 )
+from casework.youth import services as youth_services
 from integrations import retention
 from integrations.models import (
     BatchStatus,
@@ -51,7 +51,7 @@ def _aware(day: dt.date) -> dt.datetime:
 
 def _adult(world, name="成年", born=dt.date(2005, 1, 10)) -> Youth:
     """A youth with a timeline, a linked source record and a score, and no casework."""
-    y = services.create_youth(name=name, birth_date=born)
+    y = youth_services.create_youth(name=name, birth_date=born)
     batch = ImportBatch.objects.create(feed="police.contacts", checksum="x" * 64, origin="command",
                                        status=BatchStatus.COMPLETED)  # fmt: skip
     rec = SourceRecord.objects.create(
@@ -59,7 +59,7 @@ def _adult(world, name="成年", born=dt.date(2005, 1, 10)) -> Youth:
         values={"kind": "deviant"}, row_hash="h", received_at=timezone.now(), knowledge_date=born,
     )  # fmt: skip
     RecordLink.objects.create(feed="police.contacts", record_key=rec.record_key, youth=y, method="single")
-    services.record_event(
+    youth_services.record_event(
         youth=y, kind=EventKind.POLICE_DEVIANT, event_date=dt.date(2020, 1, 1), knowledge_date=dt.date(2020, 1, 1),
         owning_bureau=world.b.police, source_feed="police.contacts", source_key=rec.record_key,
         source_record_id=rec.pk,
@@ -164,7 +164,7 @@ def test_a_purge_is_logged_without_content_and_a_rerun_removes_nothing_more(worl
 
 def test_the_audit_log_is_never_purged(world):
     y = _adult(world)
-    services.create_youth(name="x")
+    youth_services.create_youth(name="x")
     before = set(AuditEntry.objects.values_list("pk", flat=True))
     retention.purge_expired(as_of=TODAY)
     assert before <= set(AuditEntry.objects.values_list("pk", flat=True))
@@ -259,7 +259,7 @@ def _login(client, user):
 @pytest.mark.parametrize("name", ["steward", "auditor"])
 def test_stewards_and_auditors_read_the_retention_report(world, client, name):
     today = timezone.localdate()
-    y = services.create_youth(
+    y = youth_services.create_youth(
         name="鄺瀞淳", birth_date=today - relativedelta(years=18, months=6) + relativedelta(months=2)
     )
     retention.purge_expired()

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from casework import services
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import (
     Alert,
     AlertRule,
@@ -28,6 +27,7 @@ from casework.models import (
     TriageDecision,
     Youth,
 )
+from casework.youth import services as youth_services
 from integrations.linkage.sealing import apply_notice
 from integrations.models import ImportBatch, RecordLink, SourceRecord
 from privacy.subject_access import collect, find_youth
@@ -145,7 +145,7 @@ def test_the_request_reference_and_legal_basis_are_required(client, world):
 
 @pytest.mark.django_db
 def test_a_merged_record_leads_to_the_record_it_was_merged_into(client, world):
-    absorbed = services.create_youth(name="甲案例 (old)", national_id="A100000001")
+    absorbed = youth_services.create_youth(name="甲案例 (old)", national_id="A100000001")
     Youth.objects.filter(pk=absorbed.pk).update(merged_into=world.y.case)
     assert find_youth("A100000001") == [world.y.case]
     login(client, "steward")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import (
     Alert,
     AlertRule,
@@ -243,8 +243,8 @@ def test_a_view_before_its_reason_began_is_left_out_and_one_after_it_stays(world
 def test_a_record_merged_away_keeps_nothing_that_only_a_sealed_record_gave_it(client, world_linked, tmp_path):
     """Review 5, F1: Q's police-only youth, merged by a steward into a school record of another spelling,
     kept Q's name and district after the notice sealed the contact it came from."""
-    from casework.audit import Actor as A
-    from casework.policy import identity_register
+    from casework.access.audit import Actor as A
+    from casework.access.policy import identity_register
     from integrations.linkage.identity import merge_youth
     from privacy.subject_access import find_youth
     from tests.integrations.sealing_world import ROSTER
@@ -281,7 +281,7 @@ def test_a_record_merged_away_keeps_nothing_that_only_a_sealed_record_gave_it(cl
 
 def test_a_record_merged_away_keeps_the_identity_its_unsealed_records_give(world_linked, tmp_path):
     """The refused side: a merged record whose own records are not sealed keeps its identity."""
-    from casework.audit import Actor as A
+    from casework.access.audit import Actor as A
     from integrations.linkage.golden import refresh_golden_records
     from integrations.linkage.identity import merge_youth
     from tests.integrations.sealing_world import ROSTER
@@ -301,7 +301,7 @@ def test_a_record_merged_away_keeps_the_identity_its_unsealed_records_give(world
 
 def test_a_reversed_merge_of_a_record_sealing_emptied_is_not_named(world_linked, tmp_path):
     """Review 6, F3: once the merge is reversed, the emptied record is a shell; the file must not name it."""
-    from casework.audit import Actor as A
+    from casework.access.audit import Actor as A
     from integrations.linkage.identity import merge_youth, reverse_merge
     from tests.integrations.sealing_world import ROSTER
 
@@ -321,8 +321,8 @@ def test_a_reversed_merge_of_a_record_sealing_emptied_is_not_named(world_linked,
 def test_a_split_reversed_after_a_notice_leaves_no_identity_on_the_split_off_record(world_linked, tmp_path):
     """Review 7b, F1: split a police contact off, a notice seals it, the split is reversed: the split-off record
     kept the contact's spelling and address in the register and the subject-access file."""
-    from casework.audit import Actor as A
-    from casework.policy import identity_register
+    from casework.access.audit import Actor as A
+    from casework.access.policy import identity_register
     from integrations.linkage.identity import merge_youth, reverse_split, split_youth
     from tests.integrations.sealing_world import ROSTER
 
@@ -359,7 +359,7 @@ def test_a_split_reversed_after_a_notice_leaves_no_identity_on_the_split_off_rec
 def test_a_split_off_record_emptied_by_a_notice_is_answered_as_never_issued(world_linked, tmp_path):
     """Review 7b, F2: the split-off record kept only the fairness attributes the split copied onto it, and the
     subject-access lookup answered it with a file."""
-    from casework.audit import Actor as A
+    from casework.access.audit import Actor as A
     from integrations.linkage.identity import merge_youth, split_youth
     from privacy.subject_access import find_youth
     from tests.integrations.sealing_world import ROSTER

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from integrations.linkage import service as linkage
 from integrations.synthetic import generate_city
 from riskmodel import service

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import AuditAction, AuditEntry
 from riskmodel import indicators, report, service
 from riskmodel.model_card import signed

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from casework import services
 from casework.models import (
     EVENT_SOURCE,
     Bureau,
@@ -26,6 +25,7 @@ from casework.models import (
     School,
     User,
 )
+from casework.youth import services as youth_services
 from riskmodel import indicators as ind
 
 D = dt.date(2025, 5, 14)  # a Wednesday in the spring term
@@ -68,12 +68,12 @@ def city(db):
 
 def youth(name: str, birth: dt.date | None = dt.date(2010, 1, 10), **kw):
     kw = {"sex": "M", "district": "桃園區", "indigenous": False, "new_immigrant_parent": False, **kw}
-    return services.create_youth(name=name, birth_date=birth, **kw)
+    return youth_services.create_youth(name=name, birth_date=birth, **kw)
 
 
 def add(city, y, kind: str, event_date: dt.date, known: dt.date | None = None, code: str = "", **details):
     source = EVENT_SOURCE[kind]
-    return services.record_event(
+    return youth_services.record_event(
         youth=y,
         kind=kind,
         event_date=event_date,

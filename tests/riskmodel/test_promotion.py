@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import Alert, AlertStatus, AuditEntry, Membership, RiskScore, Role
 from riskmodel import model_card, promotion, service
 from riskmodel.models import ModelStatus, OverrideStatus, PromotionOverride, RiskModel

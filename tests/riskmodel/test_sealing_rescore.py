@@ -8,7 +8,7 @@ import io
 from django.core.management import call_command
 from django.test import TestCase
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import Event, RiskScore
 from riskmodel import indicators, service
 from riskmodel.models import ScoringRun

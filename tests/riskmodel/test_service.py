@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import RiskScore, Youth
 from integrations.linkage import service as linkage
 from integrations.synthetic import generate_city

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import AuditAction, Bureau, BureauKind, Membership, Role, User
 
 

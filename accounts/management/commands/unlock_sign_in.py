@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import administration, services
-from casework.audit import Actor
+from casework.access.audit import Actor
 from casework.models import User
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from config.progress import Reporter
 from integrations.retention import purge_expired
 

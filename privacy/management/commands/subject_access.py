@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.audit import Actor
-from casework.exports import ExportFormat
+from casework.access.audit import Actor
+from casework.exports.writers import ExportFormat
 from privacy.subject_access import LegalBasis, export_subject_access, youth_by_public_id
 
 

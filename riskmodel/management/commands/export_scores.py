@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import AuditAction
 from riskmodel.service import export_scores
 

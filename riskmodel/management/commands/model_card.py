@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from casework.audit import Actor, record
+from casework.access.audit import Actor, record
 from casework.models import AuditAction
 from riskmodel import model_card
 from riskmodel.models import RiskModel

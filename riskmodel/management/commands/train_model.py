@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from casework.audit import Actor
+from casework.access.audit import Actor
 from config.progress import Reporter
 from riskmodel import model_card, pipeline
 from riskmodel.service import activate_model, train_model
