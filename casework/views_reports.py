@@ -2,7 +2,8 @@
 
 Thin pages over the selectors in ``casework.reports``. Only supervisors read them, each for the bureaus they
 supervise; every page is logged as a list. This module adds what is about showing the figures: the bureau
-and period form, how the published (rounded) override figures read, and the bar charts (inline SVG, no script).
+and period form, how the published (rounded) override figures read, and the bar charts (drawn by the site's
+chart kit, :mod:`charts`).
 The override figures arrive already published from ``casework.reports.overrides`` (every count rounded to a
 multiple of 5); the exports (``casework.exports.views``) read the same figures and the same ``shown_rate``.
 """
@@ -10,8 +11,6 @@ multiple of 5); the exports (``casework.exports.views``) read the same figures a
 from __future__ import annotations
 
 import datetime as dt
-import math
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+import charts
 from casework import reports
 from casework.access import policy
 from casework.access.audit import Actor, record_list
@@ -142,96 +142,23 @@ def shown_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-CHART_WIDTH = 720
-FONT = 12.0
-
-
-def _text_width(text: str) -> float:
-    return sum(FONT if unicodedata.east_asian_width(c) in "WF" else FONT * 0.56 for c in text)
-
-
-def _fit(text: str, width: float) -> str:
-    if _text_width(text) <= width:
-        return text
-    while text and _text_width(text + "…") > width:
-        text = text[:-1]
-    return text + "…"
-
-
-def _count_axis(largest: float) -> tuple[float, list[tuple[float, str]]]:
-    """An axis from 0 in round steps that shows ``largest`` (at least 1)."""
-    largest = max(largest, 1)
-    raw = largest / 4
-    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    step = next(s * power for s in (1, 2, 5, 10) if s * power >= raw)
-    top = step * math.ceil(largest / step)
-    return top, [(v, str(int(v))) for v in range(0, int(top) + 1, int(step))]
-
-
-SHARE_AXIS = (1.0, [(v / 4, f"{v * 25}%") for v in range(5)])
-
-
-def bar_chart(rows: list[dict[str, Any]], *, axis: tuple[float, list], label_width: int = 200) -> dict:
-    """Horizontal bars, each made of one or more segments (stacked left to right).
-
-    ``rows`` are dicts with ``label``, ``text`` (written after the bar) and ``segments``: dicts with
-    ``value``, ``css`` and ``title``. A row with no segments draws no bar (a figure that is not shown).
-    """
-    maximum, ticks = axis
-    row_height, top, bottom = 26, 6, 28
-    plot_x = label_width + 10
-    plot_w = CHART_WIDTH - plot_x - 70
-    bars = []
-    for n, row in enumerate(rows):
-        y = top + n * row_height
-        x = float(plot_x)
-        segments = []
-        for segment in row["segments"]:
-            width = plot_w * min(segment["value"], maximum) / maximum
-            if width > 0:
-                segments.append(
-                    {"x": round(x, 1), "w": round(width, 1), "css": segment["css"], "title": segment["title"]}
-                )
-            x += width
-        bars.append(
-            {
-                "label": _fit(row["label"], label_width),
-                "full_label": row["label"],
-                "text": row["text"],
-                "y": y + 5,
-                "h": row_height - 10,
-                "text_y": round(y + row_height / 2 + FONT * 0.35, 1),
-                "text_x": round(x + 5, 1),
-                "segments": segments,
-            }
-        )
-    plot_bottom = top + len(rows) * row_height
-    return {
-        "width": CHART_WIDTH,
-        "height": plot_bottom + bottom,
-        "label_x": label_width,
-        "plot_x": plot_x,
-        "plot_top": top,
-        "plot_bottom": plot_bottom,
-        "tick_y": plot_bottom + 16,
-        "ticks": [{"x": round(plot_x + plot_w * v / maximum, 1), "text": t} for v, t in ticks],
-        "bars": bars,
-    }
-
-
-def _rate_bars(rows: list[dict[str, Any]], css: str) -> dict:
-    return bar_chart(
+def _rate_bars(rows: list[dict[str, Any]], css: str, *, id: str, title_text: str) -> charts.Chart | None:
+    """A bar per shown rate on a 0-100% axis; a rate that is not shown has no bar, only its reason."""
+    return charts.hbar_chart(
         [
-            {
-                "label": r["label"],
-                "text": r["rate_text"] if r["rate"] is not None else _("not shown") if r["withheld"] else "—",
-                "segments": []
-                if r["rate"] is None
-                else [{"value": r["rate"], "css": css, "title": f"{r['label']}: {r['rate_text']}"}],
-            }
+            charts.bar(
+                r["label"],
+                r["rate"],
+                text=r["rate_text"] if r["rate"] is not None else _("not shown") if r["withheld"] else "—",
+                css=css,
+                title=f"{r['label']}: {r['rate_text']}",
+            )
             for r in rows
         ],
-        axis=SHARE_AXIS,
+        id=id,
+        title_text=title_text,
+        tick_format=charts.percent_format,
+        maximum=1.0,
     )
 
 
@@ -279,23 +206,30 @@ def report_caseload(request):
         row["label"] = row["name"] or _("Not assigned")
         row["statuses"] = [row["by_status"][s["value"]] for s in load["statuses"]]
     load["team"]["statuses"] = [load["team"]["by_status"][s["value"]] for s in load["statuses"]]
-    chart = bar_chart(
+    chart = charts.hbar_chart(
         [
-            {
-                "label": row["label"],
-                "text": str(row["open"]),
-                "segments": [
-                    {
-                        "value": row["by_status"][s["value"]],
-                        "css": STATUS_CSS.format(s["value"]),
-                        "title": f"{row['label']} · {s['label']}: {row['by_status'][s['value']]}",
-                    }
-                    for s in load["statuses"]
+            charts.Row(
+                row["label"],
+                [
+                    charts.Bar(
+                        [
+                            charts.Segment(
+                                row["by_status"][s["value"]],
+                                STATUS_CSS.format(s["value"]),
+                                f"{row['label']} · {s['label']}: {row['by_status'][s['value']]}",
+                            )
+                            for s in load["statuses"]
+                        ],
+                        str(row["open"]),
+                    )
                 ],
-            }
+            )
             for row in rows
         ],
-        axis=_count_axis(max((row["open"] for row in rows), default=0)),
+        id="open-chart",
+        title_text=_("Open cases per worker, by status"),
+        tick_format=charts.count_format,
+        whole=True,
     )
     teams = []
     if scope["several_bureaus"]:
@@ -337,25 +271,21 @@ def report_alerts(request):
             _sla_display(r)
             for r in reports.alert_sla_by_bureau(user, bureaus=scope["bureaus"], period=period, now=now)
         ]
-    chart = bar_chart(
+    chart = charts.hbar_chart(
         [
-            {
-                "label": r["name"],
-                "text": r["share_text"],
-                "segments": []
-                if r["on_time_share"] is None
-                else [
-                    {
-                        "value": r["on_time_share"],
-                        "css": "bar-on-time",
-                        "title": f"{r['name']}: {r['share_text']} ({r['on_time']}/{r['settled']})",
-                    }
-                ],
-            }
+            charts.bar(
+                r["name"],
+                r["on_time_share"],
+                text=r["share_text"],
+                css="bar-on-time",
+                title=f"{r['name']}: {r['share_text']} ({r['on_time']}/{r['settled']})",
+            )
             for r in rules
         ],
-        axis=SHARE_AXIS,
-        label_width=260,
+        id="on-time-chart",
+        title_text=_("Share of alerts decided on time, per rule"),
+        tick_format=charts.percent_format,
+        maximum=1.0,
     )
     _log(request, "report_alerts", count=len(rules), scope=scope)
     return render(
@@ -440,8 +370,15 @@ def report_overrides(request):
             "total": shown_row({"label": "", **figures["total"]}),
             "tables": tables,
             "groups": groups,
-            "reason_chart": _rate_bars(tables[0]["rows"], "bar-override"),
-            "group_chart": _rate_bars(group_rows, "bar-override") if group_rows else None,
+            "reason_chart": _rate_bars(
+                tables[0]["rows"],
+                "bar-override",
+                id="reason-chart",
+                title_text=_("Override rate per reason given"),
+            ),
+            "group_chart": _rate_bars(
+                group_rows, "bar-override", id="group-chart", title_text=_("Override rate per group")
+            ),
             "groups_shown": figures["groups_shown"],
             "group_min_decisions": reports.GROUP_MIN_DECISIONS,
             "latest": latest,

@@ -60,9 +60,8 @@ class Series:
 
 def bar(label: str, value: float | None, *, text: str, css: str, title: str = "") -> Row:
     """A row of one bar of one segment (no bar for a value of None)."""
-    tip = title or f"{label}: {text}"
-    segments = [] if value is None else [Segment(abs(value), css, tip)]
-    return Row(label=label, bars=[Bar(segments, text)], title=tip)
+    segments = [] if value is None else [Segment(abs(value), css, title or f"{label}: {text}")]
+    return Row(label=label, bars=[Bar(segments, text)], title=f"{label}: {text}")
 
 
 @dataclass
