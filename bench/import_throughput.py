@@ -39,8 +39,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from integrations.contract import FEEDS  # the roster (school.students) comes first
-    from integrations.importing import import_file_bytes
+    from integrations.feeds.contract import FEEDS  # the roster (school.students) comes first
+    from integrations.feeds.importing import import_file_bytes
     from integrations.synthetic import generate_city
 
     call_command("migrate", verbosity=0)

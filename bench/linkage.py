@@ -33,14 +33,14 @@ def _split_last_day(data: bytes) -> tuple[bytes, bytes, int]:
     """(all but the last recorded day, the last recorded day, rows in the last day) of a police file."""
     text = data.decode("utf-8-sig") if data[:3] == b"\xef\xbb\xbf" else None
     if text is None:
-        from integrations.contract import read_rows
+        from integrations.feeds.contract import read_rows
 
         encoding = read_rows(data).encoding
         text = data.decode(encoding)
     rows = list(csv.reader(io.StringIO(text)))
     header, body = rows[0], rows[1:]
     col = header.index("recorded_on")
-    from integrations.contract import parse_date
+    from integrations.feeds.contract import parse_date
 
     def day(row):
         try:
@@ -84,8 +84,8 @@ def main() -> None:
     from django.core.management import call_command
 
     from casework.demo import ensure_reference_data
-    from integrations.contract import FEEDS
-    from integrations.importing import import_file_bytes
+    from integrations.feeds.contract import FEEDS
+    from integrations.feeds.importing import import_file_bytes
     from integrations.linkage import evaluate, service
     from integrations.linkage import timeline as timeline_mod
     from integrations.models import ReviewPair, ReviewStatus

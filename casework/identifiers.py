@@ -154,7 +154,7 @@ def national_id_checksum_ok(nid: str) -> bool:
     The letter becomes its two-digit area code (A=10 ... Z=33, with I=34, O=35, W=32, X=30, Y=31);
     the 11 digits are weighted 1,9,8,7,6,5,4,3,2,1,1 and the sum must be divisible by 10. Anything that
     is not letter + 9 digits returns False. The second digit is not checked here (see
-    :func:`integrations.contract.normalise_national_id`).
+    :func:`integrations.feeds.contract.normalise_national_id`).
     """
     if not isinstance(nid, str) or not _NID_SHAPE_RE.fullmatch(nid):
         return False

@@ -18,8 +18,8 @@ from casework.models import ACTIVE_ALERT_STATUSES, Alert, EventKind, School, You
 from casework.triage.alerting import escalate_overdue_alerts
 from config.progress import ProgressCallback
 from config.progress import report as report_progress
-from integrations import contract
-from integrations.importing import import_file_bytes
+from integrations.feeds import contract
+from integrations.feeds.importing import import_file_bytes
 from integrations.linkage.service import link_all
 from integrations.synthetic import generate_city
 from riskmodel import service as risk
@@ -190,7 +190,7 @@ def _trust_examples(users, bureaus) -> dict[str, int]:
     from casework.access import policy
     from casework.access.services import grant_access
     from casework.models import AccessPurpose, Case
-    from integrations.corrections import annotate_event, file_contest
+    from integrations.corrections.services import annotate_event, file_contest
 
     made = {"access_grants": 0, "contests": 0}
     officer, guidance = users["officer"], users["guidance"]

@@ -25,11 +25,18 @@ from casework.access import policy
 from casework.access.audit import Actor, record
 from casework.api.views import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
 from casework.models import AuditAction, YouthMerge, YouthSplit
-
-from . import contract, importing, review_views, uploads
-from .linkage import identity, review
-from .models import BatchOrigin, BatchStatus, ImportBatch, LinkageModel, QuarantinedRow, ReviewPair
-from .tokens import FeedTokenAuthentication, HasFeedToken
+from integrations.feeds import contract, importing, uploads
+from integrations.feeds.tokens import FeedTokenAuthentication, HasFeedToken
+from integrations.linkage import identity, review
+from integrations.linkage import views as linkage_views
+from integrations.models import (
+    BatchOrigin,
+    BatchStatus,
+    ImportBatch,
+    LinkageModel,
+    QuarantinedRow,
+    ReviewPair,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -348,7 +355,7 @@ class FeedUploadView(APIView):
             },
             username=f"token:{token.prefix}",
         )
-        from .tasks import import_feed_file, link_after_import
+        from integrations.tasks import import_feed_file, link_after_import
 
         if queued is not None:
             # Without a broker (tests, the demo) the task runs here and the batch is already finished.
@@ -433,7 +440,7 @@ class ReviewPairSerializer(serializers.ModelSerializer):
     def _sides(self, pair) -> tuple[dict, dict]:
         cache = self.context.setdefault("_sides", {})
         if pair.pk not in cache:
-            left, right = review_views.sides(pair)
+            left, right = linkage_views.sides(pair)
             keep = ("feed", "record_key", "received_at", "youth", "sealed")
             cache[pair.pk] = ({k: left[k] for k in keep}, {k: right[k] for k in keep})
         return cache[pair.pk]
@@ -449,7 +456,7 @@ class ReviewPairSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_comparison(self, pair) -> dict:
         left, right = self._sides(pair)
-        return review_views.redacted_comparison(pair, left["sealed"], right["sealed"])
+        return linkage_views.redacted_comparison(pair, left["sealed"], right["sealed"])
 
 
 class ReviewDecisionSerializer(serializers.Serializer):

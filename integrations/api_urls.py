@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from integrations import api
 
 app_name = "integrations-api"
 router = SimpleRouter()

@@ -44,7 +44,7 @@ class ImportBatch(models.Model):
     quarantined = models.PositiveIntegerField(default=0)
     # Rows naming a record a court has sealed: counted among ``unchanged``, their content never stored.
     sealed = models.PositiveIntegerField(default=0)
-    # A queued upload's import as a worker reported it (integrations.uploads): the last stage with its rows
+    # A queued upload's import as a worker reported it (integrations.feeds.uploads): the last stage with its rows
     # done and total, and seconds per stage. Live figures are in the cache while it runs.
     progress = models.JSONField(_("progress"), default=dict, blank=True)
 

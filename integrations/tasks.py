@@ -9,10 +9,9 @@ from pathlib import Path
 from celery import shared_task
 
 from casework.tasks import RETRY, TRANSIENT_ERRORS
-
-from . import contract
-from .importing import import_file_bytes
-from .models import BatchOrigin, BatchStatus, ImportBatch
+from integrations.feeds import contract
+from integrations.feeds.importing import import_file_bytes
+from integrations.models import BatchOrigin, BatchStatus, ImportBatch
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +20,7 @@ logger = logging.getLogger(__name__)
 def import_feed_file(
     self, feed: str, path: str | None = None, encoding: str | None = None, batch_id: int | None = None
 ) -> dict:
-    """Import a dropped file (``path``), or an API upload queued as ``batch_id`` (integrations.uploads);
+    """Import a dropped file (``path``), or an API upload queued as ``batch_id`` (integrations.feeds.uploads);
     database and broker outages are retried with backoff, unreadable files are not."""
     if batch_id is not None:
         return _import_upload(batch_id)
@@ -40,7 +39,7 @@ def import_feed_file(
 
 
 def _import_upload(batch_id: int) -> dict:
-    from .uploads import STOPPED, fail_upload, run_upload
+    from integrations.feeds.uploads import STOPPED, fail_upload, run_upload
 
     try:
         # An error during the import itself is handled there (the batch failed, its upload deleted).
@@ -68,7 +67,7 @@ def _import_upload(batch_id: int) -> dict:
 def link_after_import(self, batch_id: int) -> dict:
     """Link an imported batch's new person records and put its events on the timeline. Idempotent:
     records already linked, and events already on a timeline, are left as they are."""
-    from .linkage.service import after_import
+    from integrations.linkage.service import after_import
 
     return after_import(batch_id)
 
@@ -81,8 +80,7 @@ def purge_expired_records(self, as_of: str | None = None) -> dict:
     import datetime as dt
 
     from casework.access.audit import Actor
-
-    from .retention import purge_expired
+    from integrations.retention.services import purge_expired
 
     day = dt.date.fromisoformat(as_of) if as_of else None
     return purge_expired(as_of=day, actor=Actor.system("purge_expired_records"), origin="task").as_dict()

@@ -7,8 +7,8 @@ import datetime as dt
 from types import SimpleNamespace
 
 from casework.youth.services import create_youth
-from integrations.contract import make_national_id
-from integrations.importing import import_rows
+from integrations.feeds.contract import make_national_id
+from integrations.feeds.importing import import_rows
 from integrations.linkage import identity
 from integrations.models import (
     LinkageModel,

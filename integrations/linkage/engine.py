@@ -211,7 +211,7 @@ def _cjk_lev(a: str, b: str) -> int:
 
 
 def _similar_shape(a: str, b: str) -> bool:
-    from .namekeys import similar_shape
+    from integrations.linkage.namekeys import similar_shape
 
     return similar_shape(a, b)
 

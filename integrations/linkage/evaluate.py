@@ -53,8 +53,8 @@ def pairwise_scores(
 def frame_from_files(city_dir: Path):
     """The linkage input straight from a city's feed files (no database): every person-naming row that
     passes the contract, numbered in file order. For measuring and training without an import."""
-    from .. import contract
-    from . import features
+    from integrations.feeds import contract
+    from integrations.linkage import features
 
     rows = []
     for feed in features.PERSON_FEEDS:

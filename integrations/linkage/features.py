@@ -12,9 +12,9 @@ from collections.abc import Iterable
 import pandas as pd
 from django.db import connection
 
-from .. import contract
-from ..models import SourceRecord
-from . import namekeys
+from integrations.feeds import contract
+from integrations.linkage import namekeys
+from integrations.models import SourceRecord
 
 PERSON_FEEDS = tuple(name for name, spec in contract.FEEDS.items() if spec.carries_identity)
 COLUMNS = (

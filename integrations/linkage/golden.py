@@ -9,9 +9,8 @@ import pandas as pd
 
 from casework.bulk import copy_rows
 from casework.models import FairnessAttributes, Youth
-
-from ..models import RecordLink, SourceRecord
-from . import features
+from integrations.linkage import features
+from integrations.models import RecordLink, SourceRecord
 
 ROSTER = "school.students"
 # A sealing notice names its person only to find the records it seals: it is not a source of the person's

@@ -27,8 +27,7 @@ from casework.models import (
     YouthMerge,
     YouthSplit,
 )
-
-from ..models import LinkMethod, RecordLink, ReviewPair, ReviewStatus
+from integrations.models import LinkMethod, RecordLink, ReviewPair, ReviewStatus
 
 _NOT_MOVED = {YouthMerge, YouthSplit, FairnessAttributes, Youth}
 
@@ -145,7 +144,7 @@ def reverse_merge(*, merge: YouthMerge, actor: Actor) -> YouthMerge:
             pair.decided_by = _user(actor)
             pair.decided_at = timezone.now()
             pair.save(update_fields=["status", "note", "decided_by", "decided_at"])
-    from .golden import refresh_golden_records
+    from integrations.linkage.golden import refresh_golden_records
 
     refresh_golden_records(both)
     _seal_what_moved(actor)
@@ -162,8 +161,7 @@ def split_youth(
 ) -> YouthSplit:
     """Take source records (feed, record key) out of ``youth`` into a new youth record."""
     from casework.youth.services import create_youth
-
-    from .timeline import sync_events
+    from integrations.linkage.timeline import sync_events
 
     records = [tuple(r) for r in records]
     if not reason.strip():
@@ -180,7 +178,7 @@ def split_youth(
     )
     RecordLink.objects.filter(youth=youth).update(pinned=True, method=LinkMethod.CLERICAL)
     moved = sync_events(youth_ids=[youth.pk, created.pk])
-    from .golden import refresh_golden_records
+    from integrations.linkage.golden import refresh_golden_records
 
     refresh_golden_records([youth.pk, created.pk])
     _seal_what_moved(actor)
@@ -206,8 +204,8 @@ def split_youth(
 @transaction.atomic
 def reverse_split(*, split: YouthSplit, actor: Actor) -> YouthSplit:
     """Undo a split: the records (and their events) go back; the split-off youth points to the original."""
-    from .golden import refresh_golden_records
-    from .timeline import sync_events
+    from integrations.linkage.golden import refresh_golden_records
+    from integrations.linkage.timeline import sync_events
 
     split = YouthSplit.objects.select_for_update().get(pk=split.pk)
     if split.reversed_at:
@@ -239,7 +237,7 @@ def reverse_split(*, split: YouthSplit, actor: Actor) -> YouthSplit:
 def _seal_what_moved(actor: Actor) -> None:
     """After records change youth, a person-wide notice may reach a contact it could not reach before (the
     contact now belongs to the notice's youth): seal it now, in the same transaction, not at the next import."""
-    from .sealing import enforce_sealing
+    from integrations.linkage.sealing import enforce_sealing
 
     enforce_sealing(actor=actor)
 

@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 
 from casework.access.audit import Actor, record
 from casework.models import AuditAction, Youth
-
-from ..models import RecordLink, ReviewPair, ReviewStatus, SourceRecord
-from .identity import merge_youth
+from integrations.linkage.identity import merge_youth
+from integrations.models import RecordLink, ReviewPair, ReviewStatus, SourceRecord
 
 
 def _live(youth: Youth) -> Youth:
@@ -70,7 +69,7 @@ def decide(*, pair: ReviewPair, accept: bool, actor: Actor, note: str = "") -> R
                 reason=note.strip() or _("Data steward accepted the pair as one person."),
                 actor=actor,
             )
-            from .golden import refresh_golden_records
+            from integrations.linkage.golden import refresh_golden_records
 
             refresh_golden_records([kept.pk])
     pair.status = ReviewStatus.ACCEPTED if accept else ReviewStatus.REJECTED
@@ -86,7 +85,7 @@ def decide(*, pair: ReviewPair, accept: bool, actor: Actor, note: str = "") -> R
     )
     if merged:
         # Last: sealing may erase the pair itself, once one of its records is found to be the sealed person's.
-        from .identity import _seal_what_moved
+        from integrations.linkage.identity import _seal_what_moved
 
         _seal_what_moved(actor)
     return pair

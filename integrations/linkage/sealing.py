@@ -44,9 +44,8 @@ from django.utils import timezone
 from casework.access.audit import Actor, record
 from casework.access.sealing import erase_derived_from_events
 from casework.models import AuditAction, Event, Youth
-
-from .. import contract
-from ..models import (
+from integrations.feeds import contract
+from integrations.models import (
     BatchOrigin,
     BatchStatus,
     FeedUpload,
@@ -512,7 +511,7 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
     if affected is not None:
         affected |= changed
     elif changed:
-        from .golden import refresh_golden_records
+        from integrations.linkage.golden import refresh_golden_records
 
         refresh_golden_records(changed)
     if keys is None:
@@ -549,7 +548,7 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
     if affected is not None:
         affected |= changed
     elif changed:
-        from .golden import refresh_golden_records
+        from integrations.linkage.golden import refresh_golden_records
 
         refresh_golden_records(changed)
     if first or dirty or redacted:
@@ -698,7 +697,7 @@ def enforce_sealing(*, actor: Actor | None = None) -> dict:
         if reach:
             scrub_queued_uploads()
         if affected:
-            from .golden import refresh_golden_records
+            from integrations.linkage.golden import refresh_golden_records
 
             refresh_golden_records(affected)
     return {"notices_applied": applied, "notices_waiting": waiting}
@@ -710,7 +709,7 @@ def apply_notices_of_batch(batch, *, actor: Actor) -> None:
     for notice in SourceRecord.objects.filter(batch=batch, feed=NOTICE_FEED, is_current=True):
         apply_notice(notice, actor=actor, affected=affected)
     if affected:
-        from .golden import refresh_golden_records
+        from integrations.linkage.golden import refresh_golden_records
 
         refresh_golden_records(affected)
 
@@ -733,7 +732,7 @@ def seal_named_by_quarantined_notices(rows: Iterable[tuple[str, list[str]]], *, 
             affected |= seal_keys(dirty, actor=actor)["youth_ids"]
         sealed += len(keys)
     if affected:
-        from .golden import refresh_golden_records
+        from integrations.linkage.golden import refresh_golden_records
 
         refresh_golden_records(affected)
     return sealed

@@ -26,14 +26,21 @@ from casework.models import AuditAction, Youth
 from casework.versioning import code_version
 from casework.youth.services import new_youth_public_id
 from config.progress import ProgressCallback, report
-
-from ..models import LinkageModel, LinkageRun, LinkMethod, RecordLink, ReviewPair, ReviewStatus, SourceRecord
-from . import engine, features
-from .golden import FIELDS as YOUTH_FIELDS
-from .golden import apply_golden, fairness_values, golden_fields, golden_values
-from .identity import merge_youth
-from .sealing import enforce_sealing
-from .timeline import sync_events
+from integrations.linkage import engine, features
+from integrations.linkage.golden import FIELDS as YOUTH_FIELDS
+from integrations.linkage.golden import apply_golden, fairness_values, golden_fields, golden_values
+from integrations.linkage.identity import merge_youth
+from integrations.linkage.sealing import enforce_sealing
+from integrations.linkage.timeline import sync_events
+from integrations.models import (
+    LinkageModel,
+    LinkageRun,
+    LinkMethod,
+    RecordLink,
+    ReviewPair,
+    ReviewStatus,
+    SourceRecord,
+)
 
 LOCK_KEY = 74_201_122  # PostgreSQL advisory lock: one linkage run at a time
 
@@ -489,7 +496,7 @@ def after_import(batch_id: int, *, actor: Actor | None = None) -> dict:
 def evaluate_against_truth(city_dir: Path) -> dict:
     """Pairwise precision, recall and F1 of the current links against a synthetic city's ground truth, and
     the share of records waiting in review; kept in the active model's metrics."""
-    from . import evaluate
+    from integrations.linkage import evaluate
 
     assigned = {
         (f, k): y for f, k, y in RecordLink.objects.values_list("feed", "record_key", "youth__public_id")

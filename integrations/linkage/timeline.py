@@ -17,8 +17,7 @@ from django.utils import timezone
 from casework.models import Bureau, BureauKind, Enrollment, Event, EventKind, School
 from casework.triage.alerting import raise_event_alerts
 from casework.youth.services import record_events_bulk
-
-from ..models import RecordLink, SourceRecord
+from integrations.models import RecordLink, SourceRecord
 
 ROSTER = "school.students"
 SCHOOL_EVENT_FEEDS = ("school.absences", "school.dropouts", "school.incidents", "school.counselling")

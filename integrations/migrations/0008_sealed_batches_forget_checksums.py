@@ -8,7 +8,7 @@ REPEATED = "header repeats column name(s):"
 
 def forget(apps, schema_editor) -> None:
     from casework.identifiers import redact_national_ids
-    from integrations.contract import FEEDS
+    from integrations.feeds.contract import FEEDS
 
     ImportBatch = apps.get_model("integrations", "ImportBatch")
     SourceRecord = apps.get_model("integrations", "SourceRecord")

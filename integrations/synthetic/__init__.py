@@ -8,10 +8,10 @@ ROC dates); ``DIR/truth/README.md`` documents the ground truth, including ``mont
 probability of an adverse outcome in the next 12 months for every youth and month.
 """
 
-from .city import DEFAULT_START, CityReport, generate_city
-from .dirt import DirtRates
-from .feeds import FEED_COLUMNS, FEEDS, PERSON_FEEDS
-from .national_id import checksum_ok
+from integrations.synthetic.city import DEFAULT_START, CityReport, generate_city
+from integrations.synthetic.dirt import DirtRates
+from integrations.synthetic.feeds import FEED_COLUMNS, FEEDS, PERSON_FEEDS
+from integrations.synthetic.national_id import checksum_ok
 
 __all__ = [
     "DEFAULT_START",

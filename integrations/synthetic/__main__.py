@@ -7,8 +7,8 @@ import datetime
 import sys
 import time
 
-from .city import DEFAULT_START, generate_city
-from .dirt import DirtRates
+from integrations.synthetic.city import DEFAULT_START, generate_city
+from integrations.synthetic.dirt import DirtRates
 
 
 def main(argv: list[str] | None = None) -> int:

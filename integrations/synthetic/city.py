@@ -12,9 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import dates, simulate
-from .dirt import Broken, DirtRates, DirtRecord, add_duplicates, add_identity, break_rows
-from .feeds import (
+from integrations.synthetic import dates, simulate
+from integrations.synthetic.dirt import (
+    Broken,
+    DirtRates,
+    DirtRecord,
+    add_duplicates,
+    add_identity,
+    break_rows,
+)
+from integrations.synthetic.feeds import (
     DATE_COLUMNS,
     FEED_COLUMNS,
     FEEDS,
@@ -25,10 +32,16 @@ from .feeds import (
     FeedTable,
     build,
 )
-from .names import NamePools
-from .population import DISTRICTS, INCOME_STATUSES, draw_households_and_people, draw_schools, draw_spells
-from .simulate import RECORD_PROB, World
-from .writer import FILE_STYLES, ROSTER_SPELLINGS, format_cell, write_lines, write_table
+from integrations.synthetic.names import NamePools
+from integrations.synthetic.population import (
+    DISTRICTS,
+    INCOME_STATUSES,
+    draw_households_and_people,
+    draw_schools,
+    draw_spells,
+)
+from integrations.synthetic.simulate import RECORD_PROB, World
+from integrations.synthetic.writer import FILE_STYLES, ROSTER_SPELLINGS, format_cell, write_lines, write_table
 
 GENERATOR_VERSION = "1"
 DEFAULT_START = datetime.date(2021, 8, 1)

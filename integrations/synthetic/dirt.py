@@ -7,8 +7,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from . import national_id as nid_mod
-from .names import INDIGENOUS_SYLLABLES, MIDDLE_DOT, SIMPLIFIED, NamePools, romanise
+from integrations.synthetic import national_id as nid_mod
+from integrations.synthetic.names import INDIGENOUS_SYLLABLES, MIDDLE_DOT, SIMPLIFIED, NamePools, romanise
 
 # Feeds whose rows come from registries that almost always carry the ID (school rosters, courts).
 REGISTRY_FEEDS = ("school.students", "court.sealing")

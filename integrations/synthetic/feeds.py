@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import dates
-from .population import DISTRICTS, INCOME_STATUSES
-from .simulate import (
+from integrations.synthetic import dates
+from integrations.synthetic.population import DISTRICTS, INCOME_STATUSES
+from integrations.synthetic.simulate import (
     DROPOUT_REASONS,
     INCIDENT_CATEGORIES,
     LEVELS,

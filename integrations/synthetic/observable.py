@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import simulate
-from .city import Simulated
-from .population import DISTRICTS
+from integrations.synthetic import simulate
+from integrations.synthetic.city import Simulated
+from integrations.synthetic.population import DISTRICTS
 
 NA, NF, NU = 13, 11, 13
 SD_ALPHA = float(np.sqrt(0.40**2 + 0.65**2))  # 0.40 x household part + 0.65 x own part, both N(0, 1)

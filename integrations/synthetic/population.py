@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dates
-from .names import NamePools, canonical_romanisation
-from .national_id import BIRTH_LETTER_P, BIRTH_LETTERS, make_ids
+from integrations.synthetic import dates
+from integrations.synthetic.names import NamePools, canonical_romanisation
+from integrations.synthetic.national_id import BIRTH_LETTER_P, BIRTH_LETTERS, make_ids
 
 
 @dataclass(frozen=True)

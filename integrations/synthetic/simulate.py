@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import dates
-from .population import DISTRICTS, Households, People, Schools, Spells
+from integrations.synthetic import dates
+from integrations.synthetic.population import DISTRICTS, Households, People, Schools, Spells
 
 RHO = 0.85
 STATIONARY_SD = 0.6

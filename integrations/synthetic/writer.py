@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import dates
-from .dirt import Broken
+from integrations.synthetic import dates
+from integrations.synthetic.dirt import Broken
 
 
 @dataclass(frozen=True)

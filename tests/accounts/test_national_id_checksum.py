@@ -2,7 +2,7 @@
 
 The table and the rule are written out here from the Ministry's publication, not taken from the project's own
 code, and the valid IDs below were built by hand from them (never with ``make_national_id``), so a wrong
-letter code in ``integrations.contract`` cannot agree with itself.
+letter code in ``integrations.feeds.contract`` cannot agree with itself.
 
 The rule: the letter becomes its two-digit code d1 d2; the 11 digits d1, d2 and the 9 digits of the ID are
 weighted 1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1; the ID is valid when the weighted sum is divisible by 10.
@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from casework import identifiers
-from integrations import contract
-from integrations.contract import national_id_checksum_ok, normalise_national_id
+from integrations.feeds import contract
+from integrations.feeds.contract import national_id_checksum_ok, normalise_national_id
 
 # 內政部 letter codes: the area each letter was issued for, and its two-digit code.
 MOI_LETTER_CODES = {
@@ -81,7 +81,7 @@ HAND_BUILT_VALID = {
 
 
 def moi_weighted_sum(nid: str) -> int:
-    """The Ministry's rule, written out independently of integrations.contract."""
+    """The Ministry's rule, written out independently of integrations.feeds.contract."""
     code, _area = MOI_LETTER_CODES[nid[0]]
     digits = [code // 10, code % 10, *(int(c) for c in nid[1:])]
     return sum(d * w for d, w in zip(digits, WEIGHTS, strict=True))

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from casework.models import Bureau, BureauKind
-from integrations.tokens import issue_token
+from integrations.feeds.tokens import issue_token
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import threading
 import pytest
 
 from casework.models import Bureau, BureauKind
-from integrations import tasks, uploads
+from integrations import tasks
+from integrations.feeds import uploads
+from integrations.feeds.tokens import issue_token
 from integrations.models import BatchStatus, ImportBatch, SourceRecord
-from integrations.tokens import issue_token
 
 from .conftest import login, snap
 

@@ -200,7 +200,7 @@ def test_sealing_erases_every_version_of_what_it_erases_and_keeps_the_others(wor
 
 
 def test_a_retention_purge_leaves_no_version_of_what_it_removed(world):
-    from integrations import retention
+    from integrations.retention import services as retention_services
 
     youth = youth_services.create_youth(name="成年", birth_date=dt.date(2005, 1, 10))
     closed_on = dt.date(2021, 3, 1)
@@ -220,7 +220,7 @@ def test_a_retention_purge_leaves_no_version_of_what_it_removed(world):
     edit(world.u.guidance, world.case, assessment="STAYS")
     kept_before = world.case.history.count()
 
-    summary = retention.purge_expired(as_of=dt.date(2029, 1, 15))
+    summary = retention_services.purge_expired(as_of=dt.date(2029, 1, 15))
 
     assert youth.public_id in summary.youth_public_ids
     assert not Case.history.filter(id=case.pk).exists()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from casework.access.audit import Actor, record, record_list
 from casework.identifiers import looks_like_national_id, normalise_identifier, redact_national_ids
 from casework.models import AuditAction, AuditEntry
-from integrations.contract import national_id_checksum_ok
+from integrations.feeds.contract import national_id_checksum_ok
 from tests.fixtures import PASSWORD
 
 WHOLE = "H123456789"

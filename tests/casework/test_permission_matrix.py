@@ -789,7 +789,7 @@ def matrix_world(world):
         reason_code="needs_support",
     )
     from casework.models import AuditEntry
-    from integrations.importing import import_rows
+    from integrations.feeds.importing import import_rows
     from integrations.models import QuarantinedRow
 
     import_rows(feed="police.contacts", rows=[{"contact_no": "P1", "name": "王一", "birth_date": "bad"}])
@@ -809,7 +809,7 @@ def matrix_world(world):
     # Built on first use only: most rows never touch it, and building it (a split runs the timeline sync)
     # would slow every one of them.
     from casework.access.services import grant_access
-    from integrations.corrections import file_contest
+    from integrations.corrections.services import file_contest
 
     (w.access_grant,) = grant_access(
         actor=actor(w.u.officer), youth=[w.y.none], bureau=w.b.police, purpose_code="new_report",

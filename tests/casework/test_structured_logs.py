@@ -53,8 +53,8 @@ def test_a_request_id_that_is_not_a_plain_token_is_replaced(client, json_lines):
 
 
 def test_national_ids_never_reach_the_log(json_lines):
-    logging.getLogger("integrations.importing").warning("row for %s refused", "A123456789")
-    logging.getLogger("integrations.importing").warning("row for Ａ１２３４５６７８９ refused")
+    logging.getLogger("integrations.feeds.importing").warning("row for %s refused", "A123456789")
+    logging.getLogger("integrations.feeds.importing").warning("row for Ａ１２３４５６７８９ refused")
     messages = [item["message"] for item in json_lines()]
     assert messages == ["row for A1******89 refused", "row for A1******89 refused"]
 
@@ -63,7 +63,7 @@ def test_a_traceback_quoting_a_national_id_is_masked_too(json_lines):
     try:
         raise ValueError("duplicate key (record_key)=(A123456789)")
     except ValueError:
-        logging.getLogger("integrations.uploads").exception("queued import of batch %s stopped", 7)
+        logging.getLogger("integrations.feeds.uploads").exception("queued import of batch %s stopped", 7)
     (line,) = json_lines()
     assert line["message"] == "queued import of batch 7 stopped"
     assert "A1******89" in line["exc_info"] and "A123456789" not in json.dumps(line)

@@ -38,7 +38,7 @@ from django.db.models import Count
 
 from casework.access.audit import Actor
 from casework.models import Alert, AuditEntry, RiskScore
-from integrations.importing import import_file_bytes
+from integrations.feeds.importing import import_file_bytes
 from integrations.linkage import service as linkage
 from integrations.models import BatchStatus, ImportBatch, QuarantinedRow, SourceRecord
 from integrations.synthetic import generate_city

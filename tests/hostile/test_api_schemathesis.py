@@ -48,7 +48,7 @@ from casework.models import (
     TriageDecision,
     Youth,
 )
-from integrations import importing
+from integrations.feeds import importing
 from integrations.models import ImportBatch, LinkageModel, QuarantinedRow, ReviewPair
 from riskmodel.models import RiskModel
 from tests.fixtures import ONE_PER_ROLE

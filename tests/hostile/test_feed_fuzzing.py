@@ -30,7 +30,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from integrations import contract, importing
+from integrations.feeds import contract, importing
 from integrations.models import BatchStatus, ImportBatch, QuarantinedRow, SourceRecord
 from tests.hostile import figures
 

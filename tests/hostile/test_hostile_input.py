@@ -27,7 +27,8 @@ from casework.models import (
     TriageDecision,
 )
 from casework.youth import services as youth_services
-from integrations import importing
+from integrations.feeds import importing
+from integrations.feeds.tokens import issue_token
 from integrations.models import (
     ImportBatch,
     LinkageModel,
@@ -37,7 +38,6 @@ from integrations.models import (
     ReviewPair,
     SourceRecord,
 )
-from integrations.tokens import issue_token
 from tests.linkage_fixtures import comparison
 
 pytestmark = pytest.mark.django_db
@@ -316,7 +316,7 @@ def test_quarantine_pages_escape_raw_rows_reasons_and_file_names(client, scripte
 
 
 def test_review_and_linkage_pages_escape_record_values(client, world):
-    from integrations.importing import import_rows
+    from integrations.feeds.importing import import_rows
 
     name = payload("linked-name")
     import_rows(

@@ -18,7 +18,7 @@ from pathlib import Path
 import splink
 from django.core.management import call_command
 
-from integrations.contract import make_national_id
+from integrations.feeds.contract import make_national_id
 from integrations.linkage import engine
 from integrations.models import LinkageModel
 

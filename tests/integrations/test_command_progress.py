@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from config.progress import Reporter
-from integrations.importing import import_file_bytes
+from integrations.feeds.importing import import_file_bytes
 from integrations.synthetic import generate_city
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Specification of the feed contract module (``integrations.contract``).
+"""Specification of the feed contract module (``integrations.feeds.contract``).
 
 Pure Python: no database, no Django settings needed. All names and IDs are invented.
 """
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from integrations.contract import (
+from integrations.feeds.contract import (
     FEEDS,
     IDENTITY_COLUMNS,
     NATIONAL_ID_STATUSES,
@@ -1008,7 +1008,7 @@ def test_bom_followed_by_invalid_utf8_raises():
 
 def test_cached_parsing_keeps_json_types_apart():
     """Cells are parsed once per distinct value; 1 and True are equal in Python but not the same cell."""
-    from integrations.contract import validate_row
+    from integrations.feeds.contract import validate_row
 
     base = {
         "absence_no": "A1",
@@ -1024,7 +1024,7 @@ def test_cached_parsing_keeps_json_types_apart():
 
 
 def test_cached_list_values_are_not_shared_between_rows():
-    from integrations.contract import validate_row
+    from integrations.feeds.contract import validate_row
 
     row = {"report_no": "R1", "reported_on": "2025-01-02", "kind": "fragile_family", "reason_codes": "a;b",
            "name": "測試甲", "birth_date": "2012-01-01"}  # fmt: skip

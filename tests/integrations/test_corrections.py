@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from casework.models import Event, EventKind, Notification, RiskScore
-from integrations import corrections
+from integrations.corrections import services as correction_services
 from integrations.models import ContestStatus, EventCorrection, RecordContest
 from tests.fixtures import PASSWORD, actor
 
@@ -23,7 +23,7 @@ def _offence(world):
 
 def _file(world, event=None, user=None):
     event = event or _offence(world)
-    return corrections.file_contest(
+    return correction_services.file_contest(
         actor=actor(user or world.u.guidance), youth=event.youth, event_id=event.pk,
         contested_by="guardian", part="not_them", statement="那天他在學校，不是他。",
     )  # fmt: skip
@@ -81,7 +81,7 @@ def test_only_data_stewards_see_the_queue_and_decide(world, client):
     assert client.post(reverse("integrations:contest-decide", args=[contest.pk]),
                        {"action": "reject", "reason": "no"}).status_code == 403  # fmt: skip
     with pytest.raises(PermissionDenied):
-        corrections.reject_contest(actor=actor(world.u.supervisor), contest=contest, reason="no")
+        correction_services.reject_contest(actor=actor(world.u.supervisor), contest=contest, reason="no")
     client.logout()
     _login(client, world.u.steward)
     response = client.get(reverse("integrations:corrections-queue"))
@@ -132,14 +132,16 @@ def test_a_correction_keeps_the_history_and_tells_the_worker(world, client):
 def test_a_correction_cannot_move_a_record_to_another_bureau(world):
     contest = _file(world)
     with pytest.raises(ValidationError):
-        corrections.correct_event(
+        correction_services.correct_event(
             actor=actor(world.u.steward), contest=contest, note="n", kind=EventKind.ABSENCE
         )
 
 
 def test_an_annotation_is_shown_beside_the_event(world, client):
     contest = _file(world)
-    corrections.annotate_event(actor=actor(world.u.steward), contest=contest, note="家長表示當日另有行程")
+    correction_services.annotate_event(
+        actor=actor(world.u.steward), contest=contest, note="家長表示當日另有行程"
+    )
     _login(client, world.u.guidance)
     url = reverse("integrations:contest-new", args=[world.y.case.public_id, contest.event_id])
     body = client.get(url).content.decode()
@@ -151,13 +153,15 @@ def test_an_annotation_is_shown_beside_the_event(world, client):
 def test_a_rejection_needs_a_reason_and_is_told_to_the_worker(world):
     contest = _file(world)
     with pytest.raises(ValidationError):
-        corrections.reject_contest(actor=actor(world.u.steward), contest=contest, reason=" ")
-    corrections.reject_contest(actor=actor(world.u.steward), contest=contest, reason="筆錄與學校出席紀錄相符")
+        correction_services.reject_contest(actor=actor(world.u.steward), contest=contest, reason=" ")
+    correction_services.reject_contest(
+        actor=actor(world.u.steward), contest=contest, reason="筆錄與學校出席紀錄相符"
+    )
     contest.refresh_from_db()
     assert contest.status == ContestStatus.REJECTED and contest.decision_note == "筆錄與學校出席紀錄相符"
     assert Notification.objects.get(user=world.u.guidance).detail["decision"] == "rejected"
     with pytest.raises(ValidationError):
-        corrections.annotate_event(actor=actor(world.u.steward), contest=contest, note="again")
+        correction_services.annotate_event(actor=actor(world.u.steward), contest=contest, note="again")
 
 
 # -- rescoring ---------------------------------------------------------------------------------------------
@@ -198,7 +202,9 @@ def test_withdrawing_a_wrong_offence_rescores_the_youth_through_the_signal(
     assert any(r["key"] == "police_offence_contacts_365d" for r in before.reasons)
     contest = _file(world)
     with django_capture_on_commit_callbacks(execute=True):
-        corrections.correct_event(actor=actor(world.u.steward), contest=contest, note="不是他", withdraw=True)
+        correction_services.correct_event(
+            actor=actor(world.u.steward), contest=contest, note="不是他", withdraw=True
+        )
     assert not Event.objects.filter(pk=contest.event_id).exists()  # gone from every screen and feature
     assert Event.all_objects.filter(pk=contest.event_id).exists()  # the history stays
     after = RiskScore.objects.filter(youth=world.y.case).order_by("-as_of", "-scored_at").first()
@@ -210,6 +216,8 @@ def test_withdrawing_a_wrong_offence_rescores_the_youth_through_the_signal(
 def test_without_an_active_model_a_correction_still_stands(world, django_capture_on_commit_callbacks):
     contest = _file(world)
     with django_capture_on_commit_callbacks(execute=True):
-        corrections.correct_event(actor=actor(world.u.steward), contest=contest, note="n", code="fraud_mule")
+        correction_services.correct_event(
+            actor=actor(world.u.steward), contest=contest, note="n", code="fraud_mule"
+        )
     assert not RiskScore.objects.exists()
     assert Event.objects.get(pk=contest.event_id).code == "fraud_mule"

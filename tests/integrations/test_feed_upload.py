@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from casework.models import Bureau, BureauKind
+from integrations.feeds.tokens import issue_token
 from integrations.models import FeedToken, SourceRecord
 from integrations.tasks import import_feed_file
-from integrations.tokens import issue_token
 
 pytestmark = pytest.mark.django_db
 

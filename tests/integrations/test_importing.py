@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 
-from integrations import contract, importing
+from integrations.feeds import contract, importing
 from integrations.models import BatchStatus, ImportBatch, QuarantinedRow, QuarantineStatus, SourceRecord
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from casework.models import BureauKind, Membership, Role
-from integrations.importing import import_file_bytes
+from integrations.feeds.importing import import_file_bytes
 from integrations.models import QuarantinedRow, QuarantineStatus, SourceRecord
 
 pytestmark = pytest.mark.django_db

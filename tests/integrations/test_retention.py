@@ -27,7 +27,6 @@ from casework.models import (
     Youth,
 )
 from casework.youth import services as youth_services
-from integrations import retention
 from integrations.models import (
     BatchStatus,
     ImportBatch,
@@ -40,6 +39,7 @@ from integrations.models import (
     SealingAction,
     SourceRecord,
 )
+from integrations.retention import services as retention_services
 from tests.fixtures import PASSWORD
 
 TODAY = dt.date(2029, 1, 15)  # the fixture world's youth (aged 15 today) are not due yet
@@ -81,7 +81,7 @@ def _closed_case(world, youth, closed_on: dt.date) -> Case:
 
 
 def test_the_schedule_is_data_seeded_with_its_legal_basis(db):
-    rules = retention.rules()
+    rules = retention_services.rules()
     assert set(rules) == set(RecordType.values)
     assert rules[RecordType.CLOSED_CASE].period_months == 84
     assert rules[RecordType.YOUTH_RECORD].anchor == "birthday_18"
@@ -91,9 +91,9 @@ def test_the_schedule_is_data_seeded_with_its_legal_basis(db):
 def test_a_youth_record_goes_six_months_after_the_18th_birthday_not_a_day_earlier(world):
     y = _adult(world, born=dt.date(2008, 3, 1))
     expiry = dt.date(2026, 9, 1)
-    retention.purge_expired(as_of=expiry - dt.timedelta(days=1))
+    retention_services.purge_expired(as_of=expiry - dt.timedelta(days=1))
     assert Youth.objects.filter(pk=y.pk).exists()
-    summary = retention.purge_expired(as_of=expiry)
+    summary = retention_services.purge_expired(as_of=expiry)
     assert not Youth.objects.filter(pk=y.pk).exists()
     assert y.public_id in summary.youth_public_ids
     assert not Event.all_objects.filter(youth_id=y.pk).exists()
@@ -106,9 +106,9 @@ def test_a_closed_case_holds_the_youth_for_seven_years_after_closure(world):
     y = _adult(world)
     closed = dt.date(2023, 3, 10)
     case = _closed_case(world, y, closed)
-    retention.purge_expired(as_of=closed + relativedelta(years=7) - dt.timedelta(days=1))
+    retention_services.purge_expired(as_of=closed + relativedelta(years=7) - dt.timedelta(days=1))
     assert Case.objects.filter(pk=case.pk).exists() and Youth.objects.filter(pk=y.pk).exists()
-    summary = retention.purge_expired(as_of=closed + relativedelta(years=7) + dt.timedelta(days=1))
+    summary = retention_services.purge_expired(as_of=closed + relativedelta(years=7) + dt.timedelta(days=1))
     assert not Youth.objects.filter(pk=y.pk).exists()
     assert not Intervention.objects.filter(case_id=case.pk).exists()
     assert summary.counts["casework.case"] == 1 and summary.counts["casework.intervention"] == 1
@@ -117,7 +117,7 @@ def test_a_closed_case_holds_the_youth_for_seven_years_after_closure(world):
 def test_an_expired_case_goes_alone_while_a_younger_youth_record_stays(world):
     y = _adult(world, born=dt.date(2022, 1, 1))  # a child: their own record is kept until 2040
     old = _closed_case(world, y, dt.date(2022, 6, 1))
-    retention.purge_expired(as_of=dt.date(2029, 6, 1))
+    retention_services.purge_expired(as_of=dt.date(2029, 6, 1))
     assert not Case.objects.filter(pk=old.pk).exists()
     assert Youth.objects.filter(pk=y.pk).exists() and Event.objects.filter(youth=y).exists()
 
@@ -131,17 +131,17 @@ def test_an_open_case_or_a_pending_referral_holds_everything(world):
     Referral.objects.create(youth=held_by_referral, from_bureau=world.b.committee, from_user=world.u.guidance,
                             to_bureau=world.b.welfare, reason="r", consent="obtained",
                             status=ReferralStatus.PENDING)  # fmt: skip
-    summary = retention.purge_expired(as_of=TODAY)
+    summary = retention_services.purge_expired(as_of=TODAY)
     assert Youth.objects.filter(pk__in=[held_by_case.pk, held_by_referral.pk]).count() == 2
     assert Case.objects.filter(pk=old.pk).exists()  # an open case holds the youth's old cases too
-    assert summary.held[retention.HoldReason.OPEN_CASE] >= 1
-    assert summary.held[retention.HoldReason.ACTIVE_REFERRAL] >= 1
+    assert summary.held[retention_services.HoldReason.OPEN_CASE] >= 1
+    assert summary.held[retention_services.HoldReason.ACTIVE_REFERRAL] >= 1
 
 
 def test_a_dry_run_reports_what_would_go_and_changes_nothing(world):
     y = _adult(world)
     audit_before = AuditEntry.objects.count()
-    summary = retention.purge_expired(as_of=TODAY, dry_run=True)
+    summary = retention_services.purge_expired(as_of=TODAY, dry_run=True)
     assert y.public_id in summary.youth_public_ids and summary.counts["casework.event"] >= 1
     assert Youth.objects.filter(pk=y.pk).exists() and Event.objects.filter(youth=y).exists()
     assert not PurgeRun.objects.exists()
@@ -150,14 +150,14 @@ def test_a_dry_run_reports_what_would_go_and_changes_nothing(world):
 
 def test_a_purge_is_logged_without_content_and_a_rerun_removes_nothing_more(world):
     y = _adult(world)
-    retention.purge_expired(as_of=TODAY)
+    retention_services.purge_expired(as_of=TODAY)
     run = PurgeRun.objects.get()
     assert run.status == PurgeRunStatus.COMPLETED and run.youth_public_ids == [y.public_id]
     assert run.counts["casework.youth"] == 1 and run.counts["integrations.sourcerecord"] == 1
     assert "成年" not in str(run.counts) + str(run.youth_public_ids)
     entries = AuditEntry.objects.filter(action="delete", youth_public_id=y.public_id)
     assert entries.exists() and all("成年" not in str(e.detail) for e in entries)
-    again = retention.purge_expired(as_of=TODAY)
+    again = retention_services.purge_expired(as_of=TODAY)
     assert not again.counts and not again.youth_public_ids
     assert PurgeRun.objects.count() == 2
 
@@ -166,7 +166,7 @@ def test_the_audit_log_is_never_purged(world):
     y = _adult(world)
     youth_services.create_youth(name="x")
     before = set(AuditEntry.objects.values_list("pk", flat=True))
-    retention.purge_expired(as_of=TODAY)
+    retention_services.purge_expired(as_of=TODAY)
     assert before <= set(AuditEntry.objects.values_list("pk", flat=True))
     assert not Youth.objects.filter(pk=y.pk).exists()
 
@@ -186,7 +186,7 @@ def test_a_crash_mid_purge_leaves_that_youth_whole_and_the_run_marked_failed(wor
         return real_delete(self)
 
     with mock.patch.object(QuerySet, "delete", failing), pytest.raises(RuntimeError):
-        retention.purge_expired(as_of=TODAY)
+        retention_services.purge_expired(as_of=TODAY)
     run = PurgeRun.objects.get()
     assert run.status == PurgeRunStatus.FAILED and "disk on fire" in run.error
     # One youth went (and the run says so); the other is untouched, not half-deleted.
@@ -197,7 +197,7 @@ def test_a_crash_mid_purge_leaves_that_youth_whole_and_the_run_marked_failed(wor
     assert Event.objects.filter(youth=kept[0]).count() == 1
     assert SourceRecord.objects.filter(record_key=f"P-{kept[0].pk}").exists()
     assert RecordLink.objects.filter(youth=kept[0]).exists()
-    retention.purge_expired(as_of=TODAY)
+    retention_services.purge_expired(as_of=TODAY)
     assert not Youth.objects.filter(pk=kept[0].pk).exists()
 
 
@@ -210,12 +210,12 @@ def test_sealed_shells_stay_with_the_sealing_fact_and_lose_their_dates(world):
         event_date=dt.date(2020, 1, 1), sealed_at=timezone.now(),
     )  # fmt: skip
     SealingAction.objects.create(notice_key="N1", youth_public_id="YX", sealed_keys=["SEALED-1"])
-    summary = retention.purge_expired(as_of=TODAY)
+    summary = retention_services.purge_expired(as_of=TODAY)
     shell.refresh_from_db()
     assert shell.event_date is None and shell.row_hash == "" and shell.values == {"sealed": True}
     assert SealingAction.objects.filter(notice_key="N1").exists()
-    assert summary.counts[retention.SEALED_RESIDUE] == 1
-    assert not retention.purge_expired(as_of=TODAY).counts
+    assert summary.counts[retention_services.SEALED_RESIDUE] == 1
+    assert not retention_services.purge_expired(as_of=TODAY).counts
 
 
 def test_quarantined_rows_go_a_year_after_import(world):
@@ -224,9 +224,9 @@ def test_quarantined_rows_go_a_year_after_import(world):
     row = QuarantinedRow.objects.create(
         batch=old, feed="police.contacts", row_number=3, raw={"a": 1}, reasons=["x"]
     )
-    retention.purge_expired(as_of=dt.date(2030, 6, 14))
+    retention_services.purge_expired(as_of=dt.date(2030, 6, 14))
     assert QuarantinedRow.objects.filter(pk=row.pk).exists()
-    retention.purge_expired(as_of=dt.date(2030, 6, 15))
+    retention_services.purge_expired(as_of=dt.date(2030, 6, 15))
     assert not QuarantinedRow.objects.filter(pk=row.pk).exists()
 
 
@@ -243,9 +243,9 @@ def test_the_command_and_the_task_run_the_purge(world, capsys):
 
 def test_the_rules_are_read_from_the_data(world):
     y = _adult(world, born=dt.date(2012, 1, 1))
-    retention.rules()
+    retention_services.rules()
     RetentionRule.objects.filter(record_type=RecordType.YOUTH_RECORD).update(period_months=0)
-    retention.purge_expired(as_of=dt.date(2030, 1, 1))
+    retention_services.purge_expired(as_of=dt.date(2030, 1, 1))
     assert not Youth.objects.filter(pk=y.pk).exists()
 
 
@@ -262,7 +262,7 @@ def test_stewards_and_auditors_read_the_retention_report(world, client, name):
     y = youth_services.create_youth(
         name="鄺瀞淳", birth_date=today - relativedelta(years=18, months=6) + relativedelta(months=2)
     )
-    retention.purge_expired()
+    retention_services.purge_expired()
     _login(client, getattr(world.u, name))
     response = client.get(reverse("integrations:retention-report"))
     assert response.status_code == 200

@@ -29,7 +29,7 @@ from casework.models import (
     TriageDecision,
     Youth,
 )
-from integrations.importing import import_rows, resubmit_quarantined
+from integrations.feeds.importing import import_rows, resubmit_quarantined
 from integrations.linkage import features, service
 from integrations.models import (
     LinkageModel,
@@ -632,7 +632,7 @@ def test_a_queued_upload_loses_its_name_to_a_notice_and_a_failed_ones_bytes_are_
     """R2: a notice applied while an upload waits in the queue (or after its import failed) reaches the
     bureau's file name of the unfinished batch, and the stored bytes of a failed one (docs/sealing.md,
     "Unfinished uploads")."""
-    from integrations import uploads
+    from integrations.feeds import uploads
     from integrations.linkage.sealing import enforce_sealing
     from integrations.models import BatchStatus, FeedUpload, ImportBatch
     from tests.integrations.sealing_world import write_csv
@@ -720,7 +720,7 @@ def test_a_row_naming_the_person_in_another_column_without_the_birth_date_is_not
 def test_a_file_that_held_a_sealed_record_is_forgotten_and_a_resend_is_counted_as_sealed(world, tmp_path):
     """Review 4, F9: the batch keeps no SHA-256 of a file with a sealed record in it, and re-sending the same
     bytes is imported again (its sealed rows refused and counted), not answered "duplicate"."""
-    from integrations.importing import import_file_bytes
+    from integrations.feeds.importing import import_file_bytes
     from integrations.models import ImportBatch
     from tests.integrations.sealing_world import write_csv
 
@@ -741,8 +741,8 @@ def test_a_file_that_held_a_sealed_record_is_forgotten_and_a_resend_is_counted_a
 
 def test_a_police_file_that_fails_after_a_notice_keeps_neither_its_name_nor_its_checksum(world, tmp_path):
     """Review 5, F3: its rows were never read, so whether it names the sealed person cannot be told."""
-    from integrations import contract
-    from integrations.importing import import_file_bytes
+    from integrations.feeds import contract
+    from integrations.feeds.importing import import_file_bytes
     from integrations.models import BatchStatus, ImportBatch
 
     deliver(tmp_path, "court.sealing", [NOTICE_P])

@@ -19,7 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from integrations.importing import import_rows, resubmit_quarantined
+from integrations.feeds.importing import import_rows, resubmit_quarantined
 from integrations.models import QuarantinedRow, QuarantineStatus, RecordLink, SourceRecord
 from tests.fixtures import ONE_PER_ROLE, PASSWORD
 from tests.integrations.sealing_world import (

@@ -206,7 +206,7 @@ def test_cells_use_only_contract_spellings_except_deliberately_broken_rows(
 def test_default_city_imports_under_the_contract_module_except_broken_rows(
     city: Path, broken_keys: set[tuple[str, str]]
 ) -> None:
-    contract = pytest.importorskip("integrations.contract")
+    contract = pytest.importorskip("integrations.feeds.contract")
     quarantined = set()
     for feed in CONTRACT:
         _enc, _header, rows = contract.read_rows((city / f"{feed}.csv").read_bytes())

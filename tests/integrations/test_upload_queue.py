@@ -9,9 +9,9 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from casework.models import Bureau, BureauKind, Membership, Role
-from integrations import uploads
+from integrations.feeds import uploads
+from integrations.feeds.tokens import issue_token
 from integrations.models import BatchStatus, FeedUpload, ImportBatch, SourceRecord
-from integrations.tokens import issue_token
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_a_crash_mid_import_fails_the_batch_deletes_the_upload_and_stores_nothin
 ):
     """R2: any error during a queued import (here run inline, no broker) ends the batch ``failed`` with the
     reason, deletes the stored bytes (committed although the import rolled back) and answers a clear 503."""
-    from integrations import importing
+    from integrations.feeds import importing
 
     def crash(*args, **kwargs):
         raise error
@@ -146,7 +146,8 @@ def test_a_crash_mid_import_fails_the_batch_deletes_the_upload_and_stores_nothin
 
 
 def test_a_crash_in_the_worker_fails_the_batch_and_a_resend_imports(client, key, monkeypatch):
-    from integrations import importing, tasks
+    from integrations import tasks
+    from integrations.feeds import importing
 
     queued: list[int] = []
     monkeypatch.setattr(tasks.import_feed_file, "delay", lambda feed, batch_id: queued.append(batch_id))
@@ -278,7 +279,7 @@ class TestANoticeArrivingWhileAnUploadWaits:
         return ImportBatch.objects.get(pk=queued[0])
 
     def notices(self):
-        from integrations import importing
+        from integrations.feeds import importing
 
         importing.import_file_bytes(
             feed="court.sealing",
@@ -327,7 +328,7 @@ class TestANoticeArrivingWhileAnUploadWaits:
 
     def test_an_upload_no_notice_reaches_is_left_as_sent(self, client, key, monkeypatch):
         batch = self.queue(client, key, monkeypatch)
-        from integrations import importing
+        from integrations.feeds import importing
 
         importing.import_file_bytes(
             feed="court.sealing",

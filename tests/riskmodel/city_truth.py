@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from integrations import contract
+from integrations.feeds import contract
 
 # (feed, date column, how a row is named): the events the reference counts, by kind.
 SOURCES = {

@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from sklearn.metrics import roc_auc_score
 
-from integrations.contract import FEEDS
+from integrations.feeds.contract import FEEDS
 from integrations.synthetic import generate_city
 from riskmodel.models import ModelStatus, RiskModel
 from tests.riskmodel import city_truth

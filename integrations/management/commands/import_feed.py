@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from config.progress import Reporter
-from integrations import contract
-from integrations.importing import import_file_bytes
+from integrations.feeds import contract
+from integrations.feeds.importing import import_file_bytes
 
 
 class Command(BaseCommand):

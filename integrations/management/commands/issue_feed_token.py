@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from casework.models import Bureau
-from integrations.tokens import issue_token
+from integrations.feeds.tokens import issue_token
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from casework.access.audit import Actor
 from config.progress import Reporter
-from integrations.retention import purge_expired
+from integrations.retention.services import purge_expired
 
 
 class Command(BaseCommand):

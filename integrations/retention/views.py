@@ -15,16 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from casework.access import policy
 from casework.access.audit import Actor, record_list
 from casework.access.pages import require
-
-from . import retention
-from .models import PurgeRun, RecordType
+from integrations.models import PurgeRun, RecordType
+from integrations.retention import services as retention_services
 
 NEXT_DUE = 100
 HOLD_LABELS = {
-    retention.HoldReason.OPEN_CASE: _("An open case"),
-    retention.HoldReason.ACTIVE_REFERRAL: _("A pending or accepted referral"),
-    retention.HoldReason.ACTIVE_ALERT: _("An active alert"),
-    retention.HoldReason.OPEN_CONTEST: _("A contest waiting for a decision"),
+    retention_services.HoldReason.OPEN_CASE: _("An open case"),
+    retention_services.HoldReason.ACTIVE_REFERRAL: _("A pending or accepted referral"),
+    retention_services.HoldReason.ACTIVE_ALERT: _("An active alert"),
+    retention_services.HoldReason.OPEN_CONTEST: _("A contest waiting for a decision"),
 }
 MONTHS = 12
 
@@ -43,8 +42,8 @@ def retention_report(request):
     first = today.replace(day=1)
     months = [first + relativedelta(months=i) for i in range(MONTHS)]
     until = months[-1] + relativedelta(months=1, days=-1)
-    rule_map = retention.rules()
-    due, held = retention.due_records(until=until, rule_map=rule_map)
+    rule_map = retention_services.rules()
+    due, held = retention_services.due_records(until=until, rule_map=rule_map)
     per_month: dict = {m: Counter() for m in months}
     overdue: Counter = Counter()
     for item in due:
@@ -61,7 +60,7 @@ def retention_report(request):
     record_list(Actor.from_request(request), "retention", count=len(due))
     return render(
         request,
-        "integrations/retention_report.html",
+        "integrations/retention/retention_report.html",
         {
             "rules": sorted(rule_map.values(), key=lambda r: r.record_type),
             "types": types,
@@ -69,7 +68,7 @@ def retention_report(request):
             "overdue": [overdue[t] for t in types],
             "next_due": due[:NEXT_DUE],
             "held": [(HOLD_LABELS.get(k, k), n) for k, n in sorted(held.items())],
-            "residue": retention.sealed_residue(),
+            "residue": retention_services.sealed_residue(),
             "runs": runs,
             "today": today,
         },

@@ -10,9 +10,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from casework.models import Bureau, BureauKind
-
-from . import contract
-from .models import FeedToken
+from integrations.feeds import contract
+from integrations.models import FeedToken
 
 # Court notices reach the platform through the committee, which receives them from the juvenile court.
 FEED_SENDER = {
@@ -78,7 +77,7 @@ class HasFeedToken(permissions.BasePermission):
 class FeedTokenScheme(OpenApiAuthenticationExtension):
     """Describes the feed token in the OpenAPI schema."""
 
-    target_class = "integrations.tokens.FeedTokenAuthentication"
+    target_class = "integrations.feeds.tokens.FeedTokenAuthentication"
     name = "feedToken"
 
     def get_security_definition(self, auto_schema):

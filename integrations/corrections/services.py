@@ -23,8 +23,7 @@ from casework.access.audit import Actor, record
 from casework.models import EVENT_SOURCE, AuditAction, Event, NotificationKind
 from casework.notifications import notify
 from casework.signals import youth_record_changed
-
-from .models import ContestStatus, EventCorrection, RecordContest
+from integrations.models import ContestStatus, EventCorrection, RecordContest
 
 CORRECTABLE = ("event_date", "kind", "code", "details")
 

@@ -8,8 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import EVENT_SOURCE, EventKind
-
-from .models import ContestedBy, ContestedPart
+from integrations.models import ContestedBy, ContestedPart
 
 
 class ContestForm(forms.Form):

@@ -39,9 +39,8 @@ from casework.models import (
     YouthMerge,
     YouthSplit,
 )
-
-from .linkage.timeline import ROSTER, SCHOOL_EVENT_FEEDS
-from .models import (
+from integrations.linkage.timeline import ROSTER, SCHOOL_EVENT_FEEDS
+from integrations.models import (
     ContestStatus,
     PurgeRun,
     PurgeRunStatus,

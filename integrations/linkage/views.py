@@ -25,10 +25,9 @@ from casework.access.audit import Actor, record, record_list
 from casework.access.pages import not_found
 from casework.models import AuditAction, Sex, YouthMerge, YouthSplit
 from casework.pagination import paginate
-
-from .linkage import identity, review
-from .linkage.engine import REFUSED_KEY
-from .models import (
+from integrations.linkage import identity, review
+from integrations.linkage.engine import REFUSED_KEY
+from integrations.models import (
     LinkageModel,
     LinkageRun,
     RecordLink,
@@ -243,7 +242,7 @@ def review_list(request):
     )
     return render(
         request,
-        "integrations/review_list.html",
+        "integrations/linkage/review_list.html",
         {
             "page": page,
             "status": status,
@@ -295,7 +294,7 @@ def review_detail(request, pk: int):
     comparison = redacted_comparison(pair, left["sealed"], right["sealed"])
     return render(
         request,
-        "integrations/review_detail.html",
+        "integrations/linkage/review_detail.html",
         {
             "pair": pair,
             "left": left,
@@ -345,7 +344,7 @@ def linkage_overview(request):
     )
     return render(
         request,
-        "integrations/linkage_overview.html",
+        "integrations/linkage/linkage_overview.html",
         {
             "model": model,
             "upper": percent(model.upper_threshold) if model else "",
@@ -464,7 +463,7 @@ def linkage_youth(request, public_id: str):
     )
     return render(
         request,
-        "integrations/linkage_youth.html",
+        "integrations/linkage/linkage_youth.html",
         {
             "youth": youth,
             "masked_national_id": mask_national_id(youth.national_id),

@@ -28,10 +28,16 @@ from django.utils import timezone
 from casework.access.audit import Actor
 from casework.identifiers import redact_national_ids
 from config.progress import ProgressCallback, report
-
-from . import contract
-from .linkage import sealing
-from .models import BatchOrigin, BatchStatus, ImportBatch, QuarantinedRow, QuarantineStatus, SourceRecord
+from integrations.feeds import contract
+from integrations.linkage import sealing
+from integrations.models import (
+    BatchOrigin,
+    BatchStatus,
+    ImportBatch,
+    QuarantinedRow,
+    QuarantineStatus,
+    SourceRecord,
+)
 
 ROSTER_FEED = "school.students"
 CURRENT_VERSIONS_SQL = (

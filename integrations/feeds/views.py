@@ -13,9 +13,8 @@ from casework.access import policy
 from casework.access.audit import Actor, record, record_list
 from casework.models import AuditAction
 from casework.pagination import paginate
-
-from . import contract, importing, uploads
-from .models import ImportBatch, QuarantinedRow, QuarantineStatus
+from integrations.feeds import contract, importing, uploads
+from integrations.models import ImportBatch, QuarantinedRow, QuarantineStatus
 
 
 def _require_steward(request) -> None:
@@ -35,7 +34,7 @@ def batch_list(request):
         batch.seconds = round(sum((batch.shown_progress.get("stages") or {}).values()), 1)
         running |= batch.status in uploads.ACTIVE
     # While a queued upload is waiting or importing, the page reloads itself to show how far it has got.
-    return render(request, "integrations/batch_list.html", {"page": page, "query": "", "running": running})
+    return render(request, "integrations/feeds/batch_list.html", {"page": page, "query": "", "running": running})
 
 
 @login_required
@@ -55,7 +54,7 @@ def quarantine_list(request):
     )
     return render(
         request,
-        "integrations/quarantine_list.html",
+        "integrations/feeds/quarantine_list.html",
         {
             "page": page,
             "status": status,
@@ -106,4 +105,4 @@ def quarantine_detail(request, pk: int):
             return redirect("integrations:quarantine-list")
     else:
         record(Actor.from_request(request), AuditAction.VIEW, row)
-    return render(request, "integrations/quarantine_detail.html", {"row": row, "form": form})
+    return render(request, "integrations/feeds/quarantine_detail.html", {"row": row, "form": form})

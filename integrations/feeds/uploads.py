@@ -24,10 +24,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 from config.progress import ProgressCallback
-
-from . import contract, importing
-from .linkage.sealing import SCRUBBED
-from .models import BatchOrigin, BatchStatus, FeedUpload, ImportBatch
+from integrations.feeds import contract, importing
+from integrations.linkage.sealing import SCRUBBED
+from integrations.models import BatchOrigin, BatchStatus, FeedUpload, ImportBatch
 
 INLINE_MAX_BYTES = 256 * 1024
 INLINE_MAX_ROWS = 1000

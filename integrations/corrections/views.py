@@ -1,5 +1,5 @@
 """Pages for contests and corrections: a worker files a youth's or guardian's contest against an event;
-data stewards work the queue and decide. Thin: the rules are in :mod:`integrations.corrections`."""
+data stewards work the queue and decide. Thin: the rules are in :mod:`integrations.corrections.services`."""
 
 from __future__ import annotations
 
@@ -15,22 +15,21 @@ from casework.access.pages import not_found, require
 from casework.access.services import record_youth_view
 from casework.models import AuditAction, Youth
 from casework.pagination import paginate
-
-from . import corrections
-from .forms_corrections import AnnotateForm, ContestForm, CorrectForm, RejectForm
-from .models import ContestStatus, RecordContest
+from integrations.corrections import services as correction_services
+from integrations.corrections.forms import AnnotateForm, ContestForm, CorrectForm, RejectForm
+from integrations.models import ContestStatus, RecordContest
 
 
 @login_required
 def contest_new(request, public_id: str, event_id: int):
     require(policy.is_caseworker(request.user))
     youth = Youth.objects.filter(public_id=public_id).first()
-    event = corrections.contestable_event(request.user, youth, event_id) if youth else None
+    event = correction_services.contestable_event(request.user, youth, event_id) if youth else None
     if event is None:
         raise not_found(request, "event", event_id)
     form = ContestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        corrections.file_contest(
+        correction_services.file_contest(
             actor=Actor.from_request(request), youth=youth, event_id=event.pk, **form.cleaned_data
         )
         messages.success(request, _("The contest was filed. A data steward will decide; you will be told."))
@@ -39,7 +38,7 @@ def contest_new(request, public_id: str, event_id: int):
     # page, with the purpose while a stated purpose is what lets the worker in (rule 17).
     record_youth_view(Actor.from_request(request), event, youth, page="contest")
     return render(
-        request, "integrations/corrections_contest.html", {"youth": youth, "event": event, "form": form}
+        request, "integrations/corrections/corrections_contest.html", {"youth": youth, "event": event, "form": form}
     )
 
 
@@ -58,7 +57,7 @@ def contest_queue(request):
     )
     return render(
         request,
-        "integrations/corrections_queue.html",
+        "integrations/corrections/corrections_queue.html",
         {"page": page, "status": status, "statuses": ContestStatus.choices, "query": f"status={status}"},
     )
 
@@ -84,7 +83,7 @@ def contest_decide(request, pk: int):
         data = forms[action].cleaned_data
         try:
             if action == "correct":
-                corrections.correct_event(
+                correction_services.correct_event(
                     actor=actor,
                     contest=contest,
                     note=data["note"],
@@ -96,10 +95,10 @@ def contest_decide(request, pk: int):
                 )
                 messages.success(request, _("The record was corrected; the youth will be rescored."))
             elif action == "annotate":
-                corrections.annotate_event(actor=actor, contest=contest, note=data["note"])
+                correction_services.annotate_event(actor=actor, contest=contest, note=data["note"])
                 messages.success(request, _("The note was added beside the record."))
             else:
-                corrections.reject_contest(actor=actor, contest=contest, reason=data["reason"])
+                correction_services.reject_contest(actor=actor, contest=contest, reason=data["reason"])
                 messages.success(request, _("The contest was rejected."))
         except ValidationError as exc:
             forms[action].add_error(None, exc)
@@ -108,10 +107,12 @@ def contest_decide(request, pk: int):
     elif request.method != "POST":
         record(actor, AuditAction.VIEW, contest, youth=event.youth)
     history = [
-        c for c in corrections.event_history([event.pk]).get(event.pk, []) if c.status != ContestStatus.OPEN
+        c
+        for c in correction_services.event_history([event.pk]).get(event.pk, [])
+        if c.status != ContestStatus.OPEN
     ]
     return render(
         request,
-        "integrations/corrections_decide.html",
+        "integrations/corrections/corrections_decide.html",
         {"contest": contest, "event": event, "forms": forms, "history": history},
     )
