@@ -11,6 +11,8 @@ django-pghistory would do it with PostgreSQL triggers, but the demo runs on SQLi
   it: every tracked model is declared with ``cascade_delete_history`` (a ``QuerySet.delete()`` deletes
   each row through the ORM and so their history). :func:`erase_history_of` erases the versions of rows that
   stay but lose what they were built from (a youth's golden record after sealing).
+- **Bulk writes**: linkage creates and updates youth records in bulk (COPY, ``bulk_update``), which bypasses
+  ``save``; :func:`record_versions` writes their versions, with the job as the reason.
 - **Reading**: :func:`case_versions` lists a case's versions (and those of its interventions and
   referrals), newest first, with what changed; the case page shows them to those who may read the case.
 """
@@ -89,6 +91,24 @@ class CaseworkHistory(HistoricalRecords):
             # A job with no person behind it says which job it was.
             return (actor.path or "system")[:100]
         return reason
+
+
+def record_versions(
+    model: type[models.Model], objs: Iterable[models.Model], *, created: bool, job: str
+) -> int:
+    """One version per row written in bulk (``bulk_update`` or COPY bypass ``save``, and so simple-history):
+    a system job's writes are versions like any other, with the job as the reason (or the person of an
+    enclosing :func:`acting`). Returns how many versions were written."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    actor = _acting.get()
+    person = _person(actor)
+    reason = "" if person is not None else ((actor.path if actor is not None else "") or job)[:100]
+    rows = model.history.bulk_history_create(
+        objs, batch_size=2000, update=not created, default_user=person, default_change_reason=reason
+    )
+    return len(rows or ())
 
 
 def erase_history_of(model: type[models.Model], pks: Iterable[int]) -> int:

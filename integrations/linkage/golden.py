@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from casework.bulk import copy_rows
+from casework.history import record_versions
 from casework.models import FairnessAttributes, Youth
 from integrations.linkage import features
 from integrations.models import RecordLink, SourceRecord
@@ -123,6 +124,7 @@ def apply_golden(values: pd.DataFrame, fairness: dict[int, tuple], youth_ids: It
                 setattr(youth, k, v)
             changed.append(youth)
     Youth.objects.bulk_update(changed, FIELDS, batch_size=2000)
+    record_versions(Youth, changed, created=False, job="system:linkage")
     attrs = FairnessAttributes.objects.in_bulk(list(fairness), field_name="youth_id") if fairness else {}
     update, create = [], []
     for youth_id, (indigenous, immigrant) in fairness.items():

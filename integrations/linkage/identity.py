@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access.audit import Actor, record
+from casework.history import acting, record_versions
 from casework.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
@@ -98,6 +99,8 @@ def merge_youth(*, kept: Youth, absorbed: Youth, reason: str, origin: str, actor
         moved["_resolved_alerts"] = closed
     Youth.objects.filter(pk=absorbed.pk).update(merged_into=kept)
     absorbed.merged_into = kept
+    with acting(actor):
+        record_versions(Youth, [absorbed], created=False, job="system:linkage")
     merge = YouthMerge.objects.create(
         kept=kept, absorbed=absorbed, moved=moved, reason=reason, origin=origin, by=_user(actor)
     )
@@ -128,6 +131,10 @@ def reverse_merge(*, merge: YouthMerge, actor: Actor) -> YouthMerge:
             alert.reopen(status=status)
             alert.save(update_fields=["status", "resolved_at", "resolved_by"])
     Youth.objects.filter(pk=merge.absorbed_id).update(merged_into=None)
+    with acting(actor):
+        record_versions(
+            Youth, Youth.objects.filter(pk=merge.absorbed_id), created=False, job="system:linkage"
+        )
     # Keep the records apart on the next relink: both youth's links are pinned, and a review decision
     # that joined them is turned into "different people".
     both = [merge.kept_id, merge.absorbed_id]
@@ -223,6 +230,10 @@ def reverse_split(*, split: YouthSplit, actor: Actor) -> YouthSplit:
     if not RecordLink.objects.filter(youth=split.created).exists():
         _move_all(split.created, split.source)
         Youth.objects.filter(pk=split.created_id).update(merged_into=split.source)
+        with acting(actor):
+            record_versions(
+                Youth, Youth.objects.filter(pk=split.created_id), created=False, job="system:linkage"
+            )
     # The split-off record holds no record any more: it keeps no identity either (one it took from a record
     # since sealed would otherwise outlive it, review 7b F1).
     refresh_golden_records([split.source_id, split.created_id])

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from casework.access.audit import Actor, record
 from casework.bulk import copy_rows
+from casework.history import record_versions
 from casework.models import AuditAction, Youth
 from casework.versioning import code_version
 from casework.youth.services import new_youth_public_id
@@ -324,6 +325,14 @@ def _apply(df, result, *, links, run, model, actor) -> dict:
             chunk = public_ids[start : start + 20000]
             by_public.update(Youth.objects.filter(public_id__in=chunk).values_list("public_id", "pk"))
         cluster_youth.update({c: by_public[p] for c, p in zip(new_clusters, public_ids, strict=True)})
+        created = sorted(by_public.values())
+        for start in range(0, len(created), 20000):
+            record_versions(
+                Youth,
+                Youth.objects.filter(pk__in=created[start : start + 20000]),
+                created=True,
+                job="system:linkage",
+            )
 
     record_ids = dict(zip(keys, uids, strict=True))
     target: dict[tuple[str, str], int] = {}
