@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("casework.youth.urls")),
     path("", include("casework.triage.urls")),
     path("", include("casework.cases.urls")),
-    path("", include("casework.urls_reports")),
+    path("", include("casework.reports.urls")),
     path("", include("casework.access.urls")),
     path("", include("casework.exports.urls")),
 ]

@@ -18,7 +18,7 @@ import numpy as np
 from django.db.models import Q
 
 from casework.models import AuditAction, AuditEntry
-from casework.reports import RATE_MIN_BASE, ROUNDING_BASE, Release, published_rate
+from casework.reports.suppression import RATE_MIN_BASE, ROUNDING_BASE, Release, published_rate
 
 from . import fairness, model_card, service
 from .models import RiskModel, ScoringRun
@@ -220,7 +220,7 @@ ALL = "all"
 
 
 class _FairnessRelease:
-    """The counts of one model's fairness audit, declared to a ``casework.reports.Release`` with what ties
+    """The counts of one model's fairness audit, declared to a ``casework.reports.suppression.Release`` with what ties
     them together: a group's counts add up to its size, each attribute's groups add up to the test period's
     counts (which a reader knows from the model's metrics), and a group's calibration bins add up to its size
     and to its youth with an outcome."""
@@ -364,7 +364,7 @@ def published_fairness(model: RiskModel) -> dict:
 
     Every count of youth (each group's flagged and missed youth, each calibration bin's youth with and
     without an outcome, each intersection's size) is rounded to a multiple of 5 by
-    ``casework.reports.Release``, the one way counts of young people are published, so that no group's or
+    ``casework.reports.suppression.Release``, the one way counts of young people are published, so that no group's or
     bin's count can be read off or worked out from the others. A group's size is the sum of its rounded
     counts; every rate, ratio, flag and interval is computed from the rounded counts
     (``fairness.audit_counts``) and withheld when it rests on fewer than ``RATE_MIN_BASE``; calibration bins

@@ -15,7 +15,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from casework import reports
 from casework.access import policy
 from casework.access.audit import Actor
 from casework.access.pages import require
@@ -23,7 +22,8 @@ from casework.access.selectors import audit_log_filter
 from casework.cases.selectors import case_list_filter, referral_list_filter
 from casework.exports.writers import Column, ExportFormat, columns, write_export
 from casework.models import OPEN_CASE_STATUSES, CaseStatus
-from casework.views_reports import GROUP_TITLES, report_scope, shown_rate
+from casework.reports import selectors as report_selectors
+from casework.reports.views import GROUP_TITLES, report_scope, shown_rate
 
 # A file bigger than this is refused: narrow the filters (a whole audit log is not a download).
 EXPORT_ROW_LIMIT = 20_000
@@ -224,7 +224,7 @@ def _scope_query(scope: dict[str, Any], request) -> dict[str, Any]:
 
 
 def _shown_count(n: int | None) -> int | str:
-    """A published count as the page shows it: already rounded to base 5 (``reports.publish_overrides``), or
+    """A published count as the page shows it: already rounded to base 5 (``report_selectors.publish_overrides``), or
     blank where the report withheld it."""
     return "" if n is None else n
 
@@ -236,18 +236,21 @@ def export_report_caseload(request, fmt: str):
     require(policy.can_export_supervisor_reports(request.user))
     scope = report_scope(request, with_period=False)
     bureau = scope["bureau"]
-    load = reports.caseload(request.user, bureau=bureau, today=scope["today"])
+    load = report_selectors.caseload(request.user, bureau=bureau, today=scope["today"])
     cols: list[Column] = [Column("worker", _("Worker"))]
     cols += [Column(f"status_{s}", str(CaseStatus(s).label)) for s in OPEN_CASE_STATUSES]
     cols += columns(
         ("open", _("All open")),
         ("monitoring_served", _("Monitoring period served")),
         ("steps_overdue", _("Next step overdue")),
-        ("quiet", _("No intervention for %(days)s+ days") % {"days": reports.QUIET_DAYS}),
+        ("quiet", _("No intervention for %(days)s+ days") % {"days": report_selectors.QUIET_DAYS}),
         ("referrals_pending", _("Referrals waiting")),
         ("referrals_oldest_days", _("Oldest (days)")),
-        ("referrals_late", _("Waiting %(days)s+ days") % {"days": reports.REFERRAL_DECISION_DAYS}),
-        ("alerts_due_soon", _("Alerts due within %(hours)s h") % {"hours": reports.ALERT_SOON_HOURS}),
+        ("referrals_late", _("Waiting %(days)s+ days") % {"days": report_selectors.REFERRAL_DECISION_DAYS}),
+        (
+            "alerts_due_soon",
+            _("Alerts due within %(hours)s h") % {"hours": report_selectors.ALERT_SOON_HOURS},
+        ),
         ("alerts_overdue", _("Alerts overdue")),
     )
     team_label = _("Team · %(bureau)s") % {"bureau": bureau.display_name}
@@ -283,7 +286,7 @@ def export_report_alerts(request, fmt: str):
     require(policy.can_export_supervisor_reports(request.user))
     scope = report_scope(request, with_period=True)
     bureau, period = scope["bureau"], scope["period"]
-    sla = reports.alert_sla(request.user, bureau=bureau, period=period)
+    sla = report_selectors.alert_sla(request.user, bureau=bureau, period=period)
     cols = columns(
         ("name", _("Rule")),
         ("deadline_hours", _("Deadline (hours)")),
@@ -325,7 +328,7 @@ def export_report_overrides(request, fmt: str):
     require(policy.can_export_supervisor_reports(request.user))
     scope = report_scope(request, with_period=True)
     bureau, period = scope["bureau"], scope["period"]
-    figures = reports.overrides(request.user, bureau=bureau, period=period)
+    figures = report_selectors.overrides(request.user, bureau=bureau, period=period)
     sections = [
         (_("All decisions"), [{**figures["total"], "label": _("All decisions")}]),
         (_("By reason given"), figures["by_reason"]),

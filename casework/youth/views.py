@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import reports
 from casework.access import policy
 from casework.access.audit import Actor, record_list
 from casework.access.forms import IdentifierForm
@@ -26,6 +25,7 @@ from casework.models import (
     EventSource,
 )
 from casework.pagination import paginate, query_without_page
+from casework.reports import suppression
 from casework.triage.selectors import readable_reasons, score_history_for
 
 
@@ -181,7 +181,7 @@ def statistics(request):
         .order_by("month", "source")
     )
     # The key of each cell is the cell and its count: the same figures always publish the same way.
-    release = reports.Release()
+    release = suppression.Release()
     for row in monthly:
         name = ("events", row["month"], row["source"])
         release.count(name, row["n"], f"statistics:{name}:{row['n']}")

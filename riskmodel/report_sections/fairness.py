@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.reports import RATE_MIN_BASE, ROUNDING_BASE
+from casework.reports.suppression import RATE_MIN_BASE, ROUNDING_BASE
 
 from .. import model_card, report
 from ..model_card import FAIRNESS_METRIC_GLOSSES, FAIRNESS_METRIC_NAMES, FAIRNESS_METRICS, dec, pct

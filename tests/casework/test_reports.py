@@ -12,7 +12,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from casework import reports
 from casework.models import (
     Alert,
     AlertStatus,
@@ -29,6 +28,7 @@ from casework.models import (
     Role,
     TriageDecision,
 )
+from casework.reports import selectors as report_selectors
 from casework.youth import services as youth_services
 from tests.fixtures import PASSWORD
 
@@ -243,7 +243,7 @@ def caseload_world(world):
 
 def test_caseload_counts_each_workers_open_cases_and_deadlines(caseload_world):
     w = caseload_world
-    load = reports.caseload(w.u.supervisor, bureau=w.b.committee, today=w.today, now=w.now)
+    load = report_selectors.caseload(w.u.supervisor, bureau=w.b.committee, today=w.today, now=w.now)
     rows = {r["name"]: r for r in load["workers"]}
 
     guidance = rows["guidance"]
@@ -346,8 +346,11 @@ def alert_world(world):
 
 def test_alert_sla_counts_on_time_decisions_and_the_median_time_to_decide(alert_world):
     w = alert_world
-    sla = reports.alert_sla(
-        w.u.supervisor, bureau=w.b.committee, period=reports.Period.last_days(today=w.today), now=w.now
+    sla = report_selectors.alert_sla(
+        w.u.supervisor,
+        bureau=w.b.committee,
+        period=report_selectors.Period.last_days(today=w.today),
+        now=w.now,
     )
     rules = {r["key"]: r for r in sla["rules"]}
 
@@ -378,8 +381,10 @@ def test_alert_sla_counts_on_time_decisions_and_the_median_time_to_decide(alert_
 
 def test_alert_sla_counts_only_alerts_raised_in_the_period(alert_world):
     w = alert_world
-    since_old = reports.Period(start=w.today - dt.timedelta(days=120), end=w.today - dt.timedelta(days=95))
-    sla = reports.alert_sla(w.u.supervisor, bureau=w.b.committee, period=since_old, now=w.now)
+    since_old = report_selectors.Period(
+        start=w.today - dt.timedelta(days=120), end=w.today - dt.timedelta(days=95)
+    )
+    sla = report_selectors.alert_sla(w.u.supervisor, bureau=w.b.committee, period=since_old, now=w.now)
     exposure = {r["key"]: r for r in sla["rules"]}["exposure"]
     assert (exposure["raised"], exposure["on_time"], exposure["late"]) == (1, 0, 1)
     assert sla["total"]["raised"] == 1
@@ -387,14 +392,18 @@ def test_alert_sla_counts_only_alerts_raised_in_the_period(alert_world):
 
 def test_a_period_is_taipei_calendar_days_and_defaults_to_the_last_90(world):
     day = dt.date(2026, 3, 10)
-    assert reports.Period.last_days(today=day) == reports.Period(start=dt.date(2025, 12, 11), end=day)
-    assert reports.Period.last_days(today=day).days == 90
+    assert report_selectors.Period.last_days(today=day) == report_selectors.Period(
+        start=dt.date(2025, 12, 11), end=day
+    )
+    assert report_selectors.Period.last_days(today=day).days == 90
     taipei = ZoneInfo("Asia/Taipei")
     inside = [dt.datetime(2026, 3, 10, 0, 0, tzinfo=taipei), dt.datetime(2026, 3, 10, 23, 59, tzinfo=taipei)]
     outside = [dt.datetime(2026, 3, 9, 23, 59, tzinfo=taipei), dt.datetime(2026, 3, 11, 0, 0, tzinfo=taipei)]
     for at in inside + outside:
         new_alert(world.b.committee, "exposure", raised=at, due=at + dt.timedelta(days=14), resolved=at)
-    sla = reports.alert_sla(world.u.supervisor, bureau=world.b.committee, period=reports.Period(day, day))
+    sla = report_selectors.alert_sla(
+        world.u.supervisor, bureau=world.b.committee, period=report_selectors.Period(day, day)
+    )
     assert sla["total"]["raised"] == 2
 
 
@@ -482,8 +491,8 @@ def override_world(world):
 def test_override_counts_by_reason_band_decision_model_and_group(override_world):
     """The true counts behind the published figures (never shown as they are)."""
     w = override_world
-    figures = reports.override_counts(
-        w.u.supervisor, bureau=w.b.committee, period=reports.Period.last_days(today=w.today)
+    figures = report_selectors.override_counts(
+        w.u.supervisor, bureau=w.b.committee, period=report_selectors.Period.last_days(today=w.today)
     )
 
     def by_key(rows):
@@ -517,9 +526,9 @@ def test_override_counts_by_reason_band_decision_model_and_group(override_world)
 
 def test_published_override_figures_are_the_counts_rounded_to_a_multiple_of_five(override_world):
     w = override_world
-    period = reports.Period.last_days(today=w.today)
-    counts = reports.override_counts(w.u.supervisor, bureau=w.b.committee, period=period)
-    figures = reports.overrides(w.u.supervisor, bureau=w.b.committee, period=period)
+    period = report_selectors.Period.last_days(today=w.today)
+    counts = report_selectors.override_counts(w.u.supervisor, bureau=w.b.committee, period=period)
+    figures = report_selectors.overrides(w.u.supervisor, bureau=w.b.committee, period=period)
     assert figures["groups_shown"]
     pairs = [(counts["total"], figures["total"])]
     for name in ("by_reason", "by_band", "by_decision", "by_model"):
@@ -535,7 +544,10 @@ def test_published_override_figures_are_the_counts_rounded_to_a_multiple_of_five
         else:
             assert shown["rate"] is None
     # The headline tile reads the same publication as the overrides page.
-    assert reports.override_total(w.u.supervisor, bureau=w.b.committee, period=period) == figures["total"]
+    assert (
+        report_selectors.override_total(w.u.supervisor, bureau=w.b.committee, period=period)
+        == figures["total"]
+    )
 
 
 def test_group_tables_show_rounded_counts_and_rates_only_on_ten_or_more_decisions(client, override_world):
@@ -627,9 +639,11 @@ def test_a_supervisor_sees_only_the_figures_of_the_bureaus_they_supervise(
     ).exists()
     # The selectors refuse another bureau too, whoever calls them.
     with pytest.raises(PermissionDenied):
-        reports.caseload(w.u.police_supervisor, bureau=w.b.committee)
+        report_selectors.caseload(w.u.police_supervisor, bureau=w.b.committee)
     with pytest.raises(PermissionDenied):
-        reports.overrides(w.u.police_supervisor, bureau=w.b.committee, period=reports.Period.last_days())
+        report_selectors.overrides(
+            w.u.police_supervisor, bureau=w.b.committee, period=report_selectors.Period.last_days()
+        )
 
 
 def test_a_supervisor_of_several_bureaus_chooses_one_and_compares_the_teams(client, caseload_world):

@@ -25,8 +25,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from casework import reports
 from casework.clock import TAIPEI
+from casework.reports import selectors as report_selectors
+from casework.reports import suppression
 from tests.casework.test_reports import get_page, new_decision, new_youth, table_rows
 
 Box = tuple[int, int]
@@ -111,7 +112,7 @@ def reading(text: str | int | None) -> Box:
     if text in ("<5", "&lt;5"):
         return (1, 4)
     n = int(text)
-    return reports.possible_counts(n) if n % reports.ROUNDING_BASE == 0 else (n, n)
+    return suppression.possible_counts(n) if n % suppression.ROUNDING_BASE == 0 else (n, n)
 
 
 def breakdown_reader(rows: Mapping[str, tuple], totals: tuple[int, int]):
@@ -161,37 +162,43 @@ def groups_a_decision_may_be_in(before: Mapping, after: Mapping, totals: tuple[i
 def test_a_count_is_published_as_the_multiple_of_five_just_below_or_above_it_and_the_same_every_time():
     for n in range(31):
         for key in ("a", "b", "c", "d"):
-            shown = reports.rounded(reports.Cell(n, key))
+            shown = suppression.rounded(suppression.Cell(n, key))
             assert shown % 5 == 0 and abs(shown - n) < 5
-            assert shown == reports.rounded(reports.Cell(n, key))  # asking again averages nothing away
+            assert shown == suppression.rounded(
+                suppression.Cell(n, key)
+            )  # asking again averages nothing away
             if n % 5 == 0:
                 assert shown == n
-    assert reports.possible_counts(0) == (0, 4) and reports.possible_counts(5) == (1, 9)
-    assert reports.possible_counts(10) == (6, 14)
+    assert suppression.possible_counts(0) == (0, 4) and suppression.possible_counts(5) == (1, 9)
+    assert suppression.possible_counts(10) == (6, 14)
 
 
 def test_rounding_is_unbiased_so_totals_of_many_cells_stay_right_on_average():
     for n in (1, 2, 3, 4, 7):
-        mean = sum(reports.rounded(reports.Cell(n, f"key-{i}")) for i in range(4000)) / 4000
+        mean = sum(suppression.rounded(suppression.Cell(n, f"key-{i}")) for i in range(4000)) / 4000
         assert mean == pytest.approx(n, abs=0.25)
 
 
 def test_the_draw_is_fixed_by_the_records_counted_and_the_servers_secret(settings):
     ids = [3, 1, 2]
-    assert reports.records_key("triage_decision", ids) == reports.records_key("triage_decision", [1, 2, 3])
-    assert reports.records_key("triage_decision", ids) != reports.records_key("triage_decision", [1, 2])
+    assert suppression.records_key("triage_decision", ids) == suppression.records_key(
+        "triage_decision", [1, 2, 3]
+    )
+    assert suppression.records_key("triage_decision", ids) != suppression.records_key(
+        "triage_decision", [1, 2]
+    )
     keys = [f"k{i}" for i in range(40)]
-    before = [reports.rounded(reports.Cell(2, k)) for k in keys]
+    before = [suppression.rounded(suppression.Cell(2, k)) for k in keys]
     settings.SECRET_KEY = "another-secret-" + "x" * 50
-    assert [reports.rounded(reports.Cell(2, k)) for k in keys] != before
+    assert [suppression.rounded(suppression.Cell(2, k)) for k in keys] != before
 
 
 def test_a_rate_is_that_of_the_published_counts_and_only_on_ten_or_more():
-    assert reports.published_rate(5, 10) == 0.5
-    assert reports.published_rate(0, 10) == 0.0
-    assert reports.published_rate(5, 5) is None and reports.published_rate(0, 0) is None
+    assert suppression.published_rate(5, 10) == 0.5
+    assert suppression.published_rate(0, 10) == 0.0
+    assert suppression.published_rate(5, 5) is None and suppression.published_rate(0, 0) is None
     # Rounded on their own, overrides can read 5 more than decisions: the rate then reads 100%.
-    assert reports.published_rate(15, 10) == 1.0
+    assert suppression.published_rate(15, 10) == 1.0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -204,7 +211,7 @@ def _keys_rounding(n: int, up: bool, count: int, start: int = 0) -> list[str]:
     found = []
     for i in itertools.count(start):
         key = f"search-{n}-{i}"
-        if (reports.rounded(reports.Cell(n, key)) > n) == up:
+        if (suppression.rounded(suppression.Cell(n, key)) > n) == up:
             found.append(key)
             if len(found) == count:
                 return found
@@ -215,16 +222,16 @@ def test_when_every_rounding_goes_the_same_way_one_is_turned_so_no_cell_is_pinne
     total 0; then each group is "1 to 9" and all four "0 to 4" together: every group is exactly 1."""
     group_keys = _keys_rounding(1, True, 4)
     (total_key,) = _keys_rounding(4, False, 1)
-    naive = {g: reports.rounded(reports.Cell(1, k)) for g, k in zip("abcd", group_keys, strict=True)}
-    naive_total = reports.rounded(reports.Cell(4, total_key))
+    naive = {g: suppression.rounded(suppression.Cell(1, k)) for g, k in zip("abcd", group_keys, strict=True)}
+    naive_total = suppression.rounded(suppression.Cell(4, total_key))
     assert naive == dict.fromkeys("abcd", 5) and naive_total == 0
     boxes = {
-        "total": reports.possible_counts(naive_total),
-        **{g: reports.possible_counts(v) for g, v in naive.items()},
+        "total": suppression.possible_counts(naive_total),
+        **{g: suppression.possible_counts(v) for g, v in naive.items()},
     }
     assert determined(boxes, [(["total"], list("abcd"))]) == {"total": 4, **dict.fromkeys("abcd", 1)}
 
-    release = reports.Release()
+    release = suppression.Release()
     release.count("total", 4, total_key)
     for g, key in zip("abcd", group_keys, strict=True):
         release.count(g, 1, key)
@@ -234,14 +241,14 @@ def test_when_every_rounding_goes_the_same_way_one_is_turned_so_no_cell_is_pinne
         value % 5 == 0 and abs(value - true) < 5
         for value, true in zip(shown.values(), [4, 1, 1, 1, 1], strict=True)
     )
-    boxes = {name: reports.possible_counts(value) for name, value in shown.items()}
+    boxes = {name: suppression.possible_counts(value) for name, value in shown.items()}
     assert determined(boxes, [(["total"], list("abcd"))]) == {}
 
 
 def _random_release(rng: random.Random, serial: int):
     """A release shaped like the overrides report: a total of decisions and of overrides, and two or three
     breakdowns of both, with small counts (where pins happen)."""
-    release = reports.Release()
+    release = suppression.Release()
     true: dict = {}
     breakdowns = [rng.randint(2, 5) for _ in range(rng.randint(2, 3))]
     rows_d = [[rng.choice([0, 0, 1, 1, 2, 3, 4, 6, 9]) for _ in range(k)] for k in breakdowns[:1]]
@@ -287,7 +294,7 @@ def test_no_published_cell_of_any_table_can_be_worked_out_from_the_others():
         shown = release.publish()
         for name, value in shown.items():
             assert value % 5 == 0 and abs(value - true[name]) < 5, (serial, name)
-        boxes = {name: reports.possible_counts(value) for name, value in shown.items()}
+        boxes = {name: suppression.possible_counts(value) for name, value in shown.items()}
         assert learned(boxes, release.sums, release.orders, published=shown) == {}, serial
 
 
@@ -303,7 +310,9 @@ def test_a_reader_who_knows_the_exact_totals_still_pins_no_cell():
         shown = release.publish()
         # Now and then (a total of one or two) a cell is withheld rather than published: the reader knows
         # nothing of it then.
-        boxes = {name: (0, 10**6) if v is None else reports.possible_counts(v) for name, v in shown.items()}
+        boxes = {
+            name: (0, 10**6) if v is None else suppression.possible_counts(v) for name, v in shown.items()
+        }
         boxes.update({name: (n, n) for name, n in release.exact.items()})
         assert learned(boxes, release.sums, release.orders, published=shown) == {}, serial
 
@@ -326,9 +335,9 @@ def _synthetic_counts(groups: Iterable[tuple[int, bool, bool]]) -> dict:
             rows[indigenous][1].append(pk)
     labels = {True: "Indigenous", False: "Not indigenous", None: "Not recorded"}
     return {
-        "total": reports._tally_row(None, "", ids, overrides),
-        **{name: [] for name in reports.BREAKDOWN_FIELDS},
-        "by_group": {"indigenous": [reports._tally_row(v, labels[v], *rows[v]) for v in labels]},
+        "total": report_selectors._tally_row(None, "", ids, overrides),
+        **{name: [] for name in report_selectors.BREAKDOWN_FIELDS},
+        "by_group": {"indigenous": [report_selectors._tally_row(v, labels[v], *rows[v]) for v in labels]},
     }
 
 
@@ -343,7 +352,7 @@ def test_total_minus_the_other_groups_does_not_give_away_the_one_indigenous_deci
     neither the figures nor the true total pin the indigenous count."""
     decisions = [(offset + i, i % 3 == 0, False) for i in range(14)] + [(offset + 14, True, True)]
     counts = _synthetic_counts(decisions)
-    figures = reports.publish_overrides(counts)
+    figures = report_selectors.publish_overrides(counts)
     assert figures["groups_shown"]
     totals = (counts["total"]["decisions"], counts["total"]["overrides"])
     boxes, sums, orders = breakdown_reader(_published_breakdown(figures), totals)
@@ -357,8 +366,8 @@ def test_two_periods_that_differ_by_one_decision_do_not_tell_that_decisions_grou
     period added still cannot tell its group: the figures fit it being in at least two groups."""
     before = [(offset + i, i % 3 == 0, False) for i in range(14)]
     after = [*before, (offset + 14, True, True)]
-    shown_before = reports.publish_overrides(_synthetic_counts(before))
-    shown_after = reports.publish_overrides(_synthetic_counts(after))
+    shown_before = report_selectors.publish_overrides(_synthetic_counts(before))
+    shown_after = report_selectors.publish_overrides(_synthetic_counts(after))
     totals = (14, sum(1 for _pk, o, _i in before if o))
     groups = groups_a_decision_may_be_in(
         _published_breakdown(shown_before), _published_breakdown(shown_after), totals, override=True
@@ -385,20 +394,20 @@ def test_which_cells_moved_does_not_tell_the_group_of_one_added_decision():
     for start in range(0, 6000, 60):
         before = [(start + i, i % 4 == 0, i % 2 == 0) for i in range(16)]
         after = [*before, (start + 16, False, True)]  # one more decision, about an indigenous youth
-        a = _published_breakdown(reports.publish_overrides(_synthetic_counts(before)))
-        b = _published_breakdown(reports.publish_overrides(_synthetic_counts(after)))
+        a = _published_breakdown(report_selectors.publish_overrides(_synthetic_counts(before)))
+        b = _published_breakdown(report_selectors.publish_overrides(_synthetic_counts(after)))
         trials += 1
         if a["Not indigenous"] != b["Not indigenous"]:  # a cell the added decision is not in
             moved_elsewhere += 1
         # The same publication twice gives the same figures: nothing to average by asking again.
-        again = _published_breakdown(reports.publish_overrides(_synthetic_counts(after)))
+        again = _published_breakdown(report_selectors.publish_overrides(_synthetic_counts(after)))
         assert again == b
     assert moved_elsewhere >= trials // 5, (moved_elsewhere, trials)
 
 
 def test_a_period_of_fewer_than_ten_decisions_publishes_no_figures_by_group():
     """One or two decisions in a period: even rounded, a group's count could say whose they are."""
-    figures = reports.publish_overrides(_synthetic_counts([(1, True, True), (2, False, False)]))
+    figures = report_selectors.publish_overrides(_synthetic_counts([(1, True, True), (2, False, False)]))
     assert not figures["groups_shown"] and figures["by_group"] == {}
     assert figures["total"]["decisions"] in (0, 5)
 
@@ -409,7 +418,7 @@ def test_a_period_of_fewer_than_ten_decisions_publishes_no_figures_by_group():
 
 
 def _taipei_noon(days_ago: int) -> dt.datetime:
-    day = reports.taipei_today() - dt.timedelta(days=days_ago)
+    day = report_selectors.taipei_today() - dt.timedelta(days=days_ago)
     return dt.datetime.combine(day, dt.time(12), tzinfo=TAIPEI)
 
 

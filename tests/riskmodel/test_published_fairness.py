@@ -1,6 +1,6 @@
 """The fairness audit as the model report and the API publish it (``riskmodel.report.published_fairness``):
 every count of youth, calibration bins included, rounded to a multiple of 5 by the same helper as the
-supervisor reports (``casework.reports.Release``), rates and calibration figures computed from the rounded
+supervisor reports (``casework.reports.suppression.Release``), rates and calibration figures computed from the rounded
 counts, and a group or bin of a handful of youth shown with its rounded size only. The stored audit keeps the
 exact counts for the promotion gate."""
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from casework.reports import RATE_MIN_BASE, possible_counts
+from casework.reports.suppression import RATE_MIN_BASE, possible_counts
 from riskmodel import fairness, report, service
 from riskmodel.models import ModelStatus
 from tests.casework.test_suppression import learned

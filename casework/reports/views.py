@@ -1,10 +1,10 @@
 """Supervisor reports: caseload and deadlines, alert deadlines, overrides of the model.
 
-Thin pages over the selectors in ``casework.reports``. Only supervisors read them, each for the bureaus they
+Thin pages over the selectors in ``casework.reports.selectors``. Only supervisors read them, each for the bureaus they
 supervise; every page is logged as a list. This module adds what is about showing the figures: the bureau
 and period form, how the published (rounded) override figures read, and the bar charts (drawn by the site's
 chart kit, :mod:`charts`).
-The override figures arrive already published from ``casework.reports.overrides`` (every count rounded to a
+The override figures arrive already published from ``casework.reports.selectors.overrides`` (every count rounded to a
 multiple of 5); the exports (``casework.exports.views``) read the same figures and the same ``shown_rate``.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,46 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 import charts
-from casework import reports
 from casework.access import policy
 from casework.access.audit import Actor, record_list
 from casework.access.pages import not_found, require
-from casework.models import Bureau
-
-# ---------------------------------------------------------------------------------------------------------
-# The bureau and period form
-# ---------------------------------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker, which wants ISO dates whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class ReportForm(forms.Form):
-    """Which of the user's bureaus to report on and, for reports over time, which Taipei dates."""
-
-    bureau = forms.ChoiceField(label=gettext_lazy("Bureau"), required=False)
-    date_from = forms.DateField(label=gettext_lazy("First day"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=gettext_lazy("Last day (included)"), required=False, widget=DateInput)
-
-    def __init__(self, data=None, *, bureaus: list[Bureau], with_period: bool, **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["bureau"].choices = [(b.code, b.display_name) for b in bureaus]
-        if not with_period:
-            del self.fields["date_from"]
-            del self.fields["date_to"]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The period must start on or before the day it ends."))
-        return data
+from casework.reports import selectors as report_selectors
+from casework.reports import suppression
+from casework.reports.forms import ReportForm
 
 
 def report_scope(request, *, with_period: bool) -> dict[str, Any]:
@@ -71,21 +36,21 @@ def report_scope(request, *, with_period: bool) -> dict[str, Any]:
     """
     user = request.user
     require(policy.can_read_supervisor_reports(user))
-    bureaus = reports.supervised_bureaus(user)
+    bureaus = report_selectors.supervised_bureaus(user)
     by_code = {b.code: b for b in bureaus}
     code = request.GET.get("bureau", "")
     if code and code not in by_code:
         raise not_found(request, "bureau", code[:64])
     bureau = by_code.get(code) or bureaus[0]
-    today = reports.taipei_today()
-    period = reports.Period.last_days(today=today)
+    today = report_selectors.taipei_today()
+    period = report_selectors.Period.last_days(today=today)
     form = ReportForm(request.GET, bureaus=bureaus, with_period=with_period)
     if form.is_valid():
         if with_period:
             start, end = form.cleaned_data.get("date_from"), form.cleaned_data.get("date_to") or today
             if start is None:
-                start = end - dt.timedelta(days=reports.DEFAULT_PERIOD_DAYS - 1)
-            period = reports.Period(start=start, end=end)
+                start = end - dt.timedelta(days=report_selectors.DEFAULT_PERIOD_DAYS - 1)
+            period = report_selectors.Period(start=start, end=end)
         # Show the bureau and period the figures are about, also where the query left them out.
         form = ReportForm(
             bureaus=bureaus,
@@ -125,8 +90,8 @@ def hours(value: float | None) -> str:
 
 def shown_rate(decisions: int, overrides: int) -> float | None:
     """The override rate of published (rounded) counts, or None where it is not shown: the one rule of
-    ``casework.reports.published_rate``, for the pages and the exports alike."""
-    return reports.published_rate(overrides, decisions)
+    ``casework.reports.suppression.published_rate``, for the pages and the exports alike."""
+    return suppression.published_rate(overrides, decisions)
 
 
 def shown_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -172,14 +137,14 @@ def reports_index(request):
     """The supervisor's reports for one bureau, with headline figures and the model explanation report."""
     scope = report_scope(request, with_period=False)
     user, bureau = request.user, scope["bureau"]
-    period = reports.Period.last_days(today=scope["today"])
-    load = reports.caseload(user, bureau=bureau, today=scope["today"])
-    sla = reports.alert_sla(user, bureau=bureau, period=period)["total"]
-    total = reports.override_total(user, bureau=bureau, period=period)
+    period = report_selectors.Period.last_days(today=scope["today"])
+    load = report_selectors.caseload(user, bureau=bureau, today=scope["today"])
+    sla = report_selectors.alert_sla(user, bureau=bureau, period=period)["total"]
+    total = report_selectors.override_total(user, bureau=bureau, period=period)
     _log(request, "report_index", count=1, scope=scope)
     return render(
         request,
-        "casework/report_index.html",
+        "casework/reports/report_index.html",
         {
             **scope,
             "headline_period": period,
@@ -200,7 +165,7 @@ def report_caseload(request):
     """Open cases and deadlines per worker and per team, with a bar of open cases per worker."""
     scope = report_scope(request, with_period=False)
     user, bureau = request.user, scope["bureau"]
-    load = reports.caseload(user, bureau=bureau, today=scope["today"])
+    load = report_selectors.caseload(user, bureau=bureau, today=scope["today"])
     rows = [*load["workers"], load["unassigned"]]
     for row in rows:
         row["label"] = row["name"] or _("Not assigned")
@@ -233,11 +198,13 @@ def report_caseload(request):
     )
     teams = []
     if scope["several_bureaus"]:
-        teams = [reports.caseload(user, bureau=b, today=scope["today"])["team"] for b in scope["bureaus"]]
+        teams = [
+            report_selectors.caseload(user, bureau=b, today=scope["today"])["team"] for b in scope["bureaus"]
+        ]
     _log(request, "report_caseload", count=len(rows), scope=scope)
     return render(
         request,
-        "casework/report_caseload.html",
+        "casework/reports/report_caseload.html",
         {
             **scope,
             "load": load,
@@ -246,9 +213,9 @@ def report_caseload(request):
             "legend": [{"css": STATUS_CSS.format(s["value"]), "label": s["label"]} for s in load["statuses"]],
             "teams": teams,
             "team_label": _("Team · %(bureau)s") % {"bureau": bureau.display_name},
-            "quiet_days": reports.QUIET_DAYS,
-            "referral_days": reports.REFERRAL_DECISION_DAYS,
-            "soon_hours": reports.ALERT_SOON_HOURS,
+            "quiet_days": report_selectors.QUIET_DAYS,
+            "referral_days": report_selectors.REFERRAL_DECISION_DAYS,
+            "soon_hours": report_selectors.ALERT_SOON_HOURS,
         },
     )
 
@@ -263,13 +230,15 @@ def report_alerts(request):
     scope = report_scope(request, with_period=True)
     user, bureau, period = request.user, scope["bureau"], scope["period"]
     now = timezone.now()
-    sla = reports.alert_sla(user, bureau=bureau, period=period, now=now)
+    sla = report_selectors.alert_sla(user, bureau=bureau, period=period, now=now)
     rules = [_sla_display(r) for r in sla["rules"]]
     by_bureau = []
     if scope["several_bureaus"]:
         by_bureau = [
             _sla_display(r)
-            for r in reports.alert_sla_by_bureau(user, bureaus=scope["bureaus"], period=period, now=now)
+            for r in report_selectors.alert_sla_by_bureau(
+                user, bureaus=scope["bureaus"], period=period, now=now
+            )
         ]
     chart = charts.hbar_chart(
         [
@@ -290,7 +259,7 @@ def report_alerts(request):
     _log(request, "report_alerts", count=len(rules), scope=scope)
     return render(
         request,
-        "casework/report_alerts.html",
+        "casework/reports/report_alerts.html",
         {
             **scope,
             "rules": rules,
@@ -315,7 +284,7 @@ def report_overrides(request):
     version and group, every count rounded to a multiple of 5, and the latest overrides for model review."""
     scope = report_scope(request, with_period=True)
     user, bureau, period = request.user, scope["bureau"], scope["period"]
-    figures = reports.overrides(user, bureau=bureau, period=period)
+    figures = report_selectors.overrides(user, bureau=bureau, period=period)
     tables = [
         {
             "id": "by-reason",
@@ -354,7 +323,7 @@ def report_overrides(request):
         if group["id"] != "group-district"
         for row in group["rows"]
     ]
-    latest = reports.latest_overrides(user, bureau=bureau, period=period)
+    latest = report_selectors.latest_overrides(user, bureau=bureau, period=period)
     _log(
         request,
         "report_overrides",
@@ -364,7 +333,7 @@ def report_overrides(request):
     )
     return render(
         request,
-        "casework/report_overrides.html",
+        "casework/reports/report_overrides.html",
         {
             **scope,
             "total": shown_row({"label": "", **figures["total"]}),
@@ -380,10 +349,10 @@ def report_overrides(request):
                 group_rows, "bar-override", id="group-chart", title_text=_("Override rate per group")
             ),
             "groups_shown": figures["groups_shown"],
-            "group_min_decisions": reports.GROUP_MIN_DECISIONS,
+            "group_min_decisions": report_selectors.GROUP_MIN_DECISIONS,
             "latest": latest,
-            "rounding_base": reports.ROUNDING_BASE,
-            "rate_min_base": reports.RATE_MIN_BASE,
-            "latest_limit": reports.LATEST_OVERRIDES,
+            "rounding_base": suppression.ROUNDING_BASE,
+            "rate_min_base": suppression.RATE_MIN_BASE,
+            "latest_limit": report_selectors.LATEST_OVERRIDES,
         },
     )
