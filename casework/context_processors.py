@@ -24,6 +24,10 @@ def navigation(request):
             (reverse("referral-list"), _("Referrals")),
             (reverse("alert-list"), _("Alerts")),
         ]
+    if policy.can_use_meetings(user):
+        items.append((reverse("meeting-list"), _("Liaison meetings")))
+    if policy.can_read_meeting_shares(user):
+        items.append((reverse("meeting-share-list"), _("Meeting shares")))
     if policy.can_read_access_reviews(user):
         items.append((reverse("access-review-list"), _("Access reviews")))
     if policy.can_read_supervisor_reports(user):

@@ -86,6 +86,8 @@ class Role(models.TextChoices):
     MODEL_STEWARD = "model_steward", _("Model steward")
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # The committee's meeting secretariat: prepares and minutes liaison meetings; never opens a youth record.
+    SECRETARIAT = "secretariat", _("Secretariat")
 
 
 # Roles that carry cases and so may hold a need-to-know reason for a youth.
@@ -1240,3 +1242,188 @@ class AccessGrant(models.Model):
     @property
     def purpose_summary(self) -> str:
         return f"{self.get_purpose_code_display()}: {self.purpose_text}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Liaison meetings (聯繫會議): the committee convenes the bureaus to supervise and coordinate guidance
+# (少年輔導委員會設置及輔導實施辦法, Art. 2). docs/meetings.md; who may see what: access-policy rule 21.
+# ---------------------------------------------------------------------------------------------------------
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held (minutes final)")
+
+
+class Meeting(models.Model):
+    """One liaison meeting: when, who chairs it, which bureaus are invited, and (once held) who attended."""
+
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("date and time"))
+    chair = models.ForeignKey(User, on_delete=models.PROTECT, related_name="chaired_meetings")
+    invited_bureaus = models.ManyToManyField(
+        Bureau, related_name="meetings", verbose_name=_("bureaus invited")
+    )
+    invitees = models.ManyToManyField(
+        User, blank=True, related_name="meeting_invitations", verbose_name=_("workers invited")
+    )
+    attendees = models.ManyToManyField(
+        User, blank=True, related_name="meetings_attended", verbose_name=_("attended")
+    )
+    other_attendees = models.TextField(
+        _("other attendees"),
+        blank=True,
+        help_text=_("Experts, youth representatives, guests (names and roles)."),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=MeetingStatus.choices, default="planned")
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    held_at = models.DateTimeField(_("minutes closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("liaison meeting")
+        verbose_name_plural = _("liaison meetings")
+
+    def __str__(self) -> str:
+        return f"M{self.pk:04d}" if self.pk else "M-new"
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == MeetingStatus.PLANNED
+
+
+class AgendaItemKind(models.TextChoices):
+    """Why an item is on the agenda: the stuck work the platform proposes, or an item added by hand."""
+
+    REFERRAL_OVERDUE = "referral_overdue", _("Referral unanswered past its date")
+    DEADLINE_MISSED = "deadline_missed", _("Deadline missed")
+    ESCALATED = "escalated", _("Alert escalated")
+    TOP_BAND_NO_CASE = "top_band_no_case", _("Very high band, no open case")
+    CROSS_BUREAU = "cross_bureau", _("Cross-bureau decision needed")
+    CLOSURE = "closure", _("Closure to approve")
+    ACTION_FOLLOW_UP = "action_follow_up", _("Action item from an earlier meeting, not yet done")
+    OTHER = "other", _("Added by the secretariat")
+
+
+class AgendaItem(models.Model):
+    """One line of a meeting's agenda, in order. ``source_key`` names the record that put it there
+    (``referral:12``), so proposing again adds only what is new."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("order"))
+    kind = models.CharField(_("kind"), max_length=24, choices=AgendaItemKind.choices)
+    youth = models.ForeignKey(Youth, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    follows_up = models.ForeignKey(
+        "ActionItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    bureaus = models.ManyToManyField(
+        Bureau, blank=True, related_name="+", verbose_name=_("bureaus concerned")
+    )
+    summary = models.CharField(_("item"), max_length=300)
+    due = models.DateField(_("due"), null=True, blank=True)
+    note = models.TextField(_("secretariat's note"), blank=True)
+    source_key = models.CharField(max_length=48, blank=True)
+    decision = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "position", "id"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+
+    def __str__(self) -> str:
+        return f"{self.meeting} #{self.position}"
+
+
+class MeetingShare(models.Model):
+    """What the committee decides to show one invited bureau of one youth on the agenda, for this meeting
+    only: the sources it shares in full and whether the case content too, until ``expires_at``. Reviewed
+    afterwards, as an access by stated purpose is (``AccessGrant``)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="shares")
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="shares")
+    youth = models.ForeignKey(Youth, on_delete=models.PROTECT, related_name="+")
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="+")
+    sources = models.JSONField(_("records shared in full"), default=list, blank=True)
+    case_content = models.BooleanField(_("case content shared"), default=False)
+    reason = models.TextField(_("why this bureau needs it"), validators=[validate_purpose_text])
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("share ends"))
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_outcome = models.CharField(
+        _("review outcome"), max_length=16, choices=AccessReviewOutcome.choices, blank=True
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = _("meeting share")
+        verbose_name_plural = _("meeting shares")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("granted_at")), name="meeting_share_expires_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} → {self.bureau_id} ({self.youth_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.review_outcome in ("", AccessReviewOutcome.FOLLOW_UP)
+
+
+class ActionItem(models.Model):
+    """Something a meeting asked a bureau or a person to do by a date. It is a task in the owner's worklist and
+    comes back on every later meeting's proposed agenda until it is done."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="action_items")
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="action_items")
+    text = models.TextField(_("action"))
+    owner_bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    due_on = models.DateField(_("due"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_note = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner_bureau__isnull=False) | models.Q(owner_user__isnull=False),
+                name="action_item_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"A{self.pk:05d}" if self.pk else "A-new"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_user_id:
+            return self.owner_user.get_full_name() or self.owner_user.get_username()
+        return self.owner_bureau.display_name

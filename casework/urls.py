@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("casework.reports.urls")),
     path("", include("casework.access.urls")),
     path("", include("casework.exports.urls")),
+    path("", include("casework.meetings.urls")),
 ]

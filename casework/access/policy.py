@@ -51,6 +51,15 @@ Rules as implemented (docs/access-policy.md explains them for readers):
     welfare records, whose existence rule 4 hides from them, and a "very high" band over a few mild school
     records would tell that such records exist. The rule is by role, never by youth (a score shown only for
     students with nothing hidden would tell by its absence); their queues are not ordered by score either.
+21. Liaison meetings (the section "Liaison meetings" at the end; docs/meetings.md). Committee supervisors and
+    the committee's secretariat run them (``can_run_meetings``): they see every agenda line (youth ID, kind of
+    stuck work, bureaus concerned, dates: routing facts, never record content) and open no youth record by it.
+    A participant (a supervisor of an invited bureau, or a worker invited by name) sees only their bureau's
+    pre-read pack and the action items they own: a youth on the agenda appears in a bureau's pack only while
+    the participant may see the youth (rules 1-6, unchanged) or the committee has shared it with that bureau
+    for this meeting (``MeetingShare``: named sources and case content, until the end of the meeting's day,
+    logged, reviewed by an auditor or a committee supervisor who did not make it). Sealed records never
+    appear: packs read events only through this module's querysets.
 """
 
 from __future__ import annotations
@@ -71,6 +80,8 @@ from casework.models import (
     CASEWORK_ROLES,
     OPEN_CASE_STATUSES,
     AccessGrant,
+    ActionItem,
+    AgendaItem,
     Alert,
     AuditEntry,
     Bureau,
@@ -83,6 +94,10 @@ from casework.models import (
     Event,
     EventSource,
     Intervention,
+    Meeting,
+    MeetingShare,
+    MeetingStatus,
+    Membership,
     Notification,
     NotificationKind,
     Referral,
@@ -902,3 +917,226 @@ def can_export_youth_list(user) -> bool:
 def can_handle_subject_access(user) -> bool:
     """Lawful subject-access requests: data stewards only."""
     return principal_for(user).has_role(Role.DATA_STEWARD)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Liaison meetings (rule 21; docs/meetings.md)
+# ---------------------------------------------------------------------------------------------------------
+# The committee convenes the bureaus (少年輔導委員會設置及輔導實施辦法, Art. 2). Who runs a meeting sees its agenda
+# lines; who takes part sees what they could see anyway, plus what the committee shares for the meeting.
+
+
+def _committee_membership(user, role: str) -> bool:
+    p = principal_for(user)
+    if not p.has_role(role):
+        return False
+    return Membership.objects.filter(
+        user_id=p.user.pk, active=True, role=role, bureau__kind=BureauKind.COMMITTEE
+    ).exists()
+
+
+def can_run_meetings(user) -> bool:
+    """Schedule meetings, edit agendas, share records for a meeting, record and close the minutes: the
+    committee's supervisors and its secretariat."""
+    return _committee_membership(user, Role.SUPERVISOR) or _committee_membership(user, Role.SECRETARIAT)
+
+
+def can_use_meetings(user) -> bool:
+    """The meetings list: those who run meetings, and those who may be invited to one (everyone acting for a
+    bureau; school counsellors are not participants: a pack would tell them of police and welfare records)."""
+    return can_run_meetings(user) or bool(principal_for(user).casework_bureau_ids)
+
+
+def meeting_participants(bureau_ids) -> QuerySet[User]:
+    """Who may be invited to a meeting for the given bureaus: their active case workers (not counsellors)."""
+    return caseworkers_of(bureau_ids).order_by("username")
+
+
+def pack_bureau_ids(user, meeting: Meeting) -> set[int]:
+    """The invited bureaus whose pack the user opens: those they supervise, and, if invited by name, those
+    they act for."""
+    p = principal_for(user)
+    invited = set(meeting.invited_bureaus.values_list("pk", flat=True))
+    bureaus = invited & set(p.supervisor_bureau_ids)
+    if meeting.invitees.filter(pk=p.user.pk).exists():
+        bureaus |= invited & set(p.casework_bureau_ids)
+    return bureaus
+
+
+def visible_meetings(user) -> QuerySet[Meeting]:
+    """Meetings a user runs (all of them) or takes part in (invited by name, or supervising an invited bureau)."""
+    if can_run_meetings(user):
+        return Meeting.objects.all()
+    p = principal_for(user)
+    if not p.casework_bureau_ids:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(
+        Q(invitees=p.user.pk, invited_bureaus__in=p.casework_bureau_ids)
+        | Q(invited_bureaus__in=p.supervisor_bureau_ids)
+    ).distinct()
+
+
+def can_edit_meeting(user, meeting: Meeting) -> bool:
+    """Agenda, shares, decisions, action items and attendance change while the minutes are open."""
+    return can_run_meetings(user) and meeting.status == MeetingStatus.PLANNED
+
+
+def can_export_minutes(user, meeting: Meeting) -> bool:
+    """The minutes name every youth on the agenda: those who run meetings take them out, once final."""
+    return can_run_meetings(user) and meeting.status == MeetingStatus.HELD
+
+
+def meeting_share_until(meeting: Meeting) -> dt.datetime:
+    """A share ends at midnight (Taipei) after the meeting's day: long enough to read the pack beforehand and
+    to use it in the meeting, never longer."""
+    from casework.clock import TAIPEI
+
+    day = timezone.localtime(meeting.starts_at, TAIPEI).date()
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=TAIPEI)
+
+
+def active_meeting_shares(meeting: Meeting, bureau_id: int) -> QuerySet[MeetingShare]:
+    return MeetingShare.objects.filter(meeting=meeting, bureau_id=bureau_id, expires_at__gt=timezone.now())
+
+
+def pack_items(user, meeting: Meeting, bureau_id: int) -> list[tuple[AgendaItem, MeetingShare | None]]:
+    """The agenda items of a bureau's pack as this participant may see them: each with the share that lets it
+    in, or None where the participant may see the youth anyway (rules 1-6). Items of youth that neither lets
+    in are left out, line and all: an agenda line names other bureaus' work. Nothing for a non-participant."""
+    if bureau_id not in pack_bureau_ids(user, meeting):
+        return []
+    items = list(
+        meeting.items.filter(removed_at__isnull=True, youth__isnull=False)
+        .exclude(youth__in=Youth.objects.filter(sealed_shells()))
+        .select_related("youth")
+    )
+    visible = set(visible_youth(user).filter(pk__in=[i.youth_id for i in items]).values_list("pk", flat=True))
+    shares: dict[int, MeetingShare] = {}
+    for share in active_meeting_shares(meeting, bureau_id).order_by("granted_at"):
+        shares[share.item_id] = share
+    out = []
+    for item in items:
+        share = shares.get(item.pk)
+        if item.youth_id in visible or share is not None:
+            out.append((item, share))
+    return out
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    """One youth in a pack, as one participant may see it."""
+
+    item: AgendaItem
+    share: MeetingShare | None
+    timeline: Timeline
+    cases: list[Case]  # case content shown in full
+    other_cases: list[Case]  # a line each: "a case led by X exists"
+
+
+def pack_entry(user, item: AgendaItem, share: MeetingShare | None, bureau_id: int) -> PackEntry:
+    """What the pack shows of the item's youth: rule 5 as for the youth page (the bureau's own sources in full,
+    others as a count), raised to full for the sources the share names; case content where rule 6 allows or
+    the share includes it. Events come from the unsealed manager only: a sealed record is never in a pack."""
+    youth = item.youth
+    kind = Bureau.objects.get(pk=bureau_id).kind
+    if can_view_youth(user, youth):
+        levels = event_detail_by_source(user, youth)
+    else:
+        levels = {
+            source: Detail.FULL if kind in readers else Detail.CATEGORY
+            for source, readers in SOURCE_READERS.items()
+        }
+    if share is not None:
+        for source in share.sources:
+            if source in levels:
+                levels[source] = Detail.FULL
+    full = [s for s, lvl in levels.items() if lvl == Detail.FULL]
+    events = list(
+        Event.objects.filter(youth=youth, source__in=full).select_related("school", "owning_bureau")
+    )
+    counts = {}
+    for source in (s for s, lvl in levels.items() if lvl == Detail.CATEGORY):
+        n = Event.objects.filter(youth=youth, source=source).count()
+        if n:
+            counts[source] = n
+    readable = set(visible_cases(user).filter(youth=youth).values_list("pk", flat=True))
+    youth_cases = list(youth.cases.select_related("lead_bureau").order_by("-opened_at"))
+    shown = [
+        c for c in youth_cases if c.pk in readable or (share is not None and share.case_content and c.is_open)
+    ]
+    others = [c for c in youth_cases if c not in shown]
+    return PackEntry(
+        item=item,
+        share=share,
+        timeline=Timeline(events=events, restricted_counts=counts, levels=levels),
+        cases=shown,
+        other_cases=others,
+    )
+
+
+def visible_meeting_shares(user) -> QuerySet[MeetingShare]:
+    """Shares for review: auditors see all; committee supervisors see all (the committee made them)."""
+    p = principal_for(user)
+    shares = MeetingShare.objects.exclude(youth__in=Youth.objects.filter(sealed_shells()))
+    if p.has_role(Role.AUDITOR) or _committee_membership(user, Role.SUPERVISOR):
+        return shares
+    return MeetingShare.objects.none()
+
+
+def can_read_meeting_shares(user) -> bool:
+    return principal_for(user).has_role(Role.AUDITOR) or _committee_membership(user, Role.SUPERVISOR)
+
+
+def can_review_meeting_share(user, share: MeetingShare) -> bool:
+    """An auditor, or a committee supervisor who did not make the share (nobody reviews their own)."""
+    p = principal_for(user)
+    if share.granted_by_id == p.user.pk:
+        return False
+    return p.has_role(Role.AUDITOR) or _committee_membership(user, Role.SUPERVISOR)
+
+
+def owned_action_items(user) -> QuerySet[ActionItem]:
+    """Action items the user owns: named to them, or to a bureau they act for (as a case worker)."""
+    p = principal_for(user)
+    if not p.is_caseworker or not getattr(user, "is_authenticated", False):
+        return ActionItem.objects.none()
+    return ActionItem.objects.filter(
+        Q(owner_user_id=p.user.pk) | Q(owner_bureau_id__in=p.casework_bureau_ids)
+    )
+
+
+def visible_action_items(user) -> QuerySet[ActionItem]:
+    """Those who run meetings see every action item; everyone else, the ones they own."""
+    if can_run_meetings(user):
+        return ActionItem.objects.all()
+    return owned_action_items(user)
+
+
+def can_complete_action_item(user, action: ActionItem) -> bool:
+    """Its owner (the person, or a case worker of the bureau) says it is done, or those who run meetings."""
+    if action.is_done:
+        return False
+    return can_run_meetings(user) or owned_action_items(user).filter(pk=action.pk).exists()
+
+
+def action_item_youth_shown(user, action: ActionItem) -> bool:
+    """An action item's youth ID is shown only to whom may see the youth (or who runs meetings)."""
+    youth = action.item.youth
+    return youth is None or can_run_meetings(user) or can_view_youth(user, youth)
+
+
+def pack_item_line_shown(user, item: AgendaItem, share: MeetingShare | None) -> bool:
+    """Whether a participant reads why a youth in their pack is on the agenda (the kind of stuck work, the
+    bureaus concerned): when the committee shared it, or when they may read the record behind it (the
+    referral, alert or case); otherwise the pack says only that the youth is on the agenda."""
+    if share is not None or can_run_meetings(user):
+        return True
+    if item.referral_id:
+        return visible_referrals(user).filter(pk=item.referral_id).exists()
+    if item.alert_id:
+        return visible_alerts(user).filter(pk=item.alert_id).exists()
+    if item.case_id:
+        return visible_cases(user).filter(pk=item.case_id).exists()
+    if item.follows_up_id:
+        return owned_action_items(user).filter(pk=item.follows_up_id).exists()
+    return item.kind == "other"

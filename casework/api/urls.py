@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from casework.api import views as api_views
@@ -19,4 +19,10 @@ router.register("bureaus", api_views.BureauViewSet, basename="bureau")
 router.register("schools", api_views.SchoolViewSet, basename="school")
 
 app_name = "api"
-urlpatterns = [path("me/", api_views.MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me/", api_views.MeView.as_view(), name="me"),
+    *router.urls,
+    # Liaison meetings stand above the API room (they export minutes through casework.exports), so their
+    # viewsets are included by name, not imported.
+    path("", include("casework.meetings.api_urls")),
+]

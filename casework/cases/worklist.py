@@ -43,6 +43,7 @@ class TaskKind:
     CLOSURE_APPROVAL = "closure_approval"
     MONITORING_ENDED = "monitoring_ended"
     QUIET_CASE = "quiet_case"
+    MEETING_ACTION = "meeting_action"
 
     LABELS = {
         NEXT_STEP: _("Next step due"),
@@ -51,6 +52,7 @@ class TaskKind:
         CLOSURE_APPROVAL: _("Closure to approve"),
         MONITORING_ENDED: _("Monitoring period over: ready to close"),
         QUIET_CASE: _("No intervention logged for 30 days"),
+        MEETING_ACTION: _("Action item from a liaison meeting"),
     }
 
 
@@ -272,6 +274,32 @@ def quiet_cases(user, *, today: dt.date, days: int = QUIET_DAYS) -> list[Task]:
     return tasks
 
 
+def meeting_actions(user, *, today: dt.date) -> list[Task]:
+    """Action items a liaison meeting gave the user or a bureau they act for, until someone says they are done.
+    The youth is named only to whom may see them (policy rule 21)."""
+    actions = (
+        policy.owned_action_items(user)
+        .filter(done_at__isnull=True)
+        .select_related("meeting", "item__youth", "owner_bureau", "owner_user")
+    )
+    tasks = []
+    for a in actions:
+        shown = policy.action_item_youth_shown(user, a)
+        youth = a.item.youth if shown else None
+        tasks.append(
+            Task(
+                kind=TaskKind.MEETING_ACTION,
+                due=a.due_on,
+                overdue=a.due_on < today,
+                url=f"{reverse('meeting-detail', args=[a.meeting_id])}#action-{a.pk}",
+                youth_public_id=youth.public_id if youth else "",
+                youth_name=youth.name if youth else "",
+                detail=f"{a.meeting.title}: {a.text}",
+            )
+        )
+    return tasks
+
+
 def my_tasks(user, *, now: dt.datetime | None = None) -> list[Task]:
     """Everything above for one user: the most severe legal duty first, then the soonest due."""
     now = now or timezone.now()
@@ -283,5 +311,6 @@ def my_tasks(user, *, now: dt.datetime | None = None) -> list[Task]:
         *closures_to_approve(user, today=today),
         *monitoring_over(user, today=today),
         *quiet_cases(user, today=today),
+        *meeting_actions(user, today=today),
     ]
     return sorted(tasks, key=lambda t: t.sort_key)
