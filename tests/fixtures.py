@@ -42,6 +42,7 @@ USER_SPECS = {
     "modeller": ("committee", Role.MODEL_STEWARD, None),
     "auditor": ("committee", Role.AUDITOR, None),
     "admin": ("committee", Role.ADMINISTRATOR, None),
+    "secretariat": ("committee", Role.SECRETARIAT, None),
 }
 # One user of each role (and two supervisors, of different bureaus): the users a test runs "as each role".
 ONE_PER_ROLE = [u for u in USER_SPECS if u != "guidance2"]

@@ -7,6 +7,7 @@ that this matrix does not try, so no new endpoint can ship without its access ru
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
@@ -21,12 +22,18 @@ from tests.linkage_fixtures import build_linkage
 from tests.riskmodel.test_registry_pages import build_risk_model
 
 CASEWORKERS = {"officer", "guidance", "social", "counsellor", "supervisor", "police_supervisor"}
-NON_CASEWORKERS = {"steward", "modeller", "auditor", "admin"}
+NON_CASEWORKERS = {"steward", "modeller", "auditor", "admin", "secretariat"}
 SIGNED_IN = CASEWORKERS | NON_CASEWORKERS
 MODEL_READERS = {"modeller", "supervisor", "police_supervisor"}
 TRIAGERS = CASEWORKERS - {"counsellor"}
 DECIDERS = {"officer", "police_supervisor"}
 RULE_READERS = CASEWORKERS | {"admin", "auditor"}
+# Liaison meetings (rule 21): the committee's supervisor and secretariat run them; the police are invited (the
+# officer by name, the police supervisor as supervisor of an invited bureau); the others are not.
+RUNNERS = {"supervisor", "secretariat"}
+MEETING_USERS = RUNNERS | TRIAGERS
+PARTICIPANTS = {"officer", "police_supervisor"}
+NOT_INVITED = {"guidance", "guidance2", "social"}
 
 
 def rule_form(w, **extra):
@@ -371,7 +378,7 @@ MATRIX: list[Row] = [
         "api:alertrule-detail",
         SIGNED_IN,
         args=lambda w: [w.rule.pk],
-        extra=not_visible({"steward", "modeller"}),
+        extra=not_visible({"steward", "modeller", "secretariat"}),
     ),
     api("api:notification-list", SIGNED_IN),
     api(
@@ -772,6 +779,126 @@ MATRIX: list[Row] = [
     ),  # fmt: skip
 ]
 
+
+def runner_post(name, args=None, data=None, label=""):
+    """A form of the meeting's runners: a redirect onwards for them, 403 for everyone else."""
+    return Row(
+        name, "post", ok(RUNNERS, 302), 403, 302, args=args, data=data, label=label or f"post {name}",
+        tags={"redirects"},
+    )  # fmt: skip
+
+
+def meeting_args(w):
+    return [w.meeting.pk]
+
+
+def meeting_item_args(w):
+    return [w.meeting.pk, w.meeting_item.pk]
+
+
+MATRIX += [
+    # --- Liaison meetings (casework/meetings) ---------------------------------------------------------------
+    page("meeting-list", MEETING_USERS),
+    page("meeting-new", RUNNERS),
+    runner_post(
+        "meeting-new",
+        data=lambda w: {
+            "title": "聯繫會議",
+            "starts_at": "2030-01-05T14:00",
+            "chair": w.u.supervisor.pk,
+            "invited_bureaus": [w.b.police.pk],
+        },
+    ),  # fmt: skip
+    Row(
+        "meeting-detail",
+        "get",
+        {**ok(RUNNERS | PARTICIPANTS), **not_visible(NOT_INVITED)},
+        403,
+        302,
+        args=meeting_args,
+    ),  # fmt: skip
+    runner_post("meeting-propose", args=meeting_args),
+    runner_post("meeting-item-add", args=meeting_args, data=lambda w: {"summary": "綜合討論"}),
+    runner_post(
+        "meeting-item-edit",
+        args=meeting_item_args,
+        data=lambda w: {"change": "note", f"n{w.meeting_item.pk}-note": "先討論"},
+    ),  # fmt: skip
+    runner_post(
+        "meeting-item-share",
+        args=meeting_item_args,
+        data=lambda w: {
+            f"s{w.meeting_item.pk}-bureau": w.b.police.pk,
+            f"s{w.meeting_item.pk}-sources": ["school"],
+            f"s{w.meeting_item.pk}-reason": "The police plan the school visit with the committee.",
+        },
+    ),  # fmt: skip
+    runner_post(
+        "meeting-item-decide",
+        args=meeting_item_args,
+        data=lambda w: {f"d{w.meeting_item.pk}-decision": "警察隊聯繫家長"},
+    ),  # fmt: skip
+    runner_post("meeting-attendance", args=meeting_args, data=lambda w: {"attendees": [w.u.officer.pk]}),
+    runner_post("meeting-close", args=meeting_args),
+    Row(
+        "meeting-pack",
+        "get",
+        {**ok(PARTICIPANTS), **not_visible(NOT_INVITED | RUNNERS)},
+        403,
+        302,
+        args=lambda w: [w.meeting.pk, "police"],
+    ),  # fmt: skip
+    page("meeting-minutes", RUNNERS, args=lambda w: [w.held_meeting.pk]),
+    Row(
+        "meeting-action-done",
+        "post",
+        {**ok(RUNNERS | {"officer"}, 302)},
+        404,
+        302,
+        args=lambda w: [w.action_item.pk],
+        tags={"own"},
+    ),  # fmt: skip
+    page("meeting-share-list", {"supervisor", "auditor"}),
+    page("meeting-share-detail", {"supervisor", "auditor"}, args=lambda w: [w.meeting_share.pk]),
+    api("api:meeting-list", MEETING_USERS),
+    api(
+        "api:meeting-list",
+        RUNNERS,
+        method="post",
+        status=201,
+        data=lambda w: {
+            "title": "聯繫會議",
+            "starts_at": "2030-01-05T14:00:00+08:00",
+            "chair": "supervisor",
+            "invited_bureaus": ["police"],
+        },
+        label="post api:meeting-list (schedule)",
+    ),  # fmt: skip
+    api("api:meeting-detail", RUNNERS | PARTICIPANTS, args=meeting_args, extra=not_visible(NOT_INVITED)),
+    api("api:meeting-agenda", RUNNERS, args=meeting_args),
+    api(
+        "api:meeting-pack",
+        PARTICIPANTS,
+        args=meeting_args,
+        data=lambda w: {"bureau": "police"},
+        extra=not_visible(NOT_INVITED | RUNNERS),
+    ),  # fmt: skip
+    api("api:actionitem-list", MEETING_USERS),
+    api(
+        "api:actionitem-detail",
+        RUNNERS | {"officer"},
+        args=lambda w: [w.action_item.pk],
+        extra=not_visible(NOT_INVITED | {"police_supervisor"}),
+    ),  # fmt: skip
+    api(
+        "api:actionitem-complete",
+        RUNNERS | {"officer"},
+        method="post",
+        args=lambda w: [w.action_item.pk],
+        extra=not_visible(NOT_INVITED | {"police_supervisor"}),
+    ),  # fmt: skip
+]
+
 SUBJECT_REQUEST = {"reference": "府授法字第1150001號", "basis": "guardian"}
 
 
@@ -820,6 +947,34 @@ def matrix_world(world):
         actor=actor(w.u.officer), youth=w.y.alert, event_id=w.alert_event.pk, contested_by="guardian",
         part="not_them", statement="The guardian says the youth was at home that night.",
     )  # fmt: skip
+    from casework.meetings import services as meeting_services
+
+    w.meeting = meeting_services.schedule_meeting(
+        actor=actor(w.u.supervisor), title="聯繫會議", starts_at=w.now + dt.timedelta(days=2),
+        chair=w.u.supervisor, invited_bureaus=[w.b.police, w.b.committee], invitees=[w.u.officer],
+    )  # fmt: skip
+    w.meeting_item = meeting_services.add_item(
+        actor=actor(w.u.supervisor), meeting=w.meeting, summary="深夜遊蕩：協調", youth=w.y.alert
+    )
+    w.action_item = meeting_services.add_action_item(
+        actor=actor(w.u.supervisor),
+        item=w.meeting_item,
+        text="聯繫家長",
+        due_on=w.today,
+        owner_user=w.u.officer,
+    )
+    w.meeting_share = meeting_services.share_item(
+        actor=actor(w.u.supervisor), item=w.meeting_item, bureau=w.b.police, sources=["school"],
+        case_content=False, reason="The police plan the school visit with the committee.",
+    )  # fmt: skip
+    w.held_meeting = meeting_services.schedule_meeting(
+        actor=actor(w.u.supervisor), title="上月聯繫會議", starts_at=w.now - dt.timedelta(days=20),
+        chair=w.u.supervisor, invited_bureaus=[w.b.police],
+    )  # fmt: skip
+    meeting_services.record_attendance(
+        actor=actor(w.u.supervisor), meeting=w.held_meeting, attendees=[w.u.officer]
+    )
+    meeting_services.close_meeting(actor=actor(w.u.supervisor), meeting=w.held_meeting)
     w.linkage = Lazy(lambda: build_linkage(actor(w.u.steward), history=True))
     w.risk_model = Lazy(lambda: build_risk_model(version=1))
     w.failed_model = Lazy(lambda: build_risk_model(version=2, gate_passed=False))
