@@ -293,13 +293,14 @@ class PasswordSetByAdministratorForm(AdminPasswordChangeForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Why, and how the person's identity was checked (for example: called back on their bureau's "
-            "phone). Required for a privileged account, whose new password waits for a second administrator."
+            "phone). Required for an account that can read youth records, whose new password waits for a "
+            "second administrator."
         ),
     )
 
     def clean(self):
         cleaned = super().clean()
-        if administration.is_privileged(self.user) and not (cleaned.get("reason") or "").strip():
+        if administration.holds_access(self.user) and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason the second administrator will read."))
         return cleaned
 
@@ -373,7 +374,8 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
 
     def user_change_password(self, request, id, form_url=""):
         """Django's password page, but the change goes through ``administration.change_password``: applied at
-        once for an ordinary account, proposed to a second administrator for a privileged one, and refused
+        once for an account that reads no youth record, proposed to a second administrator for one that does
+        (privileged or case-working), and refused
         for one's own account (which has its own page, asking for the current password)."""
         user = self.get_object(request, unquote(id))
         if user is None:
@@ -411,7 +413,7 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
             messages.warning(
                 request,
                 gettext(
-                    "%(user)s holds a privileged role: the new password waits for a second administrator to "
+                    "%(user)s can read youth records: the new password waits for a second administrator to "
                     "approve it under Account change requests. Nothing has changed yet."
                 )
                 % {"user": user.get_username()},

@@ -8,9 +8,12 @@ The rules, against an administrator who would give themselves casework access or
 
 1. **No one changes their own roles or account status**: their memberships (adding, editing, removing) and
    their ``is_active``/``is_staff``/``is_superuser`` flags. Another administrator does it.
-2. **A privileged account's password or second factor changes only with a second administrator** (the
-   two-person rule). Privileged: holds an active supervisor, data-steward, model-steward, auditor or
-   administrator membership, or is staff or superuser (``is_privileged``). One administrator proposes
+2. **A privileged account's password or second factor, and a case worker's password, change only with a
+   second administrator** (the two-person rule). Privileged: holds an active supervisor, data-steward,
+   model-steward, auditor or administrator membership, or is staff or superuser (``is_privileged``). A case
+   worker (an active officer, guidance, social-worker or counsellor membership) has no second factor, so a
+   password one administrator set alone would let them sign in as the worker and read the worker's youth
+   (insider review 8, F3): ``holds_access`` covers both. One administrator proposes
    (``AccountChangeRequest``, the new password kept as a hash only); a *different* administrator, who is also
    not the account holder, approves, and only then is it applied. Requests lapse after
    ``CHANGE_REQUEST_VALID_HOURS``. An administrator sets their own password on the Password page, which asks
@@ -50,7 +53,7 @@ from django_otp import devices_for_user
 
 from casework.access import policy
 from casework.access.audit import Actor, record
-from casework.models import CASEWORK_ROLES, AuditAction, Membership, User
+from casework.models import CASEWORK_ROLES, AuditAction, Membership, Role, User
 
 from . import notices
 from .models import (
@@ -103,6 +106,17 @@ def is_privileged(user: User) -> bool:
     if user.pk is None:
         return False
     return Membership.objects.filter(user_id=user.pk, active=True, role__in=PRIVILEGED_ROLES).exists()
+
+
+def holds_access(user: User) -> bool:
+    """True for a privileged account and for one with an active case-working role: whoever signs in as it
+    reads youth records, so its password is not set by one administrator alone (rule 2)."""
+    if is_privileged(user):
+        return True
+    return (
+        user.pk is not None
+        and Membership.objects.filter(user_id=user.pk, active=True, role__in=ACCESS_ROLES).exists()
+    )
 
 
 def password_chosen_by_administrator(user: User) -> bool:
@@ -391,10 +405,28 @@ def check_account_change(*, by: User, before: User | None, after: User) -> None:
     )
     if changed and after.pk == by.pk:
         raise PermissionDenied(_("No one changes their own account status: another administrator does it."))
-    gains = any(
-        getattr(after, flag) and (before is None or not getattr(before, flag))
+    gained = {
+        flag
         for flag in ("is_staff", "is_superuser")
-    )
+        if getattr(after, flag) and (before is None or not getattr(before, flag))
+    }
+    if "is_superuser" in gained:
+        raise PermissionDenied(
+            _(
+                "Superuser status is not given here: the first administrator is made on the server (create_admin)."
+            )
+        )
+    if "is_staff" in gained and not (
+        after.pk is not None
+        and Membership.objects.filter(user_id=after.pk, active=True, role=Role.ADMINISTRATOR).exists()
+    ):
+        raise PermissionDenied(
+            _(
+                "Staff status comes with an administrator role, which a second administrator approves: give "
+                "the role first."
+            )
+        )
+    gains = bool(gained)
     if gains and password_chosen_by_administrator(after):
         raise PermissionDenied(
             _(
@@ -457,7 +489,8 @@ def save_account(*, actor: Actor, user: User, via: str = "admin") -> User:
 
 def change_password(*, actor: Actor, user: User, password: str | None, reason: str = "") -> ChangeOutcome:
     """Set (or, with ``password=None``, turn off) the password of someone else's account: at once for an
-    ordinary account, as a request awaiting a second administrator for a privileged one."""
+    account that reads no youth record, as a request awaiting a second administrator for one that does
+    (``holds_access``: privileged or case-working)."""
     if password is not None:
         password_validation.validate_password(password, user)
     encoded = make_password(password)
@@ -469,7 +502,7 @@ def change_password(*, actor: Actor, user: User, password: str | None, reason: s
         raise PermissionDenied(
             _("Change your own password on the Password page, which asks for your current password.")
         )
-    if is_privileged(user):
+    if holds_access(user):
         return ChangeOutcome(
             applied=False,
             request=_propose(

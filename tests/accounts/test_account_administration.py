@@ -322,24 +322,41 @@ class TestOwnRoles:
 
 
 class TestPasswords:
-    def test_an_ordinary_accounts_password_is_set_at_once(self, world):
+    def test_the_password_of_an_account_that_reads_no_youth_record_is_set_at_once(self, world):
         client = as_user(world.u.admin)
-        officer = world.u.officer
-        response = client.post(password_page(officer), {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+        newcomer = User.objects.create_user("newcomer", password=PASSWORD)  # no role yet
+        response = client.post(
+            password_page(newcomer), {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        )
         assert response.status_code == 302
-        officer.refresh_from_db()
-        assert officer.check_password(NEW_PASSWORD)
-        assert PasswordChosenByAdministrator.objects.filter(user=officer).exists()
+        newcomer.refresh_from_db()
+        assert newcomer.check_password(NEW_PASSWORD)
+        assert PasswordChosenByAdministrator.objects.filter(user=newcomer).exists()
         line = AuditEntry.objects.get(action=AuditAction.PASSWORD_CHANGE)
         assert (line.username, line.object_id, line.detail["set_by_administrator"]) == (
             "admin",
-            str(officer.pk),
+            str(newcomer.pk),
             True,
         )
-        assert notices(SecurityNoticeKind.PASSWORD_SET, to=world.u.auditor, about=officer).exists()
-        assert notices(SecurityNoticeKind.PASSWORD_SET, to=officer, about=officer).exists()
+        assert notices(SecurityNoticeKind.PASSWORD_SET, to=world.u.auditor, about=newcomer).exists()
+        assert notices(SecurityNoticeKind.PASSWORD_SET, to=newcomer, about=newcomer).exists()
 
-    @pytest.mark.parametrize("username", ["supervisor", "steward", "modeller", "auditor", "admin2"])
+    # Case workers have no second factor: a password one administrator set alone would let them sign in as the
+    # worker and read the worker's youth (insider review 8, F3).
+    @pytest.mark.parametrize(
+        "username",
+        [
+            "supervisor",
+            "steward",
+            "modeller",
+            "auditor",
+            "admin2",
+            "officer",
+            "guidance",
+            "social",
+            "counsellor",
+        ],
+    )
     def test_a_privileged_accounts_password_waits_for_a_second_administrator(self, world, admin2, username):
         target = User.objects.get(username=username)
         client = as_user(world.u.admin)
@@ -647,6 +664,26 @@ class TestNoWayRound:
         officer.is_staff = True
         with pytest.raises(PermissionDenied):
             administration.save_account(actor=actor(world.u.admin), user=officer)
+
+    def test_no_administrator_makes_an_account_superuser(self, world):
+        """Insider review 8, F4: Django's strongest flag is not given from the admin site at all."""
+        officer = User.objects.get(pk=world.u.officer.pk)
+        officer.is_superuser = True
+        with pytest.raises(PermissionDenied):
+            administration.save_account(actor=actor(world.u.admin), user=officer)
+        assert not User.objects.get(pk=officer.pk).is_superuser
+
+    def test_staff_status_comes_only_with_an_administrator_role(self, world):
+        officer = User.objects.get(pk=world.u.officer.pk)
+        officer.is_staff = True
+        with pytest.raises(PermissionDenied):
+            administration.save_account(actor=actor(world.u.admin), user=officer)
+        assert not User.objects.get(pk=officer.pk).is_staff
+        # The allowed side: an account whose administrator role two administrators gave it.
+        second = make_user("admin3", world.b.committee, Role.ADMINISTRATOR)
+        second.is_staff = True
+        administration.save_account(actor=actor(world.u.admin), user=second)
+        assert User.objects.get(pk=second.pk).is_staff
 
     def test_a_new_account_with_a_typed_password_cannot_get_a_privileged_role_at_once(self, world, admin2):
         client = as_user(world.u.admin)

@@ -313,16 +313,17 @@ class TestWhoApproves:
         self, world, admin2
     ):
         """Rule 3 is checked again at approval: propose supervisor, then set the account's password alone."""
-        membership = Membership(user=world.u.social, bureau=world.b.welfare, role=Role.SUPERVISOR)
+        newcomer = User.objects.create_user("newcomer", password=PASSWORD)  # no role yet: set at once
+        membership = Membership(user=newcomer, bureau=world.b.welfare, role=Role.SUPERVISOR)
         outcome = administration.save_membership(
             actor=actor(world.u.admin), membership=membership, reason="x"
         )
         assert administration.change_password(
-            actor=actor(world.u.admin), user=world.u.social, password="Fresh-horse-battery-77"
+            actor=actor(world.u.admin), user=newcomer, password="Fresh-horse-battery-77"
         ).applied
         with translation.override("en"), pytest.raises(PermissionDenied, match="own password"):
             administration.approve_change(actor=actor(admin2), change=outcome.request)
-        assert not world.u.social.memberships.filter(role=Role.SUPERVISOR).exists()
+        assert not newcomer.memberships.filter(role=Role.SUPERVISOR).exists()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -332,31 +333,33 @@ class TestWhoApproves:
 
 class TestOwnPasswordFirst:
     def test_a_password_an_administrator_set_must_be_replaced_before_anything_else(self, world):
+        # One administrator sets a password alone only on an account that reads no youth record (rule 2).
+        newcomer = User.objects.create_user("newcomer", password=PASSWORD)
         administration.change_password(
-            actor=actor(world.u.admin), user=world.u.officer, password="Fresh-horse-battery-77"
+            actor=actor(world.u.admin), user=newcomer, password="Fresh-horse-battery-77"
         )
         client = Client()
-        sign_in(client, "officer", "Fresh-horse-battery-77")
+        sign_in(client, "newcomer", "Fresh-horse-battery-77")
         for url in (reverse("home"), reverse("triage-queue"), reverse("youth-list")):
             response = client.get(url)
             assert response.status_code == 302 and response.url.startswith(PASSWORD_PAGE), url
-        api = client.get(reverse("api:youth-list"))
-        assert api.status_code == 403
+        assert client.get(reverse("api:me")).status_code == 403
         page = client.get(PASSWORD_PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert reverse("triage-queue") not in page  # no role menu on the gate page
-        response = choose_own_password(client, "Fresh-horse-battery-77", next_url=reverse("triage-queue"))
-        assert response.status_code == 302 and response.url == reverse("triage-queue")
-        assert client.get(reverse("triage-queue")).status_code == 200
-        assert client.get(reverse("api:youth-list")).status_code == 200
+        response = choose_own_password(client, "Fresh-horse-battery-77", next_url=reverse("home"))
+        assert response.status_code == 302 and response.url == reverse("home")
+        assert client.get(reverse("home")).status_code == 200
+        assert client.get(reverse("api:me")).status_code == 200
 
     def test_the_same_password_again_is_refused(self, world):
+        newcomer = User.objects.create_user("newcomer", password=PASSWORD)
         administration.change_password(
-            actor=actor(world.u.admin), user=world.u.officer, password="Fresh-horse-battery-77"
+            actor=actor(world.u.admin), user=newcomer, password="Fresh-horse-battery-77"
         )
         client = Client()
-        sign_in(client, "officer", "Fresh-horse-battery-77")
+        sign_in(client, "newcomer", "Fresh-horse-battery-77")
         choose_own_password(client, "Fresh-horse-battery-77", new="Fresh-horse-battery-77")
-        assert PasswordChosenByAdministrator.objects.filter(user=world.u.officer).exists()
+        assert PasswordChosenByAdministrator.objects.filter(user=newcomer).exists()
 
     def test_users_who_chose_their_own_password_are_not_gated(self, world):
         """The allowed side: the test world's users (created directly, like seed_demo's) go straight in."""
