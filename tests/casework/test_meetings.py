@@ -39,7 +39,6 @@ REASON = "The police need the welfare picture to plan the home visit together."
 @pytest.fixture
 def w(world):
     w = world
-    w.u.secretariat = make_user("secretariat", w.b.committee, Role.SECRETARIAT)
     # Stuck work: the committee's referral to welfare unanswered for 20 days; the police alert escalated.
     Referral.objects.filter(pk=w.referral.pk).update(created_at=w.now - dt.timedelta(days=20))
     w.alert.escalate(at=w.now)
