@@ -81,6 +81,7 @@ USERS = [
     DemoUser("modeller", "家豪", "模", "committee", Role.MODEL_STEWARD),
     DemoUser("auditor", "俊傑", "稽", "committee", Role.AUDITOR),
     DemoUser("admin", "承恩", "管", "committee", Role.ADMINISTRATOR, staff=True),
+    DemoUser("secretariat", "佩玲", "秘", "committee", Role.SECRETARIAT),
 ]
 
 SURNAMES = ["陳", "林", "黃", "張", "李", "王", "吳", "劉", "蔡", "楊", "許", "鄭", "謝", "郭", "洪", "曾"]

@@ -33,6 +33,10 @@ class Command(BaseCommand):
             from demo.city import build_linked_demo
 
             counts = build_linked_demo(youth=youth, years=years, seed=seed, progress=reporter.progress)
+        from demo.meetings import ensure_demo_meeting
+
+        meeting = ensure_demo_meeting()
+        counts = {**counts, "meeting_agenda_items": meeting.items.count() if meeting else 0}
         if reporter.as_json:
             from demo.second_factor import ensure_demo_second_factors
 
