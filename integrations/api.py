@@ -29,6 +29,7 @@ from integrations.feeds import contract, importing, uploads
 from integrations.feeds.tokens import FeedTokenAuthentication, HasFeedToken
 from integrations.linkage import identity, review
 from integrations.linkage import views as linkage_views
+from integrations.linkage.sealing import NOTICE_FEED
 from integrations.models import (
     BatchOrigin,
     BatchStatus,
@@ -583,10 +584,8 @@ class YouthSplitSerializer(serializers.ModelSerializer):
     created = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
     by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     reversed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    records = serializers.ListField(
-        child=serializers.ListField(child=serializers.CharField()),
-        read_only=True,
-        help_text="[feed, record key] pairs that moved to the new youth.",
+    records = serializers.SerializerMethodField(
+        help_text="[feed, record key] pairs that moved to the new youth (court notices are not listed)."
     )
 
     class Meta:
@@ -604,6 +603,11 @@ class YouthSplitSerializer(serializers.ModelSerializer):
             "reversed_by",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ListField(child=serializers.CharField())))
+    def get_records(self, split) -> list:
+        # A court notice moved by an older split is not one of the person's records (Art. 83-1).
+        return [list(r) for r in split.records or [] if r and r[0] != NOTICE_FEED]
 
 
 class YouthMergeViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnlyModelViewSet):

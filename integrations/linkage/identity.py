@@ -24,6 +24,7 @@ from casework.models import (
     AlertStatus,
     AuditAction,
     FairnessAttributes,
+    RiskScore,
     Youth,
     YouthMerge,
     YouthSplit,
@@ -49,7 +50,16 @@ def _move_all(source: Youth, target: Youth) -> dict[str, list[int]]:
     moved: dict[str, list[int]] = {}
     for model, field in _youth_relations():
         manager = getattr(model, "all_objects", model._default_manager)
-        ids = list(manager.filter(**{field: source}).values_list("pk", flat=True))
+        rows = manager.filter(**{field: source})
+        if model is RiskScore:
+            # Both records scored in the same run: the target keeps its own score of that run (one per youth,
+            # date and model) and the source's stays with the source; the next run scores the merged record.
+            taken = set(RiskScore.objects.filter(youth=target).values_list("as_of", "model_version"))
+            both = [
+                pk for pk, *run in rows.values_list("pk", "as_of", "model_version") if tuple(run) in taken
+            ]
+            rows = rows.exclude(pk__in=both)
+        ids = list(rows.values_list("pk", flat=True))
         if ids:
             manager.filter(pk__in=ids).update(**{field: target})
             moved[_label(model)] = ids

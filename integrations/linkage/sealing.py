@@ -524,9 +524,7 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
                 pending=True,
             )
         if redacted:
-            record(
-                actor, AuditAction.SEAL, action, detail={"notice": notice.record_key, "quarantined": redacted}
-            )
+            record(actor, AuditAction.SEAL, action, detail={"notice": notice.record_key})
         return action
     register(keys, notice.record_key)
     scrub_queued_uploads()
@@ -552,17 +550,10 @@ def apply_notice(notice: SourceRecord, *, actor: Actor, affected: set | None = N
 
         refresh_golden_records(changed)
     if first or dirty or redacted:
-        record(
-            actor,
-            AuditAction.SEAL,
-            action,
-            youth=youth,
-            detail={
-                "notice": notice.record_key,
-                "records": figures["records_sealed"],
-                "quarantined": redacted,
-            },
-        )
+        # The log says that the notice was applied, not to whom nor how much: a seal row that named the youth
+        # or counted their records would tie a named child to a sealing order for anyone who reads the log
+        # (Art. 83-1). The notice's own record (SealingAction) holds the figures, for stewards and auditors.
+        record(actor, AuditAction.SEAL, action, detail={"notice": notice.record_key})
     return action
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import splink
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from casework.access.audit import Actor, record
@@ -31,7 +31,7 @@ from integrations.linkage import engine, features
 from integrations.linkage.golden import FIELDS as YOUTH_FIELDS
 from integrations.linkage.golden import apply_golden, fairness_values, golden_fields, golden_values
 from integrations.linkage.identity import merge_youth
-from integrations.linkage.sealing import enforce_sealing
+from integrations.linkage.sealing import NOTICE_FEED, enforce_sealing
 from integrations.linkage.timeline import sync_events
 from integrations.models import (
     LinkageModel,
@@ -453,7 +453,8 @@ def _write_review(df, result, *, run, model) -> dict:
     )
     create = []
     for (a, b), row in wanted.items():
-        if (a + b) in decided:
+        if (a + b) in decided or NOTICE_FEED in (a[0], b[0]):
+            # A court notice is never put to the steward: a pair would name the person it seals (Art. 83-1).
             continue
         comparison = row.comparison
         if key_of.get(row.unique_id_l) != a:
@@ -487,6 +488,7 @@ def _write_review(df, result, *, run, model) -> dict:
     in_run = set(key_of.values())
     stale = [p.pk for (a, b), p in existing.items() if a in in_run and b in in_run]
     ReviewPair.objects.filter(pk__in=stale).update(status=ReviewStatus.SUPERSEDED, decided_at=timezone.now())
+    ReviewPair.objects.filter(Q(left_feed=NOTICE_FEED) | Q(right_feed=NOTICE_FEED)).delete()
     return {"review_created": len(create), "review_superseded": len(stale)}
 
 

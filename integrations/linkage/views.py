@@ -27,6 +27,7 @@ from casework.models import AuditAction, Sex, YouthMerge, YouthSplit
 from casework.pagination import paginate
 from integrations.linkage import identity, review
 from integrations.linkage.engine import REFUSED_KEY
+from integrations.linkage.sealing import NOTICE_FEED
 from integrations.models import (
     LinkageModel,
     LinkageRun,
@@ -400,7 +401,11 @@ def split_reverse(request, pk: int):
 
 
 def _linked_records(youth) -> list[dict]:
-    links = list(RecordLink.objects.filter(youth=youth).order_by("feed", "record_key"))
+    # A court notice is linked to its person only so that it reaches them; it is not one of their records,
+    # and showing it would tell the steward that this named child was under a sealing order (Art. 83-1).
+    links = list(
+        RecordLink.objects.filter(youth=youth).exclude(feed=NOTICE_FEED).order_by("feed", "record_key")
+    )
     wanted = Q(pk__in=[])
     for link in links:
         wanted |= Q(feed=link.feed, record_key=link.record_key)
@@ -436,7 +441,11 @@ def linkage_youth(request, public_id: str):
         raise not_found(request, "youth", public_id)
     if request.method == "POST":
         chosen = [v for v in request.POST.getlist("records") if v.isdigit()]
-        links = RecordLink.objects.filter(pk__in=chosen).values_list("feed", "record_key")
+        links = (
+            RecordLink.objects.filter(pk__in=chosen, youth=youth)
+            .exclude(feed=NOTICE_FEED)
+            .values_list("feed", "record_key")
+        )
         try:
             split = identity.split_youth(
                 youth=youth,
