@@ -23,7 +23,14 @@ from casework.models import AuditAction, Role, User
 
 # Roles that can see across bureaus or change the platform itself: a stolen password alone must not open them.
 SECOND_FACTOR_ROLES = frozenset(
-    {Role.SUPERVISOR, Role.DATA_STEWARD, Role.MODEL_STEWARD, Role.AUDITOR, Role.ADMINISTRATOR}
+    {
+        Role.SUPERVISOR,
+        Role.DATA_STEWARD,
+        Role.MODEL_STEWARD,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+        Role.SECRETARIAT,
+    }
 )
 AUTHENTICATOR_NAME = "Authenticator app"
 BACKUP_NAME = "Backup codes"

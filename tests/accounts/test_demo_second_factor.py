@@ -32,6 +32,7 @@ def test_each_second_factor_demo_user_gets_a_fixed_demo_key(demo_users):
         "modeller",
         "auditor",
         "admin",
+        "secretariat",
     }
     for factor in demo_users:
         assert factor.secret.startswith("DEMO")
@@ -39,7 +40,7 @@ def test_each_second_factor_demo_user_gets_a_fixed_demo_key(demo_users):
         assert device.key == base64.b32decode(factor.secret).hex()
         assert f"secret={factor.secret}" in factor.otpauth_url
     assert demo_secret("supervisor") == "DEMOSUPERVISORAAAAAAAAAAAAAAAAAA"
-    assert len(USERS) == 11
+    assert len(USERS) == 12
 
 
 def test_seeding_again_keeps_the_key_and_restores_the_backup_codes(client, demo_users):
