@@ -20,6 +20,7 @@ from .plots import (
     value_ranks,
 )
 from .scale import axis_max, count_format, nice_step, number_format, percent_format, ticks
+from .small import Step, cell_bar, score_line
 from .svg import Chart
 from .text import fit, text_width
 
@@ -33,11 +34,13 @@ __all__ = [
     "Row",
     "Segment",
     "Series",
+    "Step",
     "Swarm",
     "axis_max",
     "bar",
     "beeswarm_chart",
     "calibration_chart",
+    "cell_bar",
     "count_format",
     "fit",
     "grouped_bar_chart",
@@ -45,6 +48,7 @@ __all__ = [
     "nice_step",
     "number_format",
     "percent_format",
+    "score_line",
     "small_multiples_chart",
     "text_width",
     "ticks",

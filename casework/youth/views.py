@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import charts
 from casework.access import policy
 from casework.access.audit import Actor, record_list
 from casework.access.forms import IdentifierForm
@@ -84,18 +85,16 @@ SOURCE_ORDER = [EventSource.SCHOOL, EventSource.POLICE, EventSource.WELFARE]
 SCORE_HISTORY = 24  # scoring runs shown on the youth page
 
 
-def _score_chart(history) -> dict | None:
-    """Points of a small line chart of the score over scoring runs (SVG coordinates, 0-100 by 0-40)."""
-    if len(history) < 2:
-        return None
-    top = max(0.05, max(s.score for s in history))
-    step = 100 / (len(history) - 1)
-    points = [(round(i * step, 2), round(40 - 36 * s.score / top, 2)) for i, s in enumerate(history)]
-    return {
-        "points": " ".join(f"{x},{y}" for x, y in points),
-        "dots": [{"x": x, "y": y, "score": s} for (x, y), s in zip(points, history, strict=True)],
-        "top": top,
-    }
+def _score_chart(history) -> charts.Chart | None:
+    """The score over scoring runs, oldest first (drawn by the chart kit; the table below gives the numbers)."""
+    steps = [
+        charts.Step(s.score, f"band-dot band-{s.band}", f"{s.as_of:%Y-%m-%d}: {s.score:.3f}") for s in history
+    ]
+    return charts.score_line(
+        steps,
+        id="score-history",
+        title_text=_("The score over the last %(n)s scoring runs") % {"n": len(history)},
+    )
 
 
 @login_required
@@ -133,7 +132,17 @@ def youth_detail(request, public_id: str):
     # How hard each readable factor pushes (log-odds), drawn as a bar against the strongest one shown;
     # withheld factors show no size, and their sizes do not set the scale.
     widest = max((abs(r.shap or 0) for r in reasons.shown), default=0) or 1
-    bars = [{"reason": r, "width": round(100 * abs(r.shap or 0) / widest)} for r in reasons.shown]
+    bars = [
+        {
+            "reason": r,
+            "bar": charts.cell_bar(
+                abs(r.shap) / widest, css="bar-up" if r.up else "bar-down", label=f"{r.shap:.3f}"
+            )
+            if r.shap is not None
+            else None,
+        }
+        for r in reasons.shown
+    ]
     return render(
         request,
         "casework/youth/youth_detail.html",
