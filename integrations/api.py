@@ -344,6 +344,13 @@ class FeedUploadView(APIView):
                     )
         except contract.ContractError as exc:
             raise ValidationError(str(exc)) from exc
+        except APIException:
+            raise
+        except Exception:
+            # An error the import did not expect (a database that went away, a bug): the import runs in one
+            # transaction, so nothing of it was stored. Say so, as the queued path does, not with a bare 500.
+            logger.exception("upload to %s stopped on an unexpected error", feed)
+            return Response({"detail": uploads.STOPPED}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         record(
             Actor(user=None, ip_address=request.META.get("REMOTE_ADDR"), path=request.path),
             AuditAction.CREATE,

@@ -129,3 +129,34 @@ def test_a_redelivered_import_task_still_queues_the_linking(tmp_path, keys, monk
     again = import_feed_file.delay("police.contacts", str(path)).get()
     assert again["status"] == "duplicate"
     assert queued == [first["batch_id"], first["batch_id"]]
+
+
+def test_an_upload_answered_at_once_that_stops_on_an_unexpected_error_says_so_and_stores_nothing(
+    client, keys, monkeypatch
+):
+    """Not a bare 500: the answer says nothing was stored and to send again, and nothing was (the import is one
+    transaction, so the batch opened before the error is gone too)."""
+    from integrations.feeds import importing
+    from integrations.models import ImportBatch
+
+    def broken(batch, *args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(importing, "_ingest", broken)
+    response = post(
+        client, "police.contacts", keys["police"], data={"rows": [CONTACT]}, content_type="application/json"
+    )
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+    assert "nothing was stored" in response.json()["detail"]
+    assert not ImportBatch.objects.exists() and not SourceRecord.objects.exists()
+    csv = "contact_no,name,birth_date,kind,code\nP3,林小華,098/01/02,deviant,late_night_loitering\n".encode()
+    response = post(
+        client, "police.contacts", keys["police"], data={"file": SimpleUploadedFile("p.csv", csv)}
+    )
+    assert response.status_code == 503 and not ImportBatch.objects.exists()
+    # The allowed side: a refused request is still a 400 that names the problem, not a 503.
+    response = post(
+        client, "police.contacts", keys["police"], data={"rows": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 400
