@@ -113,7 +113,7 @@ def _render(meeting: Meeting, items, mark: Watermark) -> bytes:
         story.append(p(_("Decision: %(text)s") % {"text": item.decision or _("none recorded")}))
         actions = list(item.action_items.all())
         if actions:
-            rows = [[p(_("Action")), p(_("Owner")), p(_("Due")), p(_("Status"))]]
+            rows = [[p(_("Task")), p(_("Owner")), p(_("Due")), p(_("Status"))]]
             for a in actions:
                 rows.append(
                     [

@@ -23,6 +23,7 @@ from casework.models import (
     AgendaItemKind,
     Alert,
     AlertStatus,
+    Bureau,
     BureauKind,
     Case,
     CaseStatus,
@@ -259,9 +260,15 @@ def open_action_items(meeting: Meeting) -> list[Proposed]:
         .select_related("meeting", "item", "owner_bureau", "owner_user")
         .order_by("due_on", "pk")
     )
+    committee = set(Bureau.objects.filter(kind=BureauKind.COMMITTEE).values_list("pk", flat=True))
     out = []
     for a in rows:
-        bureaus = {a.owner_bureau_id} if a.owner_bureau_id else set()
+        if a.owner_bureau_id:
+            bureaus = {a.owner_bureau_id}
+        else:
+            # A person's item concerns the bureau they act for at that meeting.
+            at_meeting = set(a.meeting.invited_bureaus.values_list("pk", flat=True)) | committee
+            bureaus = set(policy.principal_for(a.owner_user).casework_bureau_ids) & at_meeting
         out.append(
             Proposed(
                 AgendaItemKind.ACTION_FOLLOW_UP,

@@ -82,6 +82,8 @@ def meeting_list(request):
             "meetings": meetings,
             "actions": [(a, policy.action_item_youth_shown(user, a)) for a in actions],
             "can_run": policy.can_run_meetings(user),
+            # The secretariat owns no action items (it has no tasks): no empty "My action items" for it.
+            "owns_actions": bool(policy.principal_for(user).casework_bureau_ids),
         },
     )
 
@@ -127,6 +129,7 @@ def meeting_detail(request, pk: int):
             (a, policy.action_item_youth_shown(user, a)) for a in selectors.my_action_items(user, meeting)
         ],
         "invited": meeting.invited_bureaus.order_by("code"),
+        "source_labels": dict(EventSource.choices),
     }
     youth_ids = []
     if can_run:
