@@ -26,6 +26,7 @@ from casework.access.audit import Actor, record
 from casework.api.views import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
 from casework.models import AuditAction, YouthMerge, YouthSplit
 from integrations.feeds import contract, importing, uploads
+from integrations.feeds.reasons import readable
 from integrations.feeds.tokens import FeedTokenAuthentication, HasFeedToken
 from integrations.linkage import identity, review
 from integrations.linkage import views as linkage_views
@@ -100,6 +101,9 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
 class QuarantinedRowSerializer(serializers.ModelSerializer):
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reasons_text = serializers.SerializerMethodField(
+        help_text="The reasons in the request's language (Accept-Language); `reasons` keeps the stored English."
+    )
 
     class Meta:
         model = QuarantinedRow
@@ -111,12 +115,17 @@ class QuarantinedRowSerializer(serializers.ModelSerializer):
             "record_key",
             "raw",
             "reasons",
+            "reasons_text",
             "status",
             "resolved_at",
             "resolved_by",
             "resubmitted_in",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reasons_text(self, row) -> list[str]:
+        return [readable(r) for r in row.reasons or []]
 
 
 class ResubmitSerializer(serializers.Serializer):

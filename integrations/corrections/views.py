@@ -38,7 +38,9 @@ def contest_new(request, public_id: str, event_id: int):
     # page, with the purpose while a stated purpose is what lets the worker in (rule 17).
     record_youth_view(Actor.from_request(request), event, youth, page="contest")
     return render(
-        request, "integrations/corrections/corrections_contest.html", {"youth": youth, "event": event, "form": form}
+        request,
+        "integrations/corrections/corrections_contest.html",
+        {"youth": youth, "event": event, "form": form},
     )
 
 

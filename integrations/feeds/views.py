@@ -34,7 +34,9 @@ def batch_list(request):
         batch.seconds = round(sum((batch.shown_progress.get("stages") or {}).values()), 1)
         running |= batch.status in uploads.ACTIVE
     # While a queued upload is waiting or importing, the page reloads itself to show how far it has got.
-    return render(request, "integrations/feeds/batch_list.html", {"page": page, "query": "", "running": running})
+    return render(
+        request, "integrations/feeds/batch_list.html", {"page": page, "query": "", "running": running}
+    )
 
 
 @login_required

@@ -40,7 +40,10 @@ def test_quarantine_page_lists_rows_with_reasons(client, broken):
     client.login(username="steward", password=PASSWORD)
     page = client.get(reverse("integrations:quarantine-list")).content.decode()
     assert "police-2024-01.csv" in page
-    assert "birth_date: &#x27;098/02/30&#x27; is not a valid date" in page
+    # The reason in the page's language (zh-Hant by default), the column and the value as they were sent.
+    assert "birth_date：&#x27;098/02/30&#x27; 不是有效日期（2009-02 沒有 30 日）" in page
+    english = client.get(reverse("integrations:quarantine-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "birth_date: &#x27;098/02/30&#x27; is not a valid date (2009-02 has no day 30)" in english
     batches = client.get(reverse("integrations:batch-list")).content.decode()
     assert "police.contacts" in batches
 
