@@ -131,7 +131,9 @@ def test_the_proposal_picks_exactly_the_stuck_items(w):
 
 def test_fresh_referrals_open_alerts_in_time_and_uninvited_bureaus_are_not_proposed(w):
     Referral.objects.filter(pk=w.referral.pk).update(created_at=w.now - dt.timedelta(days=3))
-    meeting = schedule(w, bureaus=[w.b.welfare], invitees=[])  # the police are not invited: their escalation is theirs
+    meeting = schedule(
+        w, bureaus=[w.b.welfare], invitees=[]
+    )  # the police are not invited: their escalation is theirs
     assert meeting.items.count() == 0
 
 

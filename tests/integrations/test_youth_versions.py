@@ -29,7 +29,9 @@ def _youth_of(key: str) -> Youth:
 
 
 def test_a_youth_created_by_linkage_has_its_first_version(world, tmp_path):
-    _contacts(tmp_path, "a.csv", "V0000001,2025-01-05,2025-01-06,deviant,runaway,測試分局,,版本甲乙,,2011-02-03,F\n")
+    _contacts(
+        tmp_path, "a.csv", "V0000001,2025-01-05,2025-01-06,deviant,runaway,測試分局,,版本甲乙,,2011-02-03,F\n"
+    )
     youth = _youth_of("V0000001")
     versions = list(youth.history.order_by("history_date"))
     assert [v.history_type for v in versions] == ["+"]
@@ -71,5 +73,9 @@ def test_a_stewards_merge_and_its_reversal_are_versions_that_name_the_steward(wo
     merge = merge_youth(kept=kept, absorbed=absorbed, reason="same person", origin="manual", actor=steward)
     reverse_merge(merge=merge, actor=steward)
     versions = list(absorbed.history.order_by("history_date", "history_id"))
-    assert [(v.history_type, v.merged_into_id) for v in versions] == [("+", None), ("~", kept.pk), ("~", None)]
+    assert [(v.history_type, v.merged_into_id) for v in versions] == [
+        ("+", None),
+        ("~", kept.pk),
+        ("~", None),
+    ]
     assert versions[1].history_user == world.u.steward and versions[2].history_user == world.u.steward
