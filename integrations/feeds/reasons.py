@@ -148,6 +148,51 @@ _SHAPES: list[tuple[re.Pattern[str], Words]] = [
         ),
         lambda m: _("%(later)s: %(second)s is before %(earlier)s %(first)s") % m,
     ),
+    # Why a whole file or batch stopped (the batches page and the API's ``error``).
+    (
+        re.compile(r"the import stopped with an error; nothing was stored; send the file again"),
+        lambda m: _("the import stopped with an error; nothing was stored; send the file again"),
+    ),
+    (
+        re.compile(
+            r"the import did not finish within the worker's time limit; nothing was stored; send the file again"
+        ),
+        lambda m: _(
+            "the import did not finish within the worker's time limit; nothing was stored; send the file again"
+        ),
+    ),
+    (re.compile(r"file has no header row"), lambda m: _("the file has no header row")),
+    (
+        re.compile(r"file contains NUL bytes; it is not a UTF-8 or CP950 \(Big5\) text file"),
+        lambda m: _("the file contains NUL bytes: it is not a UTF-8 or CP950 (Big5) text file"),
+    ),
+    (
+        re.compile(r"file is encoded as UTF-16; the feed contract accepts UTF-8 or CP950 \(Big5\)"),
+        lambda m: _("the file is encoded as UTF-16; the feed contract accepts UTF-8 or CP950 (Big5)"),
+    ),
+    (
+        re.compile(
+            r"file is neither valid UTF-8 nor valid CP950 \(Big5\): undecodable byte at offset (?P<at>\d+)"
+        ),
+        lambda m: _("the file is neither UTF-8 nor CP950 (Big5): a byte at offset %(at)s cannot be read") % m,
+    ),
+    (
+        re.compile(r"file is not valid CSV near line (?P<line>\d+): .*"),
+        lambda m: _("the file is not valid CSV near line %(line)s") % m,
+    ),
+    (
+        re.compile(
+            r"the first line names none of (?P<feed>[\w.]+)'s columns \(expected a header such as (?P<columns>[^)]*)\): "
+            r"the header line seems to be missing, so nothing was imported"
+        ),
+        lambda m: (
+            _(
+                "the first line names none of %(feed)s's columns (a header such as %(columns)s was expected): the "
+                "header line seems to be missing, so nothing was imported"
+            )
+            % m
+        ),
+    ),
 ]
 
 
@@ -164,3 +209,20 @@ def readable(reason: str) -> str:
 def is_known(reason: str) -> bool:
     """Whether :func:`readable` has words for this sentence."""
     return any(pattern.fullmatch(str(reason)) for pattern, _words in _SHAPES)
+
+
+# The stages an import goes through, as the batches page names them while a worker has the batch.
+def stage_label(stage: str) -> str:
+    labels = {
+        "queued": _("waiting for a worker"),
+        "running": _("starting"),
+        "reading": _("reading the file"),
+        "validating": _("checking the rows"),
+        "storing": _("storing the records"),
+        "timeline": _("writing the timelines"),
+        "linking": _("linking the records"),
+        "sealing": _("applying sealing notices"),
+        "done": _("done"),
+        "failed": _("stopped"),
+    }
+    return labels.get(stage, stage)

@@ -14,6 +14,7 @@ from casework.access.audit import Actor, record, record_list
 from casework.models import AuditAction
 from casework.pagination import paginate
 from integrations.feeds import contract, importing, uploads
+from integrations.feeds.reasons import stage_label
 from integrations.models import ImportBatch, QuarantinedRow, QuarantineStatus
 
 
@@ -31,6 +32,7 @@ def batch_list(request):
     running = False
     for batch in page:
         batch.shown_progress = uploads.batch_progress(batch)
+        batch.stage_label = stage_label(batch.shown_progress.get("stage") or "")
         batch.seconds = round(sum((batch.shown_progress.get("stages") or {}).values()), 1)
         running |= batch.status in uploads.ACTIVE
     # While a queued upload is waiting or importing, the page reloads itself to show how far it has got.

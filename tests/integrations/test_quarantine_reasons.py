@@ -112,3 +112,28 @@ def test_the_steward_reads_the_importers_reasons_in_zh_hant(world, tmp_path, cli
     assert row["reasons"] and all(re.search(r"[\u4e00-\u9fff]", r) for r in row["reasons_text"])
     assert all(re.fullmatch(r"[ -~]+", r) for r in row["reasons"])  # the stored English, unchanged
     assert importing.REPEATED_HEADER in stored
+
+
+@pytest.mark.django_db
+def test_the_batches_page_says_why_a_batch_stopped_and_its_stage_in_zh_hant(world, client):
+    from integrations.feeds import uploads
+    from integrations.models import BatchOrigin, BatchStatus, ImportBatch
+
+    ImportBatch.objects.create(
+        feed="police.contacts",
+        checksum="",
+        origin=BatchOrigin.API,
+        status=BatchStatus.FAILED,
+        error=uploads.STOPPED,
+    )
+    ImportBatch.objects.create(
+        feed="police.contacts",
+        checksum="",
+        origin=BatchOrigin.API,
+        status=BatchStatus.QUEUED,
+        progress={"stage": "queued", "done": 0, "total": 0, "stages": {}},
+    )
+    client.login(username="steward", password=PASSWORD)
+    page = client.get(reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "匯入因錯誤中止；沒有儲存任何資料；請重新傳送檔案" in page and "等待工作程序" in page
+    assert "nothing was stored" not in page and "Stage: queued" not in page

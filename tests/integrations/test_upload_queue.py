@@ -226,7 +226,7 @@ def test_the_batches_page_shows_a_queued_upload_stage_and_reloads_until_it_finis
     with translation.override("en"):
         page = steward_client.get(reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
-    assert 'data-status="queued"' in html and "Stage: queued" in html
+    assert 'data-status="queued"' in html and "Stage: waiting for a worker" in html
     assert 'http-equiv="refresh"' in html
     uploads.run_upload(queued[0])
     html = steward_client.get(reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
