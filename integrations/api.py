@@ -163,7 +163,7 @@ class QuarantinedRowViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.Rea
                 row=row, fixed=body.validated_data["row"], user=request.user
             )
         except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(readable(str(exc))) from exc
         if summary.status == "rejected":
             record(
                 Actor.from_request(request), AuditAction.DENIED, row, detail={"resubmission": summary.error}
@@ -352,7 +352,7 @@ class FeedUploadView(APIView):
                         feed=feed, data=uploads.rows_payload(rows), file_name="(api)", encoding="json"
                     )
         except contract.ContractError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(readable(str(exc))) from exc
         except APIException:
             raise
         except Exception:

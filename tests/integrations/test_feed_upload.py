@@ -160,3 +160,17 @@ def test_an_upload_answered_at_once_that_stops_on_an_unexpected_error_says_so_an
         client, "police.contacts", keys["police"], data={"rows": "x"}, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_a_file_refused_as_a_whole_says_why_in_the_callers_language(client, keys):
+    csv = b"contact_no,name\x00,birth_date\nP9,x,2009-01-01\n"
+    zh = post(
+        client, "police.contacts", keys["police"], data={"file": SimpleUploadedFile("p.csv", csv)},
+        HTTP_ACCEPT_LANGUAGE="zh-hant",
+    )  # fmt: skip
+    assert zh.status_code == 400 and "檔案含有 NUL 位元組" in str(zh.json())
+    en = post(
+        client, "police.contacts", keys["police"], data={"file": SimpleUploadedFile("p.csv", csv)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert en.status_code == 400 and "NUL bytes" in str(en.json())
