@@ -344,6 +344,7 @@ def test_a_liaison_meeting_from_the_proposed_agenda_to_the_next_meeting(new_page
         sec.fill("#id_starts_at", when.strftime("%Y-%m-%dT%H:%M"))
         for bureau in (w.b.police, w.b.welfare):
             sec.locator(f'#meeting-form input[name=invited_bureaus][value="{bureau.pk}"]').check()
+        sec.locator(f'#meeting-form input[name=invitees][value="{w.u.officer.pk}"]').check()
         submit(sec, sec.locator("#meeting-form button[type=submit]"))
         return Meeting.objects.get(title=title)
 
@@ -353,7 +354,17 @@ def test_a_liaison_meeting_from_the_proposed_agenda_to_the_next_meeting(new_page
     assert set(
         following.items.filter(kind=AgendaItemKind.ACTION_FOLLOW_UP).values_list("follows_up", flat=True)
     ) == {police_action.pk, welfare_action.pk}
+    # A person's item concerns the bureau they act for.
+    officer_follow_up = sec.locator(
+        f'li.agenda-item[data-kind="{AgendaItemKind.ACTION_FOLLOW_UP}"][data-youth="{w.y.alert.public_id}"]'
+    )
+    expect(officer_follow_up.locator("dl.item-facts")).to_contain_text(w.b.police.display_name)
     snap(sec, "meet_5c_next_agenda_with_action_items")
+    # The share was for the December meeting only: the police pack of the next one does not list the welfare
+    # youth, though the welfare action item about them is on its agenda.
+    # (The police youth is there twice: the alert still escalated, and the officer's item about them.)
+    police.goto(url(live_server, f"/meetings/{following.pk}/packs/{w.b.police.code}/"))
+    assert set(pack_youth(police)) == {w.y.alert.public_id}
 
     # The officer follows the task to the meeting and marks the item done.
     police.goto(url(live_server, "/tasks/"))
