@@ -41,11 +41,16 @@ from django.db.models import Q
 from casework.access.audit import Actor
 from casework.history import erase_history_of
 from casework.models import (
+    ActionItem,
+    AgendaItem,
+    AgendaItemKind,
     Alert,
     AlertTrigger,
     Case,
+    Enrollment,
     Event,
     Intervention,
+    MeetingShare,
     Notification,
     Referral,
     ReferralStatus,
@@ -71,6 +76,31 @@ def _since_by_youth(events: Iterable[tuple[int, dt.date]]) -> dict[int, dt.date]
         if youth_id not in since or known < since[youth_id]:
             since[youth_id] = known
     return since
+
+
+def _holding_nothing(youth_ids: Iterable[int]) -> list[int]:
+    """Of these youth, those with no timeline, enrolment, case, alert, referral or triage decision left."""
+    held = Q(pk__in=[])
+    for model in (Event, Enrollment, Case, Alert, Referral, TriageDecision):
+        held |= Q(pk__in=model.objects.values("youth_id"))
+    return list(Youth.objects.filter(pk__in=list(youth_ids)).exclude(held).values_list("pk", flat=True))
+
+
+def erase_agenda_items(items: Q) -> int:
+    """Delete the agenda lines ``items`` selects, with what hangs on them: their action items, the lines of
+    later meetings that followed those up (and so on), and their meeting shares. Returns how many lines."""
+    ids = set(AgendaItem.objects.filter(items).values_list("pk", flat=True))
+    frontier = set(ids)
+    while frontier:
+        actions = ActionItem.objects.filter(item_id__in=frontier).values("pk")
+        frontier = set(AgendaItem.objects.filter(follows_up_id__in=actions).values_list("pk", flat=True)) - ids
+        ids |= frontier
+    if not ids:
+        return 0
+    MeetingShare.objects.filter(item_id__in=ids).delete()
+    AgendaItem.objects.filter(follows_up__item_id__in=ids).update(follows_up=None)
+    ActionItem.objects.filter(item_id__in=ids).delete()
+    return AgendaItem.objects.filter(pk__in=ids).delete()[1].get("casework.AgendaItem", 0)
 
 
 def erase_derived_from_events(
@@ -116,6 +146,15 @@ def erase_derived_from_events(
     counts["notifications"] = Notification.objects.filter(
         Q(alert_id__in=alert_ids) | Q(referral_id__in=referral_ids) | Q(case_id__in=case_ids)
     ).delete()[0]
+    # A liaison meeting's agenda line about a sealed alert, case or referral, or about a youth's band that
+    # rested on the sealed record, is derived from it: the line goes, with its decision, its action items
+    # (and the lines that followed them up) and its shares, from past minutes too (insider review 9, F1).
+    counts["agenda_items"] = erase_agenda_items(
+        Q(alert_id__in=alert_ids)
+        | Q(case_id__in=case_ids)
+        | Q(referral_id__in=referral_ids)
+        | Q(kind=AgendaItemKind.TOP_BAND_NO_CASE, youth_id__in=list(since))
+    )
     TriageDecision.objects.filter(Q(case_id__in=case_ids) | Q(referral_id__in=referral_ids)).exclude(
         alert_id__in=alert_ids
     ).update(case=None, referral=None)
@@ -138,6 +177,8 @@ def erase_derived_from_events(
     counts["risk_scores"] = scores
     # Contests and corrections of the events go with them (CASCADE).
     counts["events"] = Event.all_objects.filter(pk__in=event_ids).delete()[1].get("casework.Event", 0)
+    # A youth left holding nothing keeps no agenda line either (one added by hand included).
+    counts["agenda_items"] += erase_agenda_items(Q(youth_id__in=_holding_nothing(out.youth_ids)))
 
     youth_ids = sorted(out.youth_ids)
     # Versions of the erased alerts, cases, interventions and referrals went with them (cascade_delete_history).

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from casework.access.audit import Actor, record
 from casework.access.policy import ACTIVE_REFERRAL_STATUSES
+from casework.access.sealing import erase_agenda_items
 from casework.models import (
     ACTIVE_ALERT_STATUSES,
     ADULT_AGE,
@@ -314,6 +315,10 @@ def _purge_youth(youth: Youth) -> Counter:
     for case_id in Case.objects.filter(youth_id__in=ids).values_list("pk", flat=True):
         counts += _purge_case(case_id)
     keys = _source_keys(ids)
+    # Liaison-meeting lines about the youth, with their action items and shares, go before the youth.
+    lines = erase_agenda_items(Q(youth_id__in=ids))
+    if lines:
+        counts["casework.agendaitem"] += lines
     counts += _delete(TriageDecision.objects.filter(youth_id__in=ids))
     counts += _delete(Referral.objects.filter(youth_id__in=ids))
     counts += _delete(Alert.objects.filter(youth_id__in=ids))

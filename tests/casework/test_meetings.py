@@ -382,3 +382,41 @@ def test_alert_status_used_by_the_fixture(w):
     w.alert.refresh_from_db()
     assert w.alert.status == AlertStatus.ESCALATED
     assert youth_services  # the fixture's writer
+
+
+# --- sealing (Art. 83-1) reaches the meetings (insider review 9, F1) ------------------------------------------
+
+
+def test_sealing_erases_the_agenda_lines_decisions_action_items_and_shares_derived_from_the_record(w, client):
+    from casework.access.sealing import erase_derived_from_events
+    from casework.models import ActionItem, AgendaItem
+
+    meeting = schedule(w)
+    sealed_line = item_for(meeting, w.y.alert)  # the escalated police alert of the sealed contact
+    kept_line = item_for(meeting, w.y.referred)  # the referral to welfare: nothing sealed about it
+    services.record_decision(actor=actor(w.u.secretariat), item=sealed_line, decision="警察隊一週內聯繫家長")
+    action = services.add_action_item(
+        actor=actor(w.u.secretariat), item=sealed_line, text="追蹤夜間遊蕩情形", due_on=w.today,
+        owner_user=w.u.officer,
+    )  # fmt: skip
+    share = services.share_item(
+        actor=actor(w.u.secretariat), item=sealed_line, bureau=w.b.welfare, sources=["police"],
+        case_content=False, reason=REASON,
+    )  # fmt: skip
+    services.record_attendance(actor=actor(w.u.secretariat), meeting=meeting, attendees=[w.u.supervisor])
+    services.close_meeting(actor=actor(w.u.supervisor), meeting=meeting)
+    later = schedule(w, starts_at=w.now + dt.timedelta(days=9))
+    follow_up = later.items.get(follows_up=action)  # the open action item came back on the next agenda
+
+    erase_derived_from_events(event_ids=[w.alert.source_event_id], actor=actor(w.u.supervisor))
+
+    assert not AgendaItem.objects.filter(pk__in=[sealed_line.pk, follow_up.pk]).exists()
+    assert not ActionItem.objects.filter(pk=action.pk).exists()
+    assert not MeetingShare.objects.filter(pk=share.pk).exists()
+    assert AgendaItem.objects.filter(pk=kept_line.pk).exists()  # the allowed side
+    client.login(username="officer", password=PASSWORD)
+    assert "追蹤夜間遊蕩情形" not in client.get(reverse("my-tasks")).content.decode()
+    # The minutes are made from the agenda as it is now; proposing again does not bring the line back.
+    services.propose_agenda(actor=actor(w.u.secretariat), meeting=later)
+    assert not later.items.filter(youth=w.y.alert).exists()
+    assert not meeting.items.filter(youth=w.y.alert).exists()

@@ -277,3 +277,37 @@ def test_stewards_and_auditors_read_the_retention_report(world, client, name):
 def test_others_may_not_read_the_retention_report(world, client, name):
     _login(client, getattr(world.u, name))
     assert client.get(reverse("integrations:retention-report")).status_code == 403
+
+
+def test_a_youth_on_a_liaison_meetings_agenda_is_purged_with_the_line_and_its_action_items(world):
+    """An agenda line holds on to its youth (PROTECT): the purge takes the line, its action items and shares
+    first, and the purge goes through (it stopped on a ProtectedError before)."""
+    from casework.meetings import services as meeting_services
+    from casework.models import ActionItem, AgendaItem
+    from tests.fixtures import actor
+
+    y = _adult(world, born=dt.date(2008, 3, 1))
+    meeting = meeting_services.schedule_meeting(
+        actor=actor(world.u.supervisor), title="聯繫會議", starts_at=timezone.now() + dt.timedelta(days=2),
+        chair=world.u.supervisor, invited_bureaus=[world.b.police, world.b.committee], invitees=[world.u.officer],
+    )  # fmt: skip
+    line = meeting_services.add_item(
+        actor=actor(world.u.supervisor), meeting=meeting, summary="協調", youth=y
+    )
+    meeting_services.add_action_item(
+        actor=actor(world.u.supervisor),
+        item=line,
+        text="聯繫家長",
+        due_on=world.today,
+        owner_user=world.u.officer,
+    )
+    kept = meeting_services.add_item(
+        actor=actor(world.u.supervisor), meeting=meeting, summary="另案", youth=world.y.alert
+    )
+    retention_services.purge_expired(as_of=dt.date(2026, 9, 1))
+    assert not Youth.objects.filter(pk=y.pk).exists()
+    assert (
+        not AgendaItem.objects.filter(pk=line.pk).exists()
+        and not ActionItem.objects.filter(item=line).exists()
+    )
+    assert AgendaItem.objects.filter(pk=kept.pk).exists()
