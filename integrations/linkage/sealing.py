@@ -734,6 +734,28 @@ def seal_named_by_quarantined_notices(rows: Iterable[tuple[str, list[str]]], *, 
 # ---------------------------------------------------------------------------------------------------------
 
 
+_NAME_SEPARATORS = re.compile(r"[\s\u00b7]+")
+
+
+def _name_keys(values: Mapping) -> set[str]:
+    """The forms in which a notice and a contact are the same name: the Han name without separators (an
+    indigenous name is written with its middle dot, with another dot, or with none: insider review 9, F4), and
+    the romanised name's words in order of the alphabet, letters only."""
+    keys = set()
+    name = values.get("name")
+    if isinstance(name, str) and name.strip():
+        han = _NAME_SEPARATORS.sub("", contract.normalise_name(name))
+        if han:
+            keys.add("han:" + han)
+    romanised = values.get("name_romanized")
+    if isinstance(romanised, str) and romanised.strip():
+        ascii_form = unicodedata.normalize("NFKD", romanised).encode("ascii", "ignore").decode().lower()
+        words = sorted(w for w in re.split(r"[^a-z]+", ascii_form) if w)
+        if words:
+            keys.add("rom:" + " ".join(words))
+    return keys
+
+
 class PersonWideNotices:
     """The person-wide notices (blank ``contact_nos``) and the people they name, for finding their contacts by
     exact identity: a valid national ID, or an exact name and birth date with no contradicting national ID,
@@ -764,11 +786,16 @@ class PersonWideNotices:
         nid = (values.get("national_id") or "") if nid_status == "valid" else ""
         if nid and (key, effective_on) not in self.by_nid[nid]:
             self.by_nid[nid].append((key, effective_on))
-        if values.get("name") and values.get("birth_date"):
+        if values.get("birth_date"):
             entry = (key, effective_on, nid)
-            identity = (values["name"], str(values["birth_date"])[:10])
-            if entry not in self.by_name_dob[identity]:
-                self.by_name_dob[identity].append(entry)
+            names = _name_keys(values)
+            # A notice that gives the Han name reaches by it; the romanised one (more people share it) only
+            # reaches for a notice that has nothing else.
+            han = {name for name in names if name.startswith("han:")}
+            for name in han or names:
+                identity = (name, str(values["birth_date"])[:10])
+                if entry not in self.by_name_dob[identity]:
+                    self.by_name_dob[identity].append(entry)
 
     @classmethod
     def current(cls, notice_keys: Iterable[str] | None = None) -> PersonWideNotices:
@@ -795,10 +822,11 @@ class PersonWideNotices:
         for key, effective_on in self.by_nid.get(nid, []) if nid else []:
             if reaches(effective_on):
                 return key
-        name, dob = values.get("name"), str(values.get("birth_date") or "")[:10]
-        for key, effective_on, notice_nid in self.by_name_dob.get((name, dob), []) if name and dob else []:
-            if (not nid or not notice_nid or nid == notice_nid) and reaches(effective_on):
-                return key
+        dob = str(values.get("birth_date") or "")[:10]
+        for name in sorted(_name_keys(values)) if dob else []:
+            for key, effective_on, notice_nid in self.by_name_dob.get((name, dob), []):
+                if (not nid or not notice_nid or nid == notice_nid) and reaches(effective_on):
+                    return key
         return ""
 
     def match_misplaced(self, raw: Mapping) -> str:
@@ -818,11 +846,12 @@ class PersonWideNotices:
                 return self.by_nid[nid][0][0]
         names = {name for name, _dob in self.by_name_dob}
         misplaced = {
-            contract.normalise_name(piece)
+            name
             for column, value in cells
             for piece in (column, *_TOKEN.split(value))
             if column != "name" and piece
-        } | {contract.normalise_name(k) for k, _v in cells}
+            for name in _name_keys({"name": piece})
+        } | {name for k, _v in cells for name in _name_keys({"name": k})}
         for name in misplaced & names:
             days = set()
             for text in texts:
@@ -843,9 +872,11 @@ class PersonWideNotices:
         found: dict[str, set[str]] = defaultdict(set)
         if not self:
             return found
-        names = sorted({name for name, _dob in self.by_name_dob})
+        # Candidates by birth date: the name may be spelt apart from the notice's (_name_keys), so it is
+        # compared in Python.
+        dobs = sorted({dob for _name, dob in self.by_name_dob})
         candidates = SourceRecord.objects.filter(
-            Q(values__national_id__in=sorted(self.by_nid)) | Q(values__name__in=names),
+            Q(values__national_id__in=sorted(self.by_nid)) | Q(values__birth_date__in=dobs),
             feed=CONTACT_FEED,
             is_current=True,
             sealed_at__isnull=True,

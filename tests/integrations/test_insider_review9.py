@@ -1,0 +1,82 @@
+"""Insider review 9: a notice reaches an indigenous name however its middle dot is written (or not), and a
+romanised name when that is all the notice gives; it does not reach a different name."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from integrations.models import SourceRecord
+
+pytestmark = pytest.mark.django_db
+
+CONTACTS = (
+    "contact_no,occurred_on,recorded_on,kind,code,unit,national_id,name,name_romanized,birth_date,sex\n"
+)
+NOTICES = "notice_no,court_case_no,effective_on,contact_nos,national_id,name,name_romanized,birth_date,sex\n"
+
+
+def _import(tmp_path, feed: str, text: str, name: str, *options: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    call_command("import_feed", feed, str(path), *options, verbosity=0)
+
+
+def _sealed(key: str) -> bool:
+    return not SourceRecord.objects.filter(
+        feed="police.contacts", record_key=key, sealed_at__isnull=True
+    ).exists()
+
+
+@pytest.fixture
+def contacts(world, tmp_path):
+    _import(
+        tmp_path,
+        "police.contacts",
+        CONTACTS
+        + "R9C1,2026-01-05,2026-01-06,offence,theft,測試分局,,娜尤·利布,Nayu Libu,2013-06-04,M\n"
+        + "R9C2,2026-01-05,2026-01-06,offence,theft,測試分局,,娜尤·達利,Nayu Dali,2013-06-04,M\n"
+        + "R9C3,2026-01-05,2026-01-06,offence,theft,測試分局,,,Watan Tanga,2012-02-02,M\n",
+        "contacts.csv",
+    )
+    call_command("link_records", verbosity=0)
+    return tmp_path
+
+
+@pytest.mark.parametrize("written", ["娜尤利布", "娜尤‧利布", "娜尤・利布", "娜尤 利布"])
+def test_a_notice_reaches_an_indigenous_name_however_its_dot_is_written(contacts, written):
+    # Not linked (--no-link): the notice must reach the contact by its identity alone, as when linkage has not
+    # joined them.
+    _import(
+        contacts,
+        "court.sealing",
+        NOTICES + f"R9N1,,2026-12-01,,,{written},,2013-06-04,M\n",
+        "n.csv",
+        "--no-link",
+    )
+    assert _sealed("R9C1")
+    assert not _sealed("R9C2")  # the refused side: another name born the same day
+
+
+def test_a_notice_with_only_a_romanised_name_reaches_it_in_any_word_order(contacts):
+    _import(
+        contacts,
+        "court.sealing",
+        NOTICES + "R9N2,,2026-12-01,,,,Tanga Watan,2012-02-02,M\n",
+        "n.csv",
+        "--no-link",
+    )
+    assert _sealed("R9C3")
+    assert not _sealed("R9C1") and not _sealed("R9C2")
+
+
+def test_a_notice_with_a_han_name_does_not_reach_by_the_romanised_name_alone(contacts):
+    # 娜尤·達利 is romanised "Nayu Dali"; a notice for 娜尤·利布 romanised the same way reaches 娜尤·利布 only.
+    _import(
+        contacts,
+        "court.sealing",
+        NOTICES + "R9N3,,2026-12-01,,,娜尤利布,Nayu Dali,2013-06-04,M\n",
+        "n.csv",
+        "--no-link",
+    )
+    assert _sealed("R9C1") and not _sealed("R9C2")
