@@ -41,3 +41,27 @@ def test_old_file_names_lose_national_ids_and_sealed_batches_their_name():
     assert names[api.pk] == "(api)"
     migration.mask_file_names(apps, None)  # running it again changes nothing
     assert {b.pk: b.file_name for b in ImportBatch.objects.all()} == names
+
+
+def test_quarantined_court_notices_already_stored_forget_their_person():
+    from integrations.models import QuarantinedRow
+
+    forget = importlib.import_module(
+        "integrations.migrations.0009_quarantined_notices_forget_their_person"
+    ).forget
+    b = batch("court.csv", feed="court.sealing")
+    notice = QuarantinedRow.objects.create(
+        batch=b, feed="court.sealing", row_number=1, record_key="N1",
+        raw={"notice_no": "N1", "name": "王小明", "national_id": "A123456789", "birth_date": "2010-13-45"},
+        reasons=["birth_date: '2010-13-45' is not a valid date (month 13 does not exist)"],
+    )  # fmt: skip
+    contact = QuarantinedRow.objects.create(
+        batch=batch("p.csv"), feed="police.contacts", row_number=1, record_key="P1",
+        raw={"contact_no": "P1", "name": "林小華"}, reasons=["birth_date: required value is missing"],
+    )  # fmt: skip
+    forget(apps, None)
+    notice.refresh_from_db()
+    contact.refresh_from_db()
+    assert notice.raw == {"notice_no": "N1"}
+    assert notice.reasons == ["birth_date: … is not a valid date (month 13 does not exist)"]
+    assert contact.raw == {"contact_no": "P1", "name": "林小華"}  # the allowed side: other feeds keep theirs

@@ -80,3 +80,34 @@ def test_a_notice_with_a_han_name_does_not_reach_by_the_romanised_name_alone(con
         "--no-link",
     )
     assert _sealed("R9C1") and not _sealed("R9C2")
+
+
+def test_a_quarantined_court_notice_keeps_its_number_not_the_person_it_names(contacts, client):
+    from django.urls import reverse
+
+    from integrations.models import QuarantinedRow
+    from tests.fixtures import PASSWORD
+
+    _import(
+        contacts,
+        "court.sealing",
+        NOTICES + "R9N9,114年度少調字第9號,2026-12-01,R9C2,H123456789,娜尤·達利,Nayu Dali,2013-13-45,M\n",
+        "bad.csv",
+    )
+    row = QuarantinedRow.objects.get(feed="court.sealing")
+    assert row.raw == {
+        "notice_no": "R9N9",
+        "court_case_no": "114年度少調字第9號",
+        "effective_on": "2026-12-01",
+    }
+    text = " ".join(row.reasons)
+    assert "2013-13-45" not in text and "達利" not in text and "birth_date" in text
+    # The notice still seals the contact it names by number, malformed as it is.
+    assert _sealed("R9C2") and not _sealed("R9C1")
+    client.login(username="steward", password=PASSWORD)
+    for url in (reverse("integrations:quarantine-list") + "?feed=court.sealing",
+                reverse("integrations:quarantine-detail", args=[row.pk]),
+                reverse("integrations-api:quarantinedrow-list")):  # fmt: skip
+        body = client.get(url).content.decode()
+        assert "R9N9" in body, url  # the allowed side: the steward asks the court to send R9N9 again
+        assert "達利" not in body and "H123456789" not in body and "2013-13-45" not in body, url
