@@ -996,7 +996,14 @@ def meeting_share_until(meeting: Meeting) -> dt.datetime:
 
 
 def active_meeting_shares(meeting: Meeting, bureau_id: int) -> QuerySet[MeetingShare]:
-    return MeetingShare.objects.filter(meeting=meeting, bureau_id=bureau_id, expires_at__gt=timezone.now())
+    """Shares in force: before their end, and only while the meeting has not been held (closing the minutes
+    ends every share of the meeting, whatever its date: insider review 9, F2)."""
+    return MeetingShare.objects.filter(
+        meeting=meeting,
+        meeting__status=MeetingStatus.PLANNED,
+        bureau_id=bureau_id,
+        expires_at__gt=timezone.now(),
+    )
 
 
 def pack_items(user, meeting: Meeting, bureau_id: int) -> list[tuple[AgendaItem, MeetingShare | None]]:

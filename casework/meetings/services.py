@@ -38,6 +38,12 @@ from casework.models import (
 MINUTES_LANGUAGE = "zh-hant"
 
 
+# Meetings are monthly or weekly: one is scheduled at most a quarter ahead, and a youth is shared with a bureau
+# at most two weeks before it (the share ends when the meeting is over: insider review 9, F2).
+SCHEDULE_AHEAD_DAYS = 92
+SHARE_AHEAD_DAYS = 14
+
+
 def _require_run(actor: Actor) -> None:
     if not policy.can_run_meetings(actor.user):
         raise PermissionDenied(_("Only the committee's supervisors and secretariat run liaison meetings."))
@@ -73,6 +79,10 @@ def schedule_meeting(
         raise ValidationError({"invited_bureaus": _("Invite at least one bureau.")})
     if not policy.can_run_meetings(chair):
         raise ValidationError({"chair": _("The chair must be a committee supervisor or secretariat member.")})
+    if starts_at - timezone.now() > dt.timedelta(days=SCHEDULE_AHEAD_DAYS):
+        raise ValidationError(
+            {"starts_at": _("Schedule a meeting at most %(days)s days ahead.") % {"days": SCHEDULE_AHEAD_DAYS}}
+        )
     meeting = Meeting.objects.create(
         title=title.strip(), starts_at=starts_at, chair=chair, created_by=actor.user
     )
@@ -212,6 +222,11 @@ def share_item(
     reason = reason.strip()
     validate_purpose_text(reason)
     now = timezone.now()
+    if meeting.starts_at - now > dt.timedelta(days=SHARE_AHEAD_DAYS):
+        # A share lasts until the meeting is over: made weeks ahead it would be weeks of access.
+        raise ValidationError(
+            _("Share a youth at most %(days)s days before the meeting.") % {"days": SHARE_AHEAD_DAYS}
+        )
     until = policy.meeting_share_until(meeting)
     if until <= now:
         raise ValidationError(_("The meeting is over: nothing more can be shared for it."))

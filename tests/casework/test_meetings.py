@@ -420,3 +420,30 @@ def test_sealing_erases_the_agenda_lines_decisions_action_items_and_shares_deriv
     services.propose_agenda(actor=actor(w.u.secretariat), meeting=later)
     assert not later.items.filter(youth=w.y.alert).exists()
     assert not meeting.items.filter(youth=w.y.alert).exists()
+
+
+# --- a share lasts for its meeting only (insider review 9, F2) --------------------------------------------------
+
+
+def test_closing_the_minutes_ends_every_share_of_the_meeting(w):
+    meeting = schedule(w)
+    services.share_item(
+        actor=actor(w.u.secretariat), item=item_for(meeting, w.y.referred), bureau=w.b.police,
+        sources=["welfare"], case_content=False, reason=REASON,
+    )  # fmt: skip
+    assert w.y.referred.pk in pack_youth(w.u.officer, meeting, w.b.police)  # the allowed side
+    services.record_attendance(actor=actor(w.u.secretariat), meeting=meeting, attendees=[w.u.supervisor])
+    services.close_meeting(actor=actor(w.u.supervisor), meeting=meeting)
+    assert w.y.referred.pk not in pack_youth(w.u.officer, meeting, w.b.police)
+
+
+def test_a_meeting_is_scheduled_at_most_a_quarter_ahead_and_a_share_made_at_most_two_weeks_before_it(w):
+    with pytest.raises(ValidationError):
+        schedule(w, starts_at=w.now + dt.timedelta(days=services.SCHEDULE_AHEAD_DAYS + 1))
+    far = schedule(w, starts_at=w.now + dt.timedelta(days=services.SHARE_AHEAD_DAYS + 2))
+    with pytest.raises(ValidationError):
+        services.share_item(
+            actor=actor(w.u.secretariat), item=item_for(far, w.y.referred), bureau=w.b.police,
+            sources=["welfare"], case_content=False, reason=REASON,
+        )  # fmt: skip
+    assert not MeetingShare.objects.filter(meeting=far).exists()
