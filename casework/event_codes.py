@@ -50,6 +50,7 @@ CODE_LABELS = {
     "drug_exposure": _("drug exposure"),
     "prohibited_venue": _("prohibited venue"),
     "economic_hardship": _("economic hardship"),
+    "economic": _("economic hardship"),
     "parent_illness": _("parent's illness"),
     "domestic_violence": _("domestic violence"),
     "caregiver_substance_use": _("caregiver's substance use"),

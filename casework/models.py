@@ -743,7 +743,12 @@ class Alert(models.Model):
 
     @property
     def label(self) -> str:
-        return self.rule.display_name if self.rule_id else self.reason
+        """What a person reads for the alert's reason: its rule's name (the latest version of the rule of that
+        key when the alert names none), never the code."""
+        if self.rule_id:
+            return self.rule.display_name
+        rule = AlertRule.objects.filter(key=self.reason).order_by("-version").first()
+        return rule.display_name if rule is not None else self.reason.replace("_", " ")
 
     # -- transitions (the only ways the status changes; ``casework.services`` and ``alerting`` call them) ---
     @transition(

@@ -154,7 +154,10 @@ class Principal:
 
     @property
     def roles_label(self) -> str:
-        return ",".join(sorted(self.roles))
+        """The roles in words, in the reader's language (the page header's tooltip)."""
+        from django.utils.translation import pgettext
+
+        return pgettext("list separator", ", ").join(sorted(str(Role(r).label) for r in self.roles))
 
 
 def principal_for(user) -> Principal:

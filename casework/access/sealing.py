@@ -93,7 +93,9 @@ def erase_agenda_items(items: Q) -> int:
     frontier = set(ids)
     while frontier:
         actions = ActionItem.objects.filter(item_id__in=frontier).values("pk")
-        frontier = set(AgendaItem.objects.filter(follows_up_id__in=actions).values_list("pk", flat=True)) - ids
+        frontier = (
+            set(AgendaItem.objects.filter(follows_up_id__in=actions).values_list("pk", flat=True)) - ids
+        )
         ids |= frontier
     if not ids:
         return 0

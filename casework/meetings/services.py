@@ -81,7 +81,10 @@ def schedule_meeting(
         raise ValidationError({"chair": _("The chair must be a committee supervisor or secretariat member.")})
     if starts_at - timezone.now() > dt.timedelta(days=SCHEDULE_AHEAD_DAYS):
         raise ValidationError(
-            {"starts_at": _("Schedule a meeting at most %(days)s days ahead.") % {"days": SCHEDULE_AHEAD_DAYS}}
+            {
+                "starts_at": _("Schedule a meeting at most %(days)s days ahead.")
+                % {"days": SCHEDULE_AHEAD_DAYS}
+            }
         )
     meeting = Meeting.objects.create(
         title=title.strip(), starts_at=starts_at, chair=chair, created_by=actor.user
