@@ -114,6 +114,12 @@ def review_access_grant(*, actor: Actor, grant: AccessGrant, outcome: str, note:
     locked = AccessGrant.objects.select_for_update().get(pk=grant.pk)
     if not policy.can_review_access_grant(actor.user, locked):
         raise PermissionDenied(_("You may not review this access (nobody reviews their own)."))
+    return record_review(actor=actor, locked=locked, outcome=outcome, note=note)
+
+
+def record_review(*, actor: Actor, locked, outcome: str, note: str, youth=None):
+    """Write a reviewer's verdict on an access given by a stated purpose or by a meeting share (``locked``,
+    already checked as the reviewer's to review): the same outcomes, notes and log line for both."""
     if outcome not in AccessReviewOutcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     note = note.strip()
@@ -127,7 +133,7 @@ def review_access_grant(*, actor: Actor, grant: AccessGrant, outcome: str, note:
     locked.reviewed_by = actor.user
     locked.reviewed_at = timezone.now()
     locked.save(update_fields=["review_outcome", "review_note", "reviewed_by", "reviewed_at"])
-    record(actor, AuditAction.UPDATE, locked, detail={"review": outcome, "previous": previous})
+    record(actor, AuditAction.UPDATE, locked, youth=youth, detail={"review": outcome, "previous": previous})
     return locked
 
 

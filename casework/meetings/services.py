@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from casework.access import policy
 from casework.access.audit import Actor, record
+from casework.access.services import record_review
 from casework.meetings.proposal import proposed_items
 from casework.models import (
-    AccessReviewOutcome,
     ActionItem,
     AgendaItem,
     AgendaItemKind,
@@ -375,24 +375,4 @@ def review_meeting_share(*, actor: Actor, share: MeetingShare, outcome: str, not
     locked = MeetingShare.objects.select_for_update().get(pk=share.pk)
     if not policy.can_review_meeting_share(actor.user, locked):
         raise PermissionDenied(_("You may not review this share (nobody reviews their own)."))
-    if outcome not in AccessReviewOutcome.values:
-        raise ValidationError({"outcome": _("Choose an outcome.")})
-    note = note.strip()
-    if outcome != AccessReviewOutcome.JUSTIFIED and not note:
-        raise ValidationError({"note": _("Say why the access was not justified, or what must follow.")})
-    if not locked.awaits_review:
-        raise ValidationError(_("This access has already been reviewed."))
-    previous = locked.review_outcome
-    locked.review_outcome = outcome
-    locked.review_note = note
-    locked.reviewed_by = actor.user
-    locked.reviewed_at = timezone.now()
-    locked.save(update_fields=["review_outcome", "review_note", "reviewed_by", "reviewed_at"])
-    record(
-        actor,
-        AuditAction.UPDATE,
-        locked,
-        youth=locked.youth,
-        detail={"review": outcome, "previous": previous},
-    )
-    return locked
+    return record_review(actor=actor, locked=locked, outcome=outcome, note=note, youth=locked.youth)
