@@ -191,6 +191,13 @@ def meeting_item_add(request, pk: int):
         except ValidationError as error:
             _errors(request, error)
     else:
+        # A refused youth ID is a try at a record: logged like any refused request (rule 8), the ID masked.
+        record(
+            Actor.from_request(request),
+            AuditAction.DENIED,
+            meeting,
+            detail={"path": request.path, "fields": sorted(form.errors)},
+        )
         _form_errors(request, form)
     return _back(meeting, "agenda")
 

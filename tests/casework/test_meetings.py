@@ -447,3 +447,15 @@ def test_a_meeting_is_scheduled_at_most_a_quarter_ahead_and_a_share_made_at_most
             sources=["welfare"], case_content=False, reason=REASON,
         )  # fmt: skip
     assert not MeetingShare.objects.filter(meeting=far).exists()
+
+
+def test_a_youth_id_refused_on_the_agenda_form_is_logged_like_any_try_at_a_record(w, client):
+    """Insider review 9, F7: trying youth IDs on the agenda form was a silent existence check."""
+    meeting = schedule(w)
+    client.login(username="secretariat", password=PASSWORD)
+    url = reverse("meeting-item-add", args=[meeting.pk])
+    client.post(url, {"summary": "其他", "youth_id": "YAAAAAAAAAA"})
+    denied = AuditEntry.objects.filter(action=AuditAction.DENIED, path=url)
+    assert denied.count() == 1 and denied.get().detail["fields"] == ["youth_id"]
+    client.post(url, {"summary": "其他", "youth_id": w.y.none.public_id})  # the allowed side: it exists
+    assert denied.count() == 1 and meeting.items.filter(youth=w.y.none).exists()
