@@ -283,15 +283,23 @@ def meeting_actions(user, *, today: dt.date) -> list[Task]:
         .select_related("meeting", "item__youth", "owner_bureau", "owner_user")
     )
     tasks = []
+    # A bureau's action item reaches every worker of the bureau; one not invited by name cannot open the
+    # meeting, so their link goes to their list of action items (on the meetings page) instead.
+    opens = set(policy.visible_meetings(user).values_list("pk", flat=True))
     for a in actions:
         shown = policy.action_item_youth_shown(user, a)
+        page = (
+            reverse("meeting-detail", args=[a.meeting_id])
+            if a.meeting_id in opens
+            else reverse("meeting-list")
+        )
         youth = a.item.youth if shown else None
         tasks.append(
             Task(
                 kind=TaskKind.MEETING_ACTION,
                 due=a.due_on,
                 overdue=a.due_on < today,
-                url=f"{reverse('meeting-detail', args=[a.meeting_id])}#action-{a.pk}",
+                url=f"{page}#action-{a.pk}",
                 youth_public_id=youth.public_id if youth else "",
                 youth_name=youth.name if youth else "",
                 detail=f"{a.meeting.title}: {a.text}",

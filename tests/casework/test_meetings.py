@@ -312,6 +312,15 @@ def test_action_items_are_tasks_of_their_owners_and_come_back_until_done(w, clie
     assert "提供學校出缺席" in page and "聯繫家長並回報" not in page
     # The social worker may not see the youth: the task does not name them.
     assert w.y.alert.public_id not in page
+    # Not invited by name, the social worker cannot open the meeting: the task leads to their action items on
+    # the meetings page, which opens; the officer's leads to the meeting itself.
+    assert f'href="{reverse("meeting-list")}#action-{bureau_action.pk}"' in page
+    assert client.get(reverse("meeting-detail", args=[meeting.pk])).status_code == 404
+    assert client.get(reverse("meeting-list")).status_code == 200
+    client.login(username="officer", password=PASSWORD)
+    officer_page = client.get(reverse("my-tasks")).content.decode()
+    assert f'href="{reverse("meeting-detail", args=[meeting.pk])}#action-{action.pk}"' in officer_page
+    client.login(username="social", password=PASSWORD)
     # The next meeting proposes both again; once done, they are gone from tasks and from the next proposal.
     services.record_attendance(actor=actor(w.u.secretariat), meeting=meeting, attendees=[w.u.officer])
     services.close_meeting(actor=actor(w.u.secretariat), meeting=meeting)
