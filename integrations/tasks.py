@@ -67,9 +67,20 @@ def _import_upload(batch_id: int) -> dict:
 def link_after_import(self, batch_id: int) -> dict:
     """Link an imported batch's new person records and put its events on the timeline. Idempotent:
     records already linked, and events already on a timeline, are left as they are."""
+    import time
+
+    from integrations.feeds import uploads
     from integrations.linkage.service import after_import
 
-    return after_import(batch_id)
+    uploads.mark_linking(batch_id, "running")
+    started = time.perf_counter()
+    try:
+        result = after_import(batch_id)
+    except Exception:
+        uploads.mark_linking(batch_id, "failed")
+        raise
+    uploads.mark_linking(batch_id, "done", seconds=time.perf_counter() - started)
+    return result
 
 
 @shared_task(bind=True, **RETRY)

@@ -233,3 +233,18 @@ def run_upload(batch_id: int, *, progress: ProgressCallback | None = None) -> di
     ImportBatch.objects.filter(pk=batch_id).update(progress=tracker.finished(stage))
     FeedUpload.objects.filter(batch_id=batch_id).delete()
     return result
+
+
+def mark_linking(batch_id: int, state: str, *, seconds: float | None = None) -> None:
+    """Say on the batch how its linking, a task of its own after the import, is going (``running``, ``done``
+    or ``failed``), for the batches page."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None:
+            return
+        progress = dict(batch.progress or {})
+        progress["linking"] = {
+            "state": state,
+            **({"seconds": round(seconds, 1)} if seconds is not None else {}),
+        }
+        ImportBatch.objects.filter(pk=batch_id).update(progress=progress)

@@ -33,6 +33,9 @@ def batch_list(request):
     for batch in page:
         batch.shown_progress = uploads.batch_progress(batch)
         batch.stage_label = stage_label(batch.shown_progress.get("stage") or "")
+        # After the import, linking runs as a task of its own: shown until it is done.
+        batch.linking = (batch.progress or {}).get("linking") or {}
+        running |= batch.linking.get("state") == "running"
         batch.seconds = round(sum((batch.shown_progress.get("stages") or {}).values()), 1)
         running |= batch.status in uploads.ACTIVE
     # While a queued upload is waiting or importing, the page reloads itself to show how far it has got.

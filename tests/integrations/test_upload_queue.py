@@ -343,3 +343,29 @@ class TestANoticeArrivingWhileAnUploadWaits:
         ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
         self.notices()
         assert FeedUpload.objects.get(batch=batch).encoding == ""
+
+
+def test_the_batches_page_shows_a_queued_uploads_linking_until_it_is_done(
+    client, key, steward_client, monkeypatch
+):
+    """After a worker imports a queued upload, linking runs as a task of its own: the batch says so while it
+    runs (and the page reloads), and how long it took once done (issue 16)."""
+    from integrations import tasks
+
+    linked: list[int] = []
+    monkeypatch.setattr(tasks.link_after_import, "delay", lambda batch_id: linked.append(batch_id))
+    upload(client, key, contacts(30), HTTP_PREFER="respond-async")
+    batch = ImportBatch.objects.get()
+    uploads.run_upload(batch.pk)
+    uploads.mark_linking(batch.pk, "running")
+    html = steward_client.get(
+        reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="zh-hant"
+    ).content.decode()
+    assert 'data-linking="running"' in html and "階段：連結紀錄" in html and 'http-equiv="refresh"' in html
+    tasks.link_after_import.apply(args=[batch.pk])
+    batch.refresh_from_db()
+    assert batch.progress["linking"]["state"] == "done" and batch.progress["stage"] == "finished"
+    html = steward_client.get(
+        reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="zh-hant"
+    ).content.decode()
+    assert 'data-linking="done"' in html and 'http-equiv="refresh"' not in html
