@@ -19,4 +19,5 @@ urlpatterns = [
         export_views.export_report_overrides,
         name="export-report-overrides",
     ),
+    path("exports/reports/annual.xlsx", export_views.export_report_annual, name="export-report-annual"),
 ]

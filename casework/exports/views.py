@@ -20,9 +20,11 @@ from casework.access.audit import Actor
 from casework.access.pages import require
 from casework.access.selectors import audit_log_filter
 from casework.cases.selectors import case_list_filter, referral_list_filter
-from casework.exports.writers import Column, ExportFormat, columns, write_export
+from casework.exports.writers import Column, ExportFormat, Sheet, columns, write_export, write_sheets
 from casework.models import OPEN_CASE_STATUSES, CaseStatus
+from casework.reports import annual
 from casework.reports import selectors as report_selectors
+from casework.reports.annual_views import annual_scope
 from casework.reports.views import GROUP_TITLES, report_scope, shown_rate
 
 # A file bigger than this is refused: narrow the filters (a whole audit log is not a download).
@@ -367,4 +369,133 @@ def export_report_overrides(request, fmt: str):
         query=_scope_query(scope, request),
         object_type="report_overrides",
         filename_stem=f"overrides-{bureau.code}",
+    )
+
+
+@login_required
+@require_GET
+def export_report_annual(request):
+    """The annual work report as an XLSX workbook, one sheet per section, with the page's published figures
+    (every count rounded to a multiple of 5, a withheld one blank)."""
+    require(policy.can_export_supervisor_reports(request.user))
+    scope = annual_scope(request)
+    bureau, period = scope["bureau"], scope["period"]
+    report = annual.annual_report(request.user, bureau=bureau, period=period)
+
+    def counts_sheet(key: str, name: str, first: str, rows, extra=()) -> Sheet:
+        cols = columns(("label", first), ("n", _("Count")), *extra)
+        return Sheet.of(
+            name,
+            cols,
+            [{c.key: _shown_count(r[c.key]) if c.key != "label" else r["label"] for c in cols} for r in rows],
+            key=key,
+        )
+
+    def share(value: float | None) -> float | str:
+        return "" if value is None else round(value, 3)
+
+    exposure = report["exposure"]
+    intake_rows = [
+        {"label": _("Young people referred to the bureau"), "n": _shown_count(report["referred_youth"])},
+        {"label": _("Exposure alerts raised"), "n": _shown_count(exposure["raised"])},
+        {"label": _("Decided by the deadline"), "n": _shown_count(exposure["on_time"])},
+        {"label": _("Decided later"), "n": _shown_count(exposure["late"])},
+        {"label": _("Not decided yet"), "n": _shown_count(exposure["open"])},
+        {"label": _("On-time share"), "n": share(exposure["on_time_share"])},
+    ]
+    referral_cols = columns(
+        ("direction", _("Direction")),
+        ("label", _("Bureau")),
+        ("n", _("Referrals")),
+        ("accepted", _("Accepted")),
+        ("declined", _("Declined")),
+        ("pending", _("Pending")),
+        ("revoked", _("Revoked")),
+        ("median_days", _("Median days to an answer")),
+    )
+    referral_rows = [
+        {
+            "direction": direction,
+            "label": r["label"],
+            **{c: _shown_count(r[c]) for c in ("n", *annual.OUTCOMES)},
+            "median_days": "" if r["median_days"] is None else r["median_days"],
+        }
+        for direction, rows in (
+            (_("Sent"), report["referrals_sent"]),
+            (_("Received"), report["referrals_received"]),
+        )
+        for r in rows
+    ]
+    alert_cols = columns(
+        ("label", _("Rule")),
+        ("raised", _("Raised")),
+        ("on_time", _("Decided on time")),
+        ("missed", _("Missed the deadline")),
+        ("pending", _("Still within the deadline")),
+        ("on_time_share", _("On-time share")),
+    )
+    alert_rows = [
+        {
+            "label": r["label"],
+            **{c: _shown_count(r[c]) for c in annual.ALERT_COLUMNS},
+            "on_time_share": share(r["on_time_share"]),
+        }
+        for r in report["alerts"]
+    ]
+    overrides = report["overrides"]
+    override_rows = [
+        {
+            "label": r["label"],
+            "decisions": _shown_count(r["decisions"]),
+            "overrides": _shown_count(r["overrides"]),
+            "rate": share(shown_rate(r["decisions"], r["overrides"])),
+        }
+        for r in [*overrides["by_reason"], {**overrides["total"], "label": _("All decisions")}]
+    ]
+    sheets = [
+        Sheet.of(
+            _("Referrals and opening"),
+            columns(("label", _("Figure")), ("n", _("Count"))),
+            intake_rows,
+            key="intake",
+        ),
+        counts_sheet("opened", _("Cases opened"), _("Concern"), report["opened"]),
+        counts_sheet("open_at_end", _("Open at the end"), _("Concern"), report["open_at_end"]),
+        counts_sheet("closed", _("Cases closed"), _("Reason for closing"), report["closed"]),
+        Sheet.of(_("Referrals between bureaus"), referral_cols, referral_rows, key="referrals"),
+        counts_sheet(
+            "interventions",
+            _("Interventions"),
+            _("Kind"),
+            report["interventions"],
+            extra=(("youth", _("Young people reached")),),
+        ),
+        Sheet.of(_("Alerts by rule"), alert_cols, alert_rows, key="alerts"),
+        Sheet.of(
+            _("Overrides of the model"),
+            columns(
+                ("label", _("Reason")),
+                ("decisions", _("Decisions")),
+                ("overrides", _("Overrides")),
+                ("rate", _("Override rate")),
+            ),
+            override_rows,
+            key="overrides",
+        ),
+        Sheet.of(
+            _("Score models in use"),
+            columns(("version", _("Model version")), ("months", _("Months in use"))),
+            [{"version": m["version"], "months": ", ".join(m["months"])} for m in report["models"]],
+            key="models",
+        ),
+    ]
+    return write_sheets(
+        sheets,
+        ExportFormat.XLSX,
+        Actor.from_request(request),
+        title=f"{_('Annual work report')} · {bureau.display_name} · "
+        f"{period.start:%Y-%m-%d}–{period.end:%Y-%m-%d}",
+        query=_scope_query(scope, request),
+        object_type="report_annual",
+        filename_stem=f"annual-report-{bureau.code}",
     )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from casework.reports import annual_views
 from casework.reports import views as report_views
 
 urlpatterns = [
@@ -9,4 +10,5 @@ urlpatterns = [
     path("reports/caseload/", report_views.report_caseload, name="reports-caseload"),
     path("reports/alerts/", report_views.report_alerts, name="reports-alerts"),
     path("reports/overrides/", report_views.report_overrides, name="reports-overrides"),
+    path("reports/annual/", annual_views.report_annual, name="reports-annual"),
 ]

@@ -395,6 +395,7 @@ MATRIX: list[Row] = [
     page("reports-caseload", {"supervisor", "police_supervisor"}),
     page("reports-alerts", {"supervisor", "police_supervisor"}),
     page("reports-overrides", {"supervisor", "police_supervisor"}),
+    page("reports-annual", {"supervisor", "police_supervisor"}),
     # --- case, referral and task pages (casework/cases/views.py) -------------------------------------------
     page("my-tasks", CASEWORKERS),
     Row(
@@ -742,6 +743,7 @@ MATRIX: list[Row] = [
     page("export-report-caseload", {"supervisor", "police_supervisor"}, args=lambda w: ["csv"]),
     page("export-report-alerts", {"supervisor", "police_supervisor"}, args=lambda w: ["xlsx"]),
     page("export-report-overrides", {"supervisor", "police_supervisor"}, args=lambda w: ["csv"]),
+    page("export-report-annual", {"supervisor", "police_supervisor"}),
     # --- Subject access: data stewards, for a lawful request --------------------------------------------
     page("privacy:subject-access", {"steward"}),
     Row(

@@ -1,0 +1,347 @@
+"""The annual work report (issue 19 part 2): one supervised bureau's period in seven tables, every count of
+young people published through the reports' ``Release`` (a multiple of 5), for supervisors of that bureau
+only, logged as a list; its XLSX export logged as an export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from casework.models import (
+    AuditAction,
+    AuditEntry,
+    Case,
+    CaseStatus,
+    ClosureReason,
+    ConcernType,
+    Intervention,
+    InterventionKind,
+    Referral,
+    ReferralStatus,
+    RiskScore,
+)
+from casework.reports import annual
+from casework.reports import selectors as report_selectors
+from tests.casework.test_reports import get_page, new_alert, new_decision, new_youth, roundings, table
+from tests.fixtures import PASSWORD
+
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def annual_world(world):
+    """The committee's last 60 days, built by hand (the expected true counts are in the tests)."""
+    w, now, today = world, world.now, world.today
+    w.period = report_selectors.Period(start=today - 60 * DAY, end=today)
+
+    def referral(frm, to, status, *, days_ago, answered_after=None, youth=None):
+        created = now - days_ago * DAY
+        return Referral.objects.create(
+            youth=youth or new_youth("轉介"),
+            from_bureau=frm,
+            from_user=w.u.social if frm == w.b.welfare else w.u.guidance,
+            to_bureau=to,
+            reason="Support",
+            consent="obtained",
+            status=status,
+            created_at=created,
+            responded_at=created + answered_after * DAY if answered_after is not None else None,
+        )
+
+    # Received from welfare: one accepted after 4 days, one declined after 10, one pending; the same youth
+    # twice (two referrals, one young person); one received long before the period.
+    twice = new_youth("兩次")
+    referral(w.b.welfare, w.b.committee, ReferralStatus.ACCEPTED, days_ago=20, answered_after=4, youth=twice)
+    referral(w.b.welfare, w.b.committee, ReferralStatus.DECLINED, days_ago=30, answered_after=10, youth=twice)
+    referral(w.b.welfare, w.b.committee, ReferralStatus.PENDING, days_ago=5)
+    referral(w.b.police, w.b.committee, ReferralStatus.COMPLETED, days_ago=40, answered_after=2)
+    referral(w.b.welfare, w.b.committee, ReferralStatus.ACCEPTED, days_ago=400, answered_after=1)
+    # Sent: to the police, accepted after 6 days (the world's pending referral to welfare is sent today).
+    referral(w.b.committee, w.b.police, ReferralStatus.ACCEPTED, days_ago=15, answered_after=6)
+
+    def case(concern, *, opened_days_ago, closed_days_ago=None, reason="", lead=None):
+        return Case.objects.create(
+            youth=new_youth("個案"),
+            lead_bureau=lead or w.b.committee,
+            assignee=w.u.guidance,
+            opened_by=w.u.guidance,
+            concern=concern,
+            status=CaseStatus.CLOSED if closed_days_ago is not None else CaseStatus.INTERVENTION,
+            opened_at=now - opened_days_ago * DAY,
+            closed_at=now - closed_days_ago * DAY if closed_days_ago is not None else None,
+            closure_reason=reason,
+        )
+
+    # The world has two committee cases opened today: high concern (open) and deviant (closed today, no
+    # reason). Opened in the period: two exposure cases, one closed (goals met) within it.
+    w.exposure_case = case(ConcernType.EXPOSURE, opened_days_ago=10)
+    case(ConcernType.EXPOSURE, opened_days_ago=50, closed_days_ago=3, reason=ClosureReason.GOALS_MET)
+    # Opened before the period: one still open, one closed in it (moved away), one closed before it.
+    case(ConcernType.OFFENCE, opened_days_ago=300)
+    case(ConcernType.OFFENCE, opened_days_ago=300, closed_days_ago=20, reason=ClosureReason.MOVED_AWAY)
+    case(ConcernType.DEVIANT, opened_days_ago=500, closed_days_ago=100, reason=ClosureReason.TURNED_18)
+    # Another bureau's case: never counted.
+    case(ConcernType.OFFENCE, opened_days_ago=5, lead=w.b.police)
+
+    def intervention(c, kind, days_ago):
+        Intervention.objects.create(
+            case=c, kind=kind, occurred_on=today - days_ago * DAY, worker=w.u.guidance
+        )
+
+    intervention(w.exposure_case, InterventionKind.HOME_VISIT, 8)
+    intervention(w.exposure_case, InterventionKind.HOME_VISIT, 4)
+    intervention(w.case, InterventionKind.COUNSELLING, 2)
+    intervention(w.case, InterventionKind.COUNSELLING, 90)  # before the period
+
+    # Exposure alerts (the 14-day duty): decided in time, decided late, open within, open past the deadline.
+    raised = now - 30 * DAY
+    new_alert(w.b.committee, "exposure", raised=raised, due=raised + 14 * DAY, resolved=raised + 3 * DAY)
+    new_alert(w.b.committee, "exposure", raised=raised, due=raised + 14 * DAY, resolved=raised + 20 * DAY)
+    new_alert(w.b.committee, "exposure", raised=now - DAY, due=now + 13 * DAY)
+    new_alert(w.b.committee, "exposure", raised=raised, due=raised + 14 * DAY)
+    # Another rule's alert, and one raised before the period.
+    new_alert(w.b.committee, "top_band", raised=now - 2 * DAY, due=now + 5 * DAY)
+    new_alert(w.b.committee, "exposure", raised=now - 100 * DAY, due=now - 86 * DAY, resolved=now - 90 * DAY)
+
+    # Triage decisions: three, one an override (each raises a resolved top_band alert on time).
+    for i, override in enumerate((True, False, False)):
+        new_decision(w, new_youth(f"決定{i}"), override=override, decision="no_action", reason_code="agree")
+
+    # Scores of two model versions in two months.
+    first_month = today - 30 * DAY
+    for youth, version, as_of in (
+        (w.y.case, "m-2026a", first_month),
+        (w.y.closed, "m-2026a", first_month),
+        (w.y.case, "m-2026b", today),
+    ):
+        RiskScore.objects.create(
+            youth=youth, as_of=as_of, score=0.5, band="high", rank=1, model_version=version
+        )
+    w.first_month = first_month
+    return w
+
+
+def n(cells_row, column="n"):
+    return cells_row["cells"][column]["n"]
+
+
+def by_key(section):
+    return {row["key"]: row for row in [*section["rows"], section["total"]]}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The figures
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_annual_counts_on_hand_built_data(annual_world):
+    w = annual_world
+    counts = annual.annual_counts(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+
+    # 1. Four referrals received in the period about three young people; cases opened by concern.
+    assert counts["referred_youth"]["cells"]["n"]["n"] == 3
+    opened = by_key(counts["opened"])
+    assert n(opened[ConcernType.EXPOSURE]) == 2 and n(opened[ConcernType.HIGH_CONCERN]) == 1
+    assert n(opened[ConcernType.DEVIANT]) == 1 and n(opened[ConcernType.OFFENCE]) == 0
+    assert n(opened["total"]) == 4
+    exposure = {c: cell["n"] for c, cell in counts["exposure"]["cells"].items()}
+    assert exposure == {"raised": 4, "on_time": 1, "late": 1, "open": 2}
+
+    # 2. Open at the end: the world's open case, the exposure case and the old offence case.
+    open_at_end = by_key(counts["open_at_end"])
+    assert n(open_at_end["total"]) == 3 and n(open_at_end[ConcernType.OFFENCE]) == 1
+    closed = by_key(counts["closed"])
+    assert n(closed[ClosureReason.GOALS_MET]) == 1 and n(closed[ClosureReason.MOVED_AWAY]) == 1
+    assert n(closed[ClosureReason.TURNED_18]) == 0 and n(closed[""]) == 1 and n(closed["total"]) == 3
+
+    # 3. Referrals between bureaus, by the other bureau and outcome, with the median days to an answer.
+    received = by_key(counts["referrals_received"])
+    welfare, police = received[w.b.welfare.pk], received[w.b.police.pk]
+    assert {c: cell["n"] for c, cell in welfare["cells"].items()} == {
+        "n": 3, "accepted": 1, "declined": 1, "pending": 1, "revoked": 0
+    }  # fmt: skip
+    assert welfare["median_days"] == 7 and n(police) == 1 and n(police, "accepted") == 1
+    assert n(received["total"]) == 4 and received["total"]["median_days"] == 4
+    sent = by_key(counts["referrals_sent"])
+    assert n(sent[w.b.police.pk]) == 1 and sent[w.b.police.pk]["median_days"] == 6
+    assert n(sent[w.b.welfare.pk], "pending") == 1 and n(sent["total"]) == 2
+
+    # 4. Interventions by kind, and the young people they reached.
+    interventions = by_key(counts["interventions"])
+    assert n(interventions[InterventionKind.HOME_VISIT]) == 2
+    assert n(interventions[InterventionKind.HOME_VISIT], "youth") == 1
+    assert n(interventions["total"]) == 3 and n(interventions["total"], "youth") == 2
+
+
+def test_alerts_by_rule_are_the_alerts_reports_figures(annual_world):
+    w = annual_world
+    counts = annual.annual_counts(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    sla = report_selectors.alert_sla(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    rows = by_key(counts["alerts"])
+    for rule in [*sla["rules"], {**sla["total"], "key": "total"}]:
+        row = rows[rule["key"]]
+        assert n(row, "raised") == rule["raised"]
+        assert n(row, "on_time") == rule["on_time"]
+        assert n(row, "missed") == rule["settled"] - rule["on_time"]
+        assert n(row, "pending") == rule["raised"] - rule["settled"]
+    exposure = rows["exposure"]
+    assert (n(exposure, "raised"), n(exposure, "on_time"), n(exposure, "missed"), n(exposure, "pending")) == (
+        4, 1, 2, 1
+    )  # fmt: skip
+
+
+def _published_counts(report):
+    """Every published count of the report (None: withheld)."""
+    yield report["referred_youth"]
+    yield from (report["exposure"][c] for c in annual.EXPOSURE_COLUMNS)
+    for section in ("opened", "open_at_end", "closed", "interventions"):
+        for row in report[section]:
+            yield row["n"]
+            yield row.get("youth", 0)
+    for section in ("referrals_sent", "referrals_received"):
+        for row in report[section]:
+            yield from (row[c] for c in ("n", *annual.OUTCOMES))
+    for row in report["alerts"]:
+        yield from (row[c] for c in annual.ALERT_COLUMNS)
+    yield report["overrides"]["total"]["decisions"]
+    yield report["overrides"]["total"]["overrides"]
+
+
+def test_every_published_count_is_the_true_count_rounded_to_a_multiple_of_five(annual_world):
+    w = annual_world
+    report = annual.annual_report(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    published = [v for v in _published_counts(report) if v is not None]
+    assert published and all(v % 5 == 0 for v in published)
+    # Each is the true count rounded one way or the other, and asking again gives the same figures.
+    counts = annual.annual_counts(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    assert str(report["referred_youth"]) in roundings(3)
+    total_opened = next(r for r in report["opened"] if r["total"])
+    assert str(total_opened["n"]) in roundings(n(counts["opened"]["total"]))
+    assert str(report["exposure"]["raised"]) in roundings(4)
+    assert annual.annual_report(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now) == report
+    # The overrides section is the overrides report's own publication.
+    assert report["overrides"]["total"] == report_selectors.override_total(
+        w.u.supervisor, bureau=w.b.committee, period=w.period
+    )
+
+
+def test_models_in_use_are_the_score_versions_with_their_months(annual_world):
+    w = annual_world
+    models = annual.models_in_use(w.u.supervisor, period=w.period)
+    assert {m["version"]: m["months"] for m in models} == {
+        "m-2026a": [f"{w.first_month:%Y-%m}"],
+        "m-2026b": [f"{w.today:%Y-%m}"],
+    }
+    assert models[0]["version"] == "m-2026b"
+
+
+def test_the_default_period_is_the_last_full_calendar_year():
+    period = annual.last_full_year(dt.date(2026, 3, 5))
+    assert (period.start, period.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+
+def test_the_selectors_refuse_a_bureau_the_user_does_not_supervise(annual_world):
+    w = annual_world
+    for user in (w.u.police_supervisor, w.u.guidance):
+        with pytest.raises(PermissionDenied):
+            annual.annual_report(user, bureau=w.b.committee, period=w.period)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The page and the export
+# ---------------------------------------------------------------------------------------------------------
+
+
+def period_query(w):
+    return {
+        "bureau": "committee",
+        "date_from": w.period.start.isoformat(),
+        "date_to": w.period.end.isoformat(),
+    }
+
+
+def test_the_page_shows_every_section_with_published_counts_and_is_logged(client, annual_world):
+    w = annual_world
+    page = get_page(client, "supervisor", "reports-annual", **period_query(w))
+    for table_id in (
+        "opened-table", "exposure-table", "open-table", "closed-table", "sent-table", "received-table",
+        "interventions-table", "alerts-table", "overrides-table", "models-table",
+    ):  # fmt: skip
+        assert f'id="{table_id}"' in page
+    assert 'id="opened-chart"' in page or "Cases opened" in page
+    # Every number in a count table is a multiple of 5 (a dash where withheld).
+    for table_id in ("opened-table", "open-table", "closed-table", "interventions-table", "alerts-table"):
+        for label, cells in table(page, table_id).items():
+            for cell in cells:
+                if re.fullmatch(r"\d+", cell):
+                    assert int(cell) % 5 == 0, (table_id, label, cells)
+    assert table(page, "opened-table")["All"][0] in roundings(4)
+    assert "m-2026a" in page and "m-2026b" in page
+    entry = AuditEntry.objects.filter(action=AuditAction.LIST, object_type="report_annual").latest("at")
+    assert entry.username == "supervisor" and entry.detail["query"]["bureau"] == "committee"
+    assert entry.detail["query"]["period"] == [w.period.start.isoformat(), w.period.end.isoformat()]
+    # Linked from the reports index.
+    assert f'href="{reverse("reports-annual")}?bureau=committee"' in get_page(client, "supervisor", "reports")
+
+
+def test_without_a_period_the_page_reports_the_last_full_year(client, annual_world):
+    w = annual_world
+    page = get_page(client, "supervisor", "reports-annual")
+    year = w.today.year - 1
+    assert f"{year}-01-01" in page and f"{year}-12-31" in page
+    entry = AuditEntry.objects.filter(action=AuditAction.LIST, object_type="report_annual").latest("at")
+    assert entry.detail["query"]["period"] == [f"{year}-01-01", f"{year}-12-31"]
+
+
+@pytest.mark.parametrize("username", ["guidance", "officer", "steward", "secretariat"])
+def test_the_page_and_export_are_refused_to_everyone_but_supervisors(client, world, username):
+    assert client.login(username=username, password=PASSWORD)
+    assert client.get(reverse("reports-annual")).status_code == 403
+    assert client.get(reverse("export-report-annual")).status_code == 403
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT, username=username).exists()
+
+
+def test_another_bureaus_supervisor_gets_404_for_the_page_and_the_export(client, world):
+    assert client.login(username="police_supervisor", password=PASSWORD)
+    assert client.get(reverse("reports-annual"), {"bureau": "committee"}).status_code == 404
+    assert client.get(reverse("export-report-annual"), {"bureau": "committee"}).status_code == 404
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DENIED, detail__object_type="bureau", detail__object_id="committee"
+    ).exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_the_xlsx_export_downloads_the_same_tables_and_is_logged(client, annual_world):
+    w = annual_world
+    assert client.login(username="supervisor", password=PASSWORD)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("export-report-annual"), period_query(w))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="annual-report-committee-export-')
+    entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).latest("at")
+    assert entry.username == "supervisor" and entry.detail["object_type"] == "report_annual"
+    assert set(entry.detail["sheets"]) >= {"intake", "opened", "closed", "referrals", "alerts", "models"}
+    wb = load_workbook(io.BytesIO(response.content))
+    assert len(wb.worksheets) == 9
+    report = annual.annual_report(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    opened = wb.worksheets[1]
+    values = [[c.value for c in row] for row in opened.iter_rows()]
+    total = next(r for r in report["opened"] if r["total"])["n"]
+    assert ["All", total] in values
+    numbers = [
+        c.value
+        for ws in wb.worksheets[1:4]
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, int)
+    ]
+    assert numbers and all(v % 5 == 0 for v in numbers)
+    # The page links to it.
+    page = get_page(client, "supervisor", "reports-annual")
+    assert 'id="export-annual"' in page
