@@ -282,6 +282,12 @@ def test_the_page_shows_every_section_with_published_counts_and_is_logged(client
                 if re.fullmatch(r"\d+", cell):
                     assert int(cell) % 5 == 0, (table_id, label, cells)
     assert table(page, "opened-table")["All"][0] in roundings(4)
+    interventions = table(page, "interventions-table")
+    assert interventions["Kind"] == ["Interventions", "Young people reached"]
+    assert interventions["All kinds"][0] in roundings(3) and interventions["All kinds"][1] in roundings(2)
+    received = table(page, "received-table")
+    assert received["All bureaus"][0] in roundings(4) and len(received["All bureaus"]) == 6
+    assert table(page, "alerts-table")["All rules"][0] in roundings(8)
     assert "m-2026a" in page and "m-2026b" in page
     entry = AuditEntry.objects.filter(action=AuditAction.LIST, object_type="report_annual").latest("at")
     assert entry.username == "supervisor" and entry.detail["query"]["bureau"] == "committee"
