@@ -806,7 +806,7 @@ MATRIX += [
         "meeting-new",
         data=lambda w: {
             "title": "聯繫會議",
-            "starts_at": "2030-01-05T14:00",
+            "starts_at": (w.now + dt.timedelta(days=7)).strftime("%Y-%m-%dT14:00"),
             "chair": w.u.supervisor.pk,
             "invited_bureaus": [w.b.police.pk],
         },
@@ -870,7 +870,7 @@ MATRIX += [
         status=201,
         data=lambda w: {
             "title": "聯繫會議",
-            "starts_at": "2030-01-05T14:00:00+08:00",
+            "starts_at": (w.now + dt.timedelta(days=7)).strftime("%Y-%m-%dT14:00:00+08:00"),
             "chair": "supervisor",
             "invited_bureaus": ["police"],
         },
