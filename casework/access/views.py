@@ -8,6 +8,8 @@ visible, and only after a purpose is stated does it answer with the record, or w
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -122,6 +124,29 @@ def access_review_list(request):
     )
 
 
+def review_form(request, *, can_review: bool, review, done: str):
+    """The review form of a page that shows one access (a purpose-of-access grant, a meeting share), and the
+    redirect to ``done`` once a POST recorded the verdict through ``review(actor=, outcome=, note=)``. A POST
+    from someone who may not review is refused."""
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not can_review:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                review(
+                    actor=Actor.from_request(request),
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Review recorded."))
+                return form, redirect(done)
+    return form, None
+
+
 @login_required
 def access_review_detail(request, pk: int):
     """One access: who, when, why, what they viewed; and the review form for whoever may review it."""
@@ -136,24 +161,15 @@ def access_review_detail(request, pk: int):
     if grant is None:
         raise not_found(request, "accessgrant", pk)
     can_review = policy.can_review_access_grant(user, grant) and grant.awaits_review
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST":
-        if not can_review:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                access_services.review_access_grant(
-                    actor=Actor.from_request(request),
-                    grant=grant,
-                    outcome=form.cleaned_data["outcome"],
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("Review recorded."))
-                return redirect("access-review-list")
-    else:
+    form, done = review_form(
+        request,
+        can_review=can_review,
+        review=functools.partial(access_services.review_access_grant, grant=grant),
+        done="access-review-list",
+    )
+    if done is not None:
+        return done
+    if request.method != "POST":
         record(Actor.from_request(request), AuditAction.VIEW, grant)
     return render(
         request,

@@ -6,6 +6,8 @@ Thin: every write is a ``casework.meetings.services`` function; who may see what
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casework.access import policy
 from casework.access.audit import Actor, record, record_list
-from casework.access.forms import ReviewForm
 from casework.access.pages import not_found, require, safe_next
+from casework.access.views import review_form
 from casework.meetings import selectors, services
 from casework.meetings.forms import (
     AddItemForm,
@@ -418,24 +420,15 @@ def share_detail(request, pk: int):
     if share is None:
         raise not_found(request, "meetingshare", pk)
     can_review = policy.can_review_meeting_share(user, share) and share.awaits_review
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST":
-        if not can_review:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.review_meeting_share(
-                    actor=Actor.from_request(request),
-                    share=share,
-                    outcome=form.cleaned_data["outcome"],
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("Review recorded."))
-                return redirect("meeting-share-list")
-    else:
+    form, done = review_form(
+        request,
+        can_review=can_review,
+        review=functools.partial(services.review_meeting_share, share=share),
+        done="meeting-share-list",
+    )
+    if done is not None:
+        return done
+    if request.method != "POST":
         record(Actor.from_request(request), AuditAction.VIEW, share, youth=share.youth)
     return render(
         request,
