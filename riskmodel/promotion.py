@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from casework.access import policy
 from casework.access.audit import Actor, record
 from casework.models import AuditAction
+from riskmodel import gate_text, readings
 
-from . import gate, model_card, service
+from . import gate, service
 from .models import ModelStatus, OverrideStatus, PromotionOverride, RiskModel
 
 # A reason must say something: "ok" or "test" is not a reason a committee can review.
@@ -54,7 +55,7 @@ def propose_override(*, model: RiskModel, actor: Actor, reason: str) -> Promotio
         raise ValidationError(
             _("%(label)s is already the active model.") % {"label": model.label}, code="active"
         )
-    if not model_card.has_report(model):
+    if not readings.has_report(model):
         raise ValidationError(
             _("%(label)s has no report, so it cannot be made active.") % {"label": model.label},
             code="no_report",
@@ -66,7 +67,7 @@ def propose_override(*, model: RiskModel, actor: Actor, reason: str) -> Promotio
             code="passed",
         )
     if not gate.overridable(verdict):
-        why = model_card.gate_refusal(verdict) if gate.is_current(verdict) else ""
+        why = gate_text.gate_refusal(verdict) if gate.is_current(verdict) else ""
         raise ValidationError(
             _("%(label)s cannot be made active, not even with a reason: %(why)s")
             % {"label": model.label, "why": why or _("it was judged by an earlier gate; train it again.")},

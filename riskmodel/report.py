@@ -19,8 +19,9 @@ from django.db.models import Q
 
 from casework.models import AuditAction, AuditEntry
 from casework.reports.suppression import RATE_MIN_BASE, ROUNDING_BASE, Release, published_rate
+from riskmodel import readings
 
-from . import fairness, model_card, service
+from . import fairness, service
 from .models import RiskModel, ScoringRun
 
 DEPENDENCE_BINS = 5
@@ -45,7 +46,7 @@ class Predecessor:
 def previous_model(model: RiskModel) -> Predecessor | None:
     """The model that was active just before ``model`` was last made active (read from the access log,
     which keeps every activation), or else the latest earlier version; None for the first model."""
-    entry = model_card.activation(model)
+    entry = readings.activation(model)
     if entry is not None:
         before = (
             AuditEntry.objects.filter(

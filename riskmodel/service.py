@@ -22,8 +22,9 @@ from casework.versioning import code_version
 from casework.youth.services import record_scores_bulk
 from config.progress import ProgressCallback
 from config.progress import report as report_progress
+from riskmodel import gate_text
 
-from . import fairness, gate, indicators, model_card, pipeline
+from . import fairness, gate, indicators, pipeline
 from .models import ModelStatus, RiskModel, ScoringRun
 
 # Indicators summed for the "count of focal indicators" baseline: the legal focal events of the 3P model.
@@ -411,7 +412,7 @@ def activate_model(*, model: RiskModel, actor: Actor, override_reason: str = "",
         elif not gate.overridable(verdict):
             raise ValidationError(
                 _("%(label)s cannot be made active: %(why)s")
-                % {"label": model.label, "why": model_card.gate_refusal(verdict)},
+                % {"label": model.label, "why": gate_text.gate_refusal(verdict)},
                 code="no_signal",
             )
         elif override is not None:
@@ -433,7 +434,7 @@ def activate_model(*, model: RiskModel, actor: Actor, override_reason: str = "",
                     "propose to make it active anyway, with a written reason; a supervisor of the committee "
                     "decides."
                 )
-                % {"label": model.label, "failed": model_card.failed_names(verdict)},
+                % {"label": model.label, "failed": gate_text.failed_names(verdict)},
                 code="needs_override",
             )
     RiskModel.objects.filter(status=ModelStatus.ACTIVE).exclude(pk=model.pk).update(
@@ -475,9 +476,9 @@ def no_active_model_message() -> str:
             "The newest model, %(label)s, failed these checks of the promotion gate: %(failed)s."
         ) % {
             "label": latest.label,
-            "failed": model_card.failed_names(latest.gate),
+            "failed": gate_text.failed_names(latest.gate),
         }
-        refusal = model_card.gate_refusal(latest.gate)
+        refusal = gate_text.gate_refusal(latest.gate)
         if refusal:
             text += " " + refusal
     text += " " + _("Alerts from the focal-linkage rules still reach the triage queues.")

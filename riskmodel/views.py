@@ -22,13 +22,10 @@ from casework.access import policy
 from casework.access.audit import Actor, record, record_list
 from casework.access.pages import require
 from casework.models import AuditAction
+from riskmodel import readings
+from riskmodel.readings import LABEL_NAMES, dec, test_metrics
 
 from . import gate, model_card, promotion, service
-from .model_card import (
-    LABEL_NAMES,
-    dec,
-    test_metrics,
-)
 from .models import RiskModel
 from .report_sections import report_context
 
@@ -41,7 +38,7 @@ def promote(*, model: RiskModel, actor: Actor, override_reason: str = "") -> Ris
     """Make ``model`` the active one through :func:`service.activate_model`, refusing in plain words a model
     without a report (no one could read what its bands mean) or one that failed the gate: a person never
     overrides the gate alone (``override_reason`` is not enough; see :mod:`riskmodel.promotion`)."""
-    if not model_card.has_report(model):
+    if not readings.has_report(model):
         raise ValidationError(
             _("%(label)s has no report (bands, metrics, explanations), so it cannot be made active.")
             % {"label": model.label},
@@ -82,7 +79,7 @@ def _list_row(model: RiskModel) -> dict:
         "ece": dec(test.get("ece")),
         # None for a model judged by the earlier gate, which no longer decides anything.
         "gate": gate.passed(model.gate) if gate.is_current(model.gate) else None,
-        "has_report": model_card.has_report(model),
+        "has_report": readings.has_report(model),
     }
 
 
@@ -100,7 +97,7 @@ def _render_report(request, model: RiskModel, *, part: str, active: RiskModel | 
     context = report_context(model)
     context.update(
         model=model,
-        has_report=model_card.has_report(model),
+        has_report=readings.has_report(model),
         can_promote=policy.can_promote_models(request.user),
         active=active,
         is_active_report=part == "active report",

@@ -7,6 +7,8 @@ The figures come from the model's stored metrics and report and from :mod:`riskm
 
 from __future__ import annotations
 
+from riskmodel import readings
+
 from .. import model_card
 from ..models import RiskModel
 from . import change, explanation, fairness, performance
@@ -30,6 +32,6 @@ def report_context(model: RiskModel) -> dict:
         "drift": change.drift(model),
         "comparison": change.comparison(model),
         "caveats": model_card.caveats(model),
-        "label_text": model_card.label_text(model.label_variant),
-        "months": model_card.horizon_months(model),
+        "label_text": readings.label_text(model.label_variant),
+        "months": readings.horizon_months(model),
     }

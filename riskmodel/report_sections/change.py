@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy
 
 import charts
 from casework.models import RiskBand
+from riskmodel import readings
+from riskmodel.readings import METRIC_NAMES, dec, indicator_name, pct, signed, test_metrics
 
-from .. import model_card, pipeline, report
-from ..model_card import METRIC_NAMES, dec, indicator_name, pct, signed, test_metrics
+from .. import pipeline, report
 from ..models import RiskModel, ScoringRun
 
 TOP_DRIFT = 12
@@ -119,7 +120,7 @@ def drift(model: RiskModel) -> dict | None:
     figures = run.figures or {}
     band_counts = figures.get("bands") or {}
     total = sum(band_counts.values()) or 0
-    test_bands = {b["band"]: b for b in model_card.band_rows(model)}
+    test_bands = {b["band"]: b for b in readings.band_rows(model)}
     bands = [
         {
             "label": RiskBand(band).label if band in RiskBand.values else band,
@@ -168,7 +169,7 @@ def _comparison_row(
     """One metric of both models side by side, with the stored values kept for ``<data value>``."""
     change = None if before is None or this is None else this - before
     is_rate = key == "prevalence" or key.startswith("precision_at_")
-    text = pct if is_rate else (lambda v: model_card.metric_text(key, v))
+    text = pct if is_rate else (lambda v: readings.metric_text(key, v))
     return {
         "key": key,
         "name": name,
@@ -176,7 +177,7 @@ def _comparison_row(
         "before_raw": _raw(before),
         "this": text(this),
         "this_raw": _raw(this),
-        "change": "—" if change is None else (model_card.points(change) if is_rate else signed(change)),
+        "change": "—" if change is None else (readings.points(change) if is_rate else signed(change)),
         "css": ""
         if change is None or higher_better is None or abs(change) < 1e-9
         else ("weight-pos" if (change > 0) == higher_better else "weight-neg"),

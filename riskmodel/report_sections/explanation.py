@@ -8,9 +8,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import charts
+from riskmodel import readings
+from riskmodel.readings import dec, indicator_name, pct, signed
 
-from .. import indicators, model_card, report
-from ..model_card import dec, indicator_name, pct, signed
+from .. import indicators, report
 from ..models import RiskModel
 
 TOP_INDICATORS = 15
@@ -224,21 +225,21 @@ def interactions(model: RiskModel) -> dict | None:
     rows = []
     for pair in data.get("pairs") or []:
         main_a, main_b = pair["main_abs"]
-        direction = model_card.interaction_direction(pair)
+        direction = readings.interaction_direction(pair)
         rows.append(
             {
                 "keys": pair["keys"],
                 "a": indicator_name(pair["keys"][0]),
                 "b": indicator_name(pair["keys"][1]),
-                "mean_abs": model_card.log_odds(pair["mean_abs"]),
-                "mean": model_card.log_odds(pair["mean"], sign=True),
-                "main_a": model_card.log_odds(main_a),
-                "main_b": model_card.log_odds(main_b),
+                "mean_abs": readings.log_odds(pair["mean_abs"]),
+                "mean": readings.log_odds(pair["mean"], sign=True),
+                "main_a": readings.log_odds(main_a),
+                "main_b": readings.log_odds(main_b),
                 "of_main": pct(pair["mean_abs"] / (main_a + main_b), 0) if main_a + main_b else "—",
                 "direction": direction,
-                "direction_text": model_card.INTERACTION_DIRECTIONS[direction],
+                "direction_text": readings.INTERACTION_DIRECTIONS[direction],
                 "css": {"up": "shap-up", "down": "shap-down"}.get(direction, ""),
-                "sentence": model_card.interaction_sentence(pair),
+                "sentence": readings.interaction_sentence(pair),
             }
         )
     if not rows:

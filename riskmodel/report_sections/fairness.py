@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from casework.reports.suppression import RATE_MIN_BASE, ROUNDING_BASE
+from riskmodel import readings
+from riskmodel.readings import FAIRNESS_METRIC_GLOSSES, FAIRNESS_METRIC_NAMES, FAIRNESS_METRICS, dec, pct
 
-from .. import model_card, report
-from ..model_card import FAIRNESS_METRIC_GLOSSES, FAIRNESS_METRIC_NAMES, FAIRNESS_METRICS, dec, pct
+from .. import report
 from ..models import RiskModel
 
 
@@ -19,7 +20,7 @@ def fairness(model: RiskModel) -> dict | None:
     """The fairness tables, from the audit as published (``report.published_fairness``, as the API gives it):
     rounded counts, and rates, ratios and flags computed from them."""
     fairness = report.published_fairness(model)
-    by_attribute = model_card.in_order(fairness.get("by_attribute"), model_card.ATTRIBUTE_NAMES)
+    by_attribute = readings.in_order(fairness.get("by_attribute"), readings.ATTRIBUTE_NAMES)
     if not by_attribute:
         return None
     attributes = []
@@ -46,7 +47,7 @@ def fairness(model: RiskModel) -> dict | None:
                         "ratio": f"×{ratio:.2f}" if ratio is not None and group != reference else "",
                         "ci": _ci((intervals.get(group) or {}).get(metric)) if group != reference else "",
                         "flagged": flagged,
-                        "key": metric in model_card.KEY_FAIRNESS_METRICS,
+                        "key": metric in readings.KEY_FAIRNESS_METRICS,
                         "undefined": metric in (undefined.get(group) or []),
                     }
                 )
@@ -56,7 +57,7 @@ def fairness(model: RiskModel) -> dict | None:
                 rows.append(
                     {
                         "group": group,
-                        "name": model_card.group_name(attribute, group),
+                        "name": readings.group_name(attribute, group),
                         "n": "—" if metrics.get("n") is None else metrics["n"],
                         "small": True,
                     }
@@ -65,7 +66,7 @@ def fairness(model: RiskModel) -> dict | None:
             rows.append(
                 {
                     "group": group,
-                    "name": model_card.group_name(attribute, group),
+                    "name": readings.group_name(attribute, group),
                     "reference": group == reference,
                     "n": metrics.get("n"),
                     "cells": cells,
@@ -81,8 +82,8 @@ def fairness(model: RiskModel) -> dict | None:
         attributes.append(
             {
                 "attribute": attribute,
-                "name": model_card.attribute_name(attribute),
-                "reference": model_card.group_name(attribute, reference or ""),
+                "name": readings.attribute_name(attribute),
+                "reference": readings.group_name(attribute, reference or ""),
                 "rows": rows,
                 "has_ci": bool(intervals),
             }
@@ -98,9 +99,9 @@ def fairness(model: RiskModel) -> dict | None:
             metrics = groups[group]
             pairs.append(
                 {
-                    "pair": " × ".join(model_card.attribute_name(c) for c in pair.get("columns") or [])
+                    "pair": " × ".join(readings.attribute_name(c) for c in pair.get("columns") or [])
                     or pair_name,
-                    "name": model_card.pair_group_name(group),
+                    "name": readings.pair_group_name(group),
                     "reference": group == audit.get("reference_group"),
                     "n": metrics.get("n"),
                     "cells": [
@@ -114,14 +115,14 @@ def fairness(model: RiskModel) -> dict | None:
                             ),
                             "flagged": m in (flags.get(group) or []),
                         }
-                        for m in model_card.KEY_FAIRNESS_METRICS
+                        for m in readings.KEY_FAIRNESS_METRICS
                     ],
                 }
             )
         for group, n in sorted((pair.get("suppressed") or {}).items()):
             shown_n = "—" if n is None else n
             pairs.append(
-                {"name": model_card.pair_group_name(group), "n": shown_n, "suppressed": True, "cells": []}
+                {"name": readings.pair_group_name(group), "n": shown_n, "suppressed": True, "cells": []}
             )
     return {
         "threshold": pct(fairness.get("threshold"), 2),
@@ -130,7 +131,7 @@ def fairness(model: RiskModel) -> dict | None:
             {"key": m, "name": FAIRNESS_METRIC_NAMES[m], "gloss": FAIRNESS_METRIC_GLOSSES[m]}
             for m in FAIRNESS_METRICS
         ],
-        "pair_metrics": [FAIRNESS_METRIC_NAMES[m] for m in model_card.KEY_FAIRNESS_METRICS],
+        "pair_metrics": [FAIRNESS_METRIC_NAMES[m] for m in readings.KEY_FAIRNESS_METRICS],
         "attributes": attributes,
         "pairs": pairs,
         "min_n": (fairness.get("pairs") or {}).get("min_n", 30),

@@ -7,13 +7,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 import charts
-
-from .. import gate, model_card
-from ..model_card import (
+from riskmodel import gate_text, readings
+from riskmodel.gate_text import GATE_NAMES
+from riskmodel.readings import (
     BASELINE_GLOSSES,
     BASELINE_NAMES,
     BASELINES,
-    GATE_NAMES,
     HEADLINE,
     LABEL_NAMES,
     METRIC_GLOSSES,
@@ -24,11 +23,13 @@ from ..model_card import (
     signed,
     test_metrics,
 )
+
+from .. import gate, model_card
 from ..models import RiskModel
 
 
 def bands(model: RiskModel) -> dict | None:
-    rows = model_card.band_rows(model)
+    rows = readings.band_rows(model)
     if not rows:
         return None
     prevalence = test_metrics(model).get("prevalence")
@@ -48,7 +49,7 @@ def bands(model: RiskModel) -> dict | None:
         tick_format=charts.percent_format,
         markers=markers,
     )
-    return {"rows": rows, "chart": chart, "months": model_card.horizon_months(model)}
+    return {"rows": rows, "chart": chart, "months": readings.horizon_months(model)}
 
 
 def capacity(model: RiskModel) -> dict | None:
@@ -114,8 +115,8 @@ def headline(model: RiskModel) -> dict | None:
                 "key": name,
                 "name": METRIC_NAMES[name],
                 "gloss": METRIC_GLOSSES[name],
-                "model": model_card.metric_text(name, test.get(name)),
-                "others": [model_card.metric_text(name, (baselines[b] or {}).get(name)) for b in methods],
+                "model": readings.metric_text(name, test.get(name)),
+                "others": [readings.metric_text(name, (baselines[b] or {}).get(name)) for b in methods],
             }
         )
     return {
@@ -191,15 +192,15 @@ def label_variants(model: RiskModel) -> dict | None:
             **_evaluation_row(
                 LABEL_NAMES.get(model.label_variant, model.label_variant), test_metrics(model), capacities
             ),
-            "text": model_card.label_text(model.label_variant),
+            "text": readings.label_text(model.label_variant),
             "own": True,
         }
     ]
-    for variant, result in model_card.in_order(variants, LABEL_NAMES):
+    for variant, result in readings.in_order(variants, LABEL_NAMES):
         rows.append(
             {
                 **_evaluation_row(LABEL_NAMES.get(variant, variant), result, capacities),
-                "text": model_card.label_text(variant),
+                "text": readings.label_text(variant),
             }
         )
     return {"rows": rows, "capacities": capacities}
@@ -231,7 +232,7 @@ def ablation(model: RiskModel) -> dict | None:
                 "name": _("Precision at k = %(k)s") % {"k": item.get("k")},
                 "with": pct(a),
                 "without": pct(b),
-                "change": model_card.points(b - a) if a is not None and b is not None else "—",
+                "change": readings.points(b - a) if a is not None and b is not None else "—",
             }
         )
     return {
@@ -247,22 +248,22 @@ def gate_verdict(model: RiskModel) -> dict | None:
     verdict = model.gate or {}
     if not verdict:
         return None
-    sentences = model_card.gate_sentences(verdict)
+    sentences = gate_text.gate_sentences(verdict)
     if sentences:
         rows = sentences
     else:
         rows = [
             {"key": key, "name": GATE_NAMES.get(key, key), "passed": passed, "text": ""}
-            for key, passed in model_card.in_order(verdict.get("checks") or {}, GATE_NAMES)
+            for key, passed in readings.in_order(verdict.get("checks") or {}, GATE_NAMES)
         ]
-    entry = model_card.activation(model)
+    entry = readings.activation(model)
     detail = (entry.detail or {}) if entry else {}
     return {
         "passed": gate.passed(verdict),
         "current": gate.is_current(verdict),
         "overridable": gate.overridable(verdict),
-        "refusal": model_card.gate_refusal(verdict) if gate.is_current(verdict) else "",
-        "failed": model_card.failed_names(verdict),
+        "refusal": gate_text.gate_refusal(verdict) if gate.is_current(verdict) else "",
+        "failed": gate_text.failed_names(verdict),
         "rows": rows,
         "override_reason": detail.get("override_reason") or "",
         "proposed_by": detail.get("proposed_by") or "",

@@ -94,7 +94,7 @@ def test_train_model_json_still_exits_3_when_the_gate_refuses(world, monkeypatch
         raise ValidationError("refused by the gate")
 
     monkeypatch.setattr(command, "activate_model", refuse)
-    monkeypatch.setattr(command.model_card, "gate_sentences", lambda verdict: [])
+    monkeypatch.setattr(command.gate_text, "gate_sentences", lambda verdict: [])
     out = io.StringIO()
     with pytest.raises(CommandError) as refusal:
         call_command(

@@ -19,8 +19,8 @@ from django.urls import reverse
 from casework.access.audit import Actor
 from casework.models import AuditAction, AuditEntry
 from riskmodel import indicators, report, service
-from riskmodel.model_card import signed
 from riskmodel.models import ModelStatus, RiskModel, ScoringRun
+from riskmodel.readings import signed
 from tests.riskmodel.test_registry_pages import READERS, REFUSED, build_risk_model, html, login, row_of
 
 ACTIVE_REPORT = "riskmodel:active-report"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from riskmodel import fairness, gate, pipeline
+from riskmodel import fairness, gate, gate_text, pipeline
 
 
 def _difference(value: float, low: float, high: float) -> dict:
@@ -409,15 +409,13 @@ def test_the_verdict_is_a_copy_of_its_inputs():
 def test_the_sentence_about_random_order_follows_its_figures(auc, difference, says, never):
     from django.utils import translation
 
-    from riskmodel import model_card
-
     given = inputs()
     given["evidence"]["scorers"]["model"]["roc_auc"] = _difference(*auc)
     given["evidence"]["differences"]["random_order"]["roc_auc"] = _difference(*difference)
     verdict = gate.decide(**given)
     with translation.override("en"):
-        sentence = next(s for s in model_card.gate_sentences(verdict) if s["key"] == "beats_random_order_auc")
-        refusal = model_card.gate_refusal(verdict)
+        sentence = next(s for s in gate_text.gate_sentences(verdict) if s["key"] == "beats_random_order_auc")
+        refusal = gate_text.gate_refusal(verdict)
     assert says in sentence["text"] and never not in sentence["text"]
     assert f"{auc[1]:.3f} to {auc[2]:.3f}" in sentence["text"]
     assert sentence["passed"] is (difference[1] > 0)

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from casework.access.audit import Actor
 from casework.models import Alert, AlertStatus, AuditEntry, Membership, RiskScore, Role
-from riskmodel import model_card, promotion, service
+from riskmodel import model_card, promotion, readings, service
 from riskmodel.models import ModelStatus, OverrideStatus, PromotionOverride, RiskModel
 from tests.fixtures import actor
 from tests.riskmodel.test_registry_pages import build_risk_model, html, login
@@ -58,7 +58,7 @@ def test_a_model_steward_proposes_and_a_committee_supervisor_approves_both_logge
     assert proposed.username == "modeller" and proposed.detail["override"] == "proposed"
     assert proposed.detail["reason"] == REASON
     assert approved.username == "supervisor" and approved.detail["override"] == "approved"
-    activation = model_card.activation(refused)
+    activation = readings.activation(refused)
     assert activation.username == "supervisor"
     assert activation.detail["override_reason"] == REASON
     assert activation.detail["proposed_by"] == "modeller" and activation.detail["approved_by"] == "supervisor"
@@ -136,7 +136,7 @@ def test_only_a_job_with_no_person_behind_it_activates_with_a_reason_and_it_is_l
         service.activate_model(model=refused, actor=actor(world.u.supervisor), override_reason=REASON)
     assert refusal.value.code == "needs_override"
     service.activate_model(model=refused, actor=Actor.system("test"), override_reason="fault test")
-    entry = model_card.activation(refused)
+    entry = readings.activation(refused)
     assert entry.username == "" and entry.path == "system:test"
     assert entry.detail["operator"] is True and entry.detail["failed_checks"] == ["calibrated"]
 

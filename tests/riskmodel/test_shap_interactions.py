@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from riskmodel import indicators, model_card, pipeline, service
+from riskmodel import indicators, pipeline, readings, service
 from tests.riskmodel.test_registry_pages import build_risk_model, html, login
 from tests.riskmodel.test_service import city, trained  # noqa: F401
 
@@ -117,7 +117,7 @@ def test_the_pair_whose_records_count_for_more_together_comes_first_at_the_top_o
     first = found["pairs"][0]
     assert first["keys"] == [ABSENCES, POLICE]
     assert first["mean"] > 0  # together they raise the score beyond their own effects
-    assert model_card.interaction_direction(first) == "up"
+    assert readings.interaction_direction(first) == "up"
     assert 0 < found["interaction_share"] < 1
 
 
@@ -228,10 +228,10 @@ def _section(page: str, section_id: str) -> str:
 
 
 def test_a_pairs_direction_is_named_only_when_three_quarters_of_its_size_points_one_way():
-    assert model_card.interaction_direction({"mean": 0.05, "mean_abs": 0.1}) == "up"
-    assert model_card.interaction_direction({"mean": 0.049, "mean_abs": 0.1}) == "mixed"
-    assert model_card.interaction_direction({"mean": -0.05, "mean_abs": 0.1}) == "down"
-    assert model_card.interaction_direction({"mean": 0.0, "mean_abs": 0.0}) == "mixed"
+    assert readings.interaction_direction({"mean": 0.05, "mean_abs": 0.1}) == "up"
+    assert readings.interaction_direction({"mean": 0.049, "mean_abs": 0.1}) == "mixed"
+    assert readings.interaction_direction({"mean": -0.05, "mean_abs": 0.1}) == "down"
+    assert readings.interaction_direction({"mean": 0.0, "mean_abs": 0.0}) == "mixed"
 
 
 def test_each_pairs_sentence_is_made_from_its_figures():
@@ -239,14 +239,14 @@ def test_each_pairs_sentence_is_made_from_its_figures():
     with translation.override("en"):
         absences = indicators.INDICATORS[ABSENCES].name_en
         police = indicators.INDICATORS[POLICE].name_en
-        text = model_card.interaction_sentence(up)
+        text = readings.interaction_sentence(up)
         assert absences in text and police in text
         assert "0.161 higher" in text and "0.402 and 0.332" in text
-        assert "0.060 lower" in model_card.interaction_sentence(down)
-        assert "0.041 on average" in model_card.interaction_sentence(mixed)
-        assert "+0.0031 net" in model_card.interaction_sentence(mixed)
+        assert "0.060 lower" in readings.interaction_sentence(down)
+        assert "0.041 on average" in readings.interaction_sentence(mixed)
+        assert "+0.0031 net" in readings.interaction_sentence(mixed)
         # The same pair with its sign turned reads the other way.
-        assert "0.161 lower" in model_card.interaction_sentence({**up, "mean": -0.1612})
+        assert "0.161 lower" in readings.interaction_sentence({**up, "mean": -0.1612})
 
 
 def test_the_report_shows_the_pairs_that_drive_the_top_of_the_list(client, world):
@@ -265,7 +265,7 @@ def test_the_report_shows_the_pairs_that_drive_the_top_of_the_list(client, world
     with translation.override("en"):
         assert indicators.INDICATORS[ABSENCES].name_en in first
         assert indicators.INDICATORS[POLICE].name_en in first
-        assert escape(model_card.interaction_sentence(PAIRS["pairs"][0])) in first
+        assert escape(readings.interaction_sentence(PAIRS["pairs"][0])) in first
     assert "0.188" in first and "+0.161" in first and "0.402 / 0.332" in first and "26%" in first
     assert 'data-direction="up"' in first and "higher together" in first
     assert 'data-direction="down"' in rows[1] and 'data-direction="mixed"' in rows[2]

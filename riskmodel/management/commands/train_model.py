@@ -18,7 +18,7 @@ from django.utils import translation
 
 from casework.access.audit import Actor
 from config.progress import Reporter
-from riskmodel import model_card, pipeline
+from riskmodel import gate_text, pipeline
 from riskmodel.service import activate_model, train_model
 
 REFUSED = 3
@@ -90,7 +90,7 @@ def _report(model) -> dict[str, Any]:
             "failed": verdict.get("failed"),
             "overridable": verdict.get("overridable"),
             "checks": verdict.get("checks"),
-            "why": [s["text"] for s in model_card.gate_sentences(verdict)],
+            "why": [s["text"] for s in gate_text.gate_sentences(verdict)],
         },
         "test": {
             k: test[k] for k in ("n", "prevalence", "roc_auc", "average_precision", "brier", "ece", "at_k")
