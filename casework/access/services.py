@@ -92,7 +92,7 @@ def grant_access(
                 "purpose_code": purpose_code,
                 "purpose_text": purpose_text,
                 "bureau": bureau.code,
-                "expires_at": grant.expires_at.isoformat(),
+                "expires_at": grant.expires_at.isoformat(sep=" ", timespec="seconds"),
             },
         )
         for supervisor in policy.supervisors_of(bureau.pk):

@@ -631,6 +631,9 @@ def import_kept_rows(
 # would tell them which child is under a sealing order (Art. 83-1; insider review 9, F3). The court sends the
 # notice again; the reasons keep the column and what is wrong, not the value.
 NOTICE_FEED = "court.sealing"
+NOTICE_NOT_FIXED = "a court's sealing notice is not corrected here: ask the court to send it again"
+NOTICE_VALUE_WITHHELD = "breaks the contract (the value is not kept: the notice names a person)"
+KEY_KEPT = "a correction keeps the row's record key; send a new row for another record"
 NOTICE_KEPT = ("notice_no", "court_case_no", "effective_on")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
@@ -640,7 +643,19 @@ def kept_in_quarantine(feed: str, raw, reasons: list[str]) -> dict:
     if feed != NOTICE_FEED:
         return {"raw": raw, "reasons": reasons}
     kept = {k: v for k, v in raw.items() if k in NOTICE_KEPT} if isinstance(raw, Mapping) else {}
-    return {"raw": kept, "reasons": [_QUOTED.sub("…", str(r)) for r in reasons]}
+    return {"raw": kept, "reasons": [notice_reason(r) for r in reasons]}
+
+
+_COLUMN = re.compile(r"([\w/ ]+): ")
+
+
+def notice_reason(reason: str) -> str:
+    """A court notice's reason without its value, nor any part of it (a month would narrow down a birth date):
+    the column that breaks the contract, and nothing else (insider review 10, F5)."""
+    column = _COLUMN.match(str(reason))
+    if column:
+        return f"{column.group(1)}: {NOTICE_VALUE_WITHHELD}"
+    return _QUOTED.sub("…", str(reason))
 
 
 def resubmit_quarantined(*, row: QuarantinedRow, fixed: Mapping[str, str], user) -> ImportSummary:
@@ -648,7 +663,15 @@ def resubmit_quarantined(*, row: QuarantinedRow, fixed: Mapping[str, str], user)
     closed; if not, nothing changes and the new reasons are returned in the summary's ``error``."""
     if row.status != QuarantineStatus.OPEN:
         raise ValueError("this row has already been resubmitted")
-    problems = contract.validate_row(row.feed, fixed).errors
+    if row.feed == NOTICE_FEED:
+        # Only a court orders sealing: a notice written here by a steward would erase any child's records
+        # (insider review 10, F1). The court's system sends the notice again.
+        raise ValueError(NOTICE_NOT_FIXED)
+    parsed = contract.validate_row(row.feed, fixed)
+    if row.record_key and parsed.key and parsed.key != row.record_key:
+        # A correction fixes this row: it does not become (and overwrite) another record.
+        raise ValueError(KEY_KEPT)
+    problems = parsed.errors
     if problems:
         return ImportSummary(feed=row.feed, batch_id=None, status="rejected", error="; ".join(problems))
     with transaction.atomic():

@@ -148,6 +148,24 @@ _SHAPES: list[tuple[re.Pattern[str], Words]] = [
         ),
         lambda m: _("%(later)s: %(second)s is before %(earlier)s %(first)s") % m,
     ),
+    (
+        re.compile(r"a court's sealing notice is not corrected here: ask the court to send it again"),
+        lambda m: _("a court's sealing notice is not corrected here: ask the court to send it again"),
+    ),
+    (
+        re.compile(r"a correction keeps the row's record key; send a new row for another record"),
+        lambda m: _("a correction keeps the row's record key; send a new row for another record"),
+    ),
+    (
+        re.compile(r"this row has already been resubmitted"),
+        lambda m: _("this row has already been resubmitted"),
+    ),
+    (
+        re.compile(
+            r"(?P<col>[\w/ ]+): breaks the contract \(the value is not kept: the notice names a person\)"
+        ),
+        lambda m: _("%(col)s: breaks the contract (the value is not kept: the notice names a person)") % m,
+    ),
     # Why a whole file or batch stopped (the batches page and the API's ``error``).
     (
         re.compile(r"the import stopped with an error; nothing was stored; send the file again"),

@@ -14,7 +14,7 @@ from casework.access.audit import Actor, record, record_list
 from casework.models import AuditAction
 from casework.pagination import paginate
 from integrations.feeds import contract, importing, uploads
-from integrations.feeds.reasons import stage_label
+from integrations.feeds.reasons import readable, stage_label
 from integrations.models import ImportBatch, QuarantinedRow, QuarantineStatus
 
 
@@ -93,7 +93,14 @@ def quarantine_detail(request, pk: int):
     form = FixForm(request.POST or None, columns=columns, initial=initial)
     if request.method == "POST" and row.status == QuarantineStatus.OPEN and form.is_valid():
         fixed = {c: v for c, v in form.cleaned_data.items() if v != "" or c in row.raw}
-        summary = importing.resubmit_quarantined(row=row, fixed=fixed, user=request.user)
+        try:
+            summary = importing.resubmit_quarantined(row=row, fixed=fixed, user=request.user)
+        except ValueError as refused:
+            record(
+                Actor.from_request(request), AuditAction.DENIED, row, detail={"resubmission": str(refused)}
+            )
+            messages.error(request, readable(str(refused)))
+            return redirect("integrations:quarantine-detail", pk=row.pk)
         if summary.status == "rejected":
             record(
                 Actor.from_request(request), AuditAction.DENIED, row, detail={"resubmission": summary.error}

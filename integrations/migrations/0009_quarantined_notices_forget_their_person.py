@@ -8,6 +8,13 @@ from django.db import migrations
 
 KEPT = ("notice_no", "court_case_no", "effective_on")
 QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+COLUMN = re.compile(r"([\w/ ]+): ")
+WITHHELD = "breaks the contract (the value is not kept: the notice names a person)"
+
+
+def _reason(reason: str) -> str:
+    column = COLUMN.match(reason)
+    return f"{column.group(1)}: {WITHHELD}" if column else QUOTED.sub("…", reason)
 
 
 def forget(apps, schema_editor) -> None:
@@ -15,7 +22,7 @@ def forget(apps, schema_editor) -> None:
     for row in QuarantinedRow.objects.filter(feed="court.sealing").iterator():
         raw = row.raw if isinstance(row.raw, dict) else {}
         kept = {k: v for k, v in raw.items() if k in KEPT}
-        reasons = [QUOTED.sub("…", str(r)) for r in (row.reasons or [])]
+        reasons = [_reason(str(r)) for r in (row.reasons or [])]
         if kept != row.raw or reasons != row.reasons:
             QuarantinedRow.objects.filter(pk=row.pk).update(raw=kept, reasons=reasons)
 

@@ -468,3 +468,18 @@ def test_a_youth_id_refused_on_the_agenda_form_is_logged_like_any_try_at_a_recor
     assert denied.count() == 1 and denied.get().detail["fields"] == ["youth_id"]
     client.post(url, {"summary": "其他", "youth_id": w.y.none.public_id})  # the allowed side: it exists
     assert denied.count() == 1 and meeting.items.filter(youth=w.y.none).exists()
+
+
+def test_the_log_of_a_share_keeps_no_reason_text_and_a_readable_end(w):
+    """Insider review 10, F2 and F4: the reason (free text about the matter) is not in the log, where it would
+    outlive a sealed record; the end time is written so that masking does not take it for a national ID."""
+    meeting = schedule(w)
+    share = services.share_item(
+        actor=actor(w.u.secretariat), item=item_for(meeting, w.y.referred), bureau=w.b.police,
+        sources=["welfare"], case_content=False, reason=REASON,
+    )  # fmt: skip
+    entry = AuditEntry.objects.get(
+        action=AuditAction.CREATE, object_type="meetingshare", object_id=str(share.pk)
+    )
+    assert "reason" not in entry.detail and REASON not in str(entry.detail)
+    assert "*" not in entry.detail["expires_at"] and entry.detail["bureau"] == "police"

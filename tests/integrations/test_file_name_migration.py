@@ -63,5 +63,7 @@ def test_quarantined_court_notices_already_stored_forget_their_person():
     notice.refresh_from_db()
     contact.refresh_from_db()
     assert notice.raw == {"notice_no": "N1"}
-    assert notice.reasons == ["birth_date: … is not a valid date (month 13 does not exist)"]
+    assert notice.reasons == [
+        "birth_date: breaks the contract (the value is not kept: the notice names a person)"
+    ]
     assert contact.raw == {"contact_no": "P1", "name": "林小華"}  # the allowed side: other feeds keep theirs
