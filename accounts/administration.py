@@ -25,7 +25,8 @@ The rules, against an administrator who would give themselves casework access or
 4. **The auditors are told of every such change** (roles, account status, passwords and second factors set by
    someone else, requests proposed and rejected); the account holder is told when their own password or second
    factor was set for them.
-5. **No single administrator gives an account access** (``ACCESS_ROLES``: every case-working and privileged
+5. **No single administrator gives an account access** (switching an account off ends its roles too, so
+   switching it on again gives nothing until roles are approved anew) (``ACCESS_ROLES``: every case-working and privileged
    role). Adding a membership, re-activating one, or moving one to another role, bureau, school or person is
    only *proposed* (``AccountChangeRequest`` of kind ``membership``, with a reason); a different administrator,
    who is not the account holder either, approves it. Removing or deactivating a membership (narrowing) is
@@ -469,7 +470,14 @@ def save_account(*, actor: Actor, user: User, via: str = "admin") -> User:
         # The password is never changed through this path (see change_password).
         user.password = before.password
         user.save()
-        record(actor, AuditAction.UPDATE, user, detail={"via": via, "changed": changed})
+        detail = {"via": via, "changed": changed}
+        if before.is_active and not user.is_active:
+            # An account switched off loses its roles with it: switching it on again gives no access until a
+            # second administrator approves each role anew (rule 5; insider review 10, F3).
+            ended = list(Membership.objects.filter(user=user, active=True).values_list("pk", flat=True))
+            Membership.objects.filter(pk__in=ended).update(active=False)
+            detail["memberships_ended"] = ended
+        record(actor, AuditAction.UPDATE, user, detail=detail)
         flags = {flag: getattr(user, flag) for flag in ACCOUNT_FLAGS if flag in changed}
         if flags:
             notices.send(

@@ -835,3 +835,19 @@ def test_the_admin_index_says_how_many_changes_wait_for_approval(world, admin2):
     page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "account-changes-waiting" in page
     assert "1 change to a privileged account is applied only when another administrator approves it." in page
+
+
+def test_an_account_switched_off_and_on_again_by_one_administrator_has_no_role_until_one_is_approved(world):
+    """Insider review 10, F3: re-activating a supervisor's account alone brought their role back."""
+    from casework.access import policy
+
+    supervisor = User.objects.get(pk=world.u.supervisor.pk)
+    supervisor.is_active = False
+    administration.save_account(actor=actor(world.u.admin), user=supervisor)
+    supervisor = User.objects.get(pk=supervisor.pk)
+    supervisor.is_active = True
+    administration.save_account(actor=actor(world.u.admin), user=supervisor)
+    supervisor = User.objects.get(pk=supervisor.pk)
+    assert supervisor.is_active  # the allowed side: the account itself is back
+    assert not Membership.objects.filter(user=supervisor, active=True).exists()
+    assert not policy.principal_for(supervisor).roles
