@@ -59,7 +59,8 @@ def _roles_of(user) -> str:
         return ""
     from casework.access.policy import principal_for
 
-    return principal_for(user).roles_label
+    # Codes, not words: the log is read by machines and by auditors in any language, and never rewritten.
+    return ",".join(sorted(principal_for(user).roles))
 
 
 def record(

@@ -288,7 +288,7 @@ def test_a_csv_export_is_logged_with_its_count_and_watermarked(client, world):
     text = "\n".join(comments)
     assert f"Export number: {number}" in text
     assert "Exported by: guidance (Mei Lin)" in text
-    assert "Roles: guidance_worker" in text
+    assert "Roles: Guidance worker" in text  # the roles in words, in the export's language
     assert "Asia/Taipei" in text
     assert CONFIDENTIALITY in text
     assert header[:2] == ["Case", "Youth ID"]

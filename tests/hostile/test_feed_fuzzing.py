@@ -396,7 +396,11 @@ def test_import_accounts_for_every_row_and_is_idempotent(case):
             parsed_rows = dict(contract.read_rows(data).rows)
             for row in stored_quarantine:
                 assert row.reasons and all(reason.strip() for reason in row.reasons)
-                assert row.raw == parsed_rows[row.row_number], "the quarantine keeps the row as received"
+                received = parsed_rows[row.row_number]
+                if row.feed == "court.sealing":
+                    # A court notice keeps its number and case, never the person it names (docs/sealing.md).
+                    received = {k: v for k, v in received.items() if k in importing.NOTICE_KEPT}
+                assert row.raw == received, "the quarantine keeps the row as received"
             before = _stored()
             again = importing.import_file_bytes(feed=feed, data=data, file_name="fuzz.csv")
             assert again.status == BatchStatus.DUPLICATE

@@ -192,7 +192,7 @@ def test_a_sealed_record_is_not_shown_in_the_pair(steward, linked):
 
 def test_overview_shows_model_runs_counts_merges_splits_and_sealing(steward, linked):
     page = steward.get(reverse("integrations:linkage-overview")).content.decode()
-    for text in ("v3", "99.0%", "80.0%", "abc1234", "5.0.0", "pairwise_f1", "youth_created"):
+    for text in ("v3", "99.0%", "80.0%", "abc1234", "5.0.0", "pairwise_f1", "youth records created"):
         assert text in page, text
     assert 'id="open-pairs"' in page and '<span class="tile-n">1</span>' in page
     assert f'data-merge="{linked.merge.pk}"' in page and f'data-split="{linked.split.pk}"' in page
