@@ -748,7 +748,7 @@ class Alert(models.Model):
         if self.rule_id:
             return self.rule.display_name
         rule = AlertRule.objects.filter(key=self.reason).order_by("-version").first()
-        return rule.display_name if rule is not None else self.reason.replace("_", " ")
+        return rule.display_name if rule is not None else self.reason
 
     # -- transitions (the only ways the status changes; ``casework.services`` and ``alerting`` call them) ---
     @transition(
@@ -1154,6 +1154,15 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def roles_label(self) -> str:
+        """The roles as words in the reader's language (the log keeps their codes)."""
+        from django.utils.translation import pgettext
+
+        codes = [code for code in self.roles.split(",") if code]
+        words = [str(Role(code).label) if code in Role.values else code for code in codes]
+        return pgettext("list separator", ", ").join(words)
 
 
 # ---------------------------------------------------------------------------------------------------------
