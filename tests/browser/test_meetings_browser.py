@@ -358,7 +358,7 @@ def test_a_liaison_meeting_from_the_proposed_agenda_to_the_next_meeting(new_page
     officer_follow_up = sec.locator(
         f'li.agenda-item[data-kind="{AgendaItemKind.ACTION_FOLLOW_UP}"][data-youth="{w.y.alert.public_id}"]'
     )
-    expect(officer_follow_up.locator("dl.item-facts")).to_contain_text(w.b.police.display_name)
+    expect(officer_follow_up.locator("dl.item-facts")).to_contain_text(w.b.police.name_zh)
     snap(sec, "meet_5c_next_agenda_with_action_items")
     # The share was for the December meeting only: the police pack of the next one does not list the welfare
     # youth, though the welfare action item about them is on its agenda.

@@ -46,7 +46,7 @@ def test_a_queued_upload_is_seen_to_wait_run_and_finish(page, live_server, world
     login(page, live_server, "steward")
     page.goto(f"{live_server.url}/integrations/batches/")
     row = page.locator(f'td[data-status="{BatchStatus.QUEUED}"]')
-    assert row.count() == 1 and "queued" in row.inner_text()
+    assert row.count() == 1 and "等待工作程序" in row.inner_text()  # the stage in words (zh-Hant)
     assert page.locator('meta[http-equiv="refresh"]').count() == 1
     snap(page, "upload-queue-1-queued")
 
@@ -74,7 +74,7 @@ def test_a_queued_upload_is_seen_to_wait_run_and_finish(page, live_server, world
     assert held.wait(20)
     page.reload()
     running = page.locator(f'td[data-status="{BatchStatus.RUNNING}"]')
-    assert running.count() == 1 and "validating" in running.inner_text()
+    assert running.count() == 1 and "檢查各列" in running.inner_text()  # "checking the rows"
     assert page.locator("td progress").count() == 1
     snap(page, "upload-queue-2-running")
     go_on.set()
