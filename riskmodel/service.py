@@ -198,7 +198,7 @@ def train_model(
     actor = actor or Actor.system("train_model")
     start = data_start()
     if start is None:
-        raise ValidationError("There are no events to learn from: import and link the feeds first.")
+        raise ValidationError(_("There are no events to learn from: import and link the feeds first."))
     split = pipeline.temporal_split(start, as_of, config)
     features = _features(config)
     report_progress(progress, "features", 0, len(split.train + split.calibration + split.test))
@@ -207,7 +207,7 @@ def train_model(
     cal = frame[frame["as_of"].isin(split.calibration)]
     test = frame[frame["as_of"].isin(split.test)].reset_index(drop=True)
     if train["label"].nunique() < 2 or test.empty:
-        raise ValidationError("Not enough outcomes to learn from in this history.")
+        raise ValidationError(_("Not enough outcomes to learn from in this history."))
 
     report_progress(progress, "fitting", 0, len(train))
     estimator = pipeline.RiskEstimator(config).fit(
