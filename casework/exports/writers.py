@@ -244,7 +244,7 @@ def _watermark(entry: AuditEntry, actor: Actor, title: str, reference: str) -> W
         number=entry.pk,
         username=entry.username or (actor.path if user is None else ""),
         full_name=user.get_full_name() if user is not None else "",
-        roles=entry.roles,
+        roles=entry.roles_label,
         at=taipei(entry.at),
         title=title,
         reference=reference,
