@@ -633,7 +633,7 @@ def import_kept_rows(
 NOTICE_FEED = "court.sealing"
 NOTICE_NOT_FIXED = "a court's sealing notice is not corrected here: ask the court to send it again"
 NOTICE_VALUE_WITHHELD = "breaks the contract (the value is not kept: the notice names a person)"
-KEY_KEPT = "a correction keeps the row's record key; send a new row for another record"
+KEY_KEPT = "a correction cannot take the key of another stored record; send a new row for that record"
 NOTICE_KEPT = ("notice_no", "court_case_no", "effective_on")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
@@ -668,8 +668,13 @@ def resubmit_quarantined(*, row: QuarantinedRow, fixed: Mapping[str, str], user)
         # (insider review 10, F1). The court's system sends the notice again.
         raise ValueError(NOTICE_NOT_FIXED)
     parsed = contract.validate_row(row.feed, fixed)
-    if row.record_key and parsed.key and parsed.key != row.record_key:
-        # A correction fixes this row: it does not become (and overwrite) another record.
+    if (
+        row.record_key
+        and parsed.key
+        and parsed.key != row.record_key
+        and SourceRecord.objects.filter(feed=row.feed, record_key=parsed.key, is_current=True).exists()
+    ):
+        # A correction fixes this row: it does not take another stored record's key and overwrite it.
         raise ValueError(KEY_KEPT)
     problems = parsed.errors
     if problems:

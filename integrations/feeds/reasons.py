@@ -153,8 +153,12 @@ _SHAPES: list[tuple[re.Pattern[str], Words]] = [
         lambda m: _("a court's sealing notice is not corrected here: ask the court to send it again"),
     ),
     (
-        re.compile(r"a correction keeps the row's record key; send a new row for another record"),
-        lambda m: _("a correction keeps the row's record key; send a new row for another record"),
+        re.compile(
+            r"a correction cannot take the key of another stored record; send a new row for that record"
+        ),
+        lambda m: _(
+            "a correction cannot take the key of another stored record; send a new row for that record"
+        ),
     ),
     (
         re.compile(r"this row has already been resubmitted"),
