@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from casework.access.audit import Actor, record
 from casework.access.sealing import erase_derived_from_events
+from casework.history import erase_history_of
 from casework.models import AuditAction, Event, Youth
 from integrations.feeds import contract
 from integrations.models import (
@@ -214,6 +215,16 @@ def _not_yet_clean(keys: list[str]) -> set[str]:
     return dirty
 
 
+def _merged_into(youth_ids: Iterable[int]) -> set[int]:
+    """Every youth merged into these, at any depth."""
+    found: set[int] = set()
+    frontier = set(youth_ids)
+    while frontier:
+        frontier = set(Youth.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
 def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
     """Erase the content of these (already registered) police contacts and everything derived from them.
     Idempotent. Returns counts and the youth whose records changed (``youth_ids``)."""
@@ -246,6 +257,9 @@ def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
     )
     derived = erase_derived_from_events(event_ids=event_ids, extra_youth_ids=linked_youth, actor=actor)
     youth_ids = derived.youth_ids | linked_youth
+    # A record merged into one of these kept its own versions (linkage writes them too): they may hold a name or
+    # an address only the sealed record gave it, so they go as well.
+    erase_history_of(Youth, _merged_into(youth_ids))
     return {
         "records_sealed": versions_sealed,
         "quarantined_redacted": redacted,

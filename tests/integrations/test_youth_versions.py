@@ -79,3 +79,27 @@ def test_a_stewards_merge_and_its_reversal_are_versions_that_name_the_steward(wo
         ("~", None),
     ]
     assert versions[1].history_user == world.u.steward and versions[2].history_user == world.u.steward
+
+
+def test_sealing_erases_the_versions_of_a_record_merged_into_the_person(world, tmp_path):
+    """A youth created by linkage from a police contact, then merged away, kept versions holding the name only
+    that contact gave; sealing the contact erases them (docs/sealing.md: nothing outlives a sealed record)."""
+    _contacts(
+        tmp_path,
+        "a.csv",
+        "V0000006,2025-01-05,2025-01-06,deviant,runaway,測試分局,,版本壬癸,,2011-02-03,F\n",
+        "V0000007,2025-01-05,2025-01-06,deviant,runaway,測試分局,,版本子丑,,2012-05-06,M\n",
+    )
+    kept, absorbed = _youth_of("V0000007"), _youth_of("V0000006")
+    merge_youth(
+        kept=kept, absorbed=absorbed, reason="same person", origin="manual", actor=actor(world.u.steward)
+    )
+    assert absorbed.history.filter(name="版本壬癸").exists()  # before the notice: the versions are kept
+    path = tmp_path / "notice.csv"
+    path.write_text(
+        "notice_no,court_case_no,effective_on,contact_nos,national_id,name,name_romanized,birth_date,sex\n"
+        "VN1,,2026-12-01,V0000006,,版本壬癸,,2011-02-03,F\n",
+        encoding="utf-8",
+    )
+    call_command("import_feed", "court.sealing", str(path), verbosity=0)
+    assert not absorbed.history.filter(name="版本壬癸").exists()
