@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from casework.models import AuditAction, AuditEntry, Youth, YouthMerge, YouthSplit
 from integrations.linkage.sealing import ERASED
@@ -44,7 +45,15 @@ def _youth_of(feed, key) -> Youth:
 def test_queue_lists_open_pairs_with_both_records_probability_and_date(steward, linked):
     page = steward.get(reverse("integrations:review-list")).content.decode()
     assert f'data-pair="{linked.pair.pk}"' in page
-    for text in (POLICE, "PT-1", WELFARE, "WT-1", "93.4%", "v3", linked.pair.created_at.strftime("%Y-%m-%d")):
+    for text in (
+        POLICE,
+        "PT-1",
+        WELFARE,
+        "WT-1",
+        "93.4%",
+        "v3",
+        timezone.localtime(linked.pair.created_at).strftime("%Y-%m-%d"),
+    ):
         assert text in page, text
     assert "1 pair" in page
     entry = _entries(action=AuditAction.LIST, object_type="reviewpair").get()
