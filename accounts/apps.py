@@ -12,8 +12,10 @@ class AccountsConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from . import signals
+        from . import signals, start_panels
         from .middleware import mark_signed_in
 
         user_logged_in.connect(mark_signed_in, dispatch_uid="accounts_mark_signed_in")
         user_locked_out.connect(signals.record_lockout, dispatch_uid="accounts_record_lockout")
+        # The administrators' start page (casework does not import accounts: each app registers its panels).
+        start_panels.register()

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from casework import start
 from casework.access import policy
 from casework.access.audit import Actor, record, record_list
 from casework.models import (
@@ -18,10 +19,12 @@ from casework.models import (
 
 @login_required
 def home(request):
-    """A dashboard of what this user needs to see next, by role."""
+    """Each person's start page is their work: a case worker's alerts, referrals and cases, then the panels of
+    every kind of work registered for their roles (``casework.start``; docs/start-pages.md)."""
     user = request.user
     p = policy.principal_for(user)
-    context: dict = {"principal": p}
+    panels = start.panels_for(user)
+    context: dict = {"principal": p, "panels": panels}
     if p.is_caseworker:
         alerts = policy.visible_alerts(user).filter(status__in=ACTIVE_ALERT_STATUSES)
         context.update(
@@ -42,6 +45,7 @@ def home(request):
             count=len(context["next_alerts"]),
             query={"youth": [a.youth.public_id for a in context["next_alerts"]]},
         )
+    start.log_panels(Actor.from_request(request), panels)
     return render(request, "casework/home.html", context)
 
 

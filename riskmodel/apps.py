@@ -11,6 +11,9 @@ class RiskmodelConfig(AppConfig):
 
         from . import receivers  # noqa: F401 - connects the signal receivers
         from .service import scores_may_be_shown
+        from .start_panels import register as register_start_panels
 
         # The triage queue shows no score while no model is active (casework does not import riskmodel).
         register_scores_shown(scores_may_be_shown)
+        # The model stewards' start page, and the overrides a committee supervisor decides.
+        register_start_panels()

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from casework.access import policy
@@ -26,7 +27,7 @@ from riskmodel import readings
 from riskmodel.readings import LABEL_NAMES, dec, test_metrics
 
 from . import gate, model_card, promotion, service
-from .models import RiskModel
+from .models import ModelStatus, RiskModel
 from .report_sections import report_context
 
 # ---------------------------------------------------------------------------------------------------------
@@ -158,10 +159,16 @@ def _refused(request, model: RiskModel, exc: Exception, what: str) -> None:
 
 @login_required
 def model_activate(request, version: int):
-    """POST: make a model that passed the gate the active one (Post/Redirect/Get back to its report)."""
+    """POST: make a model that passed the gate the active one (Post/Redirect/Get back to its report). GET (the
+    address opened in a browser, a bookmark, a link from the start page): the promotion section of the model's
+    report, where the button is; nothing changes."""
     require(policy.can_promote_models(request.user))
+    if request.method in ("GET", "HEAD"):
+        model = _model_or_404(request, version)
+        section = "gate" if model.status == ModelStatus.ACTIVE else "promote"
+        return redirect(f"{reverse('riskmodel:model-report', args=[model.version])}#{section}")
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return HttpResponseNotAllowed(["GET", "POST"])
     model = _model_or_404(request, version)
     try:
         promote(model=model, actor=Actor.from_request(request))
