@@ -904,6 +904,184 @@ class Intervention(models.Model):
         return f"{self.get_kind_display()} {self.occurred_on}"
 
 
+# ---------------------------------------------------------------------------------------------------------
+# The structured assessment and plan (docs/case-plan.md): needs, goals, planned services, reviews
+# ---------------------------------------------------------------------------------------------------------
+
+
+class NeedArea(models.TextChoices):
+    """The areas of need a youth-guidance assessment looks at: a fixed list, so needs can be counted and
+    planned against (Primero's case plan, with areas suited to youth guidance)."""
+
+    SCHOOL = "school", _("School attendance and learning")
+    FAMILY = "family", _("Family and care at home")
+    MENTAL_HEALTH = "mental_health", _("Mental health and emotions")
+    SUBSTANCE_USE = "substance_use", _("Substance use")
+    PEERS = "peers", _("Peers and free time")
+    SAFETY = "safety", _("Safety and protection")
+    BASIC_NEEDS = "basic_needs", _("Basic needs (money, housing, food)")
+    WORK = "work", _("Work and job training")
+    OTHER = "other", _("Other")
+
+
+class CaseNeed(models.Model):
+    """One area of need the assessment found, and what was found there."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs")
+    area = models.CharField(_("area of need"), max_length=24, choices=NeedArea.choices)
+    finding = models.TextField(_("what was found"), blank=True)
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+
+    history = CaseworkHistory()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        constraints = [models.UniqueConstraint(fields=["case", "area"], name="one_need_per_area_per_case")]
+
+    def __str__(self) -> str:
+        return self.get_area_display()
+
+
+class CaseGoal(models.Model):
+    """What the youth, family and worker agreed to reach, for one area of need (or none)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
+    area = models.CharField(_("area of need"), max_length=24, choices=NeedArea.choices, blank=True)
+    text = models.TextField(_("goal"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = CaseworkHistory()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class PlannedServiceStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    NOT_DONE = "not_done", _("Not done")
+
+
+# A planned step still open or abandoned: what closure approval asks the supervisor to acknowledge.
+UNDONE_SERVICE_STATUSES = [
+    PlannedServiceStatus.PLANNED,
+    PlannedServiceStatus.IN_PROGRESS,
+    PlannedServiceStatus.NOT_DONE,
+]
+
+
+class PlannedService(models.Model):
+    """One service or step of the plan: who provides it (a person or a bureau), by when, and how it went."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="planned_services")
+    goal = models.ForeignKey(
+        CaseGoal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="services",
+        verbose_name=_("goal"),
+    )
+    description = models.CharField(_("service or step"), max_length=300)
+    owner_bureau = models.ForeignKey(
+        Bureau,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner bureau"),
+    )
+    owner_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PlannedServiceStatus.choices, default=PlannedServiceStatus.PLANNED
+    )
+    not_done_reason = models.TextField(_("why it was not done"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = CaseworkHistory()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("planned service")
+        verbose_name_plural = _("planned services")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner_bureau__isnull=False) | models.Q(owner_user__isnull=False),
+                name="planned_service_has_owner",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="not_done") | ~models.Q(not_done_reason=""),
+                name="planned_service_not_done_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == PlannedServiceStatus.DONE
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_user_id:
+            name = self.owner_user.get_full_name() or self.owner_user.get_username()
+            return f"{name} · {self.owner_bureau}" if self.owner_bureau_id else name
+        return str(self.owner_bureau)
+
+
+class CasePlanReview(models.Model):
+    """A review of the plan with the youth or family: when, by whom, and what was concluded."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_reviews")
+    reviewed_on = models.DateField(_("reviewed on"))
+    note = models.TextField(_("what the review concluded"), blank=True)
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = CaseworkHistory()
+
+    class Meta:
+        ordering = ["reviewed_on", "id"]
+        verbose_name = _("plan review")
+        verbose_name_plural = _("plan reviews")
+
+    def __str__(self) -> str:
+        return f"{self.reviewed_on}"
+
+
+class ClosureAcknowledgement(models.Model):
+    """The approving supervisor's acknowledgement, at closure, of the planned steps that were never done
+    (each step as it stood then: description, owner, due day, status and reason)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="closure_acknowledgements")
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    steps = models.JSONField(_("steps not done"), default=list)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("closure acknowledgement")
+        verbose_name_plural = _("closure acknowledgements")
+
+    def __str__(self) -> str:
+        return f"{self.case} · {len(self.steps)}"
+
+
 class TriageDecisionKind(models.TextChoices):
     OPEN_CASE = "open_case", _("Open a case for outreach")
     MONITOR = "monitor", _("Monitor")
@@ -1008,6 +1186,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id or self.bureau_id}"
+
+
+class NotificationRead(models.Model):
+    """That one person has read one message. A message to a bureau is shared by its workers, and each of them
+    reads it for themselves (``Notification.read_at`` keeps when anyone first read it)."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message read")
+        verbose_name_plural = _("messages read")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="one_read_per_person_per_message")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} read by {self.user_id}"
 
 
 class RiskBand(models.TextChoices):

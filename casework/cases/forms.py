@@ -16,10 +16,14 @@ from casework.cases.services import SUPERVISOR_MOVES, WORKER_MOVES
 from casework.models import (
     Bureau,
     Case,
+    CaseGoal,
     CaseStatus,
     ClosureReason,
     ConsentBasis,
     Intervention,
+    NeedArea,
+    PlannedService,
+    PlannedServiceStatus,
     ReferralKind,
     User,
 )
@@ -86,6 +90,14 @@ class CaseMoveForm(forms.Form):
         elif move == "return_closure":
             self.fields["note"].label = _("Why the case is not ready to close")
             self.fields["note"].widget.attrs["required"] = True
+        elif move == "approve_closure":
+            # Required (by the service) only when planned steps were never done; the page then lists them.
+            self.fields["acknowledge_undone"] = forms.BooleanField(
+                label=_(
+                    "I have read the planned steps that were never done, listed above, and approve the closure all the same."
+                ),
+                required=False,
+            )
 
     @property
     def label(self) -> str:
@@ -255,3 +267,113 @@ class ReferralNoteForm(forms.Form):
 
     note = forms.CharField(required=False)
     next = forms.CharField(required=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The structured assessment and plan (services in ``casework.cases.plan``)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class NeedForm(forms.Form):
+    """Add an area of need to the assessment, or rewrite what was found there."""
+
+    area = forms.ChoiceField(label=_("Area of need"), choices=NeedArea.choices)
+    finding = forms.CharField(
+        label=_("What was found"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_need_%s")
+        super().__init__(*args, **kwargs)
+
+
+class GoalForm(forms.Form):
+    """A goal, for one area of need or for the case as a whole."""
+
+    area = forms.ChoiceField(
+        label=_("Area of need"),
+        choices=[("", _("The case as a whole"))] + list(NeedArea.choices),
+        required=False,
+    )
+    text = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, prefix_id: str = "goal", **kwargs):
+        kwargs.setdefault("auto_id", f"id_{prefix_id}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class GoalChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.text[:80]
+
+
+class PlannedServiceForm(forms.Form):
+    """A planned service or step: what, for which goal, who provides it, by when, and how it went."""
+
+    description = forms.CharField(label=_("Service or step"), max_length=300)
+    goal = GoalChoiceField(
+        label=_("For the goal"),
+        queryset=CaseGoal.objects.none(),
+        required=False,
+        empty_label=_("No goal in particular"),
+    )
+    owner_bureau = forms.ModelChoiceField(
+        label=_("Owner bureau"), queryset=Bureau.objects.none(), required=False, empty_label=_("No bureau")
+    )
+    owner_user = PersonChoiceField(
+        label=_("Owner (person)"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody by name"),
+        help_text=_("Name a person, a bureau, or both."),
+    )
+    due_on = forms.DateField(label=_("Due"), widget=DateInput)
+    status = forms.ChoiceField(label=_("Status"), choices=PlannedServiceStatus.choices, initial="planned")
+    not_done_reason = forms.CharField(
+        label=_("Why it was not done"),
+        required=False,
+        help_text=_("Needed when the step was not done."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, case: Case, service: PlannedService | None = None, **kwargs):
+        kwargs.setdefault("auto_id", f"id_service_{service.pk}_%s" if service else "id_service_%s")
+        if service is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "description": service.description,
+                "goal": service.goal_id,
+                "owner_bureau": service.owner_bureau_id,
+                "owner_user": service.owner_user_id,
+                "due_on": service.due_on,
+                "status": service.status,
+                "not_done_reason": service.not_done_reason,
+            }
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.fields["goal"].queryset = CaseGoal.objects.filter(case=case)
+        self.fields["owner_bureau"].queryset = Bureau.objects.order_by("code")
+        self.fields["owner_user"].queryset = policy.caseworkers_of(
+            Bureau.objects.values_list("pk", flat=True)
+        ).order_by("username")
+        if service is None:
+            # A new step starts as planned; how it went is recorded on the step afterwards.
+            del self.fields["status"]
+            del self.fields["not_done_reason"]
+            self.initial.setdefault("owner_bureau", case.lead_bureau_id)
+
+
+class PlanReviewForm(forms.Form):
+    """A review of the plan: the day and what it concluded."""
+
+    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DateInput)
+    note = forms.CharField(
+        label=_("What the review concluded"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_review_%s")
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        if not self.is_bound:
+            self.initial.setdefault("reviewed_on", today)
+        self.fields["reviewed_on"].widget.attrs["max"] = today.isoformat()

@@ -1,4 +1,8 @@
-"""The inbox: messages to a person or their bureau (escalations, referrals, decisions on their reports)."""
+"""The inbox: messages to a person or their bureau (escalations, referrals, decisions on their reports).
+
+Read state is each person's own (a message to a bureau stays unread for a colleague who has not read it), and a
+message whose action is done (the alert decided, the referral answered, the closure decided) no longer counts
+as unread for anyone (``casework.cases.selectors.inbox_messages``)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from casework.access import policy
 from casework.access.audit import Actor, record_list
 from casework.access.pages import not_found, safe_next
 from casework.cases import services as case_services
+from casework.cases.selectors import inbox_messages, unread_messages
 from casework.clock import TAIPEI
 from casework.models import (
     Bureau,
@@ -34,10 +39,10 @@ def inbox(request):
     """The user's notifications (and their bureau's), newest first, each told in words with a link to the
     thing when the user may open it."""
     user = request.user
-    notes = policy.visible_notifications(user).select_related(
+    notes = inbox_messages(user).select_related(
         "youth", "alert__rule", "alert__routed_to", "case", "referral__from_bureau", "referral__to_bureau"
     )
-    unread = notes.filter(read_at__isnull=True).count()
+    unread = unread_messages(user).count()
     page = paginate(request, notes)
     page.object_list = _describe_notifications(user, page.object_list)
     record_list(
@@ -97,7 +102,8 @@ def _describe_notifications(user, notes) -> list[dict]:
                 if note.kind in NotificationKind.values
                 else note.kind,
                 "link": links[0] if links else None,
-                "unread": note.read_at is None,
+                "unread": not note.read_by_me and not note.action_done,
+                "done": note.action_done,
             }
         )
     return items
@@ -210,7 +216,7 @@ def inbox_mark_read(request, pk: int):
 @require_POST
 def inbox_mark_all_read(request):
     actor = Actor.from_request(request)
-    unread = list(policy.visible_notifications(request.user).filter(read_at__isnull=True))
+    unread = list(inbox_messages(request.user).filter(read_by_me=False))
     for note in unread:
         case_services.mark_notification_read(actor=actor, notification=note)
     n = len(unread)

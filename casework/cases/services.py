@@ -14,16 +14,21 @@ from casework.access import policy
 from casework.access.audit import Actor, record
 from casework.history import by_actor
 from casework.models import (
+    UNDONE_SERVICE_STATUSES,
     AuditAction,
     Bureau,
     Case,
     CaseAssigneeChange,
     CaseStatus,
     CaseStatusChange,
+    ClosureAcknowledgement,
     ClosureReason,
     ConsentBasis,
     Intervention,
+    Notification,
     NotificationKind,
+    NotificationRead,
+    PlannedService,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -353,8 +358,11 @@ def move_case(
     expected_version: int,
     note: str = "",
     closure_reason: str = "",
+    acknowledge_undone: bool = False,
 ) -> Case:
-    """Move a case along its status transitions (see :class:`Case`), checking who may and why."""
+    """Move a case along its status transitions (see :class:`Case`), checking who may and why. Approving a
+    closure while planned steps were never done needs ``acknowledge_undone``; the acknowledgement is kept
+    (:class:`ClosureAcknowledgement`) and logged."""
     from django_fsm import TransitionNotAllowed
 
     if move not in WORKER_MOVES + SUPERVISOR_MOVES:
@@ -413,6 +421,15 @@ def move_case(
         raise ValidationError(
             _("A case in status “%(status)s” cannot do that.") % {"status": CaseStatus(before).label}
         ) from None
+    undone = undone_services(locked) if move == "approve_closure" else []
+    if undone and not acknowledge_undone:
+        raise ValidationError(
+            {
+                "acknowledge_undone": _(
+                    "Some planned steps were never done: acknowledge them before approving the closure."
+                )
+            }
+        )
     if move == "approve_closure":
         locked.closure_approved_by = actor.user
     locked.version += 1
@@ -420,7 +437,13 @@ def move_case(
     CaseStatusChange.objects.create(
         case=locked, from_status=before, to_status=locked.status, by=actor.user, note=note
     )
-    record(actor, AuditAction.UPDATE, locked, detail={"status": [before, locked.status], "move": move})
+    detail = {"status": [before, locked.status], "move": move}
+    if undone:
+        ClosureAcknowledgement.objects.create(
+            case=locked, by=actor.user, steps=[_step_as_it_stood(s) for s in undone]
+        )
+        detail["acknowledged_undone"] = [s.pk for s in undone]
+    record(actor, AuditAction.UPDATE, locked, detail=detail)
     if move == "request_closure":
         for supervisor in policy.supervisors_of(locked.lead_bureau_id):
             if policy.can_approve_closure(supervisor, locked):
@@ -441,10 +464,37 @@ def move_case(
     return locked
 
 
+def undone_services(case: Case) -> list[PlannedService]:
+    """The case's planned steps that were never done (planned, in progress, or not done), soonest due first."""
+    return list(
+        PlannedService.objects.filter(case=case, status__in=UNDONE_SERVICE_STATUSES).select_related(
+            "owner_bureau", "owner_user"
+        )
+    )
+
+
+def _step_as_it_stood(service: PlannedService) -> dict:
+    return {
+        "id": service.pk,
+        "description": service.description,
+        "owner": service.owner_label,
+        "due_on": service.due_on.isoformat(),
+        "status": service.status,
+        "reason": service.not_done_reason,
+    }
+
+
+@transaction.atomic
 def mark_notification_read(*, actor: Actor, notification) -> None:
-    """Mark a message read; only a message in the actor's own inbox."""
+    """Mark a message read for the actor; only a message in the actor's own inbox. Read state is each
+    person's own (a message to a bureau stays unread for its other workers); ``read_at`` keeps when anyone
+    first read it."""
     if not policy.visible_notifications(actor.user).filter(pk=notification.pk).exists():
         raise PermissionDenied(_("This message is not in your inbox."))
-    if notification.read_at is None:
-        type(notification).objects.filter(pk=notification.pk).update(read_at=timezone.now())
+    now = timezone.now()
+    _read, created = NotificationRead.objects.get_or_create(
+        notification_id=notification.pk, user=actor.user, defaults={"read_at": now}
+    )
+    if created:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
         record(actor, AuditAction.UPDATE, notification, detail={"read": True})

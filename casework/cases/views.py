@@ -28,13 +28,17 @@ from casework.access.audit import Actor, record, record_list
 from casework.access.pages import not_found, require
 from casework.access.services import record_youth_view
 from casework.cases import services as case_services
-from casework.cases import worklist
+from casework.cases import story, worklist
 from casework.cases.conflicts import conflict_message
 from casework.cases.forms import (
     MOVES,
     CaseMoveForm,
     CaseRecordForm,
+    GoalForm,
     InterventionForm,
+    NeedForm,
+    PlannedServiceForm,
+    PlanReviewForm,
     ReferralAnswerForm,
     ReferralForm,
     ReferralNoteForm,
@@ -95,6 +99,9 @@ class CasePage:
     monitoring_over: bool = False
     conflict: bool = False
     open_panels: set[str] = field(default_factory=set)
+    plan_forms: dict = field(default_factory=dict)  # the plan's forms, for those who may edit the case
+    why_no_approve: str = ""  # why this viewer has no approve button ("" when they have one, or it is moot)
+    undone: list = field(default_factory=list)  # planned steps never done, listed where closure is approved
 
     @property
     def closure_moves(self) -> list[CaseMoveForm]:
@@ -159,6 +166,17 @@ def case_page_context(request, case: Case, *, forms: dict | None = None) -> dict
         conflict=bool(forms.get("conflict")),
         open_panels={name for name, form in forms.items() if hasattr(form, "errors") and form.is_bound},
     )
+    if can_edit:
+        page.plan_forms = _plan_forms(case, forms)
+    page.why_no_approve = story.why_not_approver(user, case)
+    if "approve_closure" in {m.move for m in moves}:
+        page.undone = case_services.undone_services(case)
+        for form in moves:
+            if form.move == "approve_closure":
+                if page.undone:
+                    form.fields["acknowledge_undone"].widget.attrs["required"] = True
+                else:
+                    del form.fields["acknowledge_undone"]  # nothing to acknowledge
     in_monitoring = case.status == CaseStatus.MONITORING or (
         case.status == CaseStatus.CLOSURE_REQUESTED and case.status_before_closure == CaseStatus.MONITORING
     )
@@ -169,6 +187,29 @@ def case_page_context(request, case: Case, *, forms: dict | None = None) -> dict
             page.monitoring_ends_on and page.monitoring_ends_on <= timezone.localdate()
         )
     return {"case_page": page}
+
+
+def _plan_forms(case: Case, forms: dict) -> dict:
+    """The plan's forms: add a need, a goal, a service, a review; and one edit form per goal and per service
+    (a refused submission's form comes back in place of the blank one)."""
+    return {
+        "need": forms.get("need") or NeedForm(),
+        "goal": forms.get("goal") or GoalForm(),
+        "service": forms.get("service") or PlannedServiceForm(case=case),
+        "review": forms.get("review") or PlanReviewForm(),
+        "goals": [
+            (
+                goal,
+                forms.get(f"goal-{goal.pk}")
+                or GoalForm(prefix_id=f"goal_{goal.pk}", initial={"area": goal.area, "text": goal.text}),
+            )
+            for goal in case.goals.all()
+        ],
+        "services": [
+            (service, forms.get(f"service-{service.pk}") or PlannedServiceForm(case=case, service=service))
+            for service in case.planned_services.select_related("owner_bureau", "owner_user", "goal")
+        ],
+    }
 
 
 def _visible_case(request, pk: int) -> Case:
@@ -198,6 +239,8 @@ def case_page(request, pk: int, *, status: int, forms: dict | None = None) -> Ht
         "interventions": case.interventions.select_related("worker"),
         "referrals": case.referrals.select_related("from_bureau", "to_bureau", "from_user", "to_user"),
         "can_log": policy.can_log_intervention(user, case),
+        "story": story.case_story(user, case),
+        "plan": story.case_plan(case),
         **case_page_context(request, case, forms=forms),
     }
     return render(request, "casework/cases/case_detail.html", context, status=status)
@@ -280,6 +323,7 @@ def case_move(request, pk: int, move: str):
             expected_version=form.cleaned_data["version"],
             note=form.cleaned_data["note"],
             closure_reason=form.cleaned_data.get("closure_reason", ""),
+            acknowledge_undone=form.cleaned_data.get("acknowledge_undone", False),
         )
     except PermissionDenied as error:
         return _refused(request, pk, error)

@@ -1,0 +1,239 @@
+"""Writes of the structured assessment and plan: needs, goals, planned services and plan reviews.
+
+Each is a service in the house's habit: it checks the policy (``policy.can_edit_case``, the same rule as editing
+the case's text), writes in one transaction inside ``acting`` (so every change is a stored version,
+``casework.history``) and appends one access-log line. Nothing here deletes: a need, goal or step that no longer
+applies is rewritten or marked not done with a reason, so the record keeps what was planned (docs/case-plan.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.access import policy
+from casework.access.audit import Actor, record
+from casework.history import by_actor
+from casework.models import (
+    AuditAction,
+    Bureau,
+    Case,
+    CaseGoal,
+    CaseNeed,
+    CasePlanReview,
+    NeedArea,
+    PlannedService,
+    PlannedServiceStatus,
+    User,
+)
+
+# A service may be planned at most this far ahead (a plan is reviewed well within a year).
+LONGEST_PLAN_DAYS = 366
+
+
+def _may_edit(actor: Actor, case: Case) -> Case:
+    """The case as it is now, if the actor may edit it (the one rule for the case's text and its plan)."""
+    case = Case.objects.select_related("youth").get(pk=case.pk)
+    if not policy.can_edit_case(actor.user, case):
+        raise PermissionDenied(_("You may not edit this case's assessment or plan."))
+    return case
+
+
+def _same_case(case: Case, obj) -> None:
+    if obj.case_id != case.pk:
+        raise ValidationError(_("That belongs to another case."))
+
+
+@transaction.atomic
+@by_actor
+def record_need(*, actor: Actor, case: Case, area: str, finding: str = "") -> CaseNeed:
+    """Add an area of need to the assessment, or rewrite what was found there (one entry per area)."""
+    case = _may_edit(actor, case)
+    if area not in NeedArea.values:
+        raise ValidationError({"area": _("Choose an area of need from the list.")})
+    need = CaseNeed.objects.select_for_update().filter(case=case, area=area).first()
+    if need is None:
+        need = CaseNeed.objects.create(case=case, area=area, finding=finding.strip(), added_by=actor.user)
+        record(actor, AuditAction.CREATE, need, youth=case.youth, detail={"area": area})
+    elif need.finding != finding.strip():
+        need.finding = finding.strip()
+        need.save(update_fields=["finding"])
+        record(actor, AuditAction.UPDATE, need, youth=case.youth, detail={"area": area})
+    return need
+
+
+@transaction.atomic
+@by_actor
+def add_goal(*, actor: Actor, case: Case, text: str, area: str = "") -> CaseGoal:
+    """Add a goal, for one area of need or for the case as a whole."""
+    case = _may_edit(actor, case)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the goal.")})
+    if area and area not in NeedArea.values:
+        raise ValidationError({"area": _("Choose an area of need from the list.")})
+    goal = CaseGoal.objects.create(case=case, area=area, text=text.strip(), created_by=actor.user)
+    record(actor, AuditAction.CREATE, goal, youth=case.youth, detail={"area": area})
+    return goal
+
+
+@transaction.atomic
+@by_actor
+def edit_goal(*, actor: Actor, goal: CaseGoal, text: str, area: str = "") -> CaseGoal:
+    """Rewrite a goal (the earlier wording stays in the case's history)."""
+    case = _may_edit(actor, goal.case)
+    goal = CaseGoal.objects.select_for_update().get(pk=goal.pk)
+    _same_case(case, goal)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the goal.")})
+    if area and area not in NeedArea.values:
+        raise ValidationError({"area": _("Choose an area of need from the list.")})
+    changed = [
+        name for name, value in (("text", text.strip()), ("area", area)) if getattr(goal, name) != value
+    ]
+    if changed:
+        goal.text, goal.area = text.strip(), area
+        goal.save(update_fields=changed)
+        record(actor, AuditAction.UPDATE, goal, youth=case.youth, detail={"changed": changed})
+    return goal
+
+
+def _check_service(
+    case: Case,
+    *,
+    description: str,
+    owner_bureau: Bureau | None,
+    owner_user: User | None,
+    due_on: dt.date,
+    goal: CaseGoal | None,
+    status: str,
+    not_done_reason: str,
+) -> None:
+    errors: dict[str, str] = {}
+    if not description.strip():
+        errors["description"] = _("Say what the service or step is.")
+    if owner_bureau is None and owner_user is None:
+        errors["owner_bureau"] = _("Name who provides it: a person, a bureau, or both.")
+    if (
+        owner_user is not None
+        and not policy.caseworkers_of(Bureau.objects.values_list("pk", flat=True))
+        .filter(pk=owner_user.pk)
+        .exists()
+    ):
+        errors["owner_user"] = _("The owner must be a case worker of one of the bureaus.")
+    if due_on > timezone.localdate() + dt.timedelta(days=LONGEST_PLAN_DAYS):
+        errors["due_on"] = _("Plan at most a year ahead; review the plan before then.")
+    if goal is not None and goal.case_id != case.pk:
+        errors["goal"] = _("That goal belongs to another case.")
+    if status not in PlannedServiceStatus.values:
+        errors["status"] = _("Choose a status from the list.")
+    if status == PlannedServiceStatus.NOT_DONE and not not_done_reason.strip():
+        errors["not_done_reason"] = _("Say why the step was not done.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+@by_actor
+def plan_service(
+    *,
+    actor: Actor,
+    case: Case,
+    description: str,
+    due_on: dt.date,
+    owner_bureau: Bureau | None = None,
+    owner_user: User | None = None,
+    goal: CaseGoal | None = None,
+) -> PlannedService:
+    """Add a service or step to the plan, with its owner (a person or a bureau) and the day it is due."""
+    case = _may_edit(actor, case)
+    _check_service(
+        case,
+        description=description,
+        owner_bureau=owner_bureau,
+        owner_user=owner_user,
+        due_on=due_on,
+        goal=goal,
+        status=PlannedServiceStatus.PLANNED,
+        not_done_reason="",
+    )
+    service = PlannedService.objects.create(
+        case=case,
+        goal=goal,
+        description=description.strip(),
+        owner_bureau=owner_bureau,
+        owner_user=owner_user,
+        due_on=due_on,
+        created_by=actor.user,
+    )
+    record(actor, AuditAction.CREATE, service, youth=case.youth, detail={"due_on": due_on.isoformat()})
+    return service
+
+
+@transaction.atomic
+@by_actor
+def update_service(
+    *,
+    actor: Actor,
+    service: PlannedService,
+    description: str,
+    due_on: dt.date,
+    status: str,
+    not_done_reason: str = "",
+    owner_bureau: Bureau | None = None,
+    owner_user: User | None = None,
+    goal: CaseGoal | None = None,
+) -> PlannedService:
+    """Rewrite a planned step or record how it went (planned, in progress, done, or not done with a reason)."""
+    case = _may_edit(actor, service.case)
+    service = PlannedService.objects.select_for_update().get(pk=service.pk)
+    _same_case(case, service)
+    reason = not_done_reason.strip() if status == PlannedServiceStatus.NOT_DONE else ""
+    _check_service(
+        case,
+        description=description,
+        owner_bureau=owner_bureau,
+        owner_user=owner_user,
+        due_on=due_on,
+        goal=goal,
+        status=status,
+        not_done_reason=reason,
+    )
+    values = {
+        "description": description.strip(),
+        "due_on": due_on,
+        "status": status,
+        "not_done_reason": reason,
+        "owner_bureau_id": owner_bureau.pk if owner_bureau else None,
+        "owner_user_id": owner_user.pk if owner_user else None,
+        "goal_id": goal.pk if goal else None,
+    }
+    changed = [name for name, value in values.items() if getattr(service, name) != value]
+    if changed:
+        for name in changed:
+            setattr(service, name, values[name])
+        service.save(update_fields=[name.removesuffix("_id") for name in changed])
+        detail = {"changed": [name.removesuffix("_id") for name in changed], "status": service.status}
+        record(actor, AuditAction.UPDATE, service, youth=case.youth, detail=detail)
+    return service
+
+
+@transaction.atomic
+@by_actor
+def review_plan(*, actor: Actor, case: Case, reviewed_on: dt.date, note: str = "") -> CasePlanReview:
+    """Record that the plan was reviewed (with the youth or family), on which day, and what was concluded."""
+    case = _may_edit(actor, case)
+    if reviewed_on > timezone.localdate():
+        raise ValidationError({"reviewed_on": _("A review cannot be recorded for a future date.")})
+    if reviewed_on < timezone.localtime(case.opened_at).date():
+        raise ValidationError({"reviewed_on": _("A review cannot be dated before the case was opened.")})
+    review = CasePlanReview.objects.create(
+        case=case, reviewed_on=reviewed_on, note=note.strip(), reviewed_by=actor.user
+    )
+    record(
+        actor, AuditAction.CREATE, review, youth=case.youth, detail={"reviewed_on": reviewed_on.isoformat()}
+    )
+    return review
