@@ -37,6 +37,7 @@ from casework.models import (
     ReferralStatus,
     StatutoryDuty,
 )
+from casework.reports import annual_exposure, annual_followup, annual_models
 from casework.reports import selectors as report_selectors
 from casework.reports.selectors import Period, taipei_date
 from casework.reports.suppression import RATE_MIN_BASE, Release, cell_key, published_rate, records_key
@@ -147,12 +148,38 @@ def annual_counts(user, *, bureau: Bureau, period: Period, now: dt.datetime | No
         mine = [a for a in alerts if a["reason"] == rule["key"]]
         rules.append({"key": rule["key"], "label": rule["name"], **_alert_cells(mine, now=now)})
 
+    outcomes = annual_exposure.exposure_outcomes(user, exposure, now=now)
+    followup = annual_followup.followup_counts(
+        user, bureau=bureau, period=period, today=report_selectors.taipei_date(now)
+    )
+    followup_columns = [
+        c for c in annual_followup.FOLLOWUP_COLUMNS if c != "police_contact" or followup["police_readable"]
+    ]
+
     return {
         "referred_youth": {"key": "youth", "cells": {"n": _cell({r["youth_id"] for r in received}, "youth")}},
         "opened": _breakdown(opened, "concern", concerns, "case"),
         "exposure": {"key": "exposure", "label": _("Exposure alerts"), **_exposure_cells(exposure)},
+        "exposure_outcomes": {
+            "rows": [
+                {"key": key, "label": label, "cells": {"n": _cell(outcomes[key], "alert")}}
+                for key, label in annual_exposure.exposure_row_labels()
+            ]
+        },
         "open_at_end": _breakdown(open_at_end, "concern", concerns, "case"),
         "closed": _breakdown(closed, "closure_reason", reasons, "case"),
+        "followup": {
+            "police_readable": followup["police_readable"],
+            "rows": [
+                {
+                    "key": window["key"],
+                    "label": window["label"],
+                    "months": window["months"],
+                    "cells": {c: _cell(window["ids"][c], "case") for c in followup_columns},
+                }
+                for window in followup["windows"]
+            ],
+        },
         "referrals_sent": {
             "rows": referral_rows(sent, "to_bureau_id"),
             "total": _referral_row("total", _("All bureaus"), sent),
@@ -277,6 +304,11 @@ def _all_cells(counts: Mapping[str, Any]):
     yield ("referred_youth", "youth", "n"), counts["referred_youth"]["cells"]["n"]
     for column, cell in counts["exposure"]["cells"].items():
         yield ("exposure", "exposure", column), cell
+    for row in counts["exposure_outcomes"]["rows"]:
+        yield ("exposure_outcomes", row["key"], "n"), row["cells"]["n"]
+    for row in counts["followup"]["rows"]:
+        for column, cell in row["cells"].items():
+            yield ("followup", row["key"], column), cell
     for section in TABLES:
         for row in [*counts[section]["rows"], counts[section]["total"]]:
             for column, cell in row["cells"].items():
@@ -297,7 +329,8 @@ def publish_annual(counts: Mapping[str, Any]) -> dict[Hashable, int | None]:
     release = Release()
     for name, cell in cells:
         key = f"{cell_key(cell['kind'], cell['ids'], publication)}#{name[2]}"
-        release.count(name, cell["n"], key, required=name[1] in ("total", "youth", "exposure"))
+        required = name[1] in ("total", "youth", "exposure") or name[0] == "followup" and name[2] == "closed"
+        release.count(name, cell["n"], key, required=required)
     for section, columns in TABLES.items():
         keys = [row["key"] for row in counts[section]["rows"]]
         for column in columns:
@@ -314,6 +347,17 @@ def publish_annual(counts: Mapping[str, Any]) -> dict[Hashable, int | None]:
         [("exposure", "exposure", "raised")], [("exposure", "exposure", c) for c in EXPOSURE_COLUMNS[1:]]
     )
     release.at_most(("referred_youth", "youth", "n"), ("referrals_received", "total", "n"))
+    # Each exposure alert raised is in exactly one row of what became of it.
+    release.adds_up(
+        [("exposure", "exposure", "raised")],
+        [("exposure_outcomes", row["key"], "n") for row in counts["exposure_outcomes"]["rows"]],
+    )
+    for row in counts["followup"]["rows"]:
+        name = ("followup", row["key"])
+        release.adds_up([(*name, "closed")], [(*name, "any"), (*name, "none")])
+        for column in row["cells"]:
+            if column not in ("closed", "any", "none"):
+                release.at_most((*name, column), (*name, "any"))
     return release.publish()
 
 
@@ -348,6 +392,26 @@ def annual_report(user, *, bureau: Bureau, period: Period, now: dt.datetime | No
         settled = None if row["on_time"] is None or row["missed"] is None else row["on_time"] + row["missed"]
         row["on_time_share"] = published_rate(row["on_time"], settled)
     overrides = report_selectors.overrides(user, bureau=bureau, period=period)
+    exposure_outcomes = [
+        {
+            "key": row["key"],
+            "label": str(row["label"]),
+            "total": False,
+            "n": shown[("exposure_outcomes", row["key"], "n")],
+        }
+        for row in counts["exposure_outcomes"]["rows"]
+    ]
+    exposure_outcomes.append(
+        {"key": "total", "label": _("Exposure alerts raised"), "total": True, "n": exposure["raised"]}
+    )
+    followup = []
+    for row in counts["followup"]["rows"]:
+        item = {"key": row["key"], "label": str(row["label"]), "months": row["months"]}
+        for column in annual_followup.FOLLOWUP_COLUMNS:
+            item[column] = shown.get(("followup", row["key"], column))
+        for column in annual_followup.FOLLOWUP_COLUMNS[1:]:
+            item[f"{column}_share"] = published_rate(item[column], item["closed"])
+        followup.append(item)
     return {
         "bureau_id": bureau.pk,
         "period": period,
@@ -356,6 +420,9 @@ def annual_report(user, *, bureau: Bureau, period: Period, now: dt.datetime | No
         "exposure": exposure,
         "open_at_end": _published_rows(counts, shown, "open_at_end"),
         "closed": _published_rows(counts, shown, "closed"),
+        "exposure_outcomes": exposure_outcomes,
+        "followup": followup,
+        "police_readable": counts["followup"]["police_readable"],
         "referrals_sent": _published_rows(counts, shown, "referrals_sent"),
         "referrals_received": _published_rows(counts, shown, "referrals_received"),
         "interventions": _published_rows(counts, shown, "interventions"),
@@ -383,7 +450,15 @@ def models_in_use(user, *, period: Period) -> list[dict[str, Any]]:
     )
     for version, month in rows:
         months[version].add(f"{month:%Y-%m}")
+    gates = annual_models.gate_figures(months)
     return [
-        {"version": v, "months": sorted(m), "first": min(m), "last": max(m)}
+        {
+            "version": v,
+            "months": sorted(m),
+            "first": min(m),
+            "last": max(m),
+            # None: no gate figures available here (no reader registered, or a label the registry does not know).
+            "gate": None if gates is None else gates.get(v),
+        }
         for v, m in sorted(months.items(), key=lambda item: max(item[1]), reverse=True)
     ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("reports/alerts/", report_views.report_alerts, name="reports-alerts"),
     path("reports/overrides/", report_views.report_overrides, name="reports-overrides"),
     path("reports/annual/", annual_views.report_annual, name="reports-annual"),
+    path("reports/annual.pdf", annual_views.export_report_annual_pdf, name="reports-annual-pdf"),
 ]

@@ -14,22 +14,30 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from casework.models import (
+    Alert,
     AuditAction,
     AuditEntry,
     Case,
     CaseStatus,
     ClosureReason,
     ConcernType,
+    Event,
+    EventKind,
     Intervention,
     InterventionKind,
     Referral,
     ReferralStatus,
     RiskScore,
+    Role,
+    TriageDecision,
+    TriageDecisionKind,
+    TriageReason,
 )
-from casework.reports import annual
+from casework.reports import annual, annual_exposure, annual_followup
 from casework.reports import selectors as report_selectors
+from casework.youth import services as youth_services
 from tests.casework.test_reports import get_page, new_alert, new_decision, new_youth, roundings, table
-from tests.fixtures import PASSWORD
+from tests.fixtures import PASSWORD, make_user
 
 DAY = dt.timedelta(days=1)
 
@@ -351,3 +359,195 @@ def test_the_xlsx_export_downloads_the_same_tables_and_is_logged(client, annual_
     # The page links to it.
     page = get_page(client, "supervisor", "reports-annual")
     assert 'id="export-annual"' in page
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cases opened and not opened within 14 days, with the reasons recorded
+# ---------------------------------------------------------------------------------------------------------
+
+
+def exposure_alerts_in_period(w):
+    start, end = w.period.bounds
+    return Alert.objects.filter(
+        reason="exposure", routed_to=w.b.committee, created_at__gte=start, created_at__lt=end
+    ).order_by("created_at", "resolved_at", "id")
+
+
+def decide(w, alert, decision, reason, *, at):
+    return TriageDecision.objects.create(
+        youth=alert.youth,
+        alert=alert,
+        bureau=w.b.committee,
+        decided_by=w.u.guidance,
+        decision=decision,
+        reason_code=reason,
+        created_at=at,
+    )
+
+
+@pytest.fixture
+def decided_world(annual_world):
+    """The fixture's exposure alerts decided: one case opened on time, one not opened (no concern, decided
+    late); plus a case opened late, a referral elsewhere (better placed) on time after an earlier 'monitor',
+    and one resolved with no decision recorded."""
+    w = annual_world
+    raised = w.now - 30 * DAY
+    on_time, late = [a for a in exposure_alerts_in_period(w) if a.resolved_at is not None]
+    decide(w, on_time, TriageDecisionKind.OPEN_CASE, TriageReason.LEGAL_DUTY, at=raised + 3 * DAY)
+    decide(w, late, TriageDecisionKind.NO_ACTION, TriageReason.NO_CONCERN, at=raised + 20 * DAY)
+    opened_late = new_alert(
+        w.b.committee, "exposure", raised=raised, due=raised + 14 * DAY, resolved=raised + 16 * DAY
+    )
+    decide(w, opened_late, TriageDecisionKind.OPEN_CASE, TriageReason.LEGAL_DUTY, at=raised + 16 * DAY)
+    referred = new_alert(
+        w.b.committee, "exposure", raised=raised, due=raised + 14 * DAY, resolved=raised + 9 * DAY
+    )
+    decide(w, referred, TriageDecisionKind.MONITOR, TriageReason.RECENT_CHANGE, at=raised + 2 * DAY)
+    decide(w, referred, TriageDecisionKind.REFER, TriageReason.BETTER_PLACED, at=raised + 9 * DAY)
+    new_alert(w.b.committee, "exposure", raised=raised, due=raised + 14 * DAY, resolved=raised + DAY)
+    return w
+
+
+def test_each_exposure_alert_is_in_one_row_opened_or_not_with_the_reason_its_decision_gave(decided_world):
+    w = decided_world
+    counts = annual.annual_counts(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    rows = {row["key"]: row["cells"]["n"]["n"] for row in counts["exposure_outcomes"]["rows"]}
+    assert rows.pop(annual_exposure.OPENED_ON_TIME) == 1
+    assert rows.pop(annual_exposure.OPENED_LATE) == 1
+    assert rows.pop(f"not_opened:{TriageReason.NO_CONCERN}") == 1
+    # The latest decision counts: monitored first, then referred elsewhere.
+    assert rows.pop(f"not_opened:{TriageReason.BETTER_PLACED}") == 1
+    assert rows.pop(annual_exposure.NO_DECISION) == 1
+    assert rows.pop(annual_exposure.PENDING_WITHIN) == 1
+    assert rows.pop(annual_exposure.PENDING_OVERDUE) == 1
+    assert set(rows.values()) == {0}  # every other reason is listed, with nothing in it
+    assert counts["exposure"]["cells"]["raised"]["n"] == 7
+
+
+def test_the_exposure_outcomes_are_published_adding_up_to_the_alerts_raised(decided_world, client):
+    w = decided_world
+    report = annual.annual_report(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    rows = [r for r in report["exposure_outcomes"] if not r["total"]]
+    total = next(r for r in report["exposure_outcomes"] if r["total"])
+    assert total["n"] == report["exposure"]["raised"] and total["n"] in (5, 10)
+    shown = [r["n"] for r in rows if r["n"] is not None]
+    assert all(v % 5 == 0 for v in shown)
+    if len(shown) == len(rows):
+        assert sum(shown) == total["n"]
+    page = get_page(client, "supervisor", "reports-annual", **period_query(w))
+    table_ = table(page, "not-opened-table")
+    assert table_["Exposure alerts raised"] == [str(total["n"])]
+    assert "Not opened: No concern found on review" in table_
+    # The picture draws the rows with a published count above 0 (none: no picture, never an empty axis).
+    assert ('id="exposure-outcomes-chart-title"' in page) == any(shown)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Follow-up after closure
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def followup_world(annual_world):
+    """Closed committee cases whose 6- or 12-month window after closure ended in the period (the last 60 days)."""
+    w, now, today = annual_world, annual_world.now, annual_world.today
+
+    def closed_case(days_ago, *, lead=None):
+        return Case.objects.create(
+            youth=new_youth("結案"),
+            lead_bureau=lead or w.b.committee,
+            assignee=w.u.guidance,
+            opened_by=w.u.guidance,
+            concern=ConcernType.EXPOSURE,
+            status=CaseStatus.CLOSED,
+            opened_at=now - (days_ago + 200) * DAY,
+            closed_at=now - days_ago * DAY,
+            closure_reason=ClosureReason.GOALS_MET,
+        )
+
+    def police(youth, days_ago, kind=EventKind.POLICE_OFFENCE):
+        return youth_services.record_event(
+            youth=youth,
+            kind=kind,
+            event_date=today - days_ago * DAY,
+            knowledge_date=today - days_ago * DAY,
+            owning_bureau=w.b.police,
+        )
+
+    # 6-month windows that ended in the period: A (a new alert and a police contact after closure), C (nothing
+    # after; a contact before closure only), D (a contact after closure, sealed since).
+    w.case_a = closed_case(200)
+    new_alert(w.b.committee, "exposure", raised=now - 100 * DAY, due=now - 86 * DAY, youth=w.case_a.youth)
+    police(w.case_a.youth, 50)
+    w.case_c = closed_case(190)
+    police(w.case_c.youth, 250)
+    w.case_d = closed_case(195)
+    sealed = police(w.case_d.youth, 150)
+    Event.all_objects.filter(pk=sealed.pk).update(sealed_at=now)
+    # 12-month window that ended in the period: B (a new case opened by the police 300 days ago).
+    w.case_b = closed_case(400)
+    Case.objects.create(
+        youth=w.case_b.youth,
+        lead_bureau=w.b.police,
+        assignee=w.u.officer,
+        opened_by=w.u.officer,
+        concern=ConcernType.OFFENCE,
+        opened_at=now - 300 * DAY,
+    )
+    # Windows not ended in the period: closed 30 days ago (6 months ahead), closed 500 days ago (ended before).
+    closed_case(30)
+    old = closed_case(500)
+    police(old.youth, 400)
+    # Another bureau's closed case: not the committee's follow-up.
+    closed_case(200, lead=w.b.police)
+    return w
+
+
+def test_follow_up_counts_what_the_record_shows_within_6_and_12_months_of_closure(followup_world):
+    w = followup_world
+    counts = annual.annual_counts(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    rows = {row["key"]: row for row in counts["followup"]["rows"]}
+    six = {c: cell["ids"] for c, cell in rows["m6"]["cells"].items()}
+    a, c, d = w.case_a.pk, w.case_c.pk, w.case_d.pk
+    assert six == {
+        "closed": sorted([a, c, d]),
+        "new_alert": [a],
+        "police_contact": [a],
+        "new_case": [],
+        "any": [a],
+        "none": sorted([c, d]),
+    }
+    twelve = {col: cell["ids"] for col, cell in rows["m12"]["cells"].items()}
+    assert twelve["closed"] == [w.case_b.pk] and twelve["new_case"] == [w.case_b.pk]
+    assert twelve["police_contact"] == [] and twelve["none"] == []
+
+
+def test_follow_up_is_published_rounded_with_shares_only_on_ten_or_more(followup_world, client):
+    w = followup_world
+    report = annual.annual_report(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    six = next(r for r in report["followup"] if r["months"] == 6)
+    assert str(six["closed"]) in roundings(3)
+    for column in annual_followup.FOLLOWUP_COLUMNS:
+        assert six[column] is None or six[column] % 5 == 0
+    assert six["new_alert_share"] is None  # a base of 5 or less shows no share
+    page = get_page(client, "supervisor", "reports-annual", **period_query(w))
+    followup = table(page, "followup-table")
+    assert followup["Window"][0] == "Cases whose follow-up window ended in the period"
+    assert followup["Within 6 months of closure"][0] == str(six["closed"])
+
+
+def test_follow_up_leaves_out_police_contacts_for_a_bureau_that_does_not_read_police_records(world):
+    w = world
+    period = report_selectors.Period(start=w.today - 60 * DAY, end=w.today)
+    welfare_supervisor = make_user("welfare_supervisor", w.b.welfare, Role.SUPERVISOR)
+    counts = annual.annual_counts(welfare_supervisor, bureau=w.b.welfare, period=period, now=w.now)
+    assert counts["followup"]["police_readable"] is False
+    assert all("police_contact" not in row["cells"] for row in counts["followup"]["rows"])
+    counts = annual.annual_counts(w.u.supervisor, bureau=w.b.committee, period=period, now=w.now)
+    assert all("police_contact" in row["cells"] for row in counts["followup"]["rows"])
+
+
+def test_add_months_keeps_the_day_or_takes_the_months_last():
+    assert annual_followup.add_months(dt.date(2025, 8, 31), 6) == dt.date(2026, 2, 28)
+    assert annual_followup.add_months(dt.date(2025, 1, 15), 12) == dt.date(2026, 1, 15)
+    assert annual_followup.add_months(dt.date(2025, 7, 1), -12) == dt.date(2024, 7, 1)
