@@ -47,12 +47,17 @@ from casework.models import (
     AuditAction,
     AuditEntry,
     Case,
+    CaseGoal,
+    CaseNeed,
+    CasePlanReview,
     CaseStatusChange,
+    ClosureAcknowledgement,
     Enrollment,
     Event,
     FairnessAttributes,
     Intervention,
     Membership,
+    PlannedService,
     Referral,
     RiskScore,
     TriageDecision,
@@ -425,6 +430,7 @@ def collect(youth: Youth) -> Holdings:
         interventions, cols, {"case": lambda i: str(i.case), "worker": lambda i: _person(i.worker)}
     )
     sheets.append(Sheet.of(_("Interventions"), cols, rows, key="interventions"))
+    sheets += _plan_sheets(cases)
 
     cols = columns(
         ("created_at", _("Sent")),
@@ -581,6 +587,102 @@ def collect(youth: Youth) -> Holdings:
     )
     sheets.append(Sheet.of(_("Access log"), cols, model_rows(entries, cols), key="access_log"))
     return Holdings(youth=youth, sheets=sheets)
+
+
+def _plan_sheets(cases: list[Case]) -> list[Sheet]:
+    """The structured assessment and plan of the youth's cases: needs, goals, planned services, plan reviews,
+    and the closure approvals that acknowledged steps never done."""
+    sheets = []
+    cols = columns(
+        ("case", _("Case")),
+        ("area", _("Area of need")),
+        ("finding", _("What was found")),
+        ("added_by", _("Added by")),
+        ("added_at", _("Added at")),
+    )
+    needs = CaseNeed.objects.filter(case__in=cases).select_related("case", "added_by").order_by("case", "id")
+    rows = model_rows(needs, cols, {"case": lambda n: str(n.case), "added_by": lambda n: _person(n.added_by)})
+    sheets.append(Sheet.of(_("Needs"), cols, rows, key="case_needs"))
+
+    cols = columns(
+        ("case", _("Case")),
+        ("area", _("Area of need")),
+        ("text", _("Goal")),
+        ("created_by", _("Set by")),
+        ("created_at", _("Set at")),
+    )
+    goals = (
+        CaseGoal.objects.filter(case__in=cases).select_related("case", "created_by").order_by("case", "id")
+    )
+    rows = model_rows(
+        goals, cols, {"case": lambda g: str(g.case), "created_by": lambda g: _person(g.created_by)}
+    )
+    sheets.append(Sheet.of(_("Goals"), cols, rows, key="case_goals"))
+
+    cols = columns(
+        ("case", _("Case")),
+        ("description", _("Service or step")),
+        ("goal", _("Goal")),
+        ("owner_bureau", _("Owner bureau")),
+        ("owner_user", _("Owner")),
+        ("due_on", _("Due")),
+        ("status", _("Status")),
+        ("not_done_reason", _("Why it was not done")),
+        ("created_by", _("Planned by")),
+        ("created_at", _("Planned at")),
+    )
+    services = (
+        PlannedService.objects.filter(case__in=cases)
+        .select_related("case", "goal", "owner_bureau", "owner_user", "created_by")
+        .order_by("case", "due_on", "id")
+    )
+    rows = model_rows(
+        services,
+        cols,
+        {
+            "case": lambda s: str(s.case),
+            "goal": lambda s: s.goal.text if s.goal_id else "",
+            "owner_bureau": lambda s: str(s.owner_bureau) if s.owner_bureau_id else "",
+            "owner_user": lambda s: _person(s.owner_user),
+            "created_by": lambda s: _person(s.created_by),
+        },
+    )
+    sheets.append(Sheet.of(_("Planned services"), cols, rows, key="planned_services"))
+
+    cols = columns(
+        ("case", _("Case")),
+        ("reviewed_on", _("Reviewed on")),
+        ("note", _("What the review concluded")),
+        ("reviewed_by", _("Reviewed by")),
+    )
+    reviews = CasePlanReview.objects.filter(case__in=cases).select_related("case", "reviewed_by")
+    rows = model_rows(
+        reviews.order_by("case", "reviewed_on", "id"),
+        cols,
+        {"case": lambda r: str(r.case), "reviewed_by": lambda r: _person(r.reviewed_by)},
+    )
+    sheets.append(Sheet.of(_("Plan reviews"), cols, rows, key="case_plan_reviews"))
+
+    cols = columns(
+        ("case", _("Case")),
+        ("at", _("When")),
+        ("by", _("Approved by")),
+        ("steps", _("Steps not done")),
+    )
+    acks = ClosureAcknowledgement.objects.filter(case__in=cases).select_related("case", "by").order_by("at")
+    rows = model_rows(
+        acks,
+        cols,
+        {
+            "case": lambda a: str(a.case),
+            "by": lambda a: _person(a.by),
+            "steps": lambda a: "; ".join(
+                f"{s.get('description', '')} ({s.get('status', '')})" for s in a.steps
+            ),
+        },
+    )
+    sheets.append(Sheet.of(_("Closure acknowledgements"), cols, rows, key="closure_acknowledgements"))
+    return sheets
 
 
 _LONG_AGO = timezone.make_aware(dt.datetime(1900, 1, 1))

@@ -8,7 +8,8 @@ categories the subject-access export leaves out (``privacy.subject_access``):
   notification about them (raised, escalated, decided). Without the alert nobody keeps a reason to see the
   youth through it (access-policy rules 2 and 3 count alerts of any status for supervisors).
 - **What a decision on such an alert set going**: the case it opened, with its interventions, status and
-  assignee history, referrals and notifications, and the referrals it made, whatever their status. A guidance
+  assignee history, its structured plan (needs, goals, planned services, plan reviews and the closure's
+  acknowledgement of steps never done), referrals and notifications, and the referrals it made, whatever their status. A guidance
   case opened for a sealed offence or exposure is a record of the sealed matter: the court's notice orders
   the agencies to erase it (Art. 83-1), and its concern and summary (often the decision's note) would repeat
   the sealed record. A revoked referral would still give the supervisors of both bureaus a reason to see the
@@ -20,8 +21,8 @@ categories the subject-access export leaves out (``privacy.subject_access``):
 - **Triage decisions** made since then on the youth that stay (not on a removed alert) keep the decision but
   lose the score and band they showed (``score``, ``band``, ``model_version`` blanked).
 - **Timeline events** themselves, with the contests and corrections filed about them.
-- **Stored versions** (``casework.history``): the versions of every alert, case, intervention and referral
-  erased here go with it (their models delete their history with them), and so do the versions of the
+- **Stored versions** (``casework.history``): the versions of every alert, case, intervention, referral,
+  need, goal, planned service and plan review erased here go with it (their models delete their history with them), and so do the versions of the
   youth's own record, whose identity may have come from a sealed record (the golden record is rebuilt from
   what is left, and linkage writes it without new versions).
 
@@ -47,11 +48,16 @@ from casework.models import (
     Alert,
     AlertTrigger,
     Case,
+    CaseGoal,
+    CaseNeed,
+    CasePlanReview,
+    ClosureAcknowledgement,
     Enrollment,
     Event,
     Intervention,
     MeetingShare,
     Notification,
+    PlannedService,
     Referral,
     ReferralStatus,
     RiskScore,
@@ -163,6 +169,11 @@ def erase_derived_from_events(
     counts["triage_decisions"] = decisions.delete()[0]
     counts["referrals"] = Referral.objects.filter(pk__in=referral_ids).delete()[0]
     counts["interventions"] = Intervention.objects.filter(case_id__in=case_ids).delete()[0]
+    # The plan would go with the case (CASCADE); erased by name so the count says so, steps before goals.
+    counts["case_plan"] = sum(
+        model.objects.filter(case_id__in=case_ids).delete()[0]
+        for model in (ClosureAcknowledgement, PlannedService, CaseGoal, CaseNeed, CasePlanReview)
+    )
     # Status and assignee history go with the case (CASCADE).
     counts["cases"] = Case.objects.filter(pk__in=case_ids).delete()[1].get("casework.Case", 0)
     counts["alerts"] = Alert.objects.filter(pk__in=alert_ids).delete()[0]

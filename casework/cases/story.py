@@ -400,3 +400,35 @@ def why_not_approver(user, case: Case) -> str:
     if case.assignee_id == uid:
         return f"{rule} {_('You carry this case.')}"
     return f"{rule} {_('You carried this case before.')}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stored versions of the case and of its plan
+# ---------------------------------------------------------------------------------------------------------
+
+
+def case_and_plan_versions(case: Case) -> list:
+    """``history.case_versions`` (the case, its interventions and referrals) and every stored version of its
+    needs, goals, planned services and plan reviews, newest first. Callers check that the reader may read the
+    case and log the reading."""
+    from casework.history import _versions, case_versions
+    from casework.models import CaseGoal, CaseNeed, CasePlanReview
+
+    versions = case_versions(case)
+    versions += _versions(
+        CaseNeed.history.filter(case_id=case.pk).select_related("history_user"),
+        lambda row: f"{_('Need')} · {row.get_area_display()}",
+    )
+    versions += _versions(
+        CaseGoal.history.filter(case_id=case.pk).select_related("history_user"), lambda row: str(_("Goal"))
+    )
+    versions += _versions(
+        PlannedService.history.filter(case_id=case.pk).select_related("history_user"),
+        lambda row: f"{_('Planned service')} · {row.description}",
+    )
+    versions += _versions(
+        CasePlanReview.history.filter(case_id=case.pk).select_related("history_user"),
+        lambda row: f"{_('Plan review')} {row.reviewed_on:%Y-%m-%d}",
+    )
+    versions.sort(key=lambda v: v.at, reverse=True)
+    return versions

@@ -44,7 +44,6 @@ from casework.cases.forms import (
     ReferralNoteForm,
 )
 from casework.cases.selectors import case_list_filter, referral_list_filter
-from casework.history import case_versions
 from casework.models import (
     AuditAction,
     Case,
@@ -231,7 +230,7 @@ def case_page(request, pk: int, *, status: int, forms: dict | None = None) -> Ht
     user = request.user
     # The case page again: logged like the first view, with the purpose while a grant lets the user in.
     # The page shows the case's stored versions: reading them is logged with the view (how many were shown).
-    versions = case_versions(case)
+    versions = story.case_and_plan_versions(case)
     record_youth_view(Actor.from_request(request), case, case.youth, history_versions=len(versions))
     context = {
         "case": case,
