@@ -60,7 +60,7 @@ def account_changes_panel(user, now: dt.datetime) -> Panel:
         count=len(changes),
         empty=_("No account changes waiting."),
         lines=tuple(lines),
-        summary=ngettext("%(n)s of them you may approve.", "%(n)s of them you may approve.", mine)
+        warning=ngettext("%(n)s of them you may approve.", "%(n)s of them you may approve.", mine)
         % {"n": mine}
         if changes
         else "",

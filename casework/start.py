@@ -69,15 +69,22 @@ class Panel:
     count: int
     empty: str  # said plainly when nothing waits
     lines: tuple[Line, ...] = ()
-    summary: str = ""  # a sentence under the count ("2 child-protection reports among them")
+    summary: str = ""  # a plain sentence under the reason ("Last purge: …")
+    warning: str = ""  # a sentence that must be read first ("2 of them are child-protection reports")
     urgent: bool = False
     links: tuple[tuple[str, str], ...] = ()  # further (url, text) links
     youth_ids: tuple[str, ...] = ()  # youth named on the panel (logged)
     names_records: bool = False  # lines name youth or people's records: the panel is logged as a list
+    lines_are_rows: bool = True  # each line is one of the counted rows (so "showing n of count" is true)
 
     @property
     def is_empty(self) -> bool:
         return self.count == 0 and not self.lines
+
+    @property
+    def rows_not_listed(self) -> bool:
+        """More rows are counted than listed: the page it links to has the rest."""
+        return self.lines_are_rows and self.count > len(self.lines)
 
 
 @dataclass(frozen=True)

@@ -145,9 +145,10 @@ def quarantine_panel(user, now: dt.datetime) -> Panel:
         count=sum(per_feed.values()),
         empty=_("No rows waiting in the quarantine."),
         lines=tuple(lines),
-        summary=" ".join(summary),
+        warning=" ".join(summary),
         urgent=bool(urgent),
         names_records=True,
+        lines_are_rows=False,
     )
 
 
@@ -246,6 +247,7 @@ def retention_panel(user, now: dt.datetime) -> Panel:
         empty=_("Nothing is past its retention period."),
         lines=tuple(lines),
         summary=summary,
+        lines_are_rows=False,
     )
 
 

@@ -28,21 +28,23 @@ def is_model_steward(user) -> bool:
     return policy.principal_for(user).has_role(Role.MODEL_STEWARD)
 
 
-def verdict_text(model: RiskModel) -> tuple[str, bool]:
-    """The promotion gate's verdict on a model in a few words, and whether it needs attention."""
+def verdict_text(model: RiskModel) -> tuple[str, str, bool]:
+    """The promotion gate's verdict on a model: a word or two, a sentence, and whether it needs attention."""
     verdict = model.gate or {}
     if not readings.has_report(model):
-        return _("no report: it cannot be made active"), True
+        return _("no report"), _("It cannot be made active: train it again."), True
     if not gate.is_current(verdict):
-        return _("judged by an earlier gate: train it again"), True
+        return _("earlier gate"), _("Judged by an earlier gate: train it again."), True
     if gate.passed(verdict):
-        return _("passed the promotion gate: it can be made active"), False
+        return _("passed"), _("Passed the promotion gate: it can be made active."), False
     failed = failed_names(verdict)
     if gate.overridable(verdict):
-        return _("failed: %(checks)s (an override with a written reason is possible)") % {
-            "checks": failed
-        }, True
-    return _("failed: %(checks)s (it cannot be made active)") % {"checks": failed}, True
+        return (
+            _("failed"),
+            _("Failed: %(checks)s. An override with a written reason is possible.") % {"checks": failed},
+            True,
+        )
+    return _("failed"), _("Failed: %(checks)s. It cannot be made active.") % {"checks": failed}, True
 
 
 def waiting_candidates() -> list[RiskModel]:
@@ -59,15 +61,16 @@ def candidates_panel(user, now: dt.datetime) -> Panel:
     candidates = waiting_candidates()
     lines = []
     for model in candidates[: start.MAX_LINES]:
-        text, attention = verdict_text(model)
+        flag, sentence, attention = verdict_text(model)
+        trained = _("trained on what was known by %(day)s") % {"day": when(model.as_of)}
         lines.append(
             Line(
                 text=model.label,
                 url=f"{reverse('riskmodel:model-report', args=[model.version])}#promote",
                 when=when(model.created_at),
-                flag=text,
+                flag=flag,
                 urgent=attention,
-                note=_("trained on what was known by %(day)s") % {"day": when(model.as_of)},
+                note=f"{sentence} {trained}",
             )
         )
     return Panel(
@@ -152,6 +155,7 @@ def drift_panel(user, now: dt.datetime) -> Panel:
         summary=_("Latest scoring run of %(label)s: as of %(day)s.")
         % {"label": active.label, "day": when(run.as_of)},
         urgent=any(line.urgent for line in lines),
+        lines_are_rows=False,
         **base,
     )
 

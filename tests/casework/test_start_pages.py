@@ -221,9 +221,11 @@ def test_quarantine_counts_the_quarantine_page_and_puts_child_protection_reports
     absences = next(line for name, line in per_feed.items() if "school.absences" in name)
     assert "3 rows waiting" in absences.note
     assert client.get(absences.url).context["page"].paginator.count == 3
-    assert "2 of them are child-protection reports" in panel.summary
+    assert "2 of them are child-protection reports" in panel.warning
     html = section(response, "quarantine")
     assert "start-line-urgent" in html and "start-panel-urgent" in html
+    # Its lines are the urgent rows and one line per feed, not a part of the rows: no "showing 3 of 6".
+    assert "start-panel-more" not in html
 
 
 def test_a_urgent_welfare_report_is_one_whose_kind_says_child_protection_not_one_whose_feed_is_welfare(world):
@@ -432,8 +434,10 @@ def test_a_model_steward_sees_candidates_with_the_gates_verdict_drift_and_propos
     candidates = panels(response)["candidates"]
     assert [line.text for line in candidates.lines] == ["risk-v3", "risk-v2"]
     assert candidates.count == 2
-    assert "passed the promotion gate" in candidates.lines[0].flag and not candidates.lines[0].urgent
-    assert "failed" in candidates.lines[1].flag and candidates.lines[1].urgent
+    assert candidates.lines[0].flag == "passed" and not candidates.lines[0].urgent
+    assert "Passed the promotion gate" in candidates.lines[0].note
+    assert candidates.lines[1].flag == "failed" and candidates.lines[1].urgent
+    assert "An override with a written reason is possible" in candidates.lines[1].note
     assert client.get(reverse("riskmodel:model-list")).status_code == 200
     drift = panels(response)["drift"]
     assert drift.count == 2 and drift.urgent
@@ -493,7 +497,7 @@ def test_an_administrator_sees_changes_waiting_for_a_second_administrator_and_lo
     )  # fmt: skip
     response = start_page(client, "admin")
     changes = panels(response)["account_changes"]
-    assert changes.count == 2 and "1 of them you may approve" in changes.summary
+    assert changes.count == 2 and "1 of them you may approve" in changes.warning
     assert [line.urgent for line in changes.lines] == [True, False]
     listed = client.get(changes.url)
     assert listed.status_code == 200 and listed.context["cl"].result_count == 2
