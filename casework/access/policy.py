@@ -1122,11 +1122,31 @@ def visible_action_items(user) -> QuerySet[ActionItem]:
     return owned_action_items(user)
 
 
+def agenda_youth_candidates() -> QuerySet[Youth]:
+    """The youth a meeting runner may put on an agenda by youth ID: those the committee has a record about (its
+    cases, referrals to or from it, alerts routed to it) or that an agenda already names. Any other ID, whether
+    it exists or not, gets the same refusal, so the form is no oracle for who exists (insider review 11)."""
+    committee = Bureau.objects.filter(kind=BureauKind.COMMITTEE).values("pk")
+    known = (
+        Q(pk__in=Case.objects.filter(lead_bureau_id__in=committee).values("youth_id"))
+        | Q(
+            pk__in=Referral.objects.filter(
+                Q(to_bureau_id__in=committee) | Q(from_bureau_id__in=committee)
+            ).values("youth_id")
+        )
+        | Q(pk__in=Alert.objects.filter(routed_to_id__in=committee).values("youth_id"))
+        | Q(pk__in=AgendaItem.objects.filter(youth__isnull=False).values("youth_id"))
+    )
+    return Youth.objects.filter(known, merged_into__isnull=True).exclude(sealed_shells())
+
+
 def can_complete_action_item(user, action: ActionItem) -> bool:
-    """Its owner (the person, or a case worker of the bureau) says it is done, or those who run meetings."""
+    """Only its owner (the person, or a case worker of the bureau) says it is done. Those who run meetings see
+    every action item but may not close another bureau's follow-up: it would drop off the owner's tasks and off
+    the next agenda without the owner ever saying it was done (insider review 11)."""
     if action.is_done:
         return False
-    return can_run_meetings(user) or owned_action_items(user).filter(pk=action.pk).exists()
+    return owned_action_items(user).filter(pk=action.pk).exists()
 
 
 def action_item_youth_shown(user, action: ActionItem) -> bool:

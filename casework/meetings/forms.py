@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.access import policy
 from casework.identifiers import YOUTH_ID, normalise_identifier
-from casework.models import Bureau, BureauKind, EventSource, Meeting, User, Youth
+from casework.models import Bureau, BureauKind, EventSource, Meeting, User
 
 
 def _person(user: User) -> str:
@@ -84,13 +84,14 @@ class AddItemForm(forms.Form):
             return None
         youth = None
         if YOUTH_ID.fullmatch(value):
-            youth = (
-                Youth.objects.filter(public_id=value, merged_into__isnull=True)
-                .exclude(policy.sealed_shells())
-                .first()
-            )
+            youth = policy.agenda_youth_candidates().filter(public_id=value).first()
         if youth is None:
-            raise forms.ValidationError(_("No youth has this youth ID."), code="unknown")
+            raise forms.ValidationError(
+                _(
+                    "No youth known to the committee has this youth ID (a case, referral or alert of the committee)."
+                ),
+                code="unknown",
+            )
         return youth
 
 

@@ -466,8 +466,46 @@ def test_a_youth_id_refused_on_the_agenda_form_is_logged_like_any_try_at_a_recor
     client.post(url, {"summary": "其他", "youth_id": "YAAAAAAAAAA"})
     denied = AuditEntry.objects.filter(action=AuditAction.DENIED, path=url)
     assert denied.count() == 1 and denied.get().detail["fields"] == ["youth_id"]
-    client.post(url, {"summary": "其他", "youth_id": w.y.none.public_id})  # the allowed side: it exists
-    assert denied.count() == 1 and meeting.items.filter(youth=w.y.none).exists()
+    client.post(url, {"summary": "其他", "youth_id": w.y.case.public_id})  # the allowed side: a committee case
+    assert denied.count() == 1 and meeting.items.filter(youth=w.y.case).exists()
+
+
+def test_only_youth_known_to_the_committee_go_on_an_agenda_by_id_and_others_read_as_unknown(w, client):
+    """Insider review 11, F2: the form confirmed that any youth ID existed. A youth the committee has no record
+    about is refused with the same words as an ID nobody has."""
+    meeting = schedule(w)
+    client.login(username="secretariat", password=PASSWORD)
+    url = reverse("meeting-item-add", args=[meeting.pk])
+    unknown = client.post(url, {"summary": "其他", "youth_id": "YAAAAAAAAAA"}, follow=True).content.decode()
+    exists = client.post(url, {"summary": "其他", "youth_id": w.y.none.public_id}, follow=True).content.decode()
+    assert "委員會" in unknown
+    assert not meeting.items.filter(youth=w.y.none).exists()
+    def message(page: str) -> str:
+        return page[page.index('class="messages') :][:400]
+
+    assert message(unknown) == message(exists)
+    client.post(url, {"summary": "其他", "youth_id": w.y.case.public_id})
+    assert meeting.items.filter(youth=w.y.case).exists()
+
+
+def test_those_who_run_meetings_cannot_mark_an_owner_s_action_item_done(w, client):
+    """Insider review 11, F1: the secretariat or a committee supervisor closed the officer's follow-up, which
+    then left the officer's tasks and the next agenda without the officer ever saying it was done."""
+    meeting = schedule(w)
+    action = services.add_action_item(
+        actor=actor(w.u.secretariat), item=item_for(meeting, w.y.alert), text="聯繫家長並回報",
+        due_on=w.today + dt.timedelta(days=7), owner_user=w.u.officer,
+    )  # fmt: skip
+    for runner in (w.u.secretariat, w.u.supervisor):
+        with pytest.raises(PermissionDenied):
+            services.complete_action_item(actor=actor(runner), action=action, note="代為結案")
+        client.login(username=runner.username, password=PASSWORD)
+        assert client.post(reverse("api:actionitem-complete", args=[action.pk]), {"note": "x"}).status_code == 403
+    action.refresh_from_db()
+    assert not action.is_done
+    services.complete_action_item(actor=actor(w.u.officer), action=action, note="已聯繫")
+    action.refresh_from_db()
+    assert action.is_done
 
 
 def test_the_log_of_a_share_keeps_no_reason_text_and_a_readable_end(w):
