@@ -35,6 +35,8 @@ class Spec:
     rows: list[tuple[str, list[float | None]]]
     series: list[tuple[str, str]]
     share: bool = False
+    # The step the figures come in: published counts are multiples of 5, so the axis is marked in fives.
+    step: int = 5
 
     def text(self, value: float | None) -> str:
         return percent(value) if self.share else count_text(value)
@@ -111,6 +113,7 @@ def annual_specs(report: dict[str, Any], override_rows: list[dict[str, Any]]) ->
             _("Months each model version scored in"),
             [(m["version"], [len(m["months"])]) for m in report["models"]],
             [(_("Months in use"), "seg-monitoring")],
+            step=1,
         ),
     ]
     return {spec.id: spec for spec in specs}

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+import charts
 from casework.access.audit import Actor, record
 from casework.clock import TAIPEI
 from casework.models import AuditAction
@@ -153,7 +154,7 @@ def chart_drawing(spec: Spec, width: float):
     height = legend_h + len(spec.rows) * row_h + 14
     plot_x, plot_w = label_w + 6, width - label_w - 6 - value_w
     values = [v for _l, vs in spec.rows for v in vs if v is not None]
-    top = 1.0 if spec.share else max(values + [1])
+    top = 1.0 if spec.share else spec.step * charts.axis_max(max(values + [1]) / spec.step, whole=True)
     drawing = Drawing(width, height)
     if per_row > 1:
         x = plot_x
@@ -180,11 +181,15 @@ def chart_drawing(spec: Spec, width: float):
             drawing.add(String(plot_x + w + 3, by + 1.5, spec.text(value), fontName=FONT, fontSize=size))
     drawing.add(Line(plot_x, y, plot_x, height - legend_h, strokeColor=colors.grey, strokeWidth=0.5))
     drawing.add(Line(plot_x, y, plot_x + plot_w, y, strokeColor=colors.grey, strokeWidth=0.5))
-    for fraction in (0.0, 0.5, 1.0):
-        tick = top * fraction
-        text = f"{tick * 100:.0f}%" if spec.share else f"{tick:.0f}" if tick == int(tick) else f"{tick:.1f}"
+    marks = (
+        charts.ticks(0.0, 1.0)
+        if spec.share
+        else [spec.step * t for t in charts.ticks(0, top / spec.step, whole=True)]
+    )
+    for tick in marks:
+        text = f"{tick * 100:.0f}%" if spec.share else f"{tick:.0f}"
         drawing.add(
-            String(plot_x + plot_w * fraction, y - 10, text, fontName=FONT, fontSize=7, textAnchor="middle")
+            String(plot_x + plot_w * tick / top, y - 10, text, fontName=FONT, fontSize=7, textAnchor="middle")
         )
     return drawing
 

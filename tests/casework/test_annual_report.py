@@ -4,13 +4,16 @@ only, logged as a list; its XLSX export logged as an export."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import re
+import zlib
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from casework.models import (
@@ -32,8 +35,16 @@ from casework.models import (
     TriageDecision,
     TriageDecisionKind,
     TriageReason,
+    User,
 )
-from casework.reports import annual, annual_exposure, annual_followup
+from casework.reports import (
+    annual,
+    annual_charts,
+    annual_exposure,
+    annual_followup,
+    annual_models,
+    annual_pdf,
+)
 from casework.reports import selectors as report_selectors
 from casework.youth import services as youth_services
 from tests.casework.test_reports import get_page, new_alert, new_decision, new_youth, roundings, table
@@ -318,6 +329,7 @@ def test_the_page_and_export_are_refused_to_everyone_but_supervisors(client, wor
     assert client.login(username=username, password=PASSWORD)
     assert client.get(reverse("reports-annual")).status_code == 403
     assert client.get(reverse("export-report-annual")).status_code == 403
+    assert client.get(reverse("reports-annual-pdf")).status_code == 403
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT, username=username).exists()
 
 
@@ -325,6 +337,7 @@ def test_another_bureaus_supervisor_gets_404_for_the_page_and_the_export(client,
     assert client.login(username="police_supervisor", password=PASSWORD)
     assert client.get(reverse("reports-annual"), {"bureau": "committee"}).status_code == 404
     assert client.get(reverse("export-report-annual"), {"bureau": "committee"}).status_code == 404
+    assert client.get(reverse("reports-annual-pdf"), {"bureau": "committee"}).status_code == 404
     assert AuditEntry.objects.filter(
         action=AuditAction.DENIED, detail__object_type="bureau", detail__object_id="committee"
     ).exists()
@@ -452,9 +465,9 @@ def followup_world(annual_world):
     """Closed committee cases whose 6- or 12-month window after closure ended in the period (the last 60 days)."""
     w, now, today = annual_world, annual_world.now, annual_world.today
 
-    def closed_case(days_ago, *, lead=None):
+    def closed_case(days_ago, *, lead=None, youth=None):
         return Case.objects.create(
-            youth=new_youth("結案"),
+            youth=youth or new_youth("結案"),
             lead_bureau=lead or w.b.committee,
             assignee=w.u.guidance,
             opened_by=w.u.guidance,
@@ -498,8 +511,8 @@ def followup_world(annual_world):
     closed_case(30)
     old = closed_case(500)
     police(old.youth, 400)
-    # Another bureau's closed case: not the committee's follow-up.
-    closed_case(200, lead=w.b.police)
+    # Another bureau's closed case (of a young person the committee sees): not the committee's follow-up.
+    closed_case(200, lead=w.b.police, youth=w.case_a.youth)
     return w
 
 
@@ -551,3 +564,172 @@ def test_add_months_keeps_the_day_or_takes_the_months_last():
     assert annual_followup.add_months(dt.date(2025, 8, 31), 6) == dt.date(2026, 2, 28)
     assert annual_followup.add_months(dt.date(2025, 1, 15), 12) == dt.date(2026, 1, 15)
     assert annual_followup.add_months(dt.date(2025, 7, 1), -12) == dt.date(2024, 7, 1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The PDF
+# ---------------------------------------------------------------------------------------------------------
+
+
+def pdf_text(content: bytes) -> str:
+    """The text drawn on the pages of a reportlab PDF (its ASCII85 + Flate content streams), strings set in the
+    CID font read as UTF-16."""
+    out = []
+    streams = re.findall(
+        rb"/Filter \[ /ASCII85Decode /FlateDecode \][^>]*>>\s*stream\r?\n(.*?)endstream", content, re.S
+    )
+    for body in streams:
+        data = zlib.decompress(base64.a85decode(body.strip().removesuffix(b"~>")))
+        cid = False
+        for font, raw in re.findall(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\)\s*Tj", data, re.S):
+            if font:
+                cid = font != b"F1"  # F1 is Helvetica, the CID font comes after it
+                continue
+            text = re.sub(rb"\\([0-7]{1,3})", lambda m: bytes([int(m.group(1), 8)]), raw)
+            text = re.sub(rb"\\(.)", rb"\1", text)
+            out.append(text.decode("utf-16-be", "replace") if cid else text.decode("latin-1"))
+    return "\n".join(out)
+
+
+def get_pdf(client, w, username="supervisor", language="zh-hant"):
+    assert client.login(username=username, password=PASSWORD)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    return client.get(reverse("reports-annual-pdf"), period_query(w))
+
+
+def test_the_pdf_holds_every_section_with_the_pages_figures_watermarked_and_logged(client, annual_world):
+    w = annual_world
+    response = get_pdf(client, w)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and response["Cache-Control"] == "no-store, private"
+    entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).get()
+    assert entry.username == "supervisor" and entry.detail["format"] == "pdf"
+    assert entry.detail["object_type"] == "report_annual" and entry.detail["query"]["bureau"] == "committee"
+    assert entry.detail["query"]["period"] == [w.period.start.isoformat(), w.period.end.isoformat()]
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="annual-report-committee-export-{entry.pk:06d}.pdf"'
+    )
+    text = pdf_text(response.content)
+    # Every section, in Traditional Chinese.
+    for title in ("一、", "二、", "三、", "四、", "五、", "六、", "七、"):
+        assert title in text, title
+    # The watermark on every page: who, the export number, when.
+    pages = text.count(f"匯出編號：{entry.pk}")
+    assert pages >= 2 and text.count("匯出者：supervisor") == pages
+    # The page's published figures: the opened total, the models in use.
+    report = annual.annual_report(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
+    lines = text.split("\n")
+    total_opened = next(r for r in report["opened"] if r["total"])["n"]
+    assert lines[lines.index("全部") + 1] == str(total_opened)
+    assert "m-2026a" in text and "m-2026b" in text
+
+
+def test_every_count_in_the_pdf_is_a_published_multiple_of_five(client, decided_world):
+    w = decided_world
+    # Up to section 7, whose only figures are months (not counts of young people).
+    text = pdf_text(get_pdf(client, w).content).split("七、")[0]
+    numbers = [int(line) for line in text.split("\n") if re.fullmatch(r"\d+", line)]
+    entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).get()
+    # Whole numbers are counts, except the export number and the page numbers of the watermark; the
+    # charts' axes are drawn in multiples of 5 too.
+    counts = [n for n in numbers if n != entry.pk]
+    assert counts and all(n % 5 == 0 for n in counts), counts
+
+
+def test_the_pdf_watermark_says_what_every_exports_watermark_says(annual_world):
+    from casework.exports.writers import Watermark
+
+    when = dt.datetime(2026, 3, 5, 14, 30, 0)
+    fields = {
+        "number": 42,
+        "username": "supervisor",
+        "full_name": "王督導",
+        "roles": "督導",
+        "at": when,
+        "title": "T",
+    }
+    for language in ("zh-hant", "en"):
+        with translation.override(language):
+            assert annual_pdf.PdfMark(**fields).lines() == Watermark(**fields).lines()
+
+
+def test_the_pdf_draws_a_picture_per_section_with_figures_and_none_without(annual_world):
+    spec = annual_charts.Spec("x", "t", [("甲", [5]), ("乙", [None])], [("n", "seg-intervention")])
+    drawing = annual_pdf.chart_drawing(spec, 500)
+    texts = [s.text for s in drawing.contents if hasattr(s, "text")]
+    assert "甲" in texts and "5" in texts and "—" in texts
+    empty = annual_charts.Spec("y", "t", [("甲", [0]), ("乙", [None])], [("n", "seg-intervention")])
+    assert annual_pdf.chart_drawing(empty, 500) is None and annual_charts.svg_chart(empty) is None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Model versions with their gate figures (read through the seam the scoring app registers)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gate_reader():
+    asked = []
+
+    def reader(labels):
+        asked.append(list(labels))
+        return {
+            "m-2026a": {
+                "passed": False,
+                "failed": ["calibrated"],
+                "overridden": True,
+                "roc_auc": 0.7123,
+                "roc_auc_interval": [0.68, 0.74],
+                "precision_at_k": 0.42,
+                "capacity": 50,
+                "ece": 0.031,
+                "not a gate field": "dropped",
+            }
+        }
+
+    annual_models.register_gate_reader(reader)
+    yield asked
+    annual_models.register_gate_reader(None)
+
+
+def test_models_in_use_carry_the_gate_figures_the_scoring_app_gives(annual_world, gate_reader):
+    w = annual_world
+    models = {m["version"]: m for m in annual.models_in_use(w.u.supervisor, period=w.period)}
+    assert sorted(gate_reader[0]) == ["m-2026a", "m-2026b"]
+    assert (
+        models["m-2026a"]["gate"]["roc_auc"] == 0.7123 and "not a gate field" not in models["m-2026a"]["gate"]
+    )
+    assert models["m-2026b"]["gate"] is None  # a label the registry does not know
+
+
+def test_the_page_and_pdf_show_the_gate_figures_or_say_they_are_not_connected(client, annual_world):
+    w = annual_world
+    page = get_page(client, "supervisor", "reports-annual", **period_query(w))
+    assert 'id="gates-unavailable"' in page
+    assert table(page, "models-table")["m-2026a"][1] == "Not available here"
+    annual_models.register_gate_reader(lambda labels: {"m-2026a": {"passed": True, "roc_auc": 0.7123,
+                                                                   "roc_auc_interval": [0.68, 0.74],
+                                                                   "precision_at_k": 0.42, "capacity": 50,
+                                                                   "ece": 0.031}})  # fmt: skip
+    try:
+        page = get_page(client, "supervisor", "reports-annual", **period_query(w))
+        assert 'id="gates-unavailable"' not in page
+        row = table(page, "models-table")["m-2026a"]
+        assert row[1:] == ["Passed", "0.712 (0.680–0.740)", "42.0% (k=50)", "0.031"]
+        text = pdf_text(get_pdf(client, w).content)
+        assert "0.712 (0.680–0.740)" in text and "42.0% (k=50)" in text
+    finally:
+        annual_models.register_gate_reader(None)
+
+
+def test_the_page_reads_in_zh_hant_with_every_section_filled(client, decided_world, gate_reader):
+    from tests.casework.test_every_word import problems
+
+    w = decided_world
+    assert client.login(username="supervisor", password=PASSWORD)
+    response = client.get(reverse("reports-annual"), period_query(w), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "一、受理轉介與開案" in page and "結案後追蹤" in page
+    usernames = set(User.objects.values_list("username", flat=True))
+    assert problems(page, usernames) == []

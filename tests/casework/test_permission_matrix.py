@@ -744,6 +744,7 @@ MATRIX: list[Row] = [
     page("export-report-alerts", {"supervisor", "police_supervisor"}, args=lambda w: ["xlsx"]),
     page("export-report-overrides", {"supervisor", "police_supervisor"}, args=lambda w: ["csv"]),
     page("export-report-annual", {"supervisor", "police_supervisor"}),
+    page("reports-annual-pdf", {"supervisor", "police_supervisor"}),
     # --- Subject access: data stewards, for a lawful request --------------------------------------------
     page("privacy:subject-access", {"steward"}),
     Row(
