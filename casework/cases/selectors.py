@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models import Case as DbCase
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from casework.access import policy
@@ -65,7 +66,7 @@ def _action_done() -> Q:
         | Q(
             Exists(
                 AccessGrant.objects.annotate(ref=Cast("pk", CharField())).filter(
-                    ref=OuterRef("grant_ref"), reviewed_at__isnull=False
+                    ref=OuterRef("inbox_grant_ref"), reviewed_at__isnull=False
                 )
             ),
             kind=NotificationKind.ACCESS_BY_PURPOSE,
@@ -86,6 +87,7 @@ def inbox_messages(user) -> QuerySet[Notification]:
     read) and ``action_done`` (what it asked for was done, by them or a colleague)."""
     me = policy.principal_for(user).user.pk
     return policy.visible_notifications(user).annotate(
+        inbox_grant_ref=KT("detail__grant"),
         read_by_me=Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user_id=me)),
         action_done=DbCase(
             When(_action_done(), then=Value(True)), default=Value(False), output_field=BooleanField()

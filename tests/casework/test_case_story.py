@@ -548,3 +548,9 @@ def test_every_plan_change_is_in_the_access_log_and_a_version(world):
     assert steps["done"].history.count() == steps["undone"].history.count() == 2
     assert timezone.now() >= steps["review"].created_at
     assert Intervention.objects.count() == 0  # planning is not logging work
+
+
+def test_a_role_without_casework_reads_an_empty_inbox(client, world):
+    login(client, "auditor")
+    response = client.get(reverse("inbox"))
+    assert response.status_code == 200 and "0 unread" in response.content.decode()
