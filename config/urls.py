@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/", include("casework.api.urls", namespace="api")),
     path("integrations/", include("integrations.urls", namespace="integrations")),
     path("models/", include("riskmodel.urls", namespace="riskmodel")),
+    path("evaluation/", include("riskmodel.evaluation.urls", namespace="evaluation")),
     path("", include("casework.urls")),
 ]
 

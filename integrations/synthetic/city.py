@@ -236,10 +236,14 @@ class Simulated:
     streams: dict[str, np.random.Generator]  # "feed", "dirt", "write", "break"
 
 
-def simulate_city(*, youth: int, years: int, seed: int, start: datetime.date) -> Simulated:
+def simulate_city(
+    *, youth: int, years: int, seed: int, start: datetime.date, outreach: simulate.Outreach | None = None
+) -> Simulated:
     """Draw the people, schools and everything that happens to them: the part of :func:`generate_city`
     that fixes the truth. The same arguments give the same city, so a written city can be rebuilt in memory
-    (``integrations.synthetic.observable`` does, to compute its ceiling)."""
+    (``integrations.synthetic.observable`` does, to compute its ceiling). With ``outreach`` some youth are
+    reached and their hazards fall for a while (``simulate.Outreach``); its draws come from a stream of their
+    own, and a city drawn without it is unchanged."""
     start = start.replace(day=1)
     end = dates.add_years(start, years)
     months = years * 12
@@ -250,7 +254,8 @@ def simulate_city(*, youth: int, years: int, seed: int, start: datetime.date) ->
     schools = draw_schools(rng_school, youth)
     spells = draw_spells(rng_spell, people, hh, schools, first_month=start, horizon_months=months + 12)
     world = simulate.build_world(hh, people, schools, spells, start=start, months=months)
-    events, truth = simulate.run(world, rng_sim, rng_mc)
+    reach_rng = None if outreach is None else np.random.default_rng(np.random.SeedSequence([seed, 3_141_592]))
+    events, truth = simulate.run(world, rng_sim, rng_mc, outreach, reach_rng)
     rest = {"feed": rng_feed, "dirt": rng_dirt, "write": rng_write, "break": rng_break}
     return Simulated(world, events, truth, pools, rest)
 

@@ -78,6 +78,40 @@ FRAGILE_REASONS = ("economic_hardship", "parent_illness", "domestic_violence", "
                    "single_parent", "caregiver_incarcerated", "housing_instability")  # fmt: skip
 LEVELS = ("high", "medium", "low")
 
+# What the outreach knob's reach model reads: a youth's own records of the last months, as a caseworker would see
+# them (the columns of ``Events.signals``).
+SIGNALS = ("police", "welfare", "incident", "unexcused_absence", "counselling")
+
+
+@dataclass(frozen=True)
+class Outreach:
+    """The knob for the effect of outreach (``docs/evaluation.md``), off unless a city is drawn with one.
+
+    Each month, before its draws, youth in scope who were never reached are reached with a probability that
+    rises with their own records of the last 3 and 12 months (``SIGNALS``), as a committee reaches youth by
+    their score and history: ``min(cap, base * exp(sum(weight * count)))``. A reached youth's four adverse
+    hazards (recorded offence and exposure behaviour, dropout, substantiated child protection) are multiplied
+    by ``1 - effect`` for ``months`` months from the month of reach. Who is reached depends only on records,
+    never on the hidden state, so a comparison that conditions on the same records can recover the effect.
+    """
+
+    effect: float = 0.0  # share by which a reached youth's adverse hazards fall
+    months: int = 6  # for how long
+    base: float = 0.00025  # monthly chance of reach for a youth without records
+    cap: float = 0.3
+    weights_3m: tuple[float, ...] = (2.2, 1.8, 1.0, 0.02, 1.0)
+    weights_12m: tuple[float, ...] = (0.8, 0.7, 0.3, 0.005, 0.3)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.effect < 1.0:
+            raise ValueError("the outreach effect is a share in [0, 1)")
+        if self.months < 1:
+            raise ValueError("the outreach effect lasts at least a month")
+
+    def reach_probability(self, last_3m: np.ndarray, last_12m: np.ndarray) -> np.ndarray:
+        z = last_3m @ np.asarray(self.weights_3m) + last_12m @ np.asarray(self.weights_12m)
+        return np.minimum(self.cap, self.base * np.exp(np.minimum(z, 50.0)))
+
 
 @dataclass
 class World:
@@ -267,6 +301,12 @@ class Events:
     # and the first month a dropout could happen again.
     enrolled: list[np.ndarray] = field(default_factory=list)
     block_until: list[np.ndarray] = field(default_factory=list)
+    # Only with an outreach knob: per month, each person's records by ``SIGNALS`` (int32, (n, 5)); the month
+    # each person was reached (-1 never); and per reached person the true effect on the chance of an adverse
+    # outcome in the 6 and 12 months from the reach (untreated minus treated, on the realised shock path).
+    signals: list[np.ndarray] = field(default_factory=list)
+    reached_month: np.ndarray | None = None
+    true_effect: dict[str, np.ndarray] = field(default_factory=dict)
 
     def add(self, table_name: str, /, **columns: object) -> None:
         table = self.cols.setdefault(table_name, {})
@@ -297,8 +337,16 @@ def _choice_codes(rng: np.random.Generator, table: tuple[tuple[str, float], ...]
     return rng.choice(len(table), size=n, p=p / p.sum())
 
 
-def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tuple[Events, Truth]:
-    """Simulate every month of the window; return the raw events and the truth per person-month."""
+def run(
+    w: World,
+    rng: np.random.Generator,
+    mc_rng: np.random.Generator,
+    outreach: Outreach | None = None,
+    reach_rng: np.random.Generator | None = None,
+) -> tuple[Events, Truth]:
+    """Simulate every month of the window; return the raw events and the truth per person-month.
+
+    Without ``outreach`` nothing is drawn for it, so a city is the same with or without this code path."""
     n = len(w.people)
     p, hh, sp = w.people, w.hh, w.spells
     logd = static_log_rates(w)
@@ -334,6 +382,13 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
 
     ev = Events()
     truth_parts: dict[str, list] = {k: [] for k in Truth.__dataclass_fields__}
+    if outreach is not None:
+        if reach_rng is None:
+            raise ValueError("outreach needs its own random stream")
+        reached = np.full(n, -1, dtype=np.int64)
+        ev.reached_month = reached
+        adverse_log = np.stack([logd[k] for k in ("offence", "exposure", "dropout", "child_protection")])
+        log_rec4 = np.stack([log_rec["offence"], log_rec["exposure"], np.zeros(n), np.zeros(n)])
 
     for t in range(w.months):
         m0, m1 = int(w.month_start[t]), int(w.month_start[t + 1])
@@ -345,6 +400,11 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
         enrolled = sched & (exit_day > m0)
         ev.enrolled.append(enrolled)
         ev.block_until.append(block_until.copy())
+        damp = None
+        if outreach is not None:
+            damp, mark = _reach(outreach, reach_rng, ev, reached, scope, t)
+            if damp is not None and (reached == t).any():
+                _true_effect(outreach, ev, reached, t, u, adverse_log, log_rec4, block_until, w)
 
         # ---- truth for the youth in scope, before this month's draws -------------------------------
         s_idx = np.flatnonzero(scope)
@@ -371,12 +431,16 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
         # ---- police: offences and exposure behaviours, thinned by recording ------------------------
         for kind, codes in (("offence", OFFENCE_CODES), ("exposure", EXPOSURE_CODES)):
             lam = np.exp(ut + logd[kind][t])
+            if damp is not None:
+                lam = lam * damp
             cnt = rng.poisson(lam)
             who = np.repeat(np.arange(n), cnt)
             _police_behaviours(rng, ev, w, kind, who, codes, m0, m1, occ_cum, mult, home, t)
 
         # ---- dropouts -------------------------------------------------------------------------------
         lam = np.exp(ut + logd["dropout"][t]) * (block_until <= t)
+        if damp is not None:
+            lam = lam * damp
         drop = np.flatnonzero(rng.random(n) < -np.expm1(-lam))
         for i in drop:
             s = int(w.spell_at[t, i])
@@ -441,6 +505,8 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
 
         # ---- substantiated child-protection reports (adverse) and other welfare reports ----------------
         lam = np.exp(ut + logd["child_protection"][t])
+        if damp is not None:
+            lam = lam * damp
         who = np.repeat(np.arange(n), rng.poisson(lam))
         _welfare_cp(rng, ev, who, m0, m1, t, substantiated=True)
         lam_unsub = np.where(
@@ -555,9 +621,82 @@ def run(w: World, rng: np.random.Generator, mc_rng: np.random.Generator) -> tupl
                         primary=np.ones(who.size, dtype=bool),
                     )
 
+        if outreach is not None:
+            ev.signals.append(_signals_since(ev, mark, n))
+
     truth = Truth(**{k: np.concatenate(v) if v else np.empty(0) for k, v in truth_parts.items()})
     ev.add("state", exit_day=exit_day)
     return ev, truth
+
+
+_SIGNAL_TABLES = {"police": 0, "cp": 1, "incident": 2, "incident_from_police": 2, "incident_from_cp": 2,
+                  "absence": 3, "counselling_start": 4}  # fmt: skip
+
+
+def _parts(ev: Events) -> dict[str, int]:
+    return {name: len(ev.cols.get(name, {}).get("person", [])) for name in _SIGNAL_TABLES}
+
+
+def _signals_since(ev: Events, mark: dict[str, int], n: int) -> np.ndarray:
+    """Each person's records of this month by ``SIGNALS`` (excused absences do not count)."""
+    out = np.zeros((n, len(SIGNALS)), dtype=np.int32)
+    for name, col in _SIGNAL_TABLES.items():
+        table = ev.cols.get(name, {})
+        people = table.get("person", [])[mark[name] :]
+        if not people:
+            continue
+        who = np.concatenate(people)
+        if name == "absence":
+            who = who[np.concatenate(table["kind"][mark[name] :]) == 1]
+        out[:, col] += np.bincount(who, minlength=n).astype(np.int32)
+    return out
+
+
+def _reach(
+    outreach: Outreach, rng: np.random.Generator, ev: Events, reached: np.ndarray, scope: np.ndarray, t: int
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Reach this month's youth from their records so far; return the hazard factor for this month."""
+    n = reached.size
+    if ev.signals:
+        last_3m = np.sum(ev.signals[-3:], axis=0, dtype=np.float64)
+        last_12m = np.sum(ev.signals[-12:], axis=0, dtype=np.float64)
+        p = outreach.reach_probability(last_3m, last_12m)
+        draw = rng.random(n)
+        new = (reached < 0) & scope & (draw < p)
+        reached[new] = t
+    active = (reached >= 0) & (t - reached < outreach.months)
+    damp = np.where(active, 1.0 - outreach.effect, 1.0)
+    return damp, _parts(ev)
+
+
+def _true_effect(
+    outreach: Outreach,
+    ev: Events,
+    reached: np.ndarray,
+    t: int,
+    u: np.ndarray,
+    adverse_log: np.ndarray,
+    log_rec4: np.ndarray,
+    block_until: np.ndarray,
+    w: World,
+) -> None:
+    """For the youth reached this month: the chance of a recorded adverse outcome in the next 6 and 12 months
+    on their realised shock path, untreated minus treated (the estimand the evaluation must recover)."""
+    idx = np.flatnonzero(reached == t)
+    end = min(t + 12, w.horizon)
+    ks = np.arange(t, end)
+    with np.errstate(over="ignore"):
+        rate = np.exp(adverse_log[:, ks][:, :, idx] + log_rec4[:, None, idx])  # (4, k, people)
+    atrisk = ks[:, None] >= block_until[None, idx]
+    rate[2] = rate[2] * atrisk  # no new dropout while one is open
+    h = rate.sum(axis=0) * np.exp(u[ks + 1][:, idx])  # (k, people), the realised path
+    treated = np.where((ks - t < outreach.months)[:, None], 1.0 - outreach.effect, 1.0)
+    for label, horizon in (("6", 6), ("12", 12)):
+        k = min(horizon, len(ks))
+        untreated = 1.0 - np.exp(-h[:k].sum(axis=0))
+        with_outreach = 1.0 - np.exp(-(h[:k] * treated[:k]).sum(axis=0))
+        part = np.column_stack([idx, untreated - with_outreach])
+        ev.true_effect[label] = np.vstack([ev.true_effect.get(label, np.empty((0, 2))), part])
 
 
 def _police_behaviours(

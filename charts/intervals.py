@@ -1,0 +1,78 @@
+"""Estimates with their intervals on one scale around zero (a forest plot): one row per estimate, a dot for the
+estimate and a line for its 95 % interval, a solid line at zero, the value written after each row.
+
+Labels are measured and shortened like every chart of the kit (the full label is the row's tooltip); a row
+without an estimate keeps its label and says why in its text; a chart with no estimate at all is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from . import scale
+from .svg import LABEL, SMALL, WIDTH, Chart, element, svg, text, title
+from .text import fit, text_width
+
+PAD = 4.0
+ROW = 26.0
+TOP = 8.0
+AXIS = 22.0
+
+
+@dataclass(frozen=True)
+class Interval:
+    label: str
+    estimate: float | None
+    low: float | None = None
+    high: float | None = None
+    text: str = ""  # written after the row: the figure, or why there is none
+    css: str = "series-a"
+
+
+def interval_chart(
+    rows: Sequence[Interval],
+    *,
+    id: str,
+    title_text: str,
+    tick_format: Callable[[float], str],
+    label_cap: float = 280.0,
+) -> Chart | None:
+    """The estimates and intervals on a symmetric scale around zero, so the side of zero reads at a glance."""
+    shown = [r for r in rows if r.estimate is not None]
+    if not shown:
+        return None
+    extent = max(abs(v) for r in shown for v in (r.estimate, r.low, r.high) if v is not None) or 0.01
+    top = scale.axis_max(extent)
+    ticks = scale.ticks(-top, top, 4)
+    label_w = min(label_cap, max(text_width(r.label, LABEL) for r in rows))
+    value_w = max(text_width(r.text, SMALL) for r in rows) + 2 * PAD
+    plot_x = PAD + label_w + 10
+    plot_w = WIDTH - plot_x - value_w - PAD
+
+    def x(value: float) -> float:
+        return plot_x + plot_w * (min(max(value, -top), top) + top) / (2 * top)
+
+    parts: list[str] = []
+    height = TOP + ROW * len(rows) + AXIS
+    axis_y = TOP + ROW * len(rows)
+    for t in ticks:
+        parts.append(element("line", css="grid", x1=x(t), x2=x(t), y1=TOP, y2=axis_y))
+        parts.append(text(tick_format(t), x=x(t), y=axis_y + 15, css="tick", anchor="middle"))
+    parts.append(element("line", css="zero", x1=x(0.0), x2=x(0.0), y1=TOP, y2=axis_y))
+    for i, r in enumerate(rows):
+        y = TOP + ROW * i + ROW / 2
+        label = fit(r.label, label_w, LABEL)
+        body = [title(f"{r.label}: {r.text}" if r.text else r.label)]
+        body.append(text(label, x=plot_x - 10, y=y + 4, css="label", anchor="end"))
+        if r.estimate is not None:
+            if r.low is not None and r.high is not None:
+                body.append(element("line", css=f"interval {r.css}", x1=x(r.low), x2=x(r.high), y1=y, y2=y))
+                for end in (r.low, r.high):
+                    body.append(
+                        element("line", css=f"interval {r.css}", x1=x(end), x2=x(end), y1=y - 5, y2=y + 5)
+                    )
+            body.append(element("circle", css=f"dot {r.css}", cx=x(r.estimate), cy=y, r=5))
+        body.append(text(r.text, x=plot_x + plot_w + PAD, y=y + 4, css="value"))
+        parts.append(element("g", "".join(body)))
+    return svg(id=id, title_text=title_text, width=WIDTH, height=height, body="\n".join(parts))
