@@ -91,7 +91,7 @@ def annual_specs(report: dict[str, Any], override_rows: list[dict[str, Any]]) ->
                 for r in report["referrals_sent"]
                 if not r["total"] and r["key"] in referrals
             ],
-            [(_("Sent"), "seg-opened"), (_("Received"), "seg-intervention")],
+            [(_("Referrals sent"), "seg-opened"), (_("Referrals received"), "seg-intervention")],
         ),
         Spec("interventions-chart", _("Interventions, by kind"), _counts(report["interventions"]), one),
         Spec(

@@ -331,7 +331,7 @@ def render(context: dict[str, Any], scope: dict[str, Any], mark: PdfMark) -> byt
     # 5.
     story += [p(_("5. Alerts by rule and their deadlines"), h2), *chart("alerts-chart")]
     story += table(
-        [_("Rule"), _("Raised"), _("Decided on time"), _("Missed the deadline"), _("Still within the deadline"),
+        [_("Rule"), _("Alerts raised"), _("Decided on time"), _("Missed the deadline"), _("Still within the deadline"),
          _("On-time share")],
         [[r["label"], *r["cells_shown"], r["share_text"]] for r in report["alerts"]],
         _("Alerts raised in the period, per rule"),

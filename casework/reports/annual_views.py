@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from casework.access import policy
@@ -86,6 +87,8 @@ def annual_context(user, scope: dict[str, Any]) -> dict[str, Any]:
         "override_share_text": percent(report["overrides"]["total"]["rate"]),
         "followup_headers": [labels[c] for c in followup_columns],
         "gates_connected": annual_models.gate_figures([]) is not None,
+        # Set here, not in the template: a template's translate tag looks "%" up as "%%".
+        "auc_header": _("ROC AUC (95% interval)"),
         "specs": specs,
         **{spec_id.replace("-", "_"): annual_charts.svg_chart(spec) for spec_id, spec in specs.items()},
         "rounding_base": suppression.ROUNDING_BASE,
