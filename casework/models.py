@@ -927,10 +927,10 @@ class NeedArea(models.TextChoices):
 class CaseNeed(models.Model):
     """One area of need the assessment found, and what was found there."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs", verbose_name=_("case"))
     area = models.CharField(_("area of need"), max_length=24, choices=NeedArea.choices)
     finding = models.TextField(_("what was found"), blank=True)
-    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("added by"))
     added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
 
     history = CaseworkHistory()
@@ -948,10 +948,10 @@ class CaseNeed(models.Model):
 class CaseGoal(models.Model):
     """What the youth, family and worker agreed to reach, for one area of need (or none)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals", verbose_name=_("case"))
     area = models.CharField(_("area of need"), max_length=24, choices=NeedArea.choices, blank=True)
     text = models.TextField(_("goal"))
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = CaseworkHistory()
@@ -983,7 +983,9 @@ UNDONE_SERVICE_STATUSES = [
 class PlannedService(models.Model):
     """One service or step of the plan: who provides it (a person or a bureau), by when, and how it went."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="planned_services")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="planned_services", verbose_name=_("case")
+    )
     goal = models.ForeignKey(
         CaseGoal,
         on_delete=models.SET_NULL,
@@ -1009,7 +1011,9 @@ class PlannedService(models.Model):
         _("status"), max_length=16, choices=PlannedServiceStatus.choices, default=PlannedServiceStatus.PLANNED
     )
     not_done_reason = models.TextField(_("why it was not done"), blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("planned by")
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = CaseworkHistory()
@@ -1047,10 +1051,14 @@ class PlannedService(models.Model):
 class CasePlanReview(models.Model):
     """A review of the plan with the youth or family: when, by whom, and what was concluded."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_reviews")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="plan_reviews", verbose_name=_("case")
+    )
     reviewed_on = models.DateField(_("reviewed on"))
     note = models.TextField(_("what the review concluded"), blank=True)
-    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewed by")
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = CaseworkHistory()
