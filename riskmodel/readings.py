@@ -414,3 +414,38 @@ def interaction_sentence(pair: dict) -> str:
             "averages %(main_a)s and %(main_b)s in size."
         )
     return text % values
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The gate figures of the models in use, for the annual report (casework.reports.annual_models)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def gate_figures(labels: list[str]) -> dict[str, dict]:
+    """For each ``risk-v<N>`` label of a model in the registry: the gate's verdict and its headline figures, in
+    the shape ``casework.reports.annual_models`` reads (no count of young people)."""
+    from .gate_text import GATE_NAMES  # gate_text reads this module
+
+    versions = {}
+    for label in labels:
+        prefix, _sep, number = str(label).rpartition("-v")
+        if prefix == "risk" and number.isdigit():
+            versions[int(number)] = label
+    out: dict[str, dict] = {}
+    for model in RiskModel.objects.filter(version__in=versions):
+        verdict = model.gate or {}
+        model_figures = ((verdict.get("evidence") or {}).get("scorers") or {}).get("model") or {}
+        auc = model_figures.get("roc_auc") or {}
+        precision = model_figures.get("precision_at_k") or {}
+        entry = activation(model)
+        out[versions[model.version]] = {
+            "passed": bool(verdict.get("passed")),
+            "failed": [str(GATE_NAMES.get(c, c)) for c in verdict.get("failed") or []],
+            "overridden": bool(entry and (entry.detail or {}).get("override_reason")),
+            "roc_auc": auc.get("value"),
+            "roc_auc_interval": auc.get("interval"),
+            "precision_at_k": precision.get("value"),
+            "capacity": (verdict.get("evidence") or {}).get("capacity"),
+            "ece": (verdict.get("calibration") or {}).get("ece"),
+        }
+    return out

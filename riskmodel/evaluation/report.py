@@ -37,6 +37,18 @@ class Row:
     def has_estimate(self) -> bool:
         return self.estimate.effect is not None
 
+    @property
+    def figures(self) -> dict[str, str]:
+        """The row's figures as the page writes them: shares in per cent, differences in signed points."""
+        e = self.estimate
+        return {
+            "treated": percent(e.treated_rate),
+            "control": percent(e.control_rate),
+            "effect": points(e.effect),
+            "interval": f"{points(e.low)} – {points(e.high)}",
+            "naive": points(e.naive_effect),
+        }
+
 
 @dataclass
 class Evaluation:

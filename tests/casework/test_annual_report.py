@@ -687,9 +687,10 @@ def gate_reader():
             }
         }
 
+    registered = annual_models._gate_reader  # the risk-model app's, registered at start-up
     annual_models.register_gate_reader(reader)
     yield asked
-    annual_models.register_gate_reader(None)
+    annual_models.register_gate_reader(registered)
 
 
 def test_models_in_use_carry_the_gate_figures_the_scoring_app_gives(annual_world, gate_reader):
@@ -704,6 +705,8 @@ def test_models_in_use_carry_the_gate_figures_the_scoring_app_gives(annual_world
 
 def test_the_page_and_pdf_show_the_gate_figures_or_say_they_are_not_connected(client, annual_world):
     w = annual_world
+    registered = annual_models._gate_reader
+    annual_models.register_gate_reader(None)
     page = get_page(client, "supervisor", "reports-annual", **period_query(w))
     assert 'id="gates-unavailable"' in page
     assert table(page, "models-table")["m-2026a"][1] == "Not available here"
@@ -719,7 +722,27 @@ def test_the_page_and_pdf_show_the_gate_figures_or_say_they_are_not_connected(cl
         text = pdf_text(get_pdf(client, w).content)
         assert "0.712 (0.680–0.740)" in text and "42.0% (k=50)" in text
     finally:
-        annual_models.register_gate_reader(None)
+        annual_models.register_gate_reader(registered)
+
+
+def test_the_risk_model_app_gives_the_gate_figures_of_its_registry(db):
+    """The reader the risk-model app registers at start-up reads each model's stored verdict."""
+    from riskmodel.models import RiskModel
+    from riskmodel.readings import gate_figures
+
+    assert annual_models._gate_reader is gate_figures
+    gate = {"passed": False, "failed": ["calibrated"],
+            "evidence": {"capacity": 50, "scorers": {"model": {"roc_auc": {"value": 0.71, "interval": [0.66, 0.75]},
+                                                                "precision_at_k": {"value": 0.4}}}},
+            "calibration": {"ece": 0.03}}  # fmt: skip
+    RiskModel.objects.create(version=4, as_of=dt.date(2026, 1, 1), config={}, data_snapshot={}, seed=1,
+                             booster="-", calibrator={}, gate=gate)  # fmt: skip
+    figures = annual_models.gate_figures(["risk-v4", "risk-v9", "m-2026a"])
+    assert set(figures) == {"risk-v4"}
+    assert figures["risk-v4"]["roc_auc"] == 0.71 and figures["risk-v4"]["roc_auc_interval"] == [0.66, 0.75]
+    assert figures["risk-v4"]["precision_at_k"] == 0.4 and figures["risk-v4"]["capacity"] == 50
+    assert figures["risk-v4"]["ece"] == 0.03 and figures["risk-v4"]["passed"] is False
+    assert figures["risk-v4"]["failed"] and not figures["risk-v4"]["overridden"]
 
 
 def test_the_page_reads_in_zh_hant_with_every_section_filled(client, decided_world, gate_reader):

@@ -499,9 +499,11 @@ def test_a_model_without_a_report_cannot_be_made_active(client, models):
     assert 'id="promote-form"' not in html(response)
 
 
-def test_the_activate_address_takes_only_post(client, models):
+def test_the_activate_address_opened_in_a_browser_leads_to_the_promotion_and_changes_nothing(client, models):
     login(client, "modeller")
-    assert client.get(reverse("riskmodel:model-activate", args=[2])).status_code == 405
+    response = client.get(reverse("riskmodel:model-activate", args=[2]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("riskmodel:model-report", args=[2]) + "#promote"
     assert RiskModel.objects.get(version=2).status == ModelStatus.CANDIDATE
 
 
