@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casework.access import policy
+from casework.cases.selectors import unread_messages
 
 
 def navigation(request):
@@ -13,7 +14,8 @@ def navigation(request):
     items = [(reverse("home"), _("Home"))]
     unread = 0
     if policy.is_caseworker(user):
-        unread = policy.visible_notifications(user).filter(read_at__isnull=True).count()
+        # The same count as the inbox page: read by this person, or its action done (per person read state).
+        unread = unread_messages(user).count()
         inbox = _("Inbox") if not unread else _("Inbox (%(n)s)") % {"n": unread}
         items += [
             (reverse("triage-queue"), _("Triage")),
