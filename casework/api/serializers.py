@@ -222,6 +222,11 @@ class CaseMoveSerializer(serializers.Serializer):
     closure_reason = serializers.ChoiceField(
         choices=ClosureReason.choices, required=False, allow_blank=True, default=""
     )
+    acknowledge_undone = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Approving a closure while planned services were never done: the approver acknowledges them.",
+    )
 
 
 class InterventionSerializer(serializers.ModelSerializer):

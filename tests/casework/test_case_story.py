@@ -557,3 +557,17 @@ def test_a_role_without_casework_reads_an_empty_inbox(client, world):
     login(client, "auditor")
     response = client.get(reverse("inbox"))
     assert response.status_code == 200 and "0 unread" in response.content.decode()
+
+
+def test_the_api_approves_a_closure_with_an_undone_step_only_with_the_acknowledgement(client, world):
+    with_plan(world)
+    ask_closure(world)
+    assert client.login(username="supervisor", password=PASSWORD)
+    url = reverse("api:case-move", args=[world.case.pk])
+    body = {"move": "approve_closure", "expected_version": fresh(world.case).version}
+    refused = client.post(url, body, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()
+    assert fresh(world.case).status == CaseStatus.CLOSURE_REQUESTED
+    approved = client.post(url, {**body, "acknowledge_undone": True}, content_type="application/json")
+    assert approved.status_code == 200 and fresh(world.case).status == CaseStatus.CLOSED
+    assert ClosureAcknowledgement.objects.get(case=world.case).by == world.u.supervisor
