@@ -22,7 +22,7 @@ from casework.access.selectors import audit_log_filter
 from casework.cases.selectors import case_list_filter, referral_list_filter
 from casework.exports.writers import Column, ExportFormat, Sheet, columns, write_export, write_sheets
 from casework.models import OPEN_CASE_STATUSES, CaseStatus
-from casework.reports import annual
+from casework.reports import annual, annual_followup
 from casework.reports import selectors as report_selectors
 from casework.reports.annual_views import annual_scope
 from casework.reports.views import GROUP_TITLES, report_scope, shown_rate
@@ -452,6 +452,37 @@ def export_report_annual(request):
         }
         for r in [*overrides["by_reason"], {**overrides["total"], "label": _("All decisions")}]
     ]
+    followup_labels = annual_followup.followup_labels()
+    followup_columns = [
+        c for c in annual_followup.FOLLOWUP_COLUMNS if c != "police_contact" or report["police_readable"]
+    ]
+    gate_cols = (
+        ("gate", _("Promotion gate")),
+        ("roc_auc", _("ROC AUC")),
+        ("roc_auc_low", _("ROC AUC, interval low")),
+        ("roc_auc_high", _("ROC AUC, interval high")),
+        ("precision_at_k", _("Precision at capacity")),
+        ("capacity", _("Capacity (youth)")),
+        ("ece", _("Calibration error (ECE)")),
+    )
+
+    def gate_row(gate: dict | None) -> dict:
+        if not gate:
+            return {"gate": _("Not available here")}
+        interval = gate.get("roc_auc_interval") or [None, None]
+        verdict = _("Passed") if gate["passed"] else _("Failed")
+        if not gate["passed"] and gate.get("overridden"):
+            verdict = _("Failed; made active by an approved override")
+        return {
+            "gate": verdict + ("：" + "、".join(gate["failed"]) if gate.get("failed") else ""),
+            "roc_auc": share(gate.get("roc_auc")),
+            "roc_auc_low": share(interval[0]),
+            "roc_auc_high": share(interval[1]),
+            "precision_at_k": share(gate.get("precision_at_k")),
+            "capacity": "" if gate.get("capacity") is None else gate["capacity"],
+            "ece": "" if gate.get("ece") is None else round(gate["ece"], 4),
+        }
+
     sheets = [
         Sheet.of(
             _("Referrals and opening"),
@@ -460,8 +491,20 @@ def export_report_annual(request):
             key="intake",
         ),
         counts_sheet("opened", _("Cases opened"), _("Concern"), report["opened"]),
+        counts_sheet(
+            "exposure_outcomes", _("Exposure alerts by outcome"), _("Outcome"), report["exposure_outcomes"]
+        ),
         counts_sheet("open_at_end", _("Open at the end"), _("Concern"), report["open_at_end"]),
         counts_sheet("closed", _("Cases closed"), _("Reason for closing"), report["closed"]),
+        Sheet.of(
+            _("Follow-up after closure"),
+            columns(("label", _("Window")), *((c, followup_labels[c]) for c in followup_columns)),
+            [
+                {"label": r["label"], **{c: _shown_count(r[c]) for c in followup_columns}}
+                for r in report["followup"]
+            ],
+            key="followup",
+        ),
         Sheet.of(_("Referrals between bureaus"), referral_cols, referral_rows, key="referrals"),
         counts_sheet(
             "interventions",
@@ -484,8 +527,11 @@ def export_report_annual(request):
         ),
         Sheet.of(
             _("Score models in use"),
-            columns(("version", _("Model version")), ("months", _("Months in use"))),
-            [{"version": m["version"], "months": ", ".join(m["months"])} for m in report["models"]],
+            columns(("version", _("Model version")), ("months", _("Months in use")), *gate_cols),
+            [
+                {"version": m["version"], "months": ", ".join(m["months"]), **gate_row(m["gate"])}
+                for m in report["models"]
+            ],
             key="models",
         ),
     ]

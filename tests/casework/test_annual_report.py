@@ -353,9 +353,11 @@ def test_the_xlsx_export_downloads_the_same_tables_and_is_logged(client, annual_
     assert response["Content-Disposition"].startswith('attachment; filename="annual-report-committee-export-')
     entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).latest("at")
     assert entry.username == "supervisor" and entry.detail["object_type"] == "report_annual"
-    assert set(entry.detail["sheets"]) >= {"intake", "opened", "closed", "referrals", "alerts", "models"}
+    assert set(entry.detail["sheets"]) >= {
+        "intake", "opened", "exposure_outcomes", "closed", "followup", "referrals", "alerts", "models",
+    }  # fmt: skip
     wb = load_workbook(io.BytesIO(response.content))
-    assert len(wb.worksheets) == 9
+    assert len(wb.worksheets) == 11
     report = annual.annual_report(w.u.supervisor, bureau=w.b.committee, period=w.period, now=w.now)
     opened = wb.worksheets[1]
     values = [[c.value for c in row] for row in opened.iter_rows()]
@@ -363,12 +365,20 @@ def test_the_xlsx_export_downloads_the_same_tables_and_is_logged(client, annual_
     assert ["All", total] in values
     numbers = [
         c.value
-        for ws in wb.worksheets[1:4]
+        for ws in wb.worksheets[1:6]
         for row in ws.iter_rows()
         for c in row
         if isinstance(c.value, int)
     ]
     assert numbers and all(v % 5 == 0 for v in numbers)
+    # The 14-day outcomes add up to the exposure alerts raised, as on the page.
+    outcomes = [[c.value for c in row] for row in wb.worksheets[2].iter_rows()]
+    assert ["Exposure alerts raised", report["exposure"]["raised"]] in outcomes
+    # The models sheet carries the gate columns.
+    header = next(
+        r for r in ([c.value for c in row] for row in wb.worksheets[-1].iter_rows()) if "Model version" in r
+    )
+    assert "Promotion gate" in header and "Calibration error (ECE)" in header
     # The page links to it.
     page = get_page(client, "supervisor", "reports-annual")
     assert 'id="export-annual"' in page

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casework.cases import services as case_services
-from casework.models import InterventionKind, TriageDecisionKind
+from casework.models import CaseGoal, InterventionKind, PlannedService, TriageDecisionKind
 from casework.triage import services as triage_services
 from riskmodel.models import PromotionOverride
 from tests.fixtures import PASSWORD, actor
@@ -87,6 +87,20 @@ def api(
     expect = ok(allowed, status)
     expect.update(extra or {})
     return Row(name, method, expect, refused, anonymous, args=args, data=data, **kw)
+
+
+def plan_goal(w):
+    return CaseGoal.objects.get_or_create(
+        case=w.case, text="Matrix goal", defaults={"created_by": w.u.guidance}
+    )[0]
+
+
+def plan_service(w):
+    return PlannedService.objects.get_or_create(
+        case=w.case,
+        description="Matrix step",
+        defaults={"owner_bureau": w.b.committee, "due_on": w.today, "created_by": w.u.guidance},
+    )[0]
 
 
 def case_args(w):
@@ -419,6 +433,57 @@ MATRIX: list[Row] = [
         data=lambda w: {"version": 1, "summary": "Updated plan", "assignee": w.u.guidance.pk},
         tags={"redirects"},
     ),
+    # The case plan (issue 17): edited by whom may edit the case, as the case itself.
+    *[
+        Row(
+            name,
+            "post",
+            {**ok({"guidance", "supervisor"}, 302), **not_visible(CASEWORKERS - {"guidance", "supervisor"})},
+            403,
+            302,
+            args=case_args,
+            data=data,
+            tags={"redirects"},
+        )
+        for name, data in (
+            ("case-plan-need", lambda w: {"area": "family", "finding": "Matrix"}),
+            ("case-plan-goal-add", lambda w: {"text": "Matrix goal"}),
+            (
+                "case-plan-service-add",
+                lambda w: {
+                    "description": "Matrix step",
+                    "owner_bureau": w.b.committee.pk,
+                    "due_on": str(w.today),
+                },
+            ),
+            ("case-plan-review", lambda w: {"reviewed_on": str(w.today)}),
+        )
+    ],
+    Row(
+        "case-plan-goal-edit",
+        "post",
+        {**ok({"guidance", "supervisor"}, 302), **not_visible(CASEWORKERS - {"guidance", "supervisor"})},
+        403,
+        302,
+        args=lambda w: [w.case.pk, plan_goal(w).pk],
+        data=lambda w: {"text": "Matrix goal, rewritten"},
+        tags={"redirects"},
+    ),
+    Row(
+        "case-plan-service-edit",
+        "post",
+        {**ok({"guidance", "supervisor"}, 302), **not_visible(CASEWORKERS - {"guidance", "supervisor"})},
+        403,
+        302,
+        args=lambda w: [w.case.pk, plan_service(w).pk],
+        data=lambda w: {
+            "description": "Matrix step",
+            "owner_bureau": w.b.committee.pk,
+            "due_on": str(w.today),
+            "status": "done",
+        },
+        tags={"redirects"},
+    ),  # fmt: skip
     Row(
         "case-log-intervention",
         "post",
@@ -664,6 +729,16 @@ MATRIX: list[Row] = [
         label="post riskmodel:model-activate (make active)",
         tags={"redirects"},
     ),
+    Row(
+        "riskmodel:model-activate",
+        "get",
+        ok(MODEL_READERS, 302),
+        403,
+        302,
+        args=model_args,
+        label="get riskmodel:model-activate (leads to the promotion, changes nothing)",
+        tags={"redirects"},
+    ),
     api("riskmodel-api:riskmodel-list", MODEL_READERS),
     api("riskmodel-api:riskmodel-detail", MODEL_READERS, args=model_args),
     api(
@@ -745,6 +820,8 @@ MATRIX: list[Row] = [
     page("export-report-overrides", {"supervisor", "police_supervisor"}, args=lambda w: ["csv"]),
     page("export-report-annual", {"supervisor", "police_supervisor"}),
     page("reports-annual-pdf", {"supervisor", "police_supervisor"}),
+    # --- Does outreach help? (the programme evaluation): supervisors only, never workers ------------------
+    page("evaluation:outreach", {"supervisor", "police_supervisor"}),
     # --- Subject access: data stewards, for a lawful request --------------------------------------------
     page("privacy:subject-access", {"steward"}),
     Row(
@@ -855,7 +932,8 @@ MATRIX += [
     Row(
         "meeting-action-done",
         "post",
-        {**ok(RUNNERS | {"officer"}, 302)},
+        # Its owner only; those who run meetings see the item but may not close it (insider review 11).
+        {**ok({"officer"}, 302), **ok(RUNNERS, 403)},
         404,
         302,
         args=lambda w: [w.action_item.pk],
@@ -895,7 +973,7 @@ MATRIX += [
     ),  # fmt: skip
     api(
         "api:actionitem-complete",
-        RUNNERS | {"officer"},
+        {"officer"},  # its owner only: those who run meetings may not close it (insider review 11)
         method="post",
         args=lambda w: [w.action_item.pk],
         extra=not_visible(NOT_INVITED | {"police_supervisor"}),
