@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from casework.access import policy
 from casework.cases.worklist import REFERRAL_ANSWER_DAYS
-from casework.clock import TAIPEI
+from casework.clock import TAIPEI, deadline_text
 from casework.models import (
     AlertTrigger,
     Case,
@@ -144,7 +144,7 @@ def _origin_entries(user, case: Case) -> list[StoryEntry]:
             met = alert.met_deadline
             lines.append(
                 _("Deadline %(due)s, routed to %(bureau)s.")
-                % {"due": f"{due:%Y-%m-%d %H:%M}", "bureau": alert.routed_to}
+                % {"due": deadline_text(due), "bureau": alert.routed_to}
             )
             if met is not None:
                 lines.append(_("Decided in time.") if met else _("Decided after its deadline."))

@@ -18,7 +18,7 @@ from casework.cases import plan as plan_services
 from casework.cases import services as case_services
 from casework.cases.selectors import unread_messages
 from casework.cases.story import case_story, why_not_approver
-from casework.clock import TAIPEI
+from casework.clock import TAIPEI, deadline_text
 from casework.models import (
     Alert,
     AlertRule,
@@ -181,7 +181,7 @@ def test_the_story_tells_the_case_from_its_alert_to_now_in_time_order(client, wo
     assert alert_entry.title == f"Alert: {opened_on_alert.label}"
     assert "Exposure behaviour: decide within 14 days" in alert_entry.lines
     due = opened_on_alert.due_at.astimezone(TAIPEI)
-    assert any(f"Deadline {due:%Y-%m-%d %H:%M}" in line for line in alert_entry.lines)
+    assert any(f"Deadline {deadline_text(due)}," in line for line in alert_entry.lines)
     assert "Decided in time." in alert_entry.lines
     assert (
         story[2].title == "Score at opening"

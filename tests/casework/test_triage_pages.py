@@ -168,7 +168,8 @@ def test_queue_row_shows_youth_rule_deadline_in_taipei_time_status_and_score(cli
     assert "age 14" in row and "中壢區" in row
     assert "Demo 2" not in row  # the current school is a school detail, not the police's (rule 5)
     assert "Rule t_exposure" in row and "Duty of t_exposure" in row
-    assert (due + dt.timedelta(hours=8)).strftime("%Y-%m-%d 00:00") in row
+    # A deadline at midnight is the end of the day before, and reads so (not "00:00" of the next day).
+    assert (due + dt.timedelta(hours=8) - dt.timedelta(days=1)).strftime("%Y-%m-%d, end of day") in row
     assert "alert-status-escalated" in row and "Escalated" in row
     assert 'data-score="0.4321"' in row and "High" in row and "rank 12" in row
 
