@@ -466,7 +466,9 @@ def test_a_youth_id_refused_on_the_agenda_form_is_logged_like_any_try_at_a_recor
     client.post(url, {"summary": "其他", "youth_id": "YAAAAAAAAAA"})
     denied = AuditEntry.objects.filter(action=AuditAction.DENIED, path=url)
     assert denied.count() == 1 and denied.get().detail["fields"] == ["youth_id"]
-    client.post(url, {"summary": "其他", "youth_id": w.y.case.public_id})  # the allowed side: a committee case
+    client.post(
+        url, {"summary": "其他", "youth_id": w.y.case.public_id}
+    )  # the allowed side: a committee case
     assert denied.count() == 1 and meeting.items.filter(youth=w.y.case).exists()
 
 
@@ -477,9 +479,12 @@ def test_only_youth_known_to_the_committee_go_on_an_agenda_by_id_and_others_read
     client.login(username="secretariat", password=PASSWORD)
     url = reverse("meeting-item-add", args=[meeting.pk])
     unknown = client.post(url, {"summary": "其他", "youth_id": "YAAAAAAAAAA"}, follow=True).content.decode()
-    exists = client.post(url, {"summary": "其他", "youth_id": w.y.none.public_id}, follow=True).content.decode()
+    exists = client.post(
+        url, {"summary": "其他", "youth_id": w.y.none.public_id}, follow=True
+    ).content.decode()
     assert "委員會" in unknown
     assert not meeting.items.filter(youth=w.y.none).exists()
+
     def message(page: str) -> str:
         return page[page.index('class="messages') :][:400]
 
@@ -500,7 +505,10 @@ def test_those_who_run_meetings_cannot_mark_an_owner_s_action_item_done(w, clien
         with pytest.raises(PermissionDenied):
             services.complete_action_item(actor=actor(runner), action=action, note="代為結案")
         client.login(username=runner.username, password=PASSWORD)
-        assert client.post(reverse("api:actionitem-complete", args=[action.pk]), {"note": "x"}).status_code == 403
+        assert (
+            client.post(reverse("api:actionitem-complete", args=[action.pk]), {"note": "x"}).status_code
+            == 403
+        )
     action.refresh_from_db()
     assert not action.is_done
     services.complete_action_item(actor=actor(w.u.officer), action=action, note="已聯繫")
