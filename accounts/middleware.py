@@ -183,3 +183,26 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class DateStyleMiddleware:
+    """Pages write dates in the calendar the signed-in person chose (``User.date_style``): Western, or the ROC
+    calendar the bureaus' own records use. Set for the request and reset after it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from casework.clock import DATE_STYLE
+
+        user = getattr(request, "user", None)
+        style = (
+            getattr(user, "date_style", "western")
+            if user is not None and user.is_authenticated
+            else "western"
+        )
+        token = DATE_STYLE.set(style)
+        try:
+            return self.get_response(request)
+        finally:
+            DATE_STYLE.reset(token)

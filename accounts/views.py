@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -12,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
 from casework.access.audit import Actor, record
-from casework.models import AuditAction
+from casework.models import AuditAction, DateStyle
 
 from . import administration, services
 from .forms import CodeForm
@@ -152,3 +154,32 @@ def lockout(request, original_response=None, credentials=None):
         {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
         status=429,
     )
+
+
+class PreferencesForm(forms.Form):
+    date_style = forms.ChoiceField(
+        label=gettext_lazy("Show dates in"), choices=DateStyle.choices, widget=forms.RadioSelect
+    )
+
+
+@login_required
+def preferences(request):
+    """The signed-in person's own preferences: the calendar dates are shown in (pages only; exports keep ISO)."""
+    user = request.user
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            if form.cleaned_data["date_style"] != user.date_style:
+                user.date_style = form.cleaned_data["date_style"]
+                user.save(update_fields=["date_style"])
+                record(
+                    Actor.from_request(request),
+                    AuditAction.UPDATE,
+                    user,
+                    detail={"date_style": user.date_style},
+                )
+            messages.success(request, _("Your preferences were saved."))
+            return redirect("accounts:preferences")
+    else:
+        form = PreferencesForm(initial={"date_style": user.date_style})
+    return render(request, "accounts/preferences.html", {"form": form})

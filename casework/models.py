@@ -102,8 +102,20 @@ CASEWORK_ROLES = frozenset(
 )
 
 
+class DateStyle(models.TextChoices):
+    """How a person reads dates on the pages: the Western calendar, or the ROC (民國) calendar the bureaus' own
+    records use. Exports and printed documents keep ISO dates."""
+
+    WESTERN = "western", _("Western calendar (2026-11-25)")
+    ROC = "roc", _("ROC calendar (115/11/25)")
+
+
 class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships, not from Django flags."""
+
+    date_style = models.CharField(
+        _("dates shown in"), max_length=8, choices=DateStyle.choices, default=DateStyle.WESTERN
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -820,6 +820,8 @@ MATRIX: list[Row] = [
     page("export-report-overrides", {"supervisor", "police_supervisor"}, args=lambda w: ["csv"]),
     page("export-report-annual", {"supervisor", "police_supervisor"}),
     page("reports-annual-pdf", {"supervisor", "police_supervisor"}),
+    # --- Each person's own preferences (the calendar of dates): everyone signed in, for themselves -----------
+    page("accounts:preferences", SIGNED_IN),
     # --- Does outreach help? (the programme evaluation): supervisors only, never workers ------------------
     page("evaluation:outreach", {"supervisor", "police_supervisor"}),
     # --- Subject access: data stewards, for a lawful request --------------------------------------------
