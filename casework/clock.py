@@ -24,7 +24,7 @@ def taipei_today() -> dt.date:
 
 def day_text(value: dt.date | dt.datetime | None) -> str:
     """A date (or a datetime's Taipei date) in the reader's calendar: 2026-11-25, or 115/11/25."""
-    if value is None or value == "":
+    if not isinstance(value, dt.date):  # None, "", or anything else: nothing, as Django's date filter does
         return ""
     if isinstance(value, dt.datetime):
         value = value.astimezone(TAIPEI).date() if value.tzinfo else value.date()
@@ -35,8 +35,6 @@ def day_text(value: dt.date | dt.datetime | None) -> str:
 
 def moment_text(value: dt.datetime | None) -> str:
     """A moment in Taipei time in the reader's calendar: 2026-11-25 14:30, or 115/11/25 14:30."""
-    if value is None or value == "":
-        return ""
     if not isinstance(value, dt.datetime):
         return day_text(value)
     local = value.astimezone(TAIPEI) if value.tzinfo else value
@@ -48,9 +46,9 @@ def deadline_text(due: dt.datetime | None) -> str:
     last day: it reads "2026-11-25, end of day", not "2026-11-26 00:00", which looks like a day more."""
     from django.utils.translation import gettext as _
 
-    if due is None:
-        return ""
-    local = due.astimezone(TAIPEI)
+    if not isinstance(due, dt.datetime):
+        return day_text(due)
+    local = due.astimezone(TAIPEI) if due.tzinfo else due
     if (local.hour, local.minute) == (0, 0):  # shown to the minute: 00:00 is the end of the day before
         return _("%(date)s, end of day") % {"date": day_text(local.date() - dt.timedelta(days=1))}
     return moment_text(local)

@@ -23,7 +23,8 @@ def test_the_roc_calendar_counts_years_from_1912_and_keeps_taipei_time():
     finally:
         DATE_STYLE.reset(token)
     assert day_text(dt.date(2026, 11, 25)) == "2026-11-25"
-    assert day_text(None) == "" and moment_text(None) == ""
+    assert day_text(None) == "" and moment_text(None) == "" and deadline_text(None) == ""
+    assert day_text("2026-11-25") == "" and moment_text("not a date") == ""  # as Django's date filter
 
 
 @pytest.mark.django_db
