@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import scale
 from .svg import LABEL, SMALL, WIDTH, Chart, element, place, rows_of, spaced, svg, text, title
-from .text import fit, text_width
+from .text import fit, labelled, text_width
 
 PAD = 4.0
 SWATCH = 14.0
@@ -60,8 +60,8 @@ class Series:
 
 def bar(label: str, value: float | None, *, text: str, css: str, title: str = "") -> Row:
     """A row of one bar of one segment (no bar for a value of None)."""
-    segments = [] if value is None else [Segment(abs(value), css, title or f"{label}: {text}")]
-    return Row(label=label, bars=[Bar(segments, text)], title=f"{label}: {text}")
+    segments = [] if value is None else [Segment(abs(value), css, title or labelled(label, text))]
+    return Row(label=label, bars=[Bar(segments, text)], title=labelled(label, text))
 
 
 @dataclass
@@ -168,7 +168,7 @@ def hbar_chart(
                 end += max(w, 0.0)
             if b.text:
                 parts.append(text(b.text, x=end + PAD, y=by + bar_h / 2 + SMALL * 0.35, css="value"))
-        tip = row.title or f"{row.label}: {' / '.join(b.text for b in row.bars if b.text)}"
+        tip = row.title or labelled(row.label, " / ".join(b.text for b in row.bars if b.text))
         body.append(element("g", title(tip) + "".join(parts)))
     body.append(element("line", css="axis", x1=plot_x, y1=plot_top, x2=plot_x, y2=plot_bottom))
     for n, line in enumerate(marker_lines):

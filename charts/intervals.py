@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import scale
 from .svg import LABEL, SMALL, WIDTH, Chart, element, svg, text, title
-from .text import fit, text_width
+from .text import fit, labelled, text_width
 
 PAD = 4.0
 ROW = 26.0
@@ -63,7 +63,7 @@ def interval_chart(
     for i, r in enumerate(rows):
         y = TOP + ROW * i + ROW / 2
         label = fit(r.label, label_w, LABEL)
-        body = [title(f"{r.label}: {r.text}" if r.text else r.label)]
+        body = [title(labelled(r.label, r.text) if r.text else r.label)]
         body.append(text(label, x=plot_x - 10, y=y + 4, css="label", anchor="end"))
         if r.estimate is not None:
             if r.low is not None and r.high is not None:

@@ -54,3 +54,15 @@ def fit(text: str, width: float, size: float) -> str:
             break
         kept.append(char)
     return "".join(kept).rstrip() + ELLIPSIS
+
+
+def labelled(label: str, value: str) -> str:
+    """A tooltip's ``label: value`` with the colon of the reader's language (``：`` in Traditional Chinese), from
+    the same catalogue entry the pages use; a plain ``: `` where no translation is set up."""
+    try:
+        from django.utils.translation import pgettext
+
+        colon = pgettext("label separator", ": ")
+    except Exception:  # the kit also runs without Django (its own tests, a notebook)
+        colon = ": "
+    return f"{label}{colon}{value}"

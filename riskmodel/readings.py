@@ -10,6 +10,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from casework.models import AuditAction, AuditEntry, RiskBand
+from casework.words import labelled
 
 from . import indicators
 from .models import RiskModel
@@ -306,7 +307,7 @@ def pair_group_name(name: str) -> str:
             parts.append(part)
             continue
         attribute, value = match.groups()
-        parts.append(f"{attribute_name(attribute)}: {group_name(attribute, value)}")
+        parts.append(labelled(attribute_name(attribute), group_name(attribute, value)))
     return " · ".join(parts)
 
 
@@ -320,7 +321,7 @@ def fairness_summary(model: RiskModel) -> list[dict]:
         for metric in KEY_FAIRNESS_METRICS:
             groups = [group_name(attribute, g) for g, metrics in flags.items() if metric in (metrics or [])]
             if groups:
-                flagged.append(f"{FAIRNESS_METRIC_NAMES[metric]}: {', '.join(groups)}")
+                flagged.append(labelled(FAIRNESS_METRIC_NAMES[metric], "、".join(groups)))
         out.append(
             {
                 "attribute": attribute,

@@ -26,6 +26,7 @@ from casework.models import (
     ReferralStatus,
     StatutoryDuty,
 )
+from casework.words import labelled
 
 # A referral is answered within 14 days: the committee's legal deadline for deciding whether to open an
 # exposure case, used here as the house target for every bureau.
@@ -160,7 +161,7 @@ def referrals_to_answer(user, *, today: dt.date) -> list[Task]:
                 url=f"{reverse('referral-list')}?status=pending#referral-{r.pk}",
                 youth_public_id=r.youth.public_id,
                 youth_name=r.youth.name,
-                detail=f"{r.from_bureau}: {r.reason}",
+                detail=labelled(r.from_bureau, r.reason),
                 case_label=str(r.case) if r.case_id else "",
             )
         )
@@ -302,7 +303,7 @@ def meeting_actions(user, *, today: dt.date) -> list[Task]:
                 url=f"{page}#action-{a.pk}",
                 youth_public_id=youth.public_id if youth else "",
                 youth_name=youth.name if youth else "",
-                detail=f"{a.meeting.title}: {a.text}",
+                detail=labelled(a.meeting.title, a.text),
             )
         )
     return tasks

@@ -34,6 +34,7 @@ from casework.meetings.forms import (
 )
 from casework.meetings.minutes import minutes_pdf
 from casework.models import AuditAction, Bureau, EventSource
+from casework.words import labelled
 
 
 def _meeting(request, pk: int):
@@ -59,7 +60,7 @@ def _form_errors(request, form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for text in errors:
-            messages.error(request, f"{label}: {text}" if label else text)
+            messages.error(request, labelled(label, text) if label else text)
 
 
 def _back(meeting, anchor: str = ""):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 import charts
 from casework.reports.annual_followup import FOLLOWUP_COLUMNS, followup_labels
+from casework.words import labelled
 
 
 def count_text(n: int | float | None) -> str:
@@ -128,13 +129,21 @@ def svg_chart(spec: Spec) -> charts.Chart | None:
             label,
             [
                 charts.Bar(
-                    [charts.Segment(value or 0.0, css, title=f"{label} · {name}: {spec.text(value)}")],
+                    [
+                        charts.Segment(
+                            value or 0.0, css, title=f"{label} · {labelled(name, spec.text(value))}"
+                        )
+                    ],
                     text=spec.text(value),
                 )
                 for value, (name, css) in zip(values, spec.series, strict=True)
             ],
-            title=f"{label}: "
-            + " / ".join(f"{name} {spec.text(v)}" for v, (name, _c) in zip(values, spec.series, strict=True)),
+            title=labelled(
+                label,
+                " / ".join(
+                    f"{name} {spec.text(v)}" for v, (name, _c) in zip(values, spec.series, strict=True)
+                ),
+            ),
         )
         for label, values in spec.rows
     ]

@@ -28,6 +28,7 @@ from casework.access.audit import Actor, record
 from casework.clock import TAIPEI
 from casework.models import AuditAction
 from casework.reports.annual_charts import Spec, count_text
+from casework.words import labelled
 
 FONT = "MSung-Light"
 # The exports' confidentiality notice (casework.exports.writers.CONFIDENTIALITY): the same msgid, so the same
@@ -257,7 +258,7 @@ def render(context: dict[str, Any], scope: dict[str, Any], mark: PdfMark) -> byt
         ),
         # 1.
         p(_("1. Referrals received and cases opened"), h2),
-        p(f"{_('Young people referred to the bureau')}: {count_text(report['referred_youth'])}"),
+        p(labelled(_("Young people referred to the bureau"), count_text(report["referred_youth"]))),
         *chart("opened-chart"),
         *counts(report["opened"], _("Concern"), _("Cases"), _("Cases opened, by concern")),
         *table(

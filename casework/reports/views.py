@@ -26,6 +26,7 @@ from casework.access.pages import not_found, require
 from casework.reports import selectors as report_selectors
 from casework.reports import suppression
 from casework.reports.forms import ReportForm
+from casework.words import labelled
 
 
 def report_scope(request, *, with_period: bool) -> dict[str, Any]:
@@ -116,7 +117,7 @@ def _rate_bars(rows: list[dict[str, Any]], css: str, *, id: str, title_text: str
                 r["rate"],
                 text=r["rate_text"] if r["rate"] is not None else _("not shown") if r["withheld"] else "—",
                 css=css,
-                title=f"{r['label']}: {r['rate_text']}",
+                title=labelled(r["label"], r["rate_text"]),
             )
             for r in rows
         ],
@@ -181,7 +182,7 @@ def report_caseload(request):
                             charts.Segment(
                                 row["by_status"][s["value"]],
                                 STATUS_CSS.format(s["value"]),
-                                f"{row['label']} · {s['label']}: {row['by_status'][s['value']]}",
+                                f"{row['label']} · {labelled(s['label'], row['by_status'][s['value']])}",
                             )
                             for s in load["statuses"]
                         ],
@@ -247,7 +248,7 @@ def report_alerts(request):
                 r["on_time_share"],
                 text=r["share_text"],
                 css="bar-on-time",
-                title=f"{r['name']}: {r['share_text']} ({r['on_time']}/{r['settled']})",
+                title=labelled(r["name"], f"{r['share_text']} ({r['on_time']}/{r['settled']})"),
             )
             for r in rules
         ],
@@ -318,7 +319,7 @@ def report_overrides(request):
         for key, rows in figures["by_group"].items()
     ]
     group_rows = [
-        {**row, "label": f"{group['title']}: {row['label']}"}
+        {**row, "label": labelled(group["title"], row["label"])}
         for group in groups
         if group["id"] != "group-district"
         for row in group["rows"]

@@ -31,6 +31,8 @@ TYPED_BY_PEOPLE = (
     "offence_court_referral",
 )
 RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+# Chinese typography: a colon after Chinese is the full-width ：, not ":" (學校：, not 學校:).
+HALF_WIDTH_COLON = re.compile(r"[\u4e00-\u9fff\u3001-\u303f\uff08\uff09] ?:(?!//)")
 ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,'-]+[A-Za-z][a-z]*){3,}")
 
 
@@ -73,7 +75,7 @@ def readable_text(html: str) -> list[str]:
 
 
 def problems(html: str, names: set[str] = frozenset()) -> list[str]:
-    """Raw codes and English sentences in the page's text; ``names`` (usernames: data, not words) are left
+    """Raw codes, English sentences and half-width colons after Chinese in the page's text; ``names`` (usernames: data, not words) are left
     out."""
     found = []
     for part in readable_text(html):
@@ -82,6 +84,7 @@ def problems(html: str, names: set[str] = frozenset()) -> list[str]:
             text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
         found += [f"raw code {m!r} in {part[:80]!r}" for m in RAW_CODE.findall(text)]
         found += [f"English {m!r} in {part[:80]!r}" for m in ENGLISH_SENTENCE.findall(text)]
+        found += [f"half-width colon {m!r} in {part[:80]!r}" for m in HALF_WIDTH_COLON.findall(part)]
     return found
 
 
