@@ -25,6 +25,7 @@ from casework.models import (
     Intervention,
     InterventionKind,
     Notification,
+    NotificationRead,
     Referral,
     ReferralKind,
     School,
@@ -227,6 +228,19 @@ class CaseMoveSerializer(serializers.Serializer):
         default=False,
         help_text="Approving a closure while planned services were never done: the approver acknowledges them.",
     )
+    acknowledged_steps = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="With acknowledge_undone: the ids of the planned services never done that the approver read "
+        "(GET the case's plan). A step added or left undone since refuses the approval.",
+    )
+
+    def validate(self, data):
+        if data.get("acknowledge_undone") and "acknowledged_steps" not in data:
+            raise serializers.ValidationError(
+                {"acknowledged_steps": "List the ids of the steps never done that you acknowledge."}
+            )
+        return data
 
 
 class InterventionSerializer(serializers.ModelSerializer):
@@ -320,6 +334,18 @@ class AlertRuleSerializer(serializers.ModelSerializer):
 class NotificationSerializer(serializers.ModelSerializer):
     youth = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
     bureau = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # When the person asking read it (each reads a bureau's message for themselves), never a colleague's time
+    # (insider review 12).
+    read_at = serializers.SerializerMethodField()
+
+    def get_read_at(self, note: Notification) -> str | None:
+        request = self.context.get("request")
+        user_id = getattr(getattr(request, "user", None), "pk", None)
+        read = NotificationRead.objects.filter(notification=note, user_id=user_id).values_list(
+            "read_at", flat=True
+        )
+        first = read.first()
+        return None if first is None else serializers.DateTimeField().to_representation(first)
 
     class Meta:
         model = Notification

@@ -98,6 +98,17 @@ class CaseMoveForm(forms.Form):
                 ),
                 required=False,
             )
+            # The steps the approver was shown, so that one added since refuses the approval.
+            self.fields["undone_steps"] = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_undone_steps(self) -> list[int] | None:
+        raw = self.cleaned_data.get("undone_steps", "")
+        if not raw:
+            return []
+        try:
+            return [int(x) for x in raw.split(",") if x.strip()]
+        except ValueError:
+            raise forms.ValidationError(_("Open the case again and read the steps never done.")) from None
 
     @property
     def label(self) -> str:

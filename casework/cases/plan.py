@@ -2,7 +2,9 @@
 
 Each is a service in the house's habit: it checks the policy (``policy.can_edit_case``, the same rule as editing
 the case's text), writes in one transaction inside ``acting`` (so every change is a stored version,
-``casework.history``) and appends one access-log line. Nothing here deletes: a need, goal or step that no longer
+``casework.history``) and appends one access-log line, which names the object and the fields changed, never
+what they say: the log outlives a sealing order, and a need's area ("substance use") is case content (insider
+review 12). Nothing here deletes: a need, goal or step that no longer
 applies is rewritten or marked not done with a reason, so the record keeps what was planned (docs/case-plan.md).
 """
 
@@ -58,11 +60,11 @@ def record_need(*, actor: Actor, case: Case, area: str, finding: str = "") -> Ca
     need = CaseNeed.objects.select_for_update().filter(case=case, area=area).first()
     if need is None:
         need = CaseNeed.objects.create(case=case, area=area, finding=finding.strip(), added_by=actor.user)
-        record(actor, AuditAction.CREATE, need, youth=case.youth, detail={"area": area})
+        record(actor, AuditAction.CREATE, need, youth=case.youth)
     elif need.finding != finding.strip():
         need.finding = finding.strip()
         need.save(update_fields=["finding"])
-        record(actor, AuditAction.UPDATE, need, youth=case.youth, detail={"area": area})
+        record(actor, AuditAction.UPDATE, need, youth=case.youth)
     return need
 
 
@@ -76,7 +78,7 @@ def add_goal(*, actor: Actor, case: Case, text: str, area: str = "") -> CaseGoal
     if area and area not in NeedArea.values:
         raise ValidationError({"area": _("Choose an area of need from the list.")})
     goal = CaseGoal.objects.create(case=case, area=area, text=text.strip(), created_by=actor.user)
-    record(actor, AuditAction.CREATE, goal, youth=case.youth, detail={"area": area})
+    record(actor, AuditAction.CREATE, goal, youth=case.youth)
     return goal
 
 
@@ -169,7 +171,7 @@ def plan_service(
         due_on=due_on,
         created_by=actor.user,
     )
-    record(actor, AuditAction.CREATE, service, youth=case.youth, detail={"due_on": due_on.isoformat()})
+    record(actor, AuditAction.CREATE, service, youth=case.youth)
     return service
 
 
@@ -216,7 +218,7 @@ def update_service(
         for name in changed:
             setattr(service, name, values[name])
         service.save(update_fields=[name.removesuffix("_id") for name in changed])
-        detail = {"changed": [name.removesuffix("_id") for name in changed], "status": service.status}
+        detail = {"changed": [name.removesuffix("_id") for name in changed]}
         record(actor, AuditAction.UPDATE, service, youth=case.youth, detail=detail)
     return service
 
@@ -233,7 +235,5 @@ def review_plan(*, actor: Actor, case: Case, reviewed_on: dt.date, note: str = "
     review = CasePlanReview.objects.create(
         case=case, reviewed_on=reviewed_on, note=note.strip(), reviewed_by=actor.user
     )
-    record(
-        actor, AuditAction.CREATE, review, youth=case.youth, detail={"reviewed_on": reviewed_on.isoformat()}
-    )
+    record(actor, AuditAction.CREATE, review, youth=case.youth)
     return review

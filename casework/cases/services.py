@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -359,9 +360,13 @@ def move_case(
     note: str = "",
     closure_reason: str = "",
     acknowledge_undone: bool = False,
+    acknowledged_steps: Iterable[int] | None = None,
 ) -> Case:
     """Move a case along its status transitions (see :class:`Case`), checking who may and why. Approving a
-    closure while planned steps were never done needs ``acknowledge_undone``; the acknowledgement is kept
+    closure while planned steps were never done needs ``acknowledge_undone`` and, from the page and the API,
+    ``acknowledged_steps``: the ids of the steps the approver was shown. A step added or left undone since
+    (the plan changes without moving the case's version) refuses the approval, so the record never says the
+    approver acknowledged a step they did not see (insider review 12). The acknowledgement is kept
     (:class:`ClosureAcknowledgement`) and logged."""
     from django_fsm import TransitionNotAllowed
 
@@ -427,6 +432,15 @@ def move_case(
             {
                 "acknowledge_undone": _(
                     "Some planned steps were never done: acknowledge them before approving the closure."
+                )
+            }
+        )
+    if undone and acknowledged_steps is not None and set(acknowledged_steps) != {s.pk for s in undone}:
+        raise ValidationError(
+            {
+                "acknowledge_undone": _(
+                    "The plan changed after you opened the case: read the steps never done again before "
+                    "approving the closure."
                 )
             }
         )

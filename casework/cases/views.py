@@ -174,6 +174,11 @@ def case_page_context(request, case: Case, *, forms: dict | None = None) -> dict
             if form.move == "approve_closure":
                 if page.undone:
                     form.fields["acknowledge_undone"].widget.attrs["required"] = True
+                    shown = ",".join(str(s.pk) for s in page.undone)
+                    form.fields["undone_steps"].initial = shown
+                    if form.is_bound:  # shown again after a refusal: the steps listed now are the ones read
+                        form.data = form.data.copy()
+                        form.data["undone_steps"] = shown
                 else:
                     del form.fields["acknowledge_undone"]  # nothing to acknowledge
     in_monitoring = case.status == CaseStatus.MONITORING or (
@@ -323,6 +328,7 @@ def case_move(request, pk: int, move: str):
             note=form.cleaned_data["note"],
             closure_reason=form.cleaned_data.get("closure_reason", ""),
             acknowledge_undone=form.cleaned_data.get("acknowledge_undone", False),
+            acknowledged_steps=form.cleaned_data.get("undone_steps") if move == "approve_closure" else None,
         )
     except PermissionDenied as error:
         return _refused(request, pk, error)

@@ -357,7 +357,11 @@ def test_approving_a_closure_with_a_step_never_done_needs_the_acknowledgement(cl
         fresh(world.case).status == CaseStatus.CLOSURE_REQUESTED
         and not ClosureAcknowledgement.objects.exists()
     )
-    response = client.post(url, {"version": fresh(world.case).version, "acknowledge_undone": "on"})
+    shown = re.search(r'name="undone_steps" value="([^"]*)"', html).group(1)
+    assert shown == str(steps["undone"].pk)
+    response = client.post(
+        url, {"version": fresh(world.case).version, "acknowledge_undone": "on", "undone_steps": shown}
+    )
     assert response.status_code == 302 and fresh(world.case).status == CaseStatus.CLOSED
     ack = ClosureAcknowledgement.objects.get(case=world.case)
     assert ack.by == world.u.supervisor
@@ -568,6 +572,11 @@ def test_the_api_approves_a_closure_with_an_undone_step_only_with_the_acknowledg
     refused = client.post(url, body, content_type="application/json")
     assert refused.status_code == 400 and refused.json()
     assert fresh(world.case).status == CaseStatus.CLOSURE_REQUESTED
-    approved = client.post(url, {**body, "acknowledge_undone": True}, content_type="application/json")
+    steps = [s.pk for s in case_services.undone_services(world.case)]
+    approved = client.post(
+        url,
+        {**body, "acknowledge_undone": True, "acknowledged_steps": steps},
+        content_type="application/json",
+    )
     assert approved.status_code == 200 and fresh(world.case).status == CaseStatus.CLOSED
     assert ClosureAcknowledgement.objects.get(case=world.case).by == world.u.supervisor
