@@ -73,8 +73,10 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
 
-def _published(n: int, kind: str, key: str) -> int:
-    return rounded(Cell(n, cell_key(kind, [n], key)))
+def _published(n: int, kind: str, ids: list[int], key: str) -> int:
+    """A count of youth rounded like every published count (base 5, up or down at random), the draw keyed by
+    the youth it counts and the publication, so the same youth always publish the same figure."""
+    return rounded(Cell(n, cell_key(kind, ids, key)))
 
 
 def sentence(est: estimator.Estimate, window: int) -> str:
@@ -194,14 +196,16 @@ def evaluate(start: dt.date, end: dt.date, *, today: dt.date) -> Evaluation:
 
 def _row(key: str, label: str, frame, covariates, outcome: str, window: int) -> Row:
     est = estimator.estimate(frame, covariates, outcome, exact=("period", "band"), seed=7)
-    publication = f"outreach:{key}:{outcome}"
+    known = frame[frame[outcome].notna()]
+    reached_ids = sorted(int(u) for u in known.loc[known["treated"] == 1, "unit"])
+    publication = f"outreach:{key}:{outcome}:{len(reached_ids)}"
     return Row(
         key=key,
         label=label,
         window=window,
         estimate=est,
-        reached_shown=_published(est.treated, "outreach_reached", publication),
-        matched_shown=_published(est.matched, "outreach_matched", publication),
+        reached_shown=_published(est.treated, "outreach_reached", reached_ids, publication),
+        matched_shown=_published(est.matched, "outreach_matched", reached_ids, publication),
         sentence=sentence(est, window),
     )
 
