@@ -9,6 +9,7 @@ from the apps. Why our own module and not a plotting library: ``docs/charts.md``
 """
 
 from .bars import Bar, Group, Row, Segment, Series, bar, grouped_bar_chart, hbar_chart
+from .intervals import Interval, interval_chart
 from .plots import (
     Bin,
     Panel,
@@ -25,6 +26,8 @@ from .svg import Chart
 from .text import fit, text_width
 
 __all__ = [
+    "Interval",
+    "interval_chart",
     "Bar",
     "Bin",
     "Chart",

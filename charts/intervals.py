@@ -37,14 +37,22 @@ def interval_chart(
     title_text: str,
     tick_format: Callable[[float], str],
     label_cap: float = 280.0,
+    ticks: Sequence[float] | None = None,
+    extent: float | None = None,
+    markers: Sequence[float] = (),
 ) -> Chart | None:
-    """The estimates and intervals on a symmetric scale around zero, so the side of zero reads at a glance."""
+    """The estimates and intervals on a symmetric scale around zero, so the side of zero reads at a glance.
+    ``ticks`` and ``extent`` (half the axis) may be given, for a scale of its own (log ratios); ``markers`` are
+    dashed lines (a band of tolerance), explained by the chart's caption."""
     shown = [r for r in rows if r.estimate is not None]
     if not shown:
         return None
-    extent = max(abs(v) for r in shown for v in (r.estimate, r.low, r.high) if v is not None) or 0.01
-    top = scale.axis_max(extent)
-    ticks = scale.ticks(-top, top, 4)
+    if extent is None:
+        extent = max(abs(v) for r in shown for v in (r.estimate, r.low, r.high) if v is not None) or 0.01
+        top = scale.axis_max(extent)
+    else:
+        top = extent
+    ticks = list(ticks) if ticks is not None else scale.ticks(-top, top, 4)
     label_w = min(label_cap, max(text_width(r.label, LABEL) for r in rows))
     value_w = max(text_width(r.text, SMALL) for r in rows) + 2 * PAD
     plot_x = PAD + label_w + 10
@@ -60,6 +68,8 @@ def interval_chart(
         parts.append(element("line", css="grid", x1=x(t), x2=x(t), y1=TOP, y2=axis_y))
         parts.append(text(tick_format(t), x=x(t), y=axis_y + 15, css="tick", anchor="middle"))
     parts.append(element("line", css="zero", x1=x(0.0), x2=x(0.0), y1=TOP, y2=axis_y))
+    for m in markers:
+        parts.append(element("line", css="marker", x1=x(m), x2=x(m), y1=TOP, y2=axis_y))
     for i, r in enumerate(rows):
         y = TOP + ROW * i + ROW / 2
         label = fit(r.label, label_w, LABEL)

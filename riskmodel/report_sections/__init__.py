@@ -16,7 +16,9 @@ from . import change, explanation, fairness, performance
 
 def report_context(model: RiskModel) -> dict:
     """Everything the report page shows, section by section."""
+    fairness_section = fairness.fairness(model)
     return {
+        "fairness_chart": fairness.fairness_picture(fairness_section, model),
         "bands": performance.bands(model),
         "capacity": performance.capacity(model),
         "headline": performance.headline(model),
@@ -25,7 +27,7 @@ def report_context(model: RiskModel) -> dict:
         "beeswarm": explanation.beeswarm(model),
         "dependence": explanation.dependence(model),
         "interactions": explanation.interactions(model),
-        "fairness": fairness.fairness(model),
+        "fairness": fairness_section,
         "label_variants": performance.label_variants(model),
         "ablation": performance.ablation(model),
         "gate": performance.gate_verdict(model),

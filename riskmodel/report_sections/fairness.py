@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+import charts
 from casework.reports.suppression import RATE_MIN_BASE, ROUNDING_BASE
+from casework.words import labelled
 from riskmodel import readings
 from riskmodel.readings import FAIRNESS_METRIC_GLOSSES, FAIRNESS_METRIC_NAMES, FAIRNESS_METRICS, dec, pct
 
@@ -138,3 +142,67 @@ def fairness(model: RiskModel) -> dict | None:
         "rounding_base": ROUNDING_BASE,
         "rate_min_base": RATE_MIN_BASE,
     }
+
+
+RATIO_TICKS = (0.25, 0.5, 0.8, 1.0, 1.25, 2.0, 4.0)
+TOLERANCE = (0.8, 1.25)
+
+
+def _ratio_text(ratio: float) -> str:
+    return f"×{ratio:.2f}".rstrip("0").rstrip(".") if ratio != 1 else "×1"
+
+
+def fairness_picture(section: dict | None, model: RiskModel):
+    """The key disparities as one picture: each group's ratio to its reference group with its 95 % interval,
+    on a log scale, against the 0.8–1.25 band. Groups too small to publish rates are left out, as in the
+    tables; a picture with nothing to draw is None."""
+    import math
+
+    if not section:
+        return None
+    fairness_audit = report.published_fairness(model)
+    by_attribute = dict(readings.in_order(fairness_audit.get("by_attribute"), readings.ATTRIBUTE_NAMES))
+    rows = []
+    for attribute in section["attributes"]:
+        audit = by_attribute.get(attribute["attribute"]) or {}
+        disparities = audit.get("disparities") or {}
+        intervals = (audit.get("confidence_intervals") or {}).get("disparities") or {}
+        for row in attribute["rows"]:
+            if row.get("small") or row.get("reference"):
+                continue
+            for metric in ("fnr", "pprev"):
+                ratio = (disparities.get(row["group"]) or {}).get(metric)
+                if ratio is None or ratio <= 0:
+                    continue
+                low, high = (intervals.get(row["group"]) or {}).get(metric) or (None, None)
+                label = (
+                    f"{labelled(attribute['name'], row['name'])} · {readings.FAIRNESS_METRIC_NAMES[metric]}"
+                )
+                text = _ratio_text(ratio) + (
+                    f" ({_ratio_text(low)}–{_ratio_text(high)})" if low and high and low > 0 else ""
+                )
+                outside = not (TOLERANCE[0] <= ratio <= TOLERANCE[1])
+                rows.append(
+                    charts.Interval(
+                        label=label,
+                        estimate=math.log(ratio),
+                        low=math.log(low) if low and low > 0 else None,
+                        high=math.log(high) if high and high > 0 else None,
+                        text=text,
+                        css="series-flagged" if outside else "series-matched",
+                    )
+                )
+    if not rows:
+        return None
+    needed = max(abs(v) for r in rows for v in (r.estimate, r.low, r.high) if v is not None)
+    extent = max(math.log(1.5), needed * 1.05)
+    ticks = [math.log(t) for t in RATIO_TICKS if abs(math.log(t)) <= extent]
+    return charts.interval_chart(
+        rows,
+        id="fairness-chart",
+        title_text=_("Each group's rate against its reference group, with 95 % intervals"),
+        tick_format=lambda v: _ratio_text(round(math.exp(v), 2)),
+        ticks=ticks,
+        extent=extent,
+        markers=[math.log(t) for t in TOLERANCE],
+    )

@@ -141,7 +141,8 @@ def test_long_chinese_labels_are_shortened_to_the_label_column_and_keep_their_fu
     for label in labels:
         assert span(label, 12)[1] <= plot_x  # never over the bars
     assert any(t.text.endswith(ELLIPSIS) for t in labels)
-    assert f"<title>{LONG_ZH}: 2.0%</title>" in ET.tostring(root, encoding="unicode").replace("ns0:", "")
+    # in the reader's language: the full-width colon after Chinese
+    assert f"<title>{LONG_ZH}：2.0%</title>" in ET.tostring(root, encoding="unicode").replace("ns0:", "")
     assert_inside(root, 12)
 
 

@@ -386,6 +386,30 @@ def test_the_fairness_tables_show_each_group_with_its_ratio_and_highlight_the_ga
                 assert re.search(rf'class="num flagged[^"]*" data-metric="{metric}"', cell), (group, metric)
 
 
+def test_the_fairness_picture_draws_each_groups_ratio_against_the_tolerance_band(client, models):
+    _old, model = models
+    login(client, "modeller")
+    page = html(client.get(reverse("riskmodel:model-report", args=[2]), HTTP_ACCEPT_LANGUAGE="en"))
+    start = page.index('aria-labelledby="fairness-chart-title"')
+    chart = page[start : page.index("</svg>", start)]
+    expected = 0
+    for audit in report.published_fairness(model)["by_attribute"].values():
+        for group, ratios in (audit.get("disparities") or {}).items():
+            n = (audit["groups"].get(group) or {}).get("n") or 0
+            if group == audit["reference_group"] or n < 10:
+                continue
+            for metric in ("fnr", "pprev"):
+                ratio = ratios.get(metric)
+                if ratio:
+                    expected += 1
+                    flagged = not 0.8 <= ratio <= 1.25
+                    assert f"×{ratio:.2f}".rstrip("0").rstrip(".") in chart, (group, metric)
+                    if flagged:
+                        assert "dot series-flagged" in chart
+    assert expected and chart.count("<circle") == expected
+    assert chart.count('class="marker"') == 2  # the band 0.8–1.25
+
+
 def test_fairness_groups_of_fewer_than_ten_youth_are_shown_rounded_without_their_rates(client, models):
     _old, model = models
     groups = model.fairness["by_attribute"]["district"]["groups"]
