@@ -84,6 +84,9 @@ class Worker:
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": REDIS_URL,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            # The log is read while the worker runs: write each line through, not when a buffer fills (a
+            # worker stopped under load could otherwise take its last lines with it).
+            "PYTHONUNBUFFERED": "1",
         }
         env.pop("CELERY_BROKER_TRANSPORT_OPTIONS", None)
         self.log = log
@@ -225,6 +228,12 @@ def test_a_worker_killed_mid_import_and_mid_scoring_loses_and_duplicates_nothing
         _wait(lambda: ImportBatch.objects.filter(feed=FEED, status=BatchStatus.COMPLETED).exists(),
               timeout=60, what="the redelivered import", worker=second)  # fmt: skip
         _wait(lambda: _broker_idle(client), timeout=60, what="the import's follow-up tasks", worker=second)
+        _wait(
+            lambda: _ran(second, task.id),
+            timeout=30,
+            what="the redelivered message's success in the log",
+            worker=second,
+        )
         second.stop()
         assert _ran(second, task.id), "the second worker did not run the killed worker's message"
         figures["faults survived"] += 1
@@ -277,6 +286,12 @@ def test_a_worker_killed_mid_import_and_mid_scoring_loses_and_duplicates_nothing
         _wait(lambda: ScoringRun.objects.filter(as_of=KNOWN_BY).exists(), timeout=60,
               what="the redelivered scoring run", worker=fourth)  # fmt: skip
         _wait(lambda: _broker_idle(client), timeout=30, what="the scoring task to finish", worker=fourth)
+        _wait(
+            lambda: _ran(fourth, task.id),
+            timeout=30,
+            what="the redelivered message's success in the log",
+            worker=fourth,
+        )
         fourth.stop()
         assert _ran(fourth, task.id), "the second worker did not run the killed worker's message"
         figures["faults survived"] += 1
