@@ -9,25 +9,16 @@ names: a file leaves the platform's access control (policy, "Exports").
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework import pdf
 from casework.access.audit import Actor, record
 from casework.clock import TAIPEI
 from casework.exports.writers import Watermark, taipei
 from casework.models import AuditAction, Meeting
 
-FONT = "MSung-Light"
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = pdf.FONT
 
 
 def _person(user) -> str:
@@ -69,13 +60,11 @@ def _render(meeting: Meeting, items, mark: Watermark) -> bytes:
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.lib.utils import simpleSplit
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    _register_font()
+    pdf.register_font()
     body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#555555"))
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=6)
@@ -137,37 +126,4 @@ def _render(meeting: Meeting, items, mark: Watermark) -> bytes:
     if not items:
         story.append(p(_("The agenda was empty.")))
 
-    lines = mark.lines()
-
-    def watermark(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(FONT, 7)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        wrapped = [part for line in lines[1:] for part in simpleSplit(line, FONT, 7, A4[0] - 30 * mm)]
-        y = 8 * mm
-        for line in reversed(wrapped):
-            canvas.drawString(15 * mm, y, line)
-            y += 3 * mm
-        canvas.setFont(FONT, 40)
-        canvas.setFillColor(colors.Color(0.6, 0.6, 0.6, alpha=0.18))
-        canvas.translate(A4[0] / 2, A4[1] / 2)
-        canvas.rotate(40)
-        canvas.drawCentredString(0, 0, f"{mark.username} · {mark.when[:16]}")
-        canvas.drawCentredString(0, -48, _("Confidential"))
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=40 * mm,
-        title=mark.title,
-        author=mark.who,
-        subject=_("Export number: %(number)s") % {"number": mark.number},
-        keywords="confidential",
-    )
-    doc.build(story, onFirstPage=watermark, onLaterPages=watermark)
-    return buffer.getvalue()
+    return pdf.build(story, mark)

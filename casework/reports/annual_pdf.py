@@ -15,7 +15,6 @@ import it, so :class:`PdfMark` writes the same lines here.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -24,13 +23,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 import charts
+from casework import pdf
 from casework.access.audit import Actor, record
 from casework.clock import TAIPEI
 from casework.models import AuditAction
 from casework.reports.annual_charts import Spec, count_text
 from casework.words import labelled
 
-FONT = "MSung-Light"
+FONT = pdf.FONT
 # The exports' confidentiality notice (casework.exports.writers.CONFIDENTIALITY): the same msgid, so the same
 # translation.
 CONFIDENTIALITY = (
@@ -107,14 +107,6 @@ def annual_pdf(*, actor: Actor, scope: dict[str, Any], context: dict[str, Any], 
 
 
 SECTIONS = ("intake", "cases", "referrals", "interventions", "alerts", "overrides", "models")
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 # Colours of the page's chart classes (static/css/reports.css).
@@ -201,10 +193,9 @@ def render(context: dict[str, Any], scope: dict[str, Any], mark: PdfMark) -> byt
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.lib.utils import simpleSplit
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-    _register_font()
+    pdf.register_font()
     report, specs = context["report"], context["specs"]
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
     cell = ParagraphStyle("cell", parent=body, fontSize=8, leading=11)
@@ -386,38 +377,4 @@ def render(context: dict[str, Any], scope: dict[str, Any], mark: PdfMark) -> byt
         first_width=0.14,
     )  # fmt: skip
 
-    lines = mark.lines()
-
-    def watermark(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(FONT, 7)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        wrapped = [part for line in lines[1:] for part in simpleSplit(line, FONT, 7, A4[0] - 30 * mm)]
-        y = 8 * mm
-        for line in reversed(wrapped):
-            canvas.drawString(15 * mm, y, line)
-            y += 3 * mm
-        canvas.drawRightString(A4[0] - 15 * mm, A4[1] - 10 * mm, f"#{mark.number} · {doc.page}")
-        canvas.setFont(FONT, 40)
-        canvas.setFillColor(colors.Color(0.6, 0.6, 0.6, alpha=0.18))
-        canvas.translate(A4[0] / 2, A4[1] / 2)
-        canvas.rotate(40)
-        canvas.drawCentredString(0, 0, f"{mark.username} · {mark.when[:16]}")
-        canvas.drawCentredString(0, -48, _("Confidential"))
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=40 * mm,
-        title=mark.title,
-        author=mark.who,
-        subject=_("Export number: %(number)s") % {"number": mark.number},
-        keywords="confidential",
-    )
-    doc.build(story, onFirstPage=watermark, onLaterPages=watermark)
-    return buffer.getvalue()
+    return pdf.build(story, mark, page_numbers=True)
