@@ -11,13 +11,15 @@ from riskmodel import readings
 
 from .. import model_card
 from ..models import RiskModel
-from . import change, explanation, fairness, performance
+from . import change, explanation, fairness, glance, performance
 
 
 def report_context(model: RiskModel) -> dict:
     """Everything the report page shows, section by section."""
     fairness_section = fairness.fairness(model)
+    gate = performance.gate_verdict(model)
     return {
+        "glance": glance.at_a_glance(model, fairness=fairness_section, gate=gate),
         "fairness_chart": fairness.fairness_picture(fairness_section, model),
         "bands": performance.bands(model),
         "capacity": performance.capacity(model),
@@ -30,7 +32,7 @@ def report_context(model: RiskModel) -> dict:
         "fairness": fairness_section,
         "label_variants": performance.label_variants(model),
         "ablation": performance.ablation(model),
-        "gate": performance.gate_verdict(model),
+        "gate": gate,
         "drift": change.drift(model),
         "comparison": change.comparison(model),
         "caveats": model_card.caveats(model),

@@ -345,8 +345,8 @@ def test_every_chart_has_a_title_and_a_table_of_the_same_numbers_and_no_inline_c
     login(client, "supervisor")
     page = html(client.get(reverse(ACTIVE_REPORT), HTTP_ACCEPT_LANGUAGE="en"))
     figures = [m.start() for m in re.finditer(r"<figure ", page)]
-    # bands, capacity, calibration, importance, beeswarm, dependence, drift x3, comparison x2
-    assert len(figures) == 11
+    # bands, capacity, calibration, importance, beeswarm, dependence, fairness, drift x3, comparison x2
+    assert len(figures) == 12
     for n, start in enumerate(figures):
         end = page.index("</figure>", start)
         figure = page[start:end]

@@ -386,6 +386,24 @@ def test_the_fairness_tables_show_each_group_with_its_ratio_and_highlight_the_ga
                 assert re.search(rf'class="num flagged[^"]*" data-metric="{metric}"', cell), (group, metric)
 
 
+def test_the_report_opens_with_a_plain_summary_written_from_its_figures(client, models):
+    old, model = models
+    login(client, "supervisor")
+    page = html(client.get(reverse("riskmodel:model-report", args=[2]), HTTP_ACCEPT_LANGUAGE="en"))
+    start = page.index('id="glance"')
+    glance = page[start : page.index("</section>", start)]
+    assert page.index('id="glance"') < page.index('id="summary"')  # the first screen
+    test = model.metrics["test"]
+    lr = model.metrics["baselines"]["logistic_regression"]["roc_auc"]
+    assert f"{100 * test['roc_auc']:.0f}% of the time" in glance and f"{100 * lr:.0f}% of the time" in glance
+    assert ("passed the promotion gate" in glance) == bool(model.gate.get("passed"))
+    assert "groups compared with their reference group" in glance
+    before = old.metrics["test"]["roc_auc"]
+    assert (
+        f"Compared with {old.label}, its ROC AUC went from {before:.3f} to {test['roc_auc']:.3f}." in glance
+    )
+
+
 def test_the_fairness_picture_draws_each_groups_ratio_against_the_tolerance_band(client, models):
     _old, model = models
     login(client, "modeller")
