@@ -336,8 +336,9 @@ class NotificationSerializer(serializers.ModelSerializer):
     bureau = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     # When the person asking read it (each reads a bureau's message for themselves), never a colleague's time
     # (insider review 12).
-    read_at = serializers.SerializerMethodField()
+    read_at = serializers.SerializerMethodField(allow_null=True)
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_read_at(self, note: Notification) -> str | None:
         request = self.context.get("request")
         user_id = getattr(getattr(request, "user", None), "pk", None)

@@ -135,13 +135,16 @@ def test_labels_are_escaped():
 
 
 def test_long_chinese_labels_are_shortened_to_the_label_column_and_keep_their_full_text_as_tooltip():
-    root = parse(charts.hbar_chart(_rows(), id="d", title_text="t", tick_format=charts.percent_format))
+    from django.utils import translation
+
+    with translation.override("zh-hant"):
+        root = parse(charts.hbar_chart(_rows(), id="d", title_text="t", tick_format=charts.percent_format))
     labels = texts(root, "label")
     plot_x = float(next(r for r in root.iter(f"{NS}rect")).get("x"))
     for label in labels:
         assert span(label, 12)[1] <= plot_x  # never over the bars
     assert any(t.text.endswith(ELLIPSIS) for t in labels)
-    # in the reader's language: the full-width colon after Chinese
+    # in the reader's language (Traditional Chinese here): the full-width colon after Chinese
     assert f"<title>{LONG_ZH}：2.0%</title>" in ET.tostring(root, encoding="unicode").replace("ns0:", "")
     assert_inside(root, 12)
 
