@@ -20,7 +20,7 @@ def report_context(model: RiskModel) -> dict:
     gate = performance.gate_verdict(model)
     return {
         "glance": glance.at_a_glance(model, fairness=fairness_section, gate=gate),
-        "fairness_chart": fairness.fairness_picture(fairness_section, model),
+        "fairness_chart": fairness.fairness_picture(fairness_section),
         "bands": performance.bands(model),
         "capacity": performance.capacity(model),
         "headline": performance.headline(model),

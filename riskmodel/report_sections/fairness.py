@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.utils.translation import gettext as _
 
 import charts
@@ -49,6 +51,8 @@ def fairness(model: RiskModel) -> dict | None:
                         "metric": metric,
                         "rate": pct(metrics.get(metric)),
                         "ratio": f"×{ratio:.2f}" if ratio is not None and group != reference else "",
+                        "ratio_value": ratio if group != reference else None,
+                        "interval": (intervals.get(group) or {}).get(metric) if group != reference else None,
                         "ci": _ci((intervals.get(group) or {}).get(metric)) if group != reference else "",
                         "flagged": flagged,
                         "key": metric in readings.KEY_FAIRNESS_METRICS,
@@ -152,29 +156,22 @@ def _ratio_text(ratio: float) -> str:
     return f"×{ratio:.2f}".rstrip("0").rstrip(".") if ratio != 1 else "×1"
 
 
-def fairness_picture(section: dict | None, model: RiskModel):
+def fairness_picture(section: dict | None):
     """The key disparities as one picture: each group's ratio to its reference group with its 95 % interval,
     on a log scale, against the 0.8–1.25 band. Groups too small to publish rates are left out, as in the
     tables; a picture with nothing to draw is None."""
-    import math
-
     if not section:
         return None
-    fairness_audit = report.published_fairness(model)
-    by_attribute = dict(readings.in_order(fairness_audit.get("by_attribute"), readings.ATTRIBUTE_NAMES))
     rows = []
     for attribute in section["attributes"]:
-        audit = by_attribute.get(attribute["attribute"]) or {}
-        disparities = audit.get("disparities") or {}
-        intervals = (audit.get("confidence_intervals") or {}).get("disparities") or {}
         for row in attribute["rows"]:
             if row.get("small") or row.get("reference"):
                 continue
-            for metric in ("fnr", "pprev"):
-                ratio = (disparities.get(row["group"]) or {}).get(metric)
-                if ratio is None or ratio <= 0:
+            for cell in row["cells"]:
+                metric, ratio = cell["metric"], cell["ratio_value"]
+                if metric not in ("fnr", "pprev") or ratio is None or ratio <= 0:
                     continue
-                low, high = (intervals.get(row["group"]) or {}).get(metric) or (None, None)
+                low, high = cell["interval"] or (None, None)
                 label = (
                     f"{labelled(attribute['name'], row['name'])} · {readings.FAIRNESS_METRIC_NAMES[metric]}"
                 )

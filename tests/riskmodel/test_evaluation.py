@@ -241,3 +241,23 @@ def test_the_page_reads_in_traditional_chinese(client, world, simulated_panel):
         assert words in page, words
     for english in ("comparable youth", "Before you rely on it", "too few to tell", "months after"):
         assert english not in page, english
+
+
+@pytest.mark.django_db
+def test_an_erased_case_leaves_the_evaluation_at_once_despite_the_cache(world):
+    """Sealing erases a case (and the events it rests on); the evaluation is cached for an hour, keyed by the
+    records it reads, so the next reading no longer counts the erased case."""
+    today = dt.date.today()
+    first = _month(today, -14)
+    y = youth_services.create_youth(name="戊評估", birth_date=first.replace(year=first.year - 14), sex="F")
+    opened = first + dt.timedelta(days=9)
+    case = Case.objects.create(
+        youth=y, lead_bureau=world.b.welfare, assignee=world.u.social, opened_by=world.u.social,
+        concern=ConcernType.HIGH_CONCERN, summary="Outreach",
+        opened_at=dt.datetime(opened.year, opened.month, opened.day, 10, tzinfo=dt.UTC),
+    )  # fmt: skip
+    before = report.evaluate(first, _month(today, -2), today=today)
+    assert before.reached_total >= 1
+    Case.objects.filter(pk=case.pk).delete()  # what sealing does to a case resting on a sealed record
+    after = report.evaluate(first, _month(today, -2), today=today)
+    assert after.reached_total == before.reached_total - 1
