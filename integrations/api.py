@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -202,9 +203,17 @@ def _unstorable(rows: list[dict]) -> str:
                 if not isinstance(text, str):
                     continue
                 if "\x00" in text:
-                    return f"row {number}, column {key!r}: contains a NUL character"
+                    return _("row %(n)s, column %(col)s: contains a NUL character") % {
+                        "n": number,
+                        "col": repr(key),
+                    }
                 if any("\ud800" <= char <= "\udfff" for char in text):
-                    return f"row {number}, column {key!r}: contains an unpaired surrogate (not valid Unicode)"
+                    return _(
+                        "row %(n)s, column %(col)s: contains an unpaired surrogate (not valid Unicode)"
+                    ) % {
+                        "n": number,
+                        "col": repr(key),
+                    }
     return ""
 
 
@@ -309,17 +318,21 @@ class FeedUploadView(APIView):
     )
     def post(self, request, feed: str):
         if feed not in contract.FEEDS:
-            raise NotFound(f"unknown feed {feed!r}")
+            raise NotFound(_("There is no feed called %(feed)s.") % {"feed": feed})
         token = request.auth
         limit = _upload_limit()
         declared = request.META.get("CONTENT_LENGTH") or "0"
         envelope = 64 * 1024 if request.content_type.startswith("multipart/") else 0
         if declared.isdigit() and int(declared) > limit + envelope:
-            raise PayloadTooLarge(f"the upload is larger than the limit of {limit} bytes; split the file")
+            raise PayloadTooLarge(
+                _("The upload is larger than the limit of %(limit)s bytes; split the file.")
+                % {"limit": limit}
+            )
         upload = request.FILES.get("file") if hasattr(request, "FILES") else None
         if upload is not None and upload.size > limit:
             raise PayloadTooLarge(
-                f"the file is {upload.size} bytes, larger than the limit of {limit} bytes; split the file"
+                _("The file is %(size)s bytes, larger than the limit of %(limit)s bytes; split the file.")
+                % {"size": upload.size, "limit": limit}
             )
         prefer_async = "respond-async" in request.headers.get("Prefer", "").lower()
         encoding = request.query_params.get("encoding") or ""
@@ -341,10 +354,10 @@ class FeedUploadView(APIView):
             else:
                 rows = request.data.get("rows") if isinstance(request.data, dict) else request.data
                 if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                    raise ValidationError("Send a file, or a JSON list of row objects.")
+                    raise ValidationError(_("Send a file, or a JSON list of row objects."))
                 problem = _unstorable(rows)
                 if problem:
-                    raise ValidationError(f"nothing was imported: {problem}")
+                    raise ValidationError(_("Nothing was imported: %(problem)s") % {"problem": problem})
                 if uploads.answered_at_once(rows=len(rows), prefer_async=prefer_async):
                     summary = importing.import_rows(feed=feed, rows=rows)
                 else:
@@ -359,7 +372,7 @@ class FeedUploadView(APIView):
             # An error the import did not expect (a database that went away, a bug): the import runs in one
             # transaction, so nothing of it was stored. Say so, as the queued path does, not with a bare 500.
             logger.exception("upload to %s stopped on an unexpected error", feed)
-            return Response({"detail": uploads.STOPPED}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return Response({"detail": readable(uploads.STOPPED)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         record(
             Actor(user=None, ip_address=request.META.get("REMOTE_ADDR"), path=request.path),
             AuditAction.CREATE,
@@ -389,7 +402,7 @@ class FeedUploadView(APIView):
             if queued.status == BatchStatus.FAILED and queued.error == uploads.STOPPED:
                 # Run here and stopped on an unexpected error: say so plainly (nothing stored, send again).
                 return Response(
-                    {**body, "detail": uploads.STOPPED},
+                    {**body, "detail": readable(uploads.STOPPED)},
                     status=status.HTTP_503_SERVICE_UNAVAILABLE,
                     headers={"Location": url},
                 )

@@ -238,7 +238,7 @@ class CaseMoveSerializer(serializers.Serializer):
     def validate(self, data):
         if data.get("acknowledge_undone") and "acknowledged_steps" not in data:
             raise serializers.ValidationError(
-                {"acknowledged_steps": "List the ids of the steps never done that you acknowledge."}
+                {"acknowledged_steps": _("List the ids of the steps never done that you acknowledge.")}
             )
         return data
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -415,6 +417,24 @@ class AuditEntryViewSet(AuditedListMixin, AuditedRetrieveMixin, viewsets.ReadOnl
     def get_queryset(self):
         return policy.visible_audit_entries(self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        # An auditor's question must be answered as asked: a filter the log does not know (``?user=`` for
+        # ``?username=``) would otherwise be ignored and answered with every entry, as if they were the ones asked
+        # for. Refused instead, naming the filters there are.
+        known = set(AuditEntryFilter.base_filters) | {"page", "format"}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise DRFValidationError(
+                {
+                    name: [
+                        _("The access log has no filter called %(name)s. Its filters: %(known)s.")
+                        % {"name": name, "known": ", ".join(sorted(AuditEntryFilter.base_filters))}
+                    ]
+                    for name in unknown
+                }
+            )
+        return super().list(request, *args, **kwargs)
+
 
 class BureauViewSet(viewsets.ReadOnlyModelViewSet):
     """The directory of bureaus (needed to route referrals); holds no personal data."""
@@ -448,9 +468,18 @@ class MeView(GenericAPIView):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus a line in the access log for every refused request."""
+    """DRF's handler, in the reader's language, plus a line in the access log for every refused request.
+
+    Two of DRF's answers would reach the reader in English whatever their language, and say too much: a
+    missing object's 404 names the model ("No ReviewPair matches the given query.", Django's untranslated
+    text), and a body that is not JSON quotes Python's parser. Both are said in the reader's words instead; the
+    rest of DRF's messages are translated in the project's catalogue (``locale/``)."""
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith("JSON parse error"):
+        exc = exceptions.ParseError(_("The request body is not valid JSON."))
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     if response is None or request is None:

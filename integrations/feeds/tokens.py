@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -47,14 +48,14 @@ class FeedTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0] != self.keyword:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed token header.")
+            raise exceptions.AuthenticationFailed(_("Malformed token header."))
         token = (
             FeedToken.objects.select_related("bureau")
             .filter(key_hash=_hash(header[1]), revoked_at__isnull=True)
             .first()
         )
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         return AnonymousUser(), token
 
     def authenticate_header(self, request):

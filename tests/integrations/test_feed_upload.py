@@ -144,7 +144,12 @@ def test_an_upload_answered_at_once_that_stops_on_an_unexpected_error_says_so_an
 
     monkeypatch.setattr(importing, "_ingest", broken)
     response = post(
-        client, "police.contacts", keys["police"], data={"rows": [CONTACT]}, content_type="application/json"
+        client,
+        "police.contacts",
+        keys["police"],
+        data={"rows": [CONTACT]},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 503
     assert response["Content-Type"].startswith("application/json")

@@ -135,7 +135,8 @@ def test_a_crash_mid_import_fails_the_batch_deletes_the_upload_and_stores_nothin
     response = upload(client, key, contacts(9000), name="D136006974_child_drugs.csv")
     assert response.status_code == 503, response.content
     body = response.json()
-    assert body["status"] == "failed" and body["detail"] == uploads.STOPPED
+    # Said in the caller's language (zh-Hant by default); the batch keeps the stored English reason.
+    assert body["status"] == "failed" and body["detail"] == "匯入因錯誤中止；沒有儲存任何資料；請重新傳送檔案"
     batch = ImportBatch.objects.get()
     assert batch.status == BatchStatus.FAILED and "nothing was stored" in batch.error
     assert batch.progress["stage"] == "failed"
