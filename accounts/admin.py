@@ -327,6 +327,11 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
         # its password on the Password page.
         return policy.can_administer(request.user) and (obj is None or obj.pk != request.user.pk)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A username names the person in the access log: it is set when the account is made, never after.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if obj is None else (*fields, "username")
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
@@ -337,9 +342,9 @@ class UserAdmin(ServiceLoggedAdmin, DjangoUserAdmin):
                 cleaned = super().clean()
                 stored = User.objects.get(pk=self.instance.pk)
                 after = User.objects.get(pk=self.instance.pk)
-                for flag in administration.ACCOUNT_FLAGS:
-                    if flag in cleaned:
-                        setattr(after, flag, cleaned[flag])
+                for field in ("username", *administration.ACCOUNT_FLAGS):
+                    if field in cleaned:
+                        setattr(after, field, cleaned[field])
                 try:
                     administration.check_account_change(by=request.user, before=stored, after=after)
                 except PermissionDenied as exc:

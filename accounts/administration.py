@@ -401,6 +401,13 @@ def delete_membership(*, actor: Actor, membership: Membership, via: str = "admin
 
 def check_account_change(*, by: User, before: User | None, after: User) -> None:
     """Raise PermissionDenied when ``by`` may not save ``after`` (``before``: as stored, None when new)."""
+    if before is not None and before.get_username() != after.get_username():
+        # The access log names people by their username, kept as written: a rename would split one person's
+        # history in two, or let a new account read as someone who has left. A person's name is changed in the
+        # name fields; a username stays what it was made.
+        raise PermissionDenied(
+            _("A username is not changed once the account exists: it names the person in the access log.")
+        )
     changed = before is not None and any(
         getattr(before, flag) != getattr(after, flag) for flag in ACCOUNT_FLAGS
     )

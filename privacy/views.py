@@ -7,6 +7,7 @@ download (an export, through ``casework.exports.writers``).
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -34,8 +35,28 @@ def _actor(request, reference: str) -> Actor:
     )
 
 
-def _summary_url(public_id: str, query: dict[str, str]) -> str:
-    return f"{reverse('privacy:subject-access-youth', args=[public_id])}?{urlencode(query)}"
+# The request a summary or download is made for (its reference, legal basis and note: free text that may name
+# the youth's case) is kept in the steward's session, and the pages' own links carry only an opaque key to it.
+# A URL is written to server and proxy logs and to the browser's history, which outlive the request.
+SESSION_KEY = "subject_access_requests"
+KEPT_REQUESTS = 20
+
+
+def _remember(request, query: dict[str, str]) -> str:
+    """Keep ``query`` in the session (the last :data:`KEPT_REQUESTS` requests) and return its key; the same
+    request keeps the key it has."""
+    kept = dict(request.session.get(SESSION_KEY, {}))
+    key = next((k for k, v in kept.items() if v == query), None)
+    if key is None:
+        key = secrets.token_urlsafe(12)
+        kept[key] = query
+        request.session[SESSION_KEY] = dict(list(kept.items())[-KEPT_REQUESTS:])
+    return key
+
+
+def _summary_url(request, public_id: str, query: dict[str, str]) -> str:
+    key = _remember(request, query)
+    return f"{reverse('privacy:subject-access-youth', args=[public_id])}?{urlencode({'request': key})}"
 
 
 @login_required
@@ -55,18 +76,23 @@ def subject_access(request):
             query={**query, "youth": [y.public_id for y in found]},
         )
         if len(found) == 1:
-            return redirect(_summary_url(found[0].public_id, query))
+            return redirect(_summary_url(request, found[0].public_id, query))
         if not found:
             form.add_error("identifier", _("No youth record has this ID. Check it against the request."))
         else:
-            matches = [{"youth": y, "url": _summary_url(y.public_id, query)} for y in found]
+            matches = [{"youth": y, "url": _summary_url(request, y.public_id, query)} for y in found]
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "privacy/subject_access.html", {"form": form, "matches": matches}, status=status)
 
 
 def _request_or_form(request):
-    """The request (reference, basis) a summary or download is made for; without one, the form again."""
-    form = RequestForm(request.GET)
+    """The request (reference, basis) a summary or download is made for; without one, the form again.
+
+    It is the one kept in the session under the key the pages' links carry, or else (a hand-made URL) the
+    reference and basis given in the URL itself."""
+    key = request.GET.get("request")
+    kept = request.session.get(SESSION_KEY, {}).get(key) if key else None
+    form = RequestForm(kept if kept is not None else request.GET)
     if form.is_valid():
         return form, None
     lookup = LookupForm(initial=request.GET.dict())
@@ -93,7 +119,7 @@ def subject_access_youth(request, public_id: str):
     query = form.query()
     if youth.public_id != public_id:
         # A merged record: the request is about the person, whose record is now the kept one.
-        return redirect(_summary_url(youth.public_id, query))
+        return redirect(_summary_url(request, youth.public_id, query))
     holdings = collect(youth)
     record(
         _actor(request, query["reference"]),
@@ -119,7 +145,7 @@ def subject_access_youth(request, public_id: str):
                     "format": fmt,
                     "label": fmt.upper(),
                     "url": f"{reverse('privacy:subject-access-download', args=[youth.public_id, fmt])}?"
-                    f"{urlencode(query)}",
+                    f"{urlencode({'request': _remember(request, query)})}",
                 }
                 for fmt in DOWNLOAD_FORMATS
             ],

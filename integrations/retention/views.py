@@ -4,6 +4,7 @@ For data stewards (who run the purge) and auditors (who check it)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.access import policy
 from casework.access.audit import Actor, record_list
 from casework.access.pages import require
-from integrations.models import PurgeRun, RecordType
+from integrations.models import PurgeRun, RecordType, RetentionAnchor
 from integrations.retention import services as retention_services
 
 NEXT_DUE = 100
@@ -33,6 +34,20 @@ def _label(key: str) -> str:
         return str(apps.get_model(key)._meta.verbose_name_plural)
     except (LookupError, ValueError):
         return key
+
+
+def _shown(user, due: list) -> list:
+    """The next records due as ``user`` may read them. A record whose clock runs from the youth's 18th
+    birthday expires on a day that gives their birth date away; only those who may read identities (data
+    stewards, who run the purge) see which youth it is. Auditors, who check the schedule, see its type and day."""
+    if policy.can_use_identity_register(user):
+        return due
+    return [
+        replace(d, youth_public_id="", label="")
+        if d.rule.anchor == RetentionAnchor.EIGHTEENTH_BIRTHDAY
+        else d
+        for d in due
+    ]
 
 
 @login_required
@@ -66,7 +81,7 @@ def retention_report(request):
             "types": types,
             "table": table,
             "overdue": [overdue[t] for t in types],
-            "next_due": due[:NEXT_DUE],
+            "next_due": _shown(request.user, due[:NEXT_DUE]),
             "held": [(HOLD_LABELS.get(k, k), n) for k, n in sorted(held.items())],
             "residue": retention_services.sealed_residue(),
             "runs": runs,

@@ -851,3 +851,35 @@ def test_an_account_switched_off_and_on_again_by_one_administrator_has_no_role_u
     assert supervisor.is_active  # the allowed side: the account itself is back
     assert not Membership.objects.filter(user=supervisor, active=True).exists()
     assert not policy.principal_for(supervisor).roles
+
+
+class TestUsernamesStayAsMade:
+    """The access log names people by username (insider review 12, low): one administrator renaming an account
+    would split a person's history in two, or let an account read in the log as someone who has left."""
+
+    def test_the_service_refuses_a_rename_and_keeps_the_name_fields_editable(self, world):
+        officer = User.objects.get(pk=world.u.officer.pk)
+        officer.username = "someone_else"
+        with pytest.raises(PermissionDenied):
+            administration.save_account(actor=actor(world.u.admin), user=officer)
+        assert User.objects.filter(username="officer").exists()
+        # The allowed side: the person's name is changed in the name fields.
+        officer = User.objects.get(pk=world.u.officer.pk)
+        officer.last_name = "林"
+        administration.save_account(actor=actor(world.u.admin), user=officer)
+        assert User.objects.get(pk=officer.pk).last_name == "林"
+
+    def test_the_admin_page_shows_the_username_read_only_and_a_posted_rename_changes_nothing(self, world):
+        client = as_user(world.u.admin)
+        officer = world.u.officer
+        page = client.get(user_page(officer))
+        assert page.status_code == 200
+        assert 'name="username"' not in page.content.decode()
+        data = user_form(officer, list(officer.memberships.all()))
+        data.update(username="someone_else", first_name="小明")
+        response = client.post(user_page(officer), data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        stored = User.objects.get(pk=officer.pk)
+        assert (stored.username, stored.first_name) == ("officer", "小明")
+        # A new account is still given its username.
+        assert 'name="username"' in client.get(reverse("admin:casework_user_add")).content.decode()

@@ -181,3 +181,19 @@ def test_a_nul_in_the_stated_purpose_is_dropped_not_a_server_error(client, world
     assert response.status_code == 200
     entry = AuditEntry.objects.filter(youth_public_id=world.y.case.public_id, action="view").latest("at")
     assert (entry.purpose, entry.user_agent) == ("follow-upvisit", "agentx")
+
+
+@pytest.mark.django_db
+def test_the_access_log_api_refuses_a_filter_it_does_not_know_instead_of_answering_everything(client, world):
+    """``?user=`` is not the log's filter (``?username=`` is): answered with every entry, an auditor would take
+    the whole log for one person's. It is refused, naming the filters there are; the known ones still work."""
+    client.force_login(world.u.officer)
+    client.get(reverse("case-list"))
+    client.force_login(world.u.auditor)
+    refused = client.get("/api/audit/?user=officer", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert "username" in refused.json()["user"][0]
+    answered = client.get("/api/audit/?username=officer&page=1")
+    assert answered.status_code == 200
+    rows = answered.json()["results"]
+    assert rows and {row["username"] for row in rows} == {"officer"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import pytest
 from django.core.management import call_command
@@ -104,7 +104,8 @@ def test_an_exact_youth_id_leads_to_the_summary_with_the_request(client, world):
         reverse("privacy:subject-access"), {"identifier": world.y.case.public_id, **REQUEST}
     )
     assert response.status_code == 302
-    assert response["Location"] == summary_url(world.y.case)
+    assert response["Location"].startswith(summary_url(world.y.case).split("?")[0] + "?request=")
+    assert client.get(response["Location"]).context["request_data"] == REQUEST
     lookup = AuditEntry.objects.filter(object_type="subject_access_lookup").get()
     assert lookup.detail["count"] == 1 and lookup.detail["query"]["reference"] == REQUEST["reference"]
 
@@ -150,7 +151,9 @@ def test_a_merged_record_leads_to_the_record_it_was_merged_into(client, world):
     assert find_youth("A100000001") == [world.y.case]
     login(client, "steward")
     response = client.get(summary_url(absorbed))
-    assert response.status_code == 302 and response["Location"] == summary_url(world.y.case)
+    assert response.status_code == 302
+    assert response["Location"].startswith(summary_url(world.y.case).split("?")[0] + "?request=")
+    assert client.get(response["Location"]).context["request_data"] == REQUEST
     identity = next(s for s in collect(world.y.case).sheets if s.key == "identity")
     assert {r["public_id"] for r in identity.rows} == {world.y.case.public_id, absorbed.public_id}
 
@@ -415,3 +418,45 @@ def test_the_command_refuses_an_unknown_youth_or_a_missing_basis(world, tmp_path
             str(tmp_path / "x"),
         )
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+@pytest.mark.django_db
+def test_the_pages_links_carry_no_word_of_the_request(client, world):
+    """The request's reference and note are free text that can name the youth's case; the lookup's redirect
+    and the download links carry only an opaque key to the request kept in the steward's session, since URLs
+    end up in server logs and browser history."""
+    login(client, "steward")
+    note = "少年事件處理法第83條之1 甲案例"
+    request = {"reference": "府授少字第1130001號", "basis": "other", "basis_note": note}
+    response = client.post(
+        reverse("privacy:subject-access"), {"identifier": world.y.case.public_id, **request}
+    )
+    summary = response["Location"]
+    page = client.get(summary)
+    assert page.status_code == 200 and page.context["request_data"] == request
+    links = [summary] + [d["url"] for d in page.context["downloads"]]
+    for url in links:
+        for word in (request["reference"], note, "reference", "basis"):
+            assert word not in unquote(url), url
+    download = client.get(page.context["downloads"][1]["url"])
+    assert download.status_code == 200
+    assert json.loads(download.content)["watermark"]["request_reference"] == request["reference"]
+    # Reloading the summary and both downloads keep working with the one key.
+    assert client.get(summary).status_code == 200
+    assert client.get(page.context["downloads"][0]["url"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_request_key_works_only_in_the_session_that_made_it(client, world):
+    login(client, "steward")
+    response = client.post(
+        reverse("privacy:subject-access"), {"identifier": world.y.case.public_id, **REQUEST}
+    )
+    summary = response["Location"]
+    from django.test import Client
+
+    other = Client()
+    login(other, "steward")
+    refused = other.get(summary)
+    assert refused.status_code == 400 and refused.context["missing_request"]
+    assert client.get(summary).status_code == 200
