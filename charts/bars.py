@@ -2,19 +2,21 @@
 in groups.
 
 Every label is measured (:mod:`charts.text`): the label column is as wide as the longest label up to a cap,
-longer labels are shortened with an ellipsis (the full label is the row's tooltip), room is kept after the
-longest bar for its value, marker and tick labels that would touch are moved apart or thinned, and a chart
+a longer label takes a second line and beyond that ends in an ellipsis (the full label is the row's tooltip),
+the bars of a row are a line of text apart so their values never touch, room is kept after the longest bar
+for its value, marker and tick labels that would touch are moved apart or thinned, and a chart
 with nothing to draw is None, not an empty axis.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import scale
-from .svg import LABEL, SMALL, WIDTH, Chart, element, place, rows_of, spaced, svg, text, title
-from .text import fit, labelled, text_width
+from .svg import LABEL, LINE, SMALL, WIDTH, Chart, element, lines, place, rows_of, spaced, svg, text, title
+from .text import fit, labelled, text_width, wrap
 
 PAD = 4.0
 SWATCH = 14.0
@@ -114,8 +116,12 @@ def hbar_chart(
     if not any(b.total > 0 for r in rows for b in r.bars):
         return None
     per_row = max(len(r.bars) for r in rows)
-    row_h, bar_h = (24.0, 16.0) if per_row == 1 else (6 + 13.0 * per_row, 12.0)
+    # Bars of one row are as far apart as their values' lines of text, so the values never touch.
+    bar_h, pitch = (16.0, 17.0) if per_row == 1 else (12.0, math.ceil(SMALL * LINE))
     label_w = min(label_cap, max(text_width(r.label, LABEL) for r in rows))
+    labels = [wrap(r.label, label_w, LABEL) for r in rows]
+    # A label longer than its column takes two lines, and every row the room for two.
+    row_h = max(24.0 if per_row == 1 else 6 + pitch * per_row, *(len(ls) * LABEL * LINE + 4 for ls in labels))
     value_w = max(text_width(b.text, SMALL) for r in rows for b in r.bars) + 2 * PAD
     plot_x = PAD + label_w + 10
     plot_w = WIDTH - plot_x - value_w - PAD
@@ -145,20 +151,12 @@ def hbar_chart(
         body.append(element("line", css="grid", x1=gx, y1=plot_top, x2=gx, y2=plot_bottom))
     for tx, content, anchor in tick_labels:
         body.append(text(content, x=tx, y=plot_bottom + 16, css="tick", anchor=anchor))
-    for n, row in enumerate(rows):
+    for n, (row, label) in enumerate(zip(rows, labels, strict=True)):
         y = plot_top + n * row_h
-        first_bar = y + (row_h - (bar_h + 1) * len(row.bars) + 1) / 2
-        parts = [
-            text(
-                fit(row.label, label_w, LABEL),
-                x=PAD + label_w,
-                y=y + row_h / 2 + LABEL * 0.35,
-                css="label",
-                anchor="end",
-            )
-        ]
+        first_bar = y + (row_h - pitch * len(row.bars) + pitch - bar_h) / 2
+        parts = [lines(label, x=PAD + label_w, middle=y + row_h / 2, size=LABEL, css="label", anchor="end")]
         for k, b in enumerate(row.bars):
-            by = first_bar + k * (bar_h + 1)
+            by = first_bar + k * pitch
             end = plot_x
             for s in b.segments:
                 w = min(plot_w * max(s.value, 0.0) / top_v, plot_x + plot_w - end)
@@ -228,7 +226,7 @@ def grouped_bar_chart(
     last = None
     for v in tick_values:
         body.append(element("line", css="grid", x1=left, y1=y(v), x2=right, y2=y(v)))
-        if last is None or last - y(v) >= SMALL + 2:
+        if last is None or last - y(v) >= SMALL * LINE:
             body.append(text(write(v), x=left - 6, y=y(v) + 4, css="tick", anchor="end"))
             last = y(v)
     for n, group in enumerate(groups):

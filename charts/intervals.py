@@ -1,8 +1,11 @@
 """Estimates with their intervals on one scale around zero (a forest plot): one row per estimate, a dot for the
 estimate and a line for its 95 % interval, a solid line at zero, the value written after each row.
 
-Labels are measured and shortened like every chart of the kit (the full label is the row's tooltip); a row
-without an estimate keeps its label and says why in its text; a chart with no estimate at all is None.
+Labels are measured like every chart of the kit: the plot keeps at least ``PLOT_MIN`` of the width, a label
+longer than its column takes a second line (every row then grows to two lines) and beyond that ends in "…"
+(the full label is the row's tooltip). Tick labels that would touch are left out, walking out from zero,
+which is always written. A row without an estimate keeps its label and says why in its text; a chart with no
+estimate at all is None.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import scale
-from .svg import LABEL, SMALL, WIDTH, Chart, element, svg, text, title
-from .text import fit, labelled, text_width
+from .svg import LABEL, LINE, SMALL, WIDTH, Chart, element, lines, place, spaced_from, svg, text, title
+from .text import labelled, text_width, wrap
 
 PAD = 4.0
 ROW = 26.0
+ROW_TWO_LINES = 2 * LABEL * LINE + 4  # a row whose label takes two lines
+PLOT_MIN = 0.4 * WIDTH  # the share of the width the estimates keep however long the labels
 TOP = 8.0
 AXIS = 22.0
 
@@ -53,28 +58,34 @@ def interval_chart(
     else:
         top = extent
     ticks = list(ticks) if ticks is not None else scale.ticks(-top, top, 4)
-    label_w = min(label_cap, max(text_width(r.label, LABEL) for r in rows))
     value_w = max(text_width(r.text, SMALL) for r in rows) + 2 * PAD
+    room = WIDTH - PAD - 10 - value_w - PAD - PLOT_MIN
+    label_w = max(60.0, min(label_cap, room, max(text_width(r.label, LABEL) for r in rows)))
     plot_x = PAD + label_w + 10
     plot_w = WIDTH - plot_x - value_w - PAD
+    labels = [wrap(r.label, label_w, LABEL) for r in rows]
+    row = ROW_TWO_LINES if any(len(ls) > 1 for ls in labels) else ROW
 
     def x(value: float) -> float:
         return plot_x + plot_w * (min(max(value, -top), top) + top) / (2 * top)
 
     parts: list[str] = []
-    height = TOP + ROW * len(rows) + AXIS
-    axis_y = TOP + ROW * len(rows)
+    height = TOP + row * len(rows) + AXIS
+    axis_y = TOP + row * len(rows)
     for t in ticks:
         parts.append(element("line", css="grid", x1=x(t), x2=x(t), y1=TOP, y2=axis_y))
-        parts.append(text(tick_format(t), x=x(t), y=axis_y + 15, css="tick", anchor="middle"))
+    placed = [place(tick_format(t), x(t), size=SMALL) for t in ticks]
+    if placed:
+        centre = min(range(len(ticks)), key=lambda i: abs(ticks[i]))
+        for p in spaced_from(placed, centre):
+            parts.append(text(p.text, x=p.x, y=axis_y + 15, css="tick", anchor=p.anchor))
     parts.append(element("line", css="zero", x1=x(0.0), x2=x(0.0), y1=TOP, y2=axis_y))
     for m in markers:
         parts.append(element("line", css="marker", x1=x(m), x2=x(m), y1=TOP, y2=axis_y))
-    for i, r in enumerate(rows):
-        y = TOP + ROW * i + ROW / 2
-        label = fit(r.label, label_w, LABEL)
+    for i, (r, label) in enumerate(zip(rows, labels, strict=True)):
+        y = TOP + row * i + row / 2
         body = [title(labelled(r.label, r.text) if r.text else r.label)]
-        body.append(text(label, x=plot_x - 10, y=y + 4, css="label", anchor="end"))
+        body.append(lines(label, x=plot_x - 10, middle=y, size=LABEL, css="label", anchor="end"))
         if r.estimate is not None:
             if r.low is not None and r.high is not None:
                 body.append(element("line", css=f"interval {r.css}", x1=x(r.low), x2=x(r.high), y1=y, y2=y))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import scale
 from .bars import PAD, SWATCH
-from .svg import LABEL, SMALL, WIDTH, Chart, element, place, rows_of, spaced, svg, text, title
+from .svg import LABEL, LINE, SMALL, WIDTH, Chart, element, place, rows_of, spaced, svg, text, title
 from .text import fit, text_width
 
 # ---------------------------------------------------------------------------------------------------------
@@ -56,11 +56,12 @@ def calibration_chart(
     for v in values:
         body.append(element("line", css="grid", x1=x(v), y1=top, x2=x(v), y2=bottom))
         body.append(element("line", css="grid", x1=left, y1=y(v), x2=right, y2=y(v)))
-    for p in spaced([place(write(v), x(v), size=SMALL, high=width) for v in values]):
+    # The x axis's labels start at the y axis, clear of the y axis's own labels (both write 0 at the corner).
+    for p in spaced([place(write(v), x(v), size=SMALL, low=left, high=width) for v in values]):
         body.append(text(p.text, x=p.x, y=bottom + 16, css="tick", anchor=p.anchor))
     last = None
     for v in values:
-        if last is None or last - y(v) >= SMALL + 2:
+        if last is None or last - y(v) >= SMALL * LINE:
             body.append(text(write(v), x=left - 6, y=y(v) + 4, css="tick", anchor="end"))
             last = y(v)
     body.append(element("line", css="axis", x1=left, y1=bottom, x2=right, y2=bottom))
@@ -245,7 +246,8 @@ def small_multiples_chart(
     staggered = any(
         text_width(b.label, SMALL) > s - 3 for p, s in zip(panels, slots, strict=True) for b in p.bins
     )
-    panel_h = title_h + plot_h + (40.0 if staggered else 28.0)
+    second_line = math.ceil(SMALL * LINE)  # how far below the first line the second line of labels sits
+    panel_h = title_h + plot_h + 28.0 + (second_line if staggered else 0.0)
     means = [b.value for p in panels for b in p.bins]
     high, low = max(0.0, *means), min(0.0, *means)
     span = (high - low) or 1.0
@@ -264,7 +266,7 @@ def small_multiples_chart(
             centre = x0 + slot * (j + 0.5)
             end = y(b.value, top)
             css = "bee-4" if b.value > 0 else "bee-0" if b.value < 0 else "series-random"
-            label_y = top + title_h + plot_h + 12 + (12 if staggered and j % 2 else 0)
+            label_y = top + title_h + plot_h + 12 + (second_line if staggered and j % 2 else 0)
             bar_parts = [
                 element(
                     "rect",

@@ -15,6 +15,9 @@ from .text import text_width
 WIDTH = 720  # the chart's own units; the stylesheet scales the whole drawing to the page
 LABEL = 12.0  # px: category labels (.chart-svg text)
 SMALL = 11.0  # px: ticks, values, legends (.tick, .value, .legend, .marker-text)
+# The height of a line of text, in ems, as the browser lays it out: the ascent and descent of Noto Sans CJK,
+# the font the stylesheet asks for first (1.16 + 0.288). Texts stacked closer than this overlap on screen.
+LINE = 1.45
 
 
 class Chart(str):
@@ -59,6 +62,22 @@ def text(content: str, *, x: float, y: float, css: str, anchor: str | None = Non
     return element("text", escape(content, quote=False), css=css, x=x, y=y, text_anchor=anchor, **more)
 
 
+def lines(
+    content: list[str], *, x: float, middle: float, size: float, css: str, anchor: str | None = None
+) -> str:
+    """A label of one or more lines, centred on ``middle``: one ``<text>`` (a ``<tspan>`` per line when more
+    than one), so it stays one label for the reader and for the tests."""
+    first = middle + size * 0.35 - (len(content) - 1) * size * LINE / 2
+    if len(content) == 1:
+        return text(content[0], x=x, y=first, css=css, anchor=anchor)
+    spans = "".join(
+        element("tspan", escape(line, quote=False), x=x, y=first + n * size * LINE)
+        for n, line in enumerate(content)
+    )
+    anchor = None if anchor == "start" else anchor
+    return element("text", spans, css=css, x=x, y=first, text_anchor=anchor)
+
+
 def svg(*, id: str, title_text: str, width: float, height: float, body: str, css: str = "") -> Chart:
     """The chart's root: an image whose accessible name is its ``<title>`` (``id``-title)."""
     if not id or not title_text:
@@ -94,6 +113,19 @@ def place(content: str, x: float, *, size: float, low: float = 0.0, high: float 
     if x + w / 2 > high:
         return Placed(content, x, "end", x - w, x)
     return Placed(content, x, "middle", x - w / 2, x + w / 2)
+
+
+def spaced_from(labels: list[Placed], keep: int, gap: float = 4.0) -> list[Placed]:
+    """The labels to draw so none touches another: ``labels[keep]`` (zero, say) always, then, walking away
+    from it on each side, every label clear of the last one kept."""
+    kept = [labels[keep]]
+    for side in (labels[keep + 1 :], labels[:keep][::-1]):
+        last = labels[keep]
+        for label in side:
+            if label.left >= last.right + gap or label.right + gap <= last.left:
+                kept.append(label)
+                last = label
+    return sorted(kept, key=lambda p: p.x)
 
 
 def spaced(labels: list[Placed], gap: float = 4.0) -> list[Placed]:

@@ -56,6 +56,52 @@ def fit(text: str, width: float, size: float) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
+NO_START = "）)]}，、。．,.:：;；!！?？・·…"  # marks that may not begin a line
+NO_END = "（([{「『"  # marks that may not end one
+SEPARATORS = "·・:："  # where a label's parts meet: the best place for a line to end
+
+
+def _breaks(text: str) -> list[int]:
+    """Where a line may end: after a space, or before or after a Chinese, Japanese or Korean character, never
+    before a closing mark or after an opening one."""
+    wide = [unicodedata.east_asian_width(c) in "WF" for c in text]
+    return [
+        i
+        for i in range(1, len(text))
+        if text[i] != " "
+        and text[i] not in NO_START
+        and text[i - 1] not in NO_END
+        and (text[i - 1] == " " or wide[i] or wide[i - 1])
+    ]
+
+
+def wrap(text: str, width: float, size: float, lines: int = 2) -> list[str]:
+    """``text`` in at most ``lines`` lines of ``width``: broken after a space or between Chinese characters
+    (inside a word only when the word alone is too wide), the last line shortened with an ellipsis if it is
+    still too long."""
+    out: list[str] = []
+    rest = text.strip()
+    while rest and len(out) < lines - 1 and text_width(rest, size) > width:
+        fitting = [i for i in _breaks(rest) if text_width(rest[:i].rstrip(), size) <= width]
+        # After a separator ("·", ":") when that fills at least half the line: the parts stay whole.
+        parts = [i for i in fitting if rest[:i].rstrip()[-1:] in SEPARATORS]
+        if parts and text_width(rest[: parts[-1]], size) >= width / 2:
+            cut = parts[-1]
+        elif fitting:
+            cut = fitting[-1]
+        else:  # a word wider than the line: break it where the line is full
+            cut, used = 0, 0.0
+            while cut < len(rest) - 1 and used + char_width(rest[cut]) * size <= width:
+                used += char_width(rest[cut]) * size
+                cut += 1
+            cut = max(cut, 1)
+        out.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        out.append(fit(rest, width, size))
+    return out
+
+
 def labelled(label: str, value: str) -> str:
     """A tooltip's ``label: value`` with the colon of the reader's language (``：`` in Traditional Chinese), from
     the same catalogue entry the pages use; a plain ``: `` where no translation is set up."""

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import charts
-from charts.svg import SMALL, WIDTH
+from charts.svg import LINE, SMALL, WIDTH
 from charts.text import ELLIPSIS
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -24,9 +24,15 @@ def texts(root: ET.Element, css: str) -> list[ET.Element]:
     return [t for t in root.iter(f"{NS}text") if css in (t.get("class") or "").split()]
 
 
+def lines_of(t: ET.Element) -> list[str]:
+    """The lines of a text element: its text, or each of its ``<tspan>`` (a label on two lines)."""
+    spans = t.findall(f"{NS}tspan")
+    return [s.text or "" for s in spans] if spans else [t.text or ""]
+
+
 def span(t: ET.Element, size: float) -> tuple[float, float]:
-    """The horizontal extent of a text element, by its anchor and measured width."""
-    x, w = float(t.get("x")), charts.text_width(t.text or "", size)
+    """The horizontal extent of a text element (its widest line), by its anchor and measured width."""
+    x, w = float(t.get("x")), max(charts.text_width(line, size) for line in lines_of(t))
     anchor = t.get("text-anchor", "start")
     return {"start": (x, x + w), "middle": (x - w / 2, x + w / 2), "end": (x - w, x)}[anchor]
 
@@ -134,7 +140,7 @@ def test_labels_are_escaped():
     assert "<b>" not in markup and "&lt;b&gt;&amp;" in markup and "a&lt;b" in markup
 
 
-def test_long_chinese_labels_are_shortened_to_the_label_column_and_keep_their_full_text_as_tooltip():
+def test_long_chinese_labels_take_two_lines_of_the_label_column_and_keep_their_full_text_as_tooltip():
     from django.utils import translation
 
     with translation.override("zh-hant"):
@@ -143,7 +149,17 @@ def test_long_chinese_labels_are_shortened_to_the_label_column_and_keep_their_fu
     plot_x = float(next(r for r in root.iter(f"{NS}rect")).get("x"))
     for label in labels:
         assert span(label, 12)[1] <= plot_x  # never over the bars
-    assert any(t.text.endswith(ELLIPSIS) for t in labels)
+    assert "".join(lines_of(labels[0])) == LONG_ZH and len(lines_of(labels[0])) == 2
+    # Longer still, the second line ends in an ellipsis.
+    longer = parse(
+        charts.hbar_chart(
+            [charts.bar(LONG_ZH * 2, 0.5, text="50%", css="x")],
+            id="d",
+            title_text="t",
+            tick_format=charts.percent_format,
+        )
+    )
+    assert lines_of(texts(longer, "label")[0])[-1].endswith(ELLIPSIS)
     # in the reader's language (Traditional Chinese here): the full-width colon after Chinese
     assert f"<title>{LONG_ZH}：2.0%</title>" in ET.tostring(root, encoding="unicode").replace("ns0:", "")
     assert_inside(root, 12)
@@ -321,3 +337,125 @@ def test_the_calibration_chart_names_its_axes_and_diagonal():
 
 def test_value_ranks_put_ties_at_the_bottom():
     assert charts.value_ranks([0, 0, 0, 5, None]) == [0.0, 0.0, 0.0, 0.75, None]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Room for each line of text as the browser lays it out (tests/browser/test_chart_labels_browser.py)
+# ---------------------------------------------------------------------------------------------------------
+
+LINE_BOX = SMALL * LINE  # the height Chromium gives a line of tick or value text in the page's CJK font
+
+
+def test_a_long_label_breaks_between_words_or_chinese_characters_never_before_a_closing_mark():
+    from charts.text import wrap
+
+    assert wrap("中輟紀錄", 100, 12) == ["中輟紀錄"]
+    assert wrap("Household low or middle-low income: yes · Share flagged", 200, 12) == [
+        "Household low or middle-low",
+        "income: yes · Share flagged",
+    ]
+    first, second = wrap("新住民子女：不詳 ・ 被標記比例", 120, 12)
+    assert first + " " + second == "新住民子女：不詳 ・ 被標記比例" and second[0] not in "・：）"
+    for line in wrap(LONG_ZH, 100, 12):
+        assert charts.text_width(line, 12) <= 100
+    assert wrap(LONG_ZH * 2, 100, 12)[-1].endswith(ELLIPSIS)
+    assert len(wrap(LONG_ZH * 2, 100, 12)) == 2
+
+
+def test_two_lines_of_a_label_and_the_rows_around_them_do_not_meet():
+    rows = [charts.bar(LONG_ZH, 0.5, text="50.0%", css="x"), charts.bar("年齡", 0.2, text="20.0%", css="x")]
+    root = parse(
+        charts.hbar_chart(rows, id="d", title_text="t", tick_format=charts.percent_format, label_cap=200)
+    )
+    first, second = texts(root, "label")
+    top, bottom = (float(s.get("y")) for s in first.findall(f"{NS}tspan"))
+    assert bottom - top >= 12 * LINE
+    # The next row's label is a line box below the first row's second line.
+    assert float(second.get("y")) - bottom >= 12 * LINE
+
+
+def test_the_values_of_two_bars_in_a_row_are_a_line_apart():
+    rows = [
+        charts.Row("甲", [charts.Bar([charts.Segment(0.42, "a")], "0.420"), charts.Bar([charts.Segment(0.43, "b")], "0.432")]),
+        charts.Row("乙", [charts.Bar([], "—"), charts.Bar([], "—")]),
+        charts.Row("丙", [charts.Bar([charts.Segment(0.1, "a")], "0.100"), charts.Bar([], "—")]),
+    ]  # fmt: skip
+    root = parse(charts.hbar_chart(rows, id="d", title_text="t", tick_format=charts.number_format))
+    ys = sorted(float(t.get("y")) for t in texts(root, "value"))
+    assert all(b - a >= LINE_BOX - 0.5 for a, b in zip(ys, ys[1:], strict=False)), ys
+
+
+def _forest(rows, **more):
+    return parse(charts.interval_chart(rows, id="f", title_text="t", tick_format=lambda v: f"{v:g}", **more))
+
+
+def test_forest_plot_ticks_that_would_touch_give_way_to_zero():
+    import math
+
+    ratios = (0.25, 0.5, 0.8, 1.0, 1.25, 2.0, 4.0)
+    rows = [charts.Interval(LONG_ZH, 0.1, -0.2, 0.3, text="×1.1 (×0.8–×1.3)")]
+    root = parse(
+        charts.interval_chart(
+            rows,
+            id="f",
+            title_text="t",
+            tick_format=lambda v: f"×{math.exp(v):.2f}",
+            ticks=[math.log(r) for r in ratios],
+            extent=math.log(8),
+        )
+    )
+    written = texts(root, "tick")
+    assert "×1.00" in [t.text for t in written]  # the line of no difference
+    assert_apart([span(t, SMALL) for t in written])
+    assert len(written) < len(ratios)  # ×0.8 and ×1.25 are too close to ×1 on this scale
+
+
+def test_forest_plot_keeps_room_for_the_estimates_beside_long_labels():
+    from charts.intervals import PLOT_MIN
+
+    rows = [
+        charts.Interval(f"Household low or middle-low income: yes · Share flagged {i}", 0.1, -0.2, 0.3, text="×1.12 (×0.79–×1.52)")
+        for i in range(3)
+    ]  # fmt: skip
+    root = _forest(rows, label_cap=400, ticks=[-0.3, 0.0, 0.3], extent=0.3)
+    zero = next(ln for ln in root.iter(f"{NS}line") if ln.get("class") == "zero")
+    grid = [float(ln.get("x1")) for ln in root.iter(f"{NS}line") if ln.get("class") == "grid"]
+    assert max(grid) - min(grid) >= PLOT_MIN - 1
+    labels = texts(root, "label")
+    # The labels take two lines rather than lose their end, and stay left of the plot.
+    assert all(len(lines_of(t)) == 2 and not lines_of(t)[-1].endswith(ELLIPSIS) for t in labels)
+    assert all(span(t, 12)[1] <= min(grid) for t in labels)
+    assert float(zero.get("x1")) > min(grid)
+
+
+def test_calibration_ticks_leave_the_corner_to_one_label_per_axis_and_stay_a_line_apart():
+    points = [charts.Point(0.01 * i, 0.012 * i, f"第 {i} 組") for i in range(1, 11)]
+    root = parse(
+        charts.calibration_chart(points, id="c", title_text="t", x_label="x", y_label="y", diagonal_title="d")
+    )
+    axis = float(next(ln for ln in root.iter(f"{NS}line") if ln.get("class") == "axis").get("x1"))
+    ticks = texts(root, "tick")
+    x_ticks = [t for t in ticks if t.get("text-anchor") != "end"]
+    assert all(span(t, SMALL)[0] >= axis - 0.01 for t in x_ticks)  # none under the y axis's labels
+    y_ticks = sorted(float(t.get("y")) for t in ticks if t.get("text-anchor") == "end")
+    assert all(b - a >= LINE_BOX for a, b in zip(y_ticks, y_ticks[1:], strict=False))
+
+
+def test_small_multiples_second_line_of_bin_labels_is_a_line_below_the_first():
+    bins = [charts.Bin(f"{i * 20}–{(i + 1) * 20}%", 0.1 * (i - 2), f"{0.1 * (i - 2):+.2f}") for i in range(5)]
+    root = parse(
+        charts.small_multiples_chart(
+            [charts.Panel("年齡", bins)], id="s", title_text="t", up_text="升", down_text="降"
+        )
+    )
+    lines = sorted({float(t.get("y")) for t in texts(root, "tick")})
+    assert len(lines) == 2 and lines[1] - lines[0] >= LINE_BOX
+
+
+def test_a_label_of_parts_breaks_where_its_parts_meet():
+    from charts.text import wrap
+
+    assert wrap("New-immigrant parent: unknown · Share flagged", 281, 12) == [
+        "New-immigrant parent: unknown ·",
+        "Share flagged",
+    ]
