@@ -100,6 +100,7 @@ from casework.models import (
     Membership,
     Notification,
     NotificationKind,
+    PlannedService,
     Referral,
     ReferralStatus,
     RiskScore,
@@ -812,6 +813,42 @@ def can_approve_closure(user, case: Case) -> bool:
         and p.user.pk not in carriers_of(case)
         and can_view_case(user, case)
     )
+
+
+def can_own_planned_service(user, case: Case) -> bool:
+    """A step of a case's plan is owned by name only by a case worker (not a school counsellor) who may
+    already read the case (rule 6). Naming an owner tells them the step and puts it on their tasks; it never
+    gives them access, so nobody else may be named."""
+    return bool(principal_for(user).casework_bureau_ids) and can_view_case(user, case)
+
+
+def planned_service_owners(case: Case) -> list[User]:
+    """Everyone ``can_own_planned_service`` allows for this case, for the plan's form (by username). Rule 6
+    names where a case's readers come from (its assignee and opener, its lead bureau, the bureaus and people
+    of its referrals and their supervisors, the committee); each of those is then asked the question itself,
+    so the list is never wider than the rule."""
+    referrals = Referral.objects.filter(case_id=case.pk)
+    bureau_ids = {case.lead_bureau_id}
+    bureau_ids |= set(Bureau.objects.filter(kind=BureauKind.COMMITTEE).values_list("pk", flat=True))
+    for to_bureau, from_bureau in referrals.values_list("to_bureau_id", "from_bureau_id"):
+        bureau_ids |= {to_bureau, from_bureau}
+    people = {case.assignee_id, case.opened_by_id}
+    people |= set(referrals.values_list("to_user_id", flat=True))
+    people.discard(None)
+    bureau_ids.discard(None)
+    candidates = User.objects.filter(
+        Q(pk__in=caseworkers_of(bureau_ids).values("pk")) | Q(pk__in=people), is_active=True
+    ).order_by("username")
+    return [u for u in candidates if can_own_planned_service(u, case)]
+
+
+def owned_planned_services(user) -> QuerySet[PlannedService]:
+    """Steps of case plans naming the user as owner, while the user may read the case (the queryset form of
+    ``can_own_planned_service``): when they lose access, the step stops being theirs to see."""
+    p = principal_for(user)
+    if not p.casework_bureau_ids:
+        return PlannedService.objects.none()
+    return PlannedService.objects.filter(owner_user_id=p.user.pk, case__in=visible_cases(user))
 
 
 def can_edit_alert_rules(user) -> bool:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.access import policy
+from casework.cases.plan import OPEN_STEP_STATUSES, OWNER_MAY_NOT_READ
 from casework.cases.services import SUPERVISOR_MOVES, WORKER_MOVES
 from casework.models import (
     Bureau,
@@ -318,6 +319,14 @@ class GoalChoiceField(forms.ModelChoiceField):
         return obj.text[:80]
 
 
+def _planned_service_owners(case: Case) -> list[User]:
+    """``policy.planned_service_owners``, asked once per case however many of its steps have a form."""
+    cached = getattr(case, "_planned_service_owners", None)
+    if cached is None:
+        cached = case._planned_service_owners = policy.planned_service_owners(case)
+    return cached
+
+
 class PlannedServiceForm(forms.Form):
     """A planned service or step: what, for which goal, who provides it, by when, and how it went."""
 
@@ -336,7 +345,10 @@ class PlannedServiceForm(forms.Form):
         queryset=User.objects.none(),
         required=False,
         empty_label=_("Nobody by name"),
-        help_text=_("Name a person, a bureau, or both."),
+        help_text=_(
+            "Name a person, a bureau, or both. Only people who may already read this case are listed: naming "
+            "someone gives them a task, never access."
+        ),
     )
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
     status = forms.ChoiceField(label=_("Status"), choices=PlannedServiceStatus.choices, initial="planned")
@@ -363,9 +375,18 @@ class PlannedServiceForm(forms.Form):
         self.service = service
         self.fields["goal"].queryset = CaseGoal.objects.filter(case=case)
         self.fields["owner_bureau"].queryset = Bureau.objects.order_by("code")
-        self.fields["owner_user"].queryset = policy.caseworkers_of(
-            Bureau.objects.values_list("pk", flat=True)
-        ).order_by("username")
+        # Only people who may already read the case are offered (a step keeps the owner it has, so the form
+        # shows it; the service refuses it for a step still open if they have since lost access).
+        owners = _planned_service_owners(case)
+        kept = {service.owner_user_id} - {None} if service is not None else set()
+        owner = self.fields["owner_user"]
+        owner.queryset = User.objects.filter(pk__in=[u.pk for u in owners] + list(kept)).order_by("username")
+        owner.error_messages["invalid_choice"] = OWNER_MAY_NOT_READ
+        # A step still open whose owner may no longer read the case is no one's task but its carrier's: the
+        # page says so beside the form.
+        self.owner_cannot_read = (
+            bool(kept) and service.status in OPEN_STEP_STATUSES and not any(u.pk in kept for u in owners)
+        )
         if service is None:
             # A new step starts as planned; how it went is recorded on the step afterwards.
             del self.fields["status"]

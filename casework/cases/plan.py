@@ -6,6 +6,10 @@ the case's text), writes in one transaction inside ``acting`` (so every change i
 what they say: the log outlives a sealing order, and a need's area ("substance use") is case content (insider
 review 12). Nothing here deletes: a need, goal or step that no longer
 applies is rewritten or marked not done with a reason, so the record keeps what was planned (docs/case-plan.md).
+
+A step's owner by name is someone who may already read the case (``policy.can_own_planned_service``): naming
+them puts the step on their tasks (``casework.cases.worklist.planned_steps``) and tells them through
+``casework.notifications.notify``; it never gives them access.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from casework.access import policy
 from casework.access.audit import Actor, record
@@ -28,13 +33,21 @@ from casework.models import (
     CaseNeed,
     CasePlanReview,
     NeedArea,
+    NotificationKind,
     PlannedService,
     PlannedServiceStatus,
     User,
 )
+from casework.notifications import notify
 
 # A service may be planned at most this far ahead (a plan is reviewed well within a year).
 LONGEST_PLAN_DAYS = 366
+# A step still to be carried out: it is its owner's task (``casework.cases.worklist.planned_steps``).
+OPEN_STEP_STATUSES = (PlannedServiceStatus.PLANNED, PlannedServiceStatus.IN_PROGRESS)
+OWNER_MAY_NOT_READ = _lazy(
+    "Name as owner only someone who may already read this case: naming a person gives them a task, never "
+    "access. Choose a bureau, or someone who works on the case."
+)
 
 
 def _may_edit(actor: Actor, case: Case) -> Case:
@@ -103,6 +116,35 @@ def edit_goal(*, actor: Actor, goal: CaseGoal, text: str, area: str = "") -> Cas
     return goal
 
 
+def _owner_allowed(case: Case, owner_user: User, *, status: str, owner_before: int | None) -> bool:
+    """Only someone who may already read the case is named owner (``policy.can_own_planned_service``): naming
+    gives a task, never access. A step that is closed (done, or not done) keeps the owner it had even if they
+    have since lost access, so the record says who was meant to do it; a step still open needs an owner who
+    can carry it out."""
+    if owner_user.pk == owner_before and status not in OPEN_STEP_STATUSES:
+        return True
+    return policy.can_own_planned_service(owner_user, case)
+
+
+def _tell_owner(actor: Actor, service: PlannedService, case: Case) -> None:
+    """Tell a person named owner of an open step (new, or handed to them), through the one way rooms notify.
+    The message carries what they may read already (the case, its youth, the step and its day); nobody is
+    told of a step they gave themselves."""
+    if service.owner_user_id in (None, actor.user.pk) or service.status not in OPEN_STEP_STATUSES:
+        return
+    notify(
+        kind=NotificationKind.TASK_DUE,
+        user_id=service.owner_user_id,
+        youth_id=case.youth_id,
+        case=case,
+        detail={
+            "next_step": service.description[:200],
+            "due": service.due_on.isoformat(),
+            "planned_service": service.pk,
+        },
+    )
+
+
 def _check_service(
     case: Case,
     *,
@@ -113,6 +155,7 @@ def _check_service(
     goal: CaseGoal | None,
     status: str,
     not_done_reason: str,
+    owner_before: int | None = None,
 ) -> None:
     errors: dict[str, str] = {}
     if not description.strip():
@@ -126,6 +169,10 @@ def _check_service(
         .exists()
     ):
         errors["owner_user"] = _("The owner must be a case worker of one of the bureaus.")
+    elif owner_user is not None and not _owner_allowed(
+        case, owner_user, status=status, owner_before=owner_before
+    ):
+        errors["owner_user"] = OWNER_MAY_NOT_READ
     if due_on > timezone.localdate() + dt.timedelta(days=LONGEST_PLAN_DAYS):
         errors["due_on"] = _("Plan at most a year ahead; review the plan before then.")
     if goal is not None and goal.case_id != case.pk:
@@ -172,6 +219,7 @@ def plan_service(
         created_by=actor.user,
     )
     record(actor, AuditAction.CREATE, service, youth=case.youth)
+    _tell_owner(actor, service, case)
     return service
 
 
@@ -203,7 +251,9 @@ def update_service(
         goal=goal,
         status=status,
         not_done_reason=reason,
+        owner_before=service.owner_user_id,
     )
+    owner_before = service.owner_user_id
     values = {
         "description": description.strip(),
         "due_on": due_on,
@@ -220,6 +270,8 @@ def update_service(
         service.save(update_fields=[name.removesuffix("_id") for name in changed])
         detail = {"changed": [name.removesuffix("_id") for name in changed]}
         record(actor, AuditAction.UPDATE, service, youth=case.youth, detail=detail)
+        if service.owner_user_id != owner_before:
+            _tell_owner(actor, service, case)
     return service
 
 
