@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.access import policy
+from casework.cases.plan import OPEN_STEP_STATUSES
 from casework.models import (
     ACTIVE_ALERT_STATUSES,
     DUTY_RANK,
@@ -23,8 +24,10 @@ from casework.models import (
     Case,
     CaseStatus,
     Intervention,
+    PlannedService,
     ReferralStatus,
     StatutoryDuty,
+    User,
 )
 from casework.words import labelled
 
@@ -45,6 +48,7 @@ class TaskKind:
     MONITORING_ENDED = "monitoring_ended"
     QUIET_CASE = "quiet_case"
     MEETING_ACTION = "meeting_action"
+    PLANNED_STEP = "planned_step"
 
     LABELS = {
         NEXT_STEP: _("Next step due"),
@@ -54,6 +58,7 @@ class TaskKind:
         MONITORING_ENDED: _("Monitoring period over: ready to close"),
         QUIET_CASE: _("No intervention logged for 30 days"),
         MEETING_ACTION: _("Action item from a liaison meeting"),
+        PLANNED_STEP: _("Planned step of a case plan"),
     }
 
 
@@ -309,6 +314,56 @@ def meeting_actions(user, *, today: dt.date) -> list[Task]:
     return tasks
 
 
+def planned_steps(user, *, today: dt.date) -> list[Task]:
+    """Open steps (planned, in progress) of the plans of open cases that are the user's to carry out: those
+    naming them as owner, while they may read the case (``policy.owned_planned_services``: naming an owner
+    never grants access, and an owner who loses access loses the task); and, on the cases they carry, steps
+    owned only by a bureau (the carrier sees them through) or by someone who may no longer read the case (the
+    carrier names another owner). Each is an ordinary duty, due on its day."""
+    uid = policy.principal_for(user).user.pk
+    open_steps = PlannedService.objects.filter(
+        status__in=OPEN_STEP_STATUSES, case__status__in=OPEN_CASE_STATUSES
+    ).select_related("case__youth", "owner_bureau", "owner_user")
+    owned = list(open_steps.filter(pk__in=policy.owned_planned_services(user).values("pk")))
+    handed_to_others = list(open_steps.filter(case__in=carried_cases(user)).exclude(owner_user_id=uid))
+    # Which of the other owners may still read the case: asked once per owner, for the cases in question.
+    cases_by_owner: dict[int, set[int]] = {}
+    for s in handed_to_others:
+        if s.owner_user_id is not None:
+            cases_by_owner.setdefault(s.owner_user_id, set()).add(s.case_id)
+    readable = {
+        owner.pk: set(
+            policy.visible_cases(owner).filter(pk__in=cases_by_owner[owner.pk]).values_list("pk", flat=True)
+        )
+        if policy.principal_for(owner).casework_bureau_ids
+        else set()
+        for owner in User.objects.filter(pk__in=cases_by_owner)
+    }
+    tasks = [_step_task(s, today=today, detail=s.description) for s in owned]
+    for s in handed_to_others:
+        if s.owner_user_id is None:
+            note = labelled(_("Owner bureau"), s.owner_bureau)
+        elif s.case_id not in readable.get(s.owner_user_id, set()):
+            note = _("%(owner)s may no longer read this case: name another owner.") % {"owner": s.owner_label}
+        else:
+            continue
+        tasks.append(_step_task(s, today=today, detail=f"{s.description}\n{note}"))
+    return tasks
+
+
+def _step_task(step: PlannedService, *, today: dt.date, detail: str) -> Task:
+    return Task(
+        kind=TaskKind.PLANNED_STEP,
+        due=step.due_on,
+        overdue=step.due_on < today,
+        url=f"{_case_url(step.case_id)}#service-{step.pk}",
+        youth_public_id=step.case.youth.public_id,
+        youth_name=step.case.youth.name,
+        detail=detail,
+        case_label=str(step.case),
+    )
+
+
 def my_tasks(user, *, now: dt.datetime | None = None) -> list[Task]:
     """Everything above for one user: the most severe legal duty first, then the soonest due."""
     now = now or timezone.now()
@@ -321,5 +376,6 @@ def my_tasks(user, *, now: dt.datetime | None = None) -> list[Task]:
         *monitoring_over(user, today=today),
         *quiet_cases(user, today=today),
         *meeting_actions(user, today=today),
+        *planned_steps(user, today=today),
     ]
     return sorted(tasks, key=lambda t: t.sort_key)
