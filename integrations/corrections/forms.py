@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import EVENT_SOURCE, EventKind
+from integrations.corrections import details
 from integrations.models import ContestedBy, ContestedPart
 
 
@@ -23,15 +22,18 @@ class ContestForm(forms.Form):
 
 
 class CorrectForm(forms.Form):
-    """The event's correctable fields, pre-filled with what it says now."""
+    """The event's correctable fields, pre-filled with what it says now: its day, kind, code, and one field per
+    detail the feeds give (``integrations.corrections.details``), never the details as JSON."""
 
     event_date = forms.DateField(
         label=_("Event date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     kind = forms.ChoiceField(label=_("Kind"))
-    code = forms.CharField(label=_("Code"), required=False, max_length=64)
-    details = forms.CharField(
-        label=_("Details (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    code = forms.CharField(
+        label=_("Code"),
+        required=False,
+        max_length=64,
+        help_text=_("The bureau's code, as in its file (e.g. theft, or neglect;unattended)."),
     )
     withdraw = forms.BooleanField(
         label=_("Withdraw it from the timeline (not about this youth, or it did not happen)"), required=False
@@ -39,13 +41,18 @@ class CorrectForm(forms.Form):
     note = forms.CharField(label=_("Why it is corrected"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, event, **kwargs):
+        self.stored_details = dict(event.details or {})
+        self.detail_keys = details.keys_for(event.kind, self.stored_details)
         kwargs.setdefault(
             "initial",
             {
                 "event_date": event.event_date,
                 "kind": event.kind,
                 "code": event.code,
-                "details": json.dumps(event.details, ensure_ascii=False, sort_keys=True),
+                **{
+                    details.PREFIX + key: details.initial(key, self.stored_details.get(key))
+                    for key in self.detail_keys
+                },
             },
         )
         super().__init__(*args, **kwargs)
@@ -53,18 +60,22 @@ class CorrectForm(forms.Form):
         self.fields["kind"].choices = [
             (k, label) for k, label in EventKind.choices if EVENT_SOURCE[k] == event.source
         ]
+        for key in self.detail_keys:
+            self.fields[details.PREFIX + key] = details.form_field(key)
+        self.order_fields(["event_date", "kind", "code", *(details.PREFIX + k for k in self.detail_keys)])
 
-    def clean_details(self) -> dict:
-        text = (self.cleaned_data.get("details") or "").strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise forms.ValidationError(_("Details must be JSON: %(error)s") % {"error": exc}) from exc
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_('Details must be a JSON object, e.g. {"unit": "A"}.'))
-        return value
+    def clean(self):
+        data = super().clean()
+        kept = dict(self.stored_details)
+        for key in self.detail_keys:
+            name = details.PREFIX + key
+            if name in data:
+                value = details.stored(key, data[name], self.stored_details.get(key))
+                if value is None and key not in self.stored_details:
+                    continue  # a detail the bureau never gave stays absent unless it is filled in
+                kept[key] = value
+        data["details"] = kept
+        return data
 
 
 class AnnotateForm(forms.Form):

@@ -97,7 +97,7 @@ def test_a_correction_keeps_the_history_and_tells_the_worker(world, client):
     response = client.post(
         reverse("integrations:contest-decide", args=[contest.pk]),
         {"action": "correct", "event_date": "2020-01-05", "kind": EventKind.POLICE_DEVIANT, "code": "loitering",
-         "details": '{"unit": "B"}', "note": "警方確認登錄錯誤"},
+         "detail__unit": "B", "note": "警方確認登錄錯誤"},
     )  # fmt: skip
     assert response.status_code == 302
     event.refresh_from_db()
@@ -221,3 +221,87 @@ def test_without_an_active_model_a_correction_still_stands(world, django_capture
         )
     assert not RiskScore.objects.exists()
     assert Event.objects.get(pk=contest.event_id).code == "fraud_mule"
+
+
+# -- the correction form: fields, not JSON ----------------------------------------------------------------
+
+
+def _welfare(world):
+    event = Event.objects.get(youth=world.y.case, kind=EventKind.CHILD_PROTECTION)
+    event.details = {
+        "reasons": ["neglect", "unattended"],
+        "level": "A",
+        "substantiated": True,
+        "closed_on": None,
+    }
+    event.save(update_fields=["details"])
+    return event
+
+
+def test_a_steward_corrects_an_events_details_in_fields_not_json(world, client):
+    """Issue 17: a steward edits the facts beside an event one field each, in words, and never meets JSON."""
+    event = _welfare(world)
+    contest = _file(world, event=event)
+    _login(client, world.u.steward)
+    url = reverse("integrations:contest-decide", args=[contest.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hant")
+    form = page.context["forms"]["correct"]
+    assert [n for n in form.fields if n.startswith("detail__")] == [
+        "detail__reasons", "detail__level", "detail__substantiated", "detail__closed_on",
+    ]  # fmt: skip
+    assert form["detail__reasons"].value() == "neglect;unattended"
+    body = page.content.decode()
+    assert "JSON" not in body and "{&quot;" not in body and '{"' not in body
+    assert "已證實" in body and "警察單位" not in body  # the fields' own words, only those of this kind
+    response = client.post(
+        url,
+        {"action": "correct", "event_date": event.event_date.isoformat(), "kind": event.kind, "code": event.code,
+         "detail__reasons": "neglect", "detail__level": "A", "detail__substantiated": "false",
+         "detail__closed_on": "2026-01-31", "note": "社會處更正：未證實"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    event.refresh_from_db()
+    # Each detail keeps its type: a list of codes, a yes/no, a day; what was not touched is kept as it was.
+    assert event.details == {
+        "reasons": ["neglect"], "level": "A", "substantiated": False, "closed_on": "2026-01-31",
+    }  # fmt: skip
+    # The correction reads in words wherever it is shown: on the decision page and beside the event.
+    history = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "原因：疏忽照顧、獨處無人照顧" in history and "原因：疏忽照顧</li>" in history
+    assert "已證實：是" in history and "已證實：否" in history and "結案日：2026-01-31" in history
+    assert "{&#x27;" not in history and "[&#x27;" not in history and "details" not in history
+
+
+def test_a_detail_the_bureau_never_gave_stays_absent_unless_filled_in(world, client):
+    event = _offence(world)
+    event.details = {}
+    event.save(update_fields=["details"])
+    contest = _file(world, event=event)
+    _login(client, world.u.steward)
+    response = client.post(
+        reverse("integrations:contest-decide", args=[contest.pk]),
+        {"action": "correct", "event_date": "2020-01-05", "kind": event.kind, "code": event.code,
+         "detail__unit": "", "note": "日期更正"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.details == {} and event.event_date == dt.date(2020, 1, 5)
+
+
+def test_a_detail_day_that_is_no_day_is_refused_in_words(world, client):
+    event = _welfare(world)
+    contest = _file(world, event=event)
+    _login(client, world.u.steward)
+    response = client.post(
+        reverse("integrations:contest-decide", args=[contest.pk]),
+        {"action": "correct", "event_date": event.event_date.isoformat(), "kind": event.kind, "code": event.code,
+         "detail__closed_on": "2026-02-31", "detail__reasons": "neglect;unattended", "detail__level": "A",
+         "detail__substantiated": "true", "note": "x"},
+        HTTP_ACCEPT_LANGUAGE="zh-hant",
+    )  # fmt: skip
+    assert response.status_code == 200
+    errors = response.context["forms"]["correct"].errors
+    assert "detail__closed_on" in errors
+    assert "Expecting" not in response.content.decode() and "Traceback" not in response.content.decode()
+    event.refresh_from_db()
+    assert event.details["closed_on"] is None and contest.status == ContestStatus.OPEN
