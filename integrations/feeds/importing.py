@@ -313,6 +313,22 @@ def _ingest(
             counts["unchanged"] += 1
             continue
         reasons = list(header_problems) + problems + list(row.errors)
+        if feed == sealing.NOTICE_FEED and reasons and not header_problems and not problems:
+            protective = notice_on_protective_reading(row, import_day)
+            if protective is not None:
+                # Applied now on the reading that protects the child, and kept in the quarantine (without the
+                # person) so that the committee asks the court for a notice it can read.
+                quarantine.append(
+                    QuarantinedRow(
+                        batch=batch,
+                        feed=feed,
+                        row_number=row_number,
+                        record_key=row.key,
+                        **kept_in_quarantine(feed, _json_safe(raw), [*reasons, NOTICE_APPLIED]),
+                    )
+                )
+                sent_raw[len(quarantine) - 1] = raw
+                row, reasons = protective, []
         if not reasons and needs_roster:
             student = f"{row.values.get('school_code')}/{row.values.get('student_no')}"
             if student not in roster:
@@ -634,6 +650,41 @@ NOTICE_FEED = "court.sealing"
 NOTICE_NOT_FIXED = "a court's sealing notice is not corrected here: ask the court to send it again"
 NOTICE_VALUE_WITHHELD = "breaks the contract (the value is not kept: the notice names a person)"
 KEY_KEPT = "a correction cannot take the key of another stored record; send a new row for that record"
+NOTICE_APPLIED = (
+    "applied at once on the reading that protects the child (a date that cannot be read: every police contact "
+    "of the person up to the day the notice arrived); ask the court to send it again"
+)
+# The columns a person-wide notice can do without: its person is named by a valid national ID, and a day it
+# takes effect that cannot be read is taken as the day the notice arrived (the court cannot have sealed what
+# happened after it wrote; insider review 13, F1).
+_NOTICE_SPARE = {"birth_date", "effective_on"}
+
+
+def notice_on_protective_reading(row: contract.ParsedRow, import_day: dt.date) -> contract.ParsedRow | None:
+    """A court notice that breaks the contract only in its birth date or the day it takes effect, read so
+    that it seals at once, or None. Only a person-wide notice (blank ``contact_nos``; one that names its contacts
+    seals them already, ``sealing.seal_named_by_quarantined_notices``) whose person is named by a valid
+    national ID: a name alone, without a birth date, could seal another child's record."""
+    broken = {str(error).split(":", 1)[0].strip() for error in row.errors}
+    if not row.key or not broken or not broken <= _NOTICE_SPARE:
+        return None
+    if row.values.get("contact_nos") or row.national_id_status != "valid":
+        return None
+    values = dict(row.values)
+    if "effective_on" in broken:
+        values["effective_on"] = import_day
+    if "birth_date" in broken:
+        values["birth_date"] = None
+    return contract.ParsedRow(
+        feed=row.feed,
+        key=row.key,
+        values=values,
+        extra=row.extra,
+        national_id_status=row.national_id_status,
+        warnings=[*row.warnings, *row.errors],
+    )
+
+
 NOTICE_KEPT = ("notice_no", "court_case_no", "effective_on")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 

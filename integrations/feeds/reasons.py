@@ -170,6 +170,16 @@ _SHAPES: list[tuple[re.Pattern[str], Words]] = [
         ),
         lambda m: _("%(col)s: breaks the contract (the value is not kept: the notice names a person)") % m,
     ),
+    (
+        re.compile(
+            r"applied at once on the reading that protects the child \(a date that cannot be read: every police "
+            r"contact of the person up to the day the notice arrived\); ask the court to send it again"
+        ),
+        lambda m: _(
+            "applied at once on the reading that protects the child (a date that cannot be read: every police "
+            "contact of the person up to the day the notice arrived); ask the court to send it again"
+        ),
+    ),
     # Why a whole file or batch stopped (the batches page and the API's ``error``).
     (
         re.compile(r"the import stopped with an error; nothing was stored; send the file again"),

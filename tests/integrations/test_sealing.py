@@ -842,3 +842,46 @@ def test_splitting_the_notice_off_the_persons_record_does_not_take_the_person_ou
     assert not SourceRecord.objects.filter(record_key="SC-P9").exists()
     assert SourceRecord.objects.filter(record_key="SC-P8", sealed_at__isnull=True).exists()
     assert traces(MARKER) == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A person-wide notice that breaks the contract only in a date (insider review 13, F1)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_person_wide_notice_with_an_unreadable_birth_date_seals_by_its_national_id_at_once(world, tmp_path):
+    """A court order is not a dead letter because its birth date was mistyped: its valid national ID names the
+    person. It seals at once and stays in the quarantine, without the person, for the court to resend it."""
+    deliver(tmp_path, "police.contacts", [P1, P2])
+    printed = deliver(tmp_path, "court.sealing", [{**NOTICE_P, "birth_date": "2011-13-45"}])
+    assert "quarantined 1" in printed
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+    assert not SourceRecord.objects.filter(record_key="SC-P1").exists()
+    assert SourceRecord.objects.get(record_key="SC-P2").sealed_at is None  # after effective_on: kept
+    waiting = QuarantinedRow.objects.get(feed="court.sealing")
+    assert waiting.status == QuarantineStatus.OPEN and P_NID not in json.dumps(waiting.raw)
+    assert any("protects the child" in reason for reason in waiting.reasons)
+    # A later delivery of the person's sealed contact is refused as content.
+    assert import_rows(feed="police.contacts", rows=[P1]).sealed == 1
+    assert traces(MARKER + "-SC-P1") == []
+
+
+def test_a_person_wide_notice_with_an_unreadable_day_seals_up_to_the_day_it_arrived(world, tmp_path):
+    deliver(tmp_path, "police.contacts", [P1, P2])
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "effective_on": "2026-02-30"}])
+    # Both contacts happened before the notice arrived: on the reading that protects the child, both go.
+    for key in ("SC-P1", "SC-P2"):
+        assert SealedRecord.objects.filter(record_key=key).exists()
+        assert not SourceRecord.objects.filter(record_key=key).exists()
+    action = SealingAction.objects.get(notice_key="SN-P")
+    assert sorted(action.sealed_keys) == ["SC-P1", "SC-P2"]
+
+
+def test_a_malformed_person_wide_notice_without_a_valid_national_id_seals_nothing(world, tmp_path):
+    """The refused side: a name alone, with no birth date that can be read, could be another child's."""
+    deliver(tmp_path, "police.contacts", [P1])
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "birth_date": "2011-13-45", "national_id": ""}])
+    assert SourceRecord.objects.get(record_key="SC-P1").sealed_at is None
+    assert not SealedRecord.objects.exists()
+    assert not SourceRecord.objects.filter(feed="court.sealing").exists()
+    assert QuarantinedRow.objects.get(feed="court.sealing").status == QuarantineStatus.OPEN
