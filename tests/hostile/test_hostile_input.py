@@ -166,7 +166,8 @@ def test_json_rows_the_database_cannot_hold_are_refused_as_a_whole(client, polic
     ]
     response = post_rows(client, police_key, rows)
     assert response.status_code == 400
-    assert "row 2, column 'name'" in str(response.json())
+    # In the caller's language: zh-Hant when none is asked for.
+    assert "第 2 列欄位 'name'" in str(response.json())
     assert nothing_stored()
 
 
