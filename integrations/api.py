@@ -604,8 +604,10 @@ class YouthMergeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_rows_moved(self, merge) -> dict:
-        """Per table, how many rows moved (not which)."""
-        return {k: len(v) for k, v in (merge.moved or {}).items()}
+        """Per table of the identity side (record links), how many rows moved (not which). A data steward's
+        role is identity only: a count of cases, alerts or triage decisions moved would tell them a case had
+        been opened or an alert raised (insider review 13, F3), so those tables are not counted here."""
+        return {k: len(v) for k, v in (merge.moved or {}).items() if k.startswith("integrations.")}
 
 
 class YouthSplitSerializer(serializers.ModelSerializer):

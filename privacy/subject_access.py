@@ -576,6 +576,16 @@ def collect(youth: Youth) -> Holdings:
         ),
         ids,
     )
+    # A merge the "Merges and splits" sheet leaves out (its absorbed record emptied by sealing) is not named by
+    # the log either: its line would say that the sealed record once existed (insider review 13, F2).
+    unnamed = {
+        str(m.pk)
+        for m in YouthMerge.objects.filter(Q(kept_id__in=ids) | Q(absorbed_id__in=ids)).select_related(
+            "absorbed"
+        )
+        if _blank(m.absorbed) and m.absorbed_id != youth.pk
+    }
+    entries = [e for e in entries if not (e.object_type == "youthmerge" and e.object_id in unnamed)]
     cols = columns(
         ("at", _("When")),
         ("username", _("User")),

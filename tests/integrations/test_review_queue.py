@@ -452,3 +452,30 @@ def test_writing_a_refused_pair_whose_sides_are_swapped_keeps_the_mark():
     pair = ReviewPair.objects.get()
     assert (pair.left_feed, pair.right_feed) == ("school.students", "welfare.reports")
     assert pair.comparison["surname"]["left"] == "黃" and pair.comparison[engine.REFUSED_KEY] is True
+
+
+@pytest.mark.django_db
+def test_a_merge_read_by_the_steward_counts_only_the_identity_rows_it_moved(world, client):  # noqa: F811
+    """Insider review 13, F3: a data steward's role is identity only. A merge's count of cases, alerts or triage
+    decisions moved would tell them a case had been opened or an alert raised; only record links are counted."""
+    from casework.youth import services as youth_services
+
+    kept = youth_services.create_youth(name="甲", birth_date=world.today.replace(year=world.today.year - 14))
+    absorbed = youth_services.create_youth(name="甲", birth_date=kept.birth_date)
+    merge = YouthMerge.objects.create(
+        kept=kept,
+        absorbed=absorbed,
+        reason="same person",
+        origin="manual",
+        by=world.u.steward,
+        moved={
+            "integrations.recordlink": [1, 2],
+            "casework.case": [3],
+            "casework.alert": [4],
+            "casework.triagedecision": [5],
+            "_resolved_alerts": [[4, "active"]],
+        },
+    )
+    client.force_login(world.u.steward)
+    body = client.get(reverse("integrations-api:youthmerge-detail", args=[merge.pk])).json()
+    assert body["rows_moved"] == {"integrations.recordlink": 2}

@@ -19,7 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from integrations.feeds.importing import import_rows, resubmit_quarantined
+from integrations.feeds.importing import KEY_KEPT, import_rows, resubmit_quarantined
 from integrations.models import QuarantinedRow, QuarantineStatus, RecordLink, SourceRecord
 from tests.fixtures import ONE_PER_ROLE, PASSWORD
 from tests.integrations.sealing_world import (
@@ -106,7 +106,14 @@ def _play(tmp_path, story: Story, step: str, number: int, link: bool) -> None:
         story.delivered.append("contacts_q1_api")
     elif step == "fix_quarantine":
         for row in QuarantinedRow.objects.filter(feed="police.contacts", status=QuarantineStatus.OPEN):
-            resubmit_quarantined(row=row, fixed=Q1, user=None)
+            try:
+                resubmit_quarantined(row=row, fixed=Q1, user=None)
+            except ValueError as exc:
+                # A fix may not take the key of another stored record (insider review 10): refused, nothing
+                # delivered. Only a random order reaches this, so it was a rare flake before it was caught here.
+                if str(exc) != KEY_KEPT:
+                    raise
+                continue
             story.delivered.append("contacts_q1_fixed")
     elif step == "relink":
         call_command("link_records", verbosity=0)

@@ -271,6 +271,8 @@ def test_a_record_merged_away_keeps_nothing_that_only_a_sealed_record_gave_it(cl
     sheets = {s.id: s.rows for s in collect(kept).sheets}
     assert [r["public_id"] for r in sheets["identity"]] == [kept.public_id]
     assert not sheets["identity_changes"]
+    # Nor does the access log name the merge (review 13, F2).
+    assert not [r for r in sheets["access_log"] if r["object_type"] == "youthmerge"]
     assert q_name not in json.dumps(
         [r for rows in sheets.values() for r in rows], default=str, ensure_ascii=False
     )
@@ -297,6 +299,10 @@ def test_a_record_merged_away_keeps_the_identity_its_unsealed_records_give(world
     name = absorbed.name
     absorbed.refresh_from_db()
     assert absorbed.name == name != ""
+    # Its merge is in the file, in both sheets.
+    sheets = {s.id: s.rows for s in collect(kept).sheets}
+    assert sheets["identity_changes"]
+    assert [r for r in sheets["access_log"] if r["object_type"] == "youthmerge"]
 
 
 def test_a_reversed_merge_of_a_record_sealing_emptied_is_not_named(world_linked, tmp_path):
@@ -315,6 +321,7 @@ def test_a_reversed_merge_of_a_record_sealing_emptied_is_not_named(world_linked,
     reverse_merge(merge=merge, actor=steward)
     sheets = {s.id: s.rows for s in collect(kept).sheets}
     assert not sheets["identity_changes"]
+    assert not [r for r in sheets["access_log"] if r["object_type"] == "youthmerge"]
     assert absorbed.public_id not in json.dumps(sheets["identity"], default=str)
 
 
