@@ -209,8 +209,12 @@ def test_a_step_is_a_task_while_it_is_open(world, status, listed):
 def test_a_closed_case_leaves_no_planned_step_on_anyones_tasks(world):
     step(world, "Meet the father", owner_user=world.u.guidance2)
     step(world, "School meeting", owner_bureau=world.b.education)
+    step(world, "Review the plan", owner_user=world.u.supervisor)
     Case.objects.filter(pk=world.case.pk).update(status=CaseStatus.CLOSED)
     assert steps_of(world.u.guidance2) == [] and steps_of(world.u.guidance) == []
+    # The committee's supervisor still reads the closed case (rule 3), but its steps are no longer work.
+    assert policy.can_view_case(fresh(world.u.supervisor), world.case)
+    assert steps_of(world.u.supervisor) == []
 
 
 # ---------------------------------------------------------------------------------------------------------
