@@ -94,11 +94,11 @@ def with_plan(world, case: Case | None = None) -> dict:
         owner_bureau=world.b.education, goal=goal,
     )  # fmt: skip
     undone = plan_services.plan_service(
-        actor=g, case=case, description="Family meeting with the father", due_on=world.today, owner_user=world.u.social
+        actor=g, case=case, description="Family meeting with the father", due_on=world.today, owner_user=world.u.guidance2
     )  # fmt: skip
     plan_services.update_service(
         actor=g, service=undone, description=undone.description, due_on=undone.due_on, status="not_done",
-        not_done_reason="Father moved away", owner_user=world.u.social,
+        not_done_reason="Father moved away", owner_user=world.u.guidance2,
     )  # fmt: skip
     review = plan_services.review_plan(
         actor=g, case=case, reviewed_on=world.today, note="Attendance improving"
