@@ -313,7 +313,7 @@ def _ingest(
             counts["unchanged"] += 1
             continue
         reasons = list(header_problems) + problems + list(row.errors)
-        if feed == sealing.NOTICE_FEED and reasons and not header_problems and not problems:
+        if feed == sealing.NOTICE_FEED and not header_problems and not problems:
             protective = notice_on_protective_reading(row, import_day)
             if protective is not None:
                 # Applied now on the reading that protects the child, and kept in the quarantine (without the
@@ -324,7 +324,9 @@ def _ingest(
                         feed=feed,
                         row_number=row_number,
                         record_key=row.key,
-                        **kept_in_quarantine(feed, _json_safe(raw), [*reasons, NOTICE_APPLIED]),
+                        **kept_in_quarantine(
+                            feed, _json_safe(raw), [*(reasons or [NOTICE_LATE]), NOTICE_APPLIED]
+                        ),
                     )
                 )
                 sent_raw[len(quarantine) - 1] = raw
@@ -412,6 +414,12 @@ def _ingest(
             if keys:
                 named.append((q.record_key or f"quarantine:{batch.pk}:{q.row_number}", keys))
         sealing.seal_named_by_quarantined_notices(named, actor=Actor.system("sealing"))
+    if feed == sealing.NOTICE_FEED and new_records:
+        # The court sent the notice again and it was read: its earlier rows waiting in the quarantine are done
+        # (insider review 14, F6). A row of this batch stays: this notice was read on the protective reading.
+        QuarantinedRow.objects.filter(
+            feed=feed, status=QuarantineStatus.OPEN, record_key__in=[r[1] for r in new_records]
+        ).exclude(batch=batch).update(status=QuarantineStatus.RESUBMITTED, resolved_at=timezone.now())
     if feed == sealing.NOTICE_FEED and (counts["created"] or counts["updated"]):
         # A notice takes effect as it arrives, linked or not: the keys it names are sealed at once.
         sealing.apply_notices_of_batch(batch, actor=Actor.system("sealing"))
@@ -650,14 +658,17 @@ NOTICE_FEED = "court.sealing"
 NOTICE_NOT_FIXED = "a court's sealing notice is not corrected here: ask the court to send it again"
 NOTICE_VALUE_WITHHELD = "breaks the contract (the value is not kept: the notice names a person)"
 KEY_KEPT = "a correction cannot take the key of another stored record; send a new row for that record"
+NOTICE_LATE = "effective_on: falls after the day the notice arrived"
 NOTICE_APPLIED = (
-    "applied at once on the reading that protects the child (a date that cannot be read: every police contact "
-    "of the person up to the day the notice arrived); ask the court to send it again"
+    "applied at once on the reading that protects the child (what cannot be read is not used; a day it takes "
+    "effect that cannot be read, or that falls after the day the notice arrived, is taken as that day); ask the "
+    "court to send it again"
 )
-# The columns a person-wide notice can do without: its person is named by a valid national ID, and a day it
-# takes effect that cannot be read is taken as the day the notice arrived (the court cannot have sealed what
-# happened after it wrote; insider review 13, F1).
-_NOTICE_SPARE = {"birth_date", "effective_on"}
+# The columns a person-wide notice can do without: its person is named by a valid national ID (a blank name or
+# an unreadable birth date adds nothing to that), and a day it takes effect that cannot be read, or that falls
+# after the day the notice arrived, is taken as that day: the court cannot have sealed what happened after it
+# wrote (insider reviews 13, F1, and 14, F3 and F4).
+_NOTICE_SPARE = {"birth_date", "effective_on", "name"}
 
 
 def notice_on_protective_reading(row: contract.ParsedRow, import_day: dt.date) -> contract.ParsedRow | None:
@@ -666,12 +677,14 @@ def notice_on_protective_reading(row: contract.ParsedRow, import_day: dt.date) -
     seals them already, ``sealing.seal_named_by_quarantined_notices``) whose person is named by a valid
     national ID: a name alone, without a birth date, could seal another child's record."""
     broken = {str(error).split(":", 1)[0].strip() for error in row.errors}
-    if not row.key or not broken or not broken <= _NOTICE_SPARE:
+    effective = row.values.get("effective_on")
+    late = isinstance(effective, dt.date) and effective > import_day
+    if not row.key or not (broken or late) or not broken <= _NOTICE_SPARE:
         return None
     if row.values.get("contact_nos") or row.national_id_status != "valid":
         return None
     values = dict(row.values)
-    if "effective_on" in broken:
+    if "effective_on" in broken or late:
         values["effective_on"] = import_day
     if "birth_date" in broken:
         values["birth_date"] = None

@@ -172,12 +172,14 @@ _SHAPES: list[tuple[re.Pattern[str], Words]] = [
     ),
     (
         re.compile(
-            r"applied at once on the reading that protects the child \(a date that cannot be read: every police "
-            r"contact of the person up to the day the notice arrived\); ask the court to send it again"
+            r"applied at once on the reading that protects the child \(what cannot be read is not used; a day it "
+            r"takes effect that cannot be read, or that falls after the day the notice arrived, is taken as that "
+            r"day\); ask the court to send it again"
         ),
         lambda m: _(
-            "applied at once on the reading that protects the child (a date that cannot be read: every police "
-            "contact of the person up to the day the notice arrived); ask the court to send it again"
+            "applied at once on the reading that protects the child (what cannot be read is not used; a day it "
+            "takes effect that cannot be read, or that falls after the day the notice arrived, is taken as that "
+            "day); ask the court to send it again"
         ),
     ),
     # Why a whole file or batch stopped (the batches page and the API's ``error``).

@@ -801,7 +801,10 @@ class PersonWideNotices:
         if nid and (key, effective_on) not in self.by_nid[nid]:
             self.by_nid[nid].append((key, effective_on))
         if values.get("birth_date"):
-            entry = (key, effective_on, nid)
+            # An ID that fails its checksum still says whom the court meant: a contact under another valid ID is
+            # another child, not this notice's person by name and birth date (insider review 14, F1).
+            written = nid or _id_as_written(values.get("national_id"))
+            entry = (key, effective_on, written)
             names = _name_keys(values)
             # A notice that gives the Han name reaches by it; the romanised one (more people share it) only
             # reaches for a notice that has nothing else.
@@ -922,6 +925,13 @@ class PersonWideNotices:
             if notice:
                 found[notice][pk] = (key or parsed.key) if status == QuarantineStatus.OPEN else ""
         return found
+
+
+def _id_as_written(value: object) -> str:
+    """A national ID as the court wrote it (NFKC, no spaces, upper case), valid or not; ``""`` for none."""
+    if not isinstance(value, str):
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
 
 
 def _identities_linked_to(notice_keys: list[str]) -> list[tuple[str, Mapping, str]]:

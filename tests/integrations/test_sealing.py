@@ -885,3 +885,65 @@ def test_a_malformed_person_wide_notice_without_a_valid_national_id_seals_nothin
     assert not SealedRecord.objects.exists()
     assert not SourceRecord.objects.filter(feed="court.sealing").exists()
     assert QuarantinedRow.objects.get(feed="court.sealing").status == QuarantineStatus.OPEN
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 14: notices that name the wrong child, or the right one without a name or with a day to come
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _twin_contact(key: str) -> dict:
+    """A contact of another child: P's name and birth date, another valid national ID."""
+    from integrations.feeds.contract import make_national_id
+    from tests.integrations.sealing_world import contact
+
+    other = {**P, "national_id": make_national_id("B", 1, "7654321")}
+    return contact(key, other, "2024-05-01", sealed=False)
+
+
+def test_a_notice_whose_national_id_fails_its_checksum_never_seals_another_child_by_name(world, tmp_path):
+    """F1 (high): the ID the court wrote, checksum or not, says whom it meant; a child under another valid ID
+    who shares the name and birth date is someone else."""
+    twin = _twin_contact("SC-T1")
+    deliver(tmp_path, "police.contacts", [twin])
+    typo = P_NID[:-1] + str((int(P_NID[-1]) + 1) % 10)
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "national_id": typo}])
+    assert SourceRecord.objects.get(record_key="SC-T1").sealed_at is None
+    assert not SealedRecord.objects.filter(record_key="SC-T1").exists()
+    assert import_rows(feed="police.contacts", rows=[{**twin, "contact_no": "SC-T2"}]).created == 1
+    # The allowed side: a contact of the person that carries no ID at all is still theirs by name and birth.
+    deliver(tmp_path, "police.contacts", [{**P1, "national_id": ""}])
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+
+
+def test_a_notice_without_a_name_but_with_a_valid_national_id_seals_at_once(world, tmp_path):
+    """F4: the valid ID names the child; a blank name adds nothing to it."""
+    deliver(tmp_path, "police.contacts", [P1, P2])
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "name": ""}])
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+    assert SourceRecord.objects.get(record_key="SC-P2").sealed_at is None
+
+
+def test_a_notice_effective_after_the_day_it_arrived_seals_only_up_to_that_day(world, tmp_path):
+    """F3: a mistyped year (2030) must not silently discard the child's later police records."""
+    from django.utils import timezone
+
+    deliver(tmp_path, "police.contacts", [P1])
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "effective_on": "2030-01-01"}])
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+    notice = SourceRecord.objects.get(feed="court.sealing", is_current=True)
+    assert notice.values["effective_on"] == timezone.localdate().isoformat()
+    assert QuarantinedRow.objects.get(feed="court.sealing").status == QuarantineStatus.OPEN
+    later = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    after = {**P2, "contact_no": "SC-P9", "occurred_on": later, "recorded_on": later}
+    assert import_rows(feed="police.contacts", rows=[after]).created == 1
+
+
+def test_a_notice_the_court_sends_again_closes_its_row_waiting_in_the_quarantine(world, tmp_path):
+    """F6: the corrected resend is read; the earlier row asking for it is done."""
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "birth_date": "", "national_id": ""}])
+    waiting = QuarantinedRow.objects.get(feed="court.sealing")
+    assert waiting.status == QuarantineStatus.OPEN
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    waiting.refresh_from_db()
+    assert waiting.status == QuarantineStatus.RESUBMITTED
