@@ -172,6 +172,16 @@ _SHAPES: list[tuple[re.Pattern[str], Words]] = [
     ),
     (
         re.compile(
+            r"names no national ID, and children with different national IDs share its name and birth date: "
+            r"nothing was sealed by name alone; ask the court to send it again with the national ID"
+        ),
+        lambda m: _(
+            "names no national ID, and children with different national IDs share its name and birth date: "
+            "nothing was sealed by name alone; ask the court to send it again with the national ID"
+        ),
+    ),
+    (
+        re.compile(
             r"applied at once on the reading that protects the child \(what cannot be read is not used; a day it "
             r"takes effect that cannot be read, or that falls after the day the notice arrived, is taken as that "
             r"day\); ask the court to send it again"

@@ -786,6 +786,10 @@ class PersonWideNotices:
     ):
         self.by_nid: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
         self.by_name_dob: dict[tuple[str, str], list[tuple[str, dt.date | None, str]]] = defaultdict(list)
+        # The valid national IDs known under each name and birth date a notice without an ID reaches by: two
+        # of them are two children, and such a notice cannot say which one the court meant (insider review 14,
+        # F2). Filled by ``learn`` (the store) and ``learn_rows`` (a file being imported).
+        self.known_ids: dict[tuple[str, str], set[str]] = defaultdict(set)
         effective: dict[str, dt.date | None] = {}
         for key, values, nid_status in notices:
             if named_keys(values):
@@ -821,7 +825,57 @@ class PersonWideNotices:
             notices = notices.filter(record_key__in=list(notice_keys))
         rows = list(notices.values_list("record_key", "values", "national_id_status"))
         person_wide = [key for key, values, _status in rows if not named_keys(values)]
-        return cls(rows, _identities_linked_to(person_wide) if person_wide else ())
+        found = cls(rows, _identities_linked_to(person_wide) if person_wide else ())
+        found.learn()
+        return found
+
+    def _without_id(self) -> set[tuple[str, str]]:
+        """The names and birth dates a notice without any national ID reaches by."""
+        return {identity for identity, entries in self.by_name_dob.items() if any(not e[2] for e in entries)}
+
+    def learn(self) -> None:
+        """Read the valid national IDs the store holds under the names and birth dates of notices without an
+        ID (every feed that names a person, notices included: a notice with an ID is a child too)."""
+        wanted = self._without_id()
+        if not wanted:
+            return
+        dobs = sorted({dob for _name, dob in wanted})
+        holders = SourceRecord.objects.filter(
+            is_current=True, sealed_at__isnull=True, national_id_status="valid", values__birth_date__in=dobs
+        )
+        self.learn_rows(holders.values_list("values", "national_id_status"))
+
+    def learn_rows(self, rows: Iterable[tuple[Mapping, str]]) -> None:
+        """Add the valid national IDs these rows (values, national ID status) carry under the names and birth
+        dates of notices without an ID: a file that brings two children at once is read as two children."""
+        wanted = self._without_id()
+        if not wanted:
+            return
+        for values, nid_status in rows:
+            nid = (values.get("national_id") or "") if nid_status == "valid" else ""
+            dob = str(values.get("birth_date") or "")[:10]
+            if not nid or not dob:
+                continue
+            for name in _name_keys(values):
+                if (name, dob) in wanted:
+                    self.known_ids[(name, dob)].add(nid)
+
+    def contested(self, identity: tuple[str, str], nid: str = "") -> bool:
+        """Whether a record under this name and birth date (carrying ``nid`` when valid) may be another
+        child's than the one a notice without an ID meant: another valid ID is known under them, or, for a
+        record without an ID, two are."""
+        known = self.known_ids.get(identity, set())
+        return len(known - {nid}) >= 1 if nid else len(known) >= 2
+
+    def contested_notices(self) -> set[str]:
+        """Keys of the notices without an ID whose name and birth date two children share."""
+        return {
+            key
+            for identity, entries in self.by_name_dob.items()
+            if self.contested(identity)
+            for key, _effective, written in entries
+            if not written
+        }
 
     def __bool__(self) -> bool:
         return bool(self.by_nid or self.by_name_dob)
@@ -842,7 +896,11 @@ class PersonWideNotices:
         dob = str(values.get("birth_date") or "")[:10]
         for name in sorted(_name_keys(values)) if dob else []:
             for key, effective_on, notice_nid in self.by_name_dob.get((name, dob), []):
-                if (not nid or not notice_nid or nid == notice_nid) and reaches(effective_on):
+                if notice_nid and nid and nid != notice_nid:
+                    continue
+                if not notice_nid and self.contested((name, dob), nid):
+                    continue  # a notice without an ID names one child; two share this name and birth date
+                if reaches(effective_on):
                     return key
         return ""
 

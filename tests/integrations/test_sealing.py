@@ -947,3 +947,70 @@ def test_a_notice_the_court_sends_again_closes_its_row_waiting_in_the_quarantine
     deliver(tmp_path, "court.sealing", [NOTICE_P])
     waiting.refresh_from_db()
     assert waiting.status == QuarantineStatus.RESUBMITTED
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 14, F2: a notice without a national ID names one child; two may share its name and birth date
+# ---------------------------------------------------------------------------------------------------------
+
+NOTICE_WITHOUT_ID = {**NOTICE_P, "national_id": ""}
+
+
+def test_a_notice_without_an_id_seals_nobody_by_name_when_two_children_share_it(world, tmp_path):
+    """The refused side: the platform holds P (valid ID) and another child with P's name, birth date and
+    another valid ID. A notice naming neither ID cannot say which one the court meant: nobody is sealed by name,
+    and the notice waits in the quarantine, without the person, for the court to send the ID."""
+    twin = _twin_contact("SC-T1")
+    deliver(tmp_path, "police.contacts", [P1, twin, {**P1, "contact_no": "SC-N1", "national_id": ""}])
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    for key in ("SC-P1", "SC-T1", "SC-N1"):
+        assert SourceRecord.objects.get(record_key=key).sealed_at is None, key
+        assert not SealedRecord.objects.filter(record_key=key).exists(), key
+    waiting = QuarantinedRow.objects.get(feed="court.sealing")
+    assert waiting.status == QuarantineStatus.OPEN
+    assert "children with different national IDs share its name" in waiting.reasons[0]
+    assert P["name"] not in json.dumps(waiting.raw, ensure_ascii=False)
+    assert P["birth_date"] not in json.dumps(waiting.raw)
+    # A later contact of either child, or one without an ID, is not refused by name either.
+    later = [
+        {**P1, "contact_no": "SC-P7"},
+        {**twin, "contact_no": "SC-T7"},
+        {**P1, "contact_no": "SC-N7", "national_id": ""},
+    ]
+    assert import_rows(feed="police.contacts", rows=later).created == 3
+    # The court sends the notice again with P's ID: P's contacts are sealed, the other child's stay, and the
+    # waiting row is done.
+    deliver(tmp_path, "court.sealing", [NOTICE_P])
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+    assert SourceRecord.objects.get(record_key="SC-T1").sealed_at is None
+    assert SourceRecord.objects.get(record_key="SC-T7").sealed_at is None
+    waiting.refresh_from_db()
+    assert waiting.status == QuarantineStatus.RESUBMITTED
+
+
+def test_a_notice_without_an_id_still_seals_by_name_when_only_one_child_has_it(world, tmp_path):
+    """The allowed side: one valid ID under the name and birth date is one child; the notice reaches their
+    contacts with that ID or none, and no row waits in the quarantine."""
+    deliver(tmp_path, "police.contacts", [P1, {**P1, "contact_no": "SC-N1", "national_id": ""}])
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+    assert SealedRecord.objects.filter(record_key="SC-N1").exists()
+    assert not QuarantinedRow.objects.filter(feed="court.sealing").exists()
+
+
+def test_a_file_that_brings_two_children_under_an_id_less_notice_seals_neither_by_name(world, tmp_path):
+    """A notice without an ID came first; one police file then brings P and another child with P's name and
+    birth date: the file itself shows two children, so neither contact is refused by name."""
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    twin = _twin_contact("SC-T1")
+    deliver(tmp_path, "police.contacts", [P1, twin])
+    assert SourceRecord.objects.get(record_key="SC-P1").sealed_at is None
+    assert SourceRecord.objects.get(record_key="SC-T1").sealed_at is None
+
+
+def test_an_id_less_notice_that_came_first_still_refuses_its_one_childs_contact(world, tmp_path):
+    """The allowed side of the above: one child under the name and birth date is refused by name."""
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    deliver(tmp_path, "police.contacts", [P1])
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+    assert not SourceRecord.objects.filter(record_key="SC-P1", sealed_at__isnull=True).exists()
