@@ -109,6 +109,53 @@ class SourceRecord(models.Model):
         return f"{self.feed}:{self.record_key} v{self.version}"
 
 
+class LinkageKey(models.Model):
+    """The comparison keys linkage derives from one current, unsealed, person-naming source record
+    (``integrations.linkage.features.COLUMNS``), kept by the imports so that linking a day's delivery reads
+    only the records it may concern instead of deriving every record's keys again (``linkage/keys.py``).
+    Deleted with its record: a sealed record's keys go with it."""
+
+    source_record = models.OneToOneField(
+        SourceRecord, on_delete=models.CASCADE, primary_key=True, related_name="linkage_key"
+    )
+    feed = models.CharField(max_length=32)
+    record_key = models.CharField(max_length=128)
+    knowledge_date = models.DateField(null=True)
+    nid = models.TextField(null=True)
+    nid_valid = models.TextField(null=True)
+    name_trad = models.TextField(null=True)
+    surname = models.TextField(null=True)
+    given = models.TextField(null=True)
+    given_sorted = models.TextField(null=True)
+    pinyin = models.TextField(null=True)
+    given_pinyin = models.TextField(null=True)
+    given_near = models.TextField(null=True)
+    phonetic = models.TextField(null=True)
+    has_chinese = models.BooleanField(default=False)
+    roman = models.TextField(null=True)
+    dob = models.CharField(max_length=10, null=True)
+    dob_y = models.IntegerField(null=True)
+    dob_md = models.CharField(max_length=5, null=True)
+    dob_swapped = models.CharField(max_length=10, null=True)
+    sex = models.TextField(null=True)
+    district = models.TextField(null=True)
+    address = models.TextField(null=True)
+    address_full = models.TextField(null=True)
+
+    class Meta:
+        # The keys an incremental run looks up a new record's neighbours by (``keys.neighbours``).
+        indexes = [
+            models.Index(fields=["feed", "record_key"], name="linkagekey_record"),
+            models.Index(fields=["nid"], name="linkagekey_nid"),
+            models.Index(fields=["dob"], name="linkagekey_dob"),
+            models.Index(fields=["name_trad"], name="linkagekey_name"),
+            models.Index(fields=["phonetic"], name="linkagekey_phonetic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feed}:{self.record_key}"
+
+
 class QuarantineStatus(models.TextChoices):
     OPEN = "open", _("Waiting for a fix")
     RESUBMITTED = "resubmitted", _("Fixed and resubmitted")

@@ -29,6 +29,7 @@ from casework.access.audit import Actor
 from casework.identifiers import redact_national_ids
 from config.progress import ProgressCallback, report
 from integrations.feeds import contract
+from integrations.linkage import keys as linkage_keys
 from integrations.linkage import sealing
 from integrations.models import (
     BatchOrigin,
@@ -398,6 +399,9 @@ def _ingest(
     report(progress, "storing", len(new_records), stored)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=CHUNK)
     report(progress, "storing", stored, stored)
+    if spec.carries_identity and (new_records or superseded):
+        # The linkage key table follows the records it is derived from (integrations/linkage/keys.py).
+        linkage_keys.sync()
     if newly_sealed:
         # Reached by a person-wide notice at import: registered now, and anything stored earlier erased.
         actor = Actor.system("sealing")

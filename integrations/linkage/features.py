@@ -44,6 +44,9 @@ COLUMNS = (
     "address_full",
 )
 
+# The identity values a record's keys are derived from, in the order ``_raw_rows`` gives them after its first five.
+RAW_VALUES = ("national_id", "name", "name_romanized", "birth_date", "sex", "district", "address")
+
 _SQL = (
     "SELECT id, feed, record_key, knowledge_date, national_id_status, "
     "values->>'national_id', values->>'name', values->>'name_romanized', values->>'birth_date', "

@@ -27,7 +27,7 @@ from casework.models import AuditAction, Youth
 from casework.versioning import code_version
 from casework.youth.services import new_youth_public_id
 from config.progress import ProgressCallback, report
-from integrations.linkage import engine, features
+from integrations.linkage import engine, keys
 from integrations.linkage.golden import FIELDS as YOUTH_FIELDS
 from integrations.linkage.golden import apply_golden, fairness_values, golden_fields, golden_values
 from integrations.linkage.identity import merge_youth
@@ -113,7 +113,8 @@ def link_all(
     timings = {}
     t = time.perf_counter()
     report(progress, "loading")
-    df = features.frame()
+    keys.sync()
+    df = keys.everyone()
     report(progress, "loading", len(df), len(df))
     timings["load_seconds"] = round(time.perf_counter() - t, 2)
     if df.empty:
@@ -158,44 +159,25 @@ def model_source(model: LinkageModel) -> str:
 
 @one_run_at_a_time
 def link_incremental(*, actor: Actor | None = None, progress: ProgressCallback | None = None) -> dict:
-    """Link records that are new or changed since they were last linked, against the existing youth."""
+    """Link records that are new or changed since they were last linked, against the existing youth. Reads
+    the key table (``keys``): the new records, the records that share a blocking key with one of them and
+    every record of those records' youth; the term frequencies are the whole population's, counted there."""
     t = time.perf_counter()
     report(progress, "loading")
-    linked = {
-        (f, k): r for f, k, r in RecordLink.objects.values_list("feed", "record_key", "source_record_id")
-    }
-    pending = [
-        (f, k)
-        for rid, f, k in SourceRecord.objects.filter(
-            is_current=True, sealed_at__isnull=True, feed__in=features.PERSON_FEEDS
-        ).values_list("id", "feed", "record_key")
-        if linked.get((f, k)) != rid
-    ]
+    synced = keys.sync()
+    pending = keys.pending()
     if not pending:
         return {"records": 0, "new_or_changed": 0}
     model = active_model()
-    if model is None or not linked:
+    if model is None or not RecordLink.objects.exists():
         return link_all(actor=actor, progress=progress)
-    df_all = features.frame()
-    timings = {"load_seconds": round(time.perf_counter() - t, 2)}
-    pending_set = set(pending)
-    is_new = np.array(
-        [(f, k) in pending_set for f, k in zip(df_all["feed"], df_all["record_key"], strict=True)]
-    )
-    new = df_all[is_new]
-    old = df_all[~is_new]
-    # Existing records that share any blocking key with a new record, and every record of their youth.
-    touch = np.zeros(len(old), dtype=bool)
-    for column in ("nid", "dob", "name_trad", "phonetic"):
-        values = set(new[column].dropna())
-        touch |= old[column].isin(values).to_numpy()
-    youth_of = {(f, k): y for f, k, y in RecordLink.objects.values_list("feed", "record_key", "youth_id")}
-    old_youth = np.array([youth_of.get((f, k)) for f, k in zip(old["feed"], old["record_key"], strict=True)])
-    involved = set(old_youth[touch]) - {None}
-    subset = pd.concat([new, old[np.isin(old_youth, list(involved))]], ignore_index=True)
+    new = keys.records(pending)
+    subset = pd.concat([new, keys.neighbourhood(new, exclude=pending)], ignore_index=True)
+    tf = keys.term_frequencies(subset, engine.TF_COLUMNS)
+    timings = {"load_seconds": round(time.perf_counter() - t, 2), "keys_added": synced["added"]}
     return _link(
         subset, model=model, mode=LinkageRun.Mode.INCREMENTAL, actor=actor, timings=timings, keep_existing=True,
-        extra={"new_or_changed": len(new)}, tf=engine.term_frequencies(df_all), progress=progress,
+        extra={"new_or_changed": len(new)}, tf=tf, progress=progress,
     )  # fmt: skip
 
 
