@@ -23,13 +23,13 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values("unique_id").reset_index(drop=True)
 
 
-def test_the_key_table_holds_what_linkage_derives_from_every_current_unsealed_record(linked):
+def test_the_key_table_holds_what_linkage_derives_from_every_current_unsealed_record(linked):  # noqa: F811
     table, derived = _sorted(keys.everyone()), _sorted(features.frame())
     assert len(table) == len(derived) > 300
     pd.testing.assert_frame_equal(table, derived, check_dtype=False)
 
 
-def test_a_resent_changed_record_replaces_its_keys(linked, tmp_path):
+def test_a_resent_changed_record_replaces_its_keys(linked, tmp_path):  # noqa: F811
     record = SourceRecord.objects.filter(
         feed="police.contacts", is_current=True, sealed_at__isnull=True
     ).first()
@@ -48,7 +48,7 @@ def test_a_resent_changed_record_replaces_its_keys(linked, tmp_path):
     assert LinkageKey.objects.filter(feed="police.contacts", record_key=record.record_key).count() == 1
 
 
-def test_a_sealed_contact_leaves_no_keys(linked, tmp_path):
+def test_a_sealed_contact_leaves_no_keys(linked, tmp_path):  # noqa: F811
     record = SourceRecord.objects.filter(
         feed="police.contacts", is_current=True, sealed_at__isnull=True
     ).first()
@@ -64,7 +64,7 @@ def test_a_sealed_contact_leaves_no_keys(linked, tmp_path):
     assert not LinkageKey.objects.filter(feed="police.contacts", record_key=record.record_key).exists()
 
 
-def test_a_table_behind_its_records_is_brought_in_line_before_linking(linked):
+def test_a_table_behind_its_records_is_brought_in_line_before_linking(linked):  # noqa: F811
     total = LinkageKey.objects.count()
     LinkageKey.objects.filter(feed="welfare.reports").delete()
     missing = total - LinkageKey.objects.count()
@@ -74,7 +74,7 @@ def test_a_table_behind_its_records_is_brought_in_line_before_linking(linked):
     pd.testing.assert_frame_equal(_sorted(keys.everyone()), _sorted(features.frame()), check_dtype=False)
 
 
-def test_an_incremental_run_reads_the_new_records_neighbourhood_not_the_city(linked, tmp_path):
+def test_an_incremental_run_reads_the_new_records_neighbourhood_not_the_city(linked, tmp_path):  # noqa: F811
     roster = SourceRecord.objects.filter(feed="school.students", is_current=True, national_id_status="valid")
     record = next(r for r in roster if len(r.values["name"]) == 3)
     youth = RecordLink.objects.get(feed="school.students", record_key=record.record_key).youth_id
@@ -94,7 +94,7 @@ def test_an_incremental_run_reads_the_new_records_neighbourhood_not_the_city(lin
     assert RecordLink.objects.filter(youth_id=youth).count() <= read < LinkageKey.objects.count() / 4
 
 
-def test_term_frequencies_are_the_whole_populations(linked):
+def test_term_frequencies_are_the_whole_populations(linked):  # noqa: F811
     everyone = keys.everyone()
     some = everyone.head(40)
     expected = engine.term_frequencies(everyone)
@@ -108,5 +108,5 @@ def test_term_frequencies_are_the_whole_populations(linked):
             assert mine[value] == pytest.approx(theirs[value]), (column, value)
 
 
-def test_an_incremental_run_with_nothing_new_reads_nothing(linked):
+def test_an_incremental_run_with_nothing_new_reads_nothing(linked):  # noqa: F811
     assert service.link_incremental() == {"records": 0, "new_or_changed": 0}
