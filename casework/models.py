@@ -347,6 +347,9 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["youth", "event_date"]),
             models.Index(fields=["youth", "knowledge_date"]),
+            # Alerting reads the events an import or a linkage run has just written (created_at at or after
+            # the run's start): without it, each alert rule scanned every event (issue 15, part 5).
+            models.Index(fields=["created_at"], name="event_created_at"),
         ]
         constraints = [
             models.UniqueConstraint(

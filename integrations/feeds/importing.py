@@ -401,7 +401,7 @@ def _ingest(
     report(progress, "storing", stored, stored)
     if spec.carries_identity and (new_records or superseded):
         # The linkage key table follows the records it is derived from (integrations/linkage/keys.py).
-        linkage_keys.sync()
+        linkage_keys.follow_import(batch.pk, superseded)
     if newly_sealed:
         # Reached by a person-wide notice at import: registered now, and anything stored earlier erased.
         actor = Actor.system("sealing")

@@ -72,6 +72,49 @@ def sync() -> dict:
     return {"added": added, "removed": removed}
 
 
+def follow_import(batch_id: int, superseded: Iterable[int]) -> int:
+    """What one import changed, in its transaction: the keys of the versions it replaced go, those of the
+    current unsealed person records it stored come. Returns how many keys were added."""
+    if not LinkageKey.objects.exists():
+        # The first import since the table was made (an installation that predates it): the whole table now,
+        # since sealing finds records through it (notices.PersonWideNotices).
+        return sync()["added"]
+    superseded = list(superseded)
+    for start in range(0, len(superseded), CHUNK):
+        LinkageKey.objects.filter(source_record_id__in=superseded[start : start + CHUNK]).delete()
+    stored = SourceRecord.objects.filter(
+        batch_id=batch_id, is_current=True, sealed_at__isnull=True, feed__in=features.PERSON_FEEDS
+    )
+    rows = [
+        (*r[:5], *(r[5].get(c) for c in features.RAW_VALUES))
+        for r in stored.values_list(
+            "id", "feed", "record_key", "knowledge_date", "national_id_status", "values"
+        )
+    ]
+    return _insert(features.frame_from_raw(rows)) if rows else 0
+
+
+def catch_up() -> int:
+    """Keys for current records stored after the newest keyed one and not keyed (an import that did not keep
+    the table: none should). Cheap: it reads the records above the newest keyed id by the primary key; a
+    full ``sync`` checks everything."""
+    newest = (
+        LinkageKey.objects.order_by("-source_record_id").values_list("source_record_id", flat=True).first()
+    )
+    if newest is None:
+        return sync()["added"]
+    missing = SourceRecord.objects.filter(
+        pk__gt=newest, is_current=True, sealed_at__isnull=True, feed__in=features.PERSON_FEEDS
+    ).exclude(pk__in=LinkageKey.objects.filter(source_record_id__gt=newest).values("source_record_id"))
+    rows = [
+        (*r[:5], *(r[5].get(c) for c in features.RAW_VALUES))
+        for r in missing.values_list(
+            "id", "feed", "record_key", "knowledge_date", "national_id_status", "values"
+        )
+    ]
+    return _insert(features.frame_from_raw(rows)) if rows else 0
+
+
 def _insert(df: pd.DataFrame) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor, cursor.cursor.copy(_COPY) as copy:

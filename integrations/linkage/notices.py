@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from casework.models import Youth
 from integrations.feeds import contract
-from integrations.models import QuarantinedRow, QuarantineStatus, RecordLink, SourceRecord
+from integrations.models import LinkageKey, QuarantinedRow, QuarantineStatus, RecordLink, SourceRecord
 
 NOTICE_FEED = "court.sealing"
 CONTACT_FEED = "police.contacts"
@@ -142,9 +142,7 @@ class PersonWideNotices:
         if not wanted:
             return
         dobs = sorted({dob for _name, dob in wanted})
-        holders = SourceRecord.objects.filter(
-            is_current=True, sealed_at__isnull=True, national_id_status="valid", values__birth_date__in=dobs
-        )
+        holders = SourceRecord.objects.filter(pk__in=_keyed(Q(dob__in=dobs, nid_valid__isnull=False)))
         self.learn_rows(holders.values_list("values", "national_id_status"))
 
     def learn_rows(self, rows: Iterable[tuple[Mapping, str]]) -> None:
@@ -253,10 +251,7 @@ class PersonWideNotices:
         # compared in Python.
         dobs = sorted({dob for _name, dob in self.by_name_dob})
         candidates = SourceRecord.objects.filter(
-            Q(values__national_id__in=sorted(self.by_nid)) | Q(values__birth_date__in=dobs),
-            feed=CONTACT_FEED,
-            is_current=True,
-            sealed_at__isnull=True,
+            pk__in=_keyed(Q(nid__in=sorted(self.by_nid)) | Q(dob__in=dobs), feed=CONTACT_FEED)
         )
         for key, values, nid_status in candidates.values_list("record_key", "values", "national_id_status"):
             notice = self.match(values, nid_status)
@@ -285,6 +280,12 @@ class PersonWideNotices:
             if notice:
                 found[notice][pk] = (key or parsed.key) if status == QuarantineStatus.OPEN else ""
         return found
+
+
+def _keyed(condition: Q, **filters) -> list[int]:
+    """Ids of the current unsealed person records whose linkage keys (``LinkageKey``, kept by the imports)
+    meet ``condition``: the indexed way to find records by birth date or national ID."""
+    return list(LinkageKey.objects.filter(condition, **filters).values_list("source_record_id", flat=True))
 
 
 def _id_as_written(value: object) -> str:

@@ -164,7 +164,8 @@ def link_incremental(*, actor: Actor | None = None, progress: ProgressCallback |
     every record of those records' youth; the term frequencies are the whole population's, counted there."""
     t = time.perf_counter()
     report(progress, "loading")
-    synced = keys.sync()
+    # The imports keep the key table (keys.follow_import); a full run checks all of it (keys.sync).
+    added = keys.catch_up()
     pending = keys.pending()
     if not pending:
         return {"records": 0, "new_or_changed": 0}
@@ -174,7 +175,7 @@ def link_incremental(*, actor: Actor | None = None, progress: ProgressCallback |
     new = keys.records(pending)
     subset = pd.concat([new, keys.neighbourhood(new, exclude=pending)], ignore_index=True)
     tf = keys.term_frequencies(subset, engine.TF_COLUMNS)
-    timings = {"load_seconds": round(time.perf_counter() - t, 2), "keys_added": synced["added"]}
+    timings = {"load_seconds": round(time.perf_counter() - t, 2), "keys_added": added}
     return _link(
         subset, model=model, mode=LinkageRun.Mode.INCREMENTAL, actor=actor, timings=timings, keep_existing=True,
         extra={"new_or_changed": len(new)}, tf=tf, progress=progress,
