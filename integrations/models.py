@@ -386,6 +386,13 @@ class SealingAction(models.Model):
         default=False,
         help_text=_("The notice names no contacts and its person is not linked yet."),
     )
+    # A person-wide notice that names no national ID names one child by name and birth date. Once two children
+    # with different valid IDs are seen under them it is contested for good: it reaches nobody by name or
+    # through linkage until the court sends it again with the ID (insider reviews 14 and 15, F2).
+    contested = models.BooleanField(_("contested"), default=False)
+    # Digests (notices.id_digest) of the valid IDs of the child such a notice has reached: a record under another
+    # valid ID is another child's. Digests, not IDs: the table is the fact of sealing, not its content.
+    reached_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-applied_at"]

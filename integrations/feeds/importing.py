@@ -244,6 +244,8 @@ def _sealed_rows(feed: str, parsed: list) -> tuple[set[int], dict[str, str]]:
     notices = sealing.PersonWideNotices.current()
     if notices:
         notices.learn_rows((p.values, p.national_id_status) for _, _, p, _ in parsed)
+        # A file that shows two children under an ID-less notice's name and birth date contests it for good.
+        notices.hold_contested()
         for i, (_, raw, p, _) in enumerate(parsed):
             if i not in sealed:
                 notice = notices.match(p.values, p.national_id_status)
@@ -253,6 +255,7 @@ def _sealed_rows(feed: str, parsed: list) -> tuple[set[int], dict[str, str]]:
                     sealed.add(i)
                     if p.key and not sealing.is_national_id(p.key):  # a shifted row's key is the ID itself
                         newly[p.key] = notice
+        notices.remember()
     # Another row of the file under a key sealed just now (the same record re-sent) is sealed with it.
     keys_sealed = sealed_keys | set(newly)
     sealed |= {i for i, (_, _, p, _) in enumerate(parsed) if p.key and p.key in keys_sealed}
@@ -428,12 +431,14 @@ def _ingest(
     if feed == sealing.NOTICE_FEED and (counts["created"] or counts["updated"]):
         # A notice takes effect as it arrives, linked or not: the keys it names are sealed at once.
         sealing.apply_notices_of_batch(batch, actor=Actor.system("sealing"))
-        quarantine += _contested_notices(batch, {r[1]: r[5] for r in new_records})
     batch.rows_read = len(rows) + taken_out
     batch.created = counts["created"]
     batch.updated = counts["updated"]
     batch.unchanged = counts["unchanged"] + taken_out
     batch.quarantined = len(quarantine)
+    if feed == sealing.NOTICE_FEED and (counts["created"] or counts["updated"]):
+        # Notices without an ID that two children share wait in the quarantine too (notices.hold_contested).
+        batch.quarantined = QuarantinedRow.objects.filter(batch=batch).count()
     batch.sealed = len(sealed_rows) + taken_out
     if taken_out:  # rows sealing took out while the upload waited: the file held a sealed record
         batch.checksum = ""
@@ -702,33 +707,6 @@ def notice_on_protective_reading(row: contract.ParsedRow, import_day: dt.date) -
         national_id_status=row.national_id_status,
         warnings=[*row.warnings, *row.errors],
     )
-
-
-NOTICE_CONTESTED = (
-    "names no national ID, and children with different national IDs share its name and birth date: nothing "
-    "was sealed by name alone; ask the court to send it again with the national ID"
-)
-
-
-def _contested_notices(batch: ImportBatch, rows: Mapping[str, int]) -> list[QuarantinedRow]:
-    """Rows kept in the quarantine, without the person, for the notices of this batch (key -> row number) that
-    name no national ID when two children share their name and birth date (insider review 14, F2): such a
-    notice cannot say which child the court meant, so it seals nobody by name, and the steward asks the court."""
-    contested = sealing.PersonWideNotices.current(list(rows)).contested_notices()
-    if not contested:
-        return []
-    stored = SourceRecord.objects.filter(batch=batch, feed=NOTICE_FEED, record_key__in=sorted(contested))
-    kept = [
-        QuarantinedRow(
-            batch=batch,
-            feed=NOTICE_FEED,
-            row_number=rows[record.record_key],
-            record_key=record.record_key,
-            **kept_in_quarantine(NOTICE_FEED, record.raw, [NOTICE_CONTESTED]),
-        )
-        for record in stored
-    ]
-    return QuarantinedRow.objects.bulk_create(kept)
 
 
 NOTICE_KEPT = ("notice_no", "court_case_no", "effective_on")

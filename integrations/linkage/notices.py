@@ -7,6 +7,7 @@ them (``PersonWideNotices``). ``sealing`` applies what this finds; the importer 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -16,7 +17,14 @@ from django.db.models import Q
 
 from casework.models import Youth
 from integrations.feeds import contract
-from integrations.models import LinkageKey, QuarantinedRow, QuarantineStatus, RecordLink, SourceRecord
+from integrations.models import (
+    LinkageKey,
+    QuarantinedRow,
+    QuarantineStatus,
+    RecordLink,
+    SealingAction,
+    SourceRecord,
+)
 
 NOTICE_FEED = "court.sealing"
 CONTACT_FEED = "police.contacts"
@@ -72,6 +80,109 @@ def _name_keys(values: Mapping) -> set[str]:
     return keys
 
 
+NOTICE_CONTESTED = (
+    "names no national ID, and children with different national IDs share its name and birth date: nothing "
+    "was sealed by name alone; ask the court to send it again with the national ID"
+)
+
+
+def id_digest(nid: str) -> str:
+    """A valid national ID as ``SealingAction.reached_ids`` keeps it: enough to tell one child from another,
+    without writing the ID of a sealed child into the fact of sealing."""
+    return hashlib.sha256(f"youthrisk-sealing:{nid}".encode()).hexdigest()[:32]
+
+
+def without_id(values: Mapping) -> bool:
+    """Whether a notice names no national ID at all (blank; an ID that fails its checksum still names one)."""
+    return not _id_as_written(values.get("national_id"))
+
+
+def notice_state(keys: Iterable[str]) -> dict[str, tuple[bool, set[str]]]:
+    """notice key -> (contested, digests of the IDs it has reached), from its ``SealingAction``."""
+    return {
+        key: (contested, set(reached or []))
+        for key, contested, reached in SealingAction.objects.filter(notice_key__in=list(keys)).values_list(
+            "notice_key", "contested", "reached_ids"
+        )
+    }
+
+
+def youth_id_digests(youth_ids: Iterable[int]) -> dict[int, set[str]]:
+    """youth -> digests of the valid national IDs its linked records (notices apart) carry."""
+    youth_ids = list(youth_ids)
+    if not youth_ids:
+        return {}
+    links = dict(
+        RecordLink.objects.filter(youth_id__in=youth_ids)
+        .exclude(feed=NOTICE_FEED)
+        .exclude(source_record_id=None)
+        .values_list("source_record_id", "youth_id")
+    )
+    found: dict[int, set[str]] = defaultdict(set)
+    for record_id, nid in LinkageKey.objects.filter(
+        source_record_id__in=list(links), nid_valid__isnull=False
+    ).values_list("source_record_id", "nid_valid"):
+        found[links[record_id]].add(id_digest(nid))
+    return found
+
+
+def may_reach_youth(state: tuple[bool, set[str]] | None, digests: set[str]) -> bool:
+    """Whether a notice without an ID may seal what linkage joined to a youth whose records carry these ID
+    digests: not once contested; not a youth under another ID than the child it reached before; not a youth
+    under two IDs. A youth without any valid ID is linkage's judgement."""
+    contested, reached = state or (False, set())
+    if contested:
+        return False
+    if not digests:
+        return True
+    return digests <= reached if reached else len(digests) == 1
+
+
+def remember_reached(reached: Mapping[str, set[str]]) -> None:
+    """Add ID digests to what notices without an ID have reached (their ``SealingAction``)."""
+    for key, digests in reached.items():
+        if not digests:
+            continue
+        action, _ = SealingAction.objects.get_or_create(notice_key=key, defaults={"pending": True})
+        merged = sorted(set(action.reached_ids or []) | set(digests))
+        if merged != sorted(action.reached_ids or []):
+            action.reached_ids = merged
+            action.save(update_fields=["reached_ids"])
+
+
+def hold_contested(keys: Iterable[str]) -> list[QuarantinedRow]:
+    """Mark these notices contested for good and keep a row for each in the quarantine, without the person,
+    asking for the court's notice with the ID (once: an open row already asking is enough). Returns the rows
+    made."""
+    made = []
+    for key in sorted(set(keys)):
+        action, _ = SealingAction.objects.get_or_create(notice_key=key, defaults={"pending": True})
+        if not action.contested:
+            action.contested = True
+            action.save(update_fields=["contested"])
+        waiting = QuarantinedRow.objects.filter(
+            feed=NOTICE_FEED,
+            record_key=key,
+            status=QuarantineStatus.OPEN,
+            reasons__contains=[NOTICE_CONTESTED],
+        )
+        notice = SourceRecord.objects.filter(feed=NOTICE_FEED, record_key=key, is_current=True).first()
+        if notice is None or waiting.exists():
+            continue
+        raw = notice.raw if isinstance(notice.raw, Mapping) else {}
+        made.append(
+            QuarantinedRow.objects.create(
+                batch_id=notice.batch_id,
+                feed=NOTICE_FEED,
+                row_number=notice.row_number,
+                record_key=key,
+                raw={k: v for k, v in raw.items() if k in ("notice_no", "court_case_no", "effective_on")},
+                reasons=[NOTICE_CONTESTED],
+            )
+        )
+    return made
+
+
 class PersonWideNotices:
     """The person-wide notices (blank ``contact_nos``) and the people they name, for finding their contacts by
     exact identity: a valid national ID, or an exact name and birth date with no contradicting national ID,
@@ -84,7 +195,10 @@ class PersonWideNotices:
     """
 
     def __init__(
-        self, notices: Iterable[tuple[str, Mapping, str]], linked: Iterable[tuple[str, Mapping, str]] = ()
+        self,
+        notices: Iterable[tuple[str, Mapping, str]],
+        linked: Iterable[tuple[str, Mapping, str]] = (),
+        state: Mapping[str, tuple[bool, set[str]]] | None = None,
     ):
         self.by_nid: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
         self.by_name_dob: dict[tuple[str, str], list[tuple[str, dt.date | None, str]]] = defaultdict(list)
@@ -92,6 +206,10 @@ class PersonWideNotices:
         # of them are two children, and such a notice cannot say which one the court meant (insider review 14,
         # F2). Filled by ``learn`` (the store) and ``learn_rows`` (a file being imported).
         self.known_ids: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # notice key -> (contested, digests reached), for notices without an ID (``notice_state``), and the
+        # digests reached since, for ``remember``.
+        self.state: dict[str, tuple[bool, set[str]]] = dict(state or {})
+        self.reached_now: dict[str, set[str]] = defaultdict(set)
         effective: dict[str, dt.date | None] = {}
         for key, values, nid_status in notices:
             if named_keys(values):
@@ -127,7 +245,11 @@ class PersonWideNotices:
             notices = notices.filter(record_key__in=list(notice_keys))
         rows = list(notices.values_list("record_key", "values", "national_id_status"))
         person_wide = [key for key, values, _status in rows if not named_keys(values)]
-        found = cls(rows, _identities_linked_to(person_wide) if person_wide else ())
+        state = notice_state(
+            key for key, values, _status in rows if not named_keys(values) and without_id(values)
+        )
+        linked = _identities_linked_to(person_wide, state) if person_wide else ()
+        found = cls(rows, linked, state)
         found.learn()
         return found
 
@@ -158,24 +280,47 @@ class PersonWideNotices:
                 continue
             for name in _name_keys(values):
                 if (name, dob) in wanted:
-                    self.known_ids[(name, dob)].add(nid)
+                    self.known_ids[(name, dob)].add(id_digest(nid))
 
-    def contested(self, identity: tuple[str, str], nid: str = "") -> bool:
-        """Whether a record under this name and birth date (carrying ``nid`` when valid) may be another
-        child's than the one a notice without an ID meant: another valid ID is known under them, or, for a
-        record without an ID, two are."""
-        known = self.known_ids.get(identity, set())
-        return len(known - {nid}) >= 1 if nid else len(known) >= 2
+    def _known(self, key: str, identity: tuple[str, str]) -> set[str]:
+        reached = (self.state.get(key) or (False, set()))[1]
+        return self.known_ids.get(identity, set()) | reached | self.reached_now.get(key, set())
+
+    def blocked(self, key: str, identity: tuple[str, str], nid: str = "") -> bool:
+        """Whether notice ``key``, which names no ID, may not reach a record under this name and birth date
+        (carrying ``nid`` when valid): it is contested; or the record is under another valid ID than the one
+        it reached before, or than one known under them; or, for a record without an ID, two are known."""
+        contested, reached = self.state.get(key) or (False, set())
+        if contested:
+            return True
+        known = self._known(key, identity)
+        if nid:
+            digest = id_digest(nid)
+            before = reached | self.reached_now.get(key, set())
+            return (bool(before) and digest not in before) or len(known - {digest}) >= 1
+        return len(known) >= 2
 
     def contested_notices(self) -> set[str]:
-        """Keys of the notices without an ID whose name and birth date two children share."""
-        return {
-            key
-            for identity, entries in self.by_name_dob.items()
-            if self.contested(identity)
-            for key, _effective, written in entries
-            if not written
-        }
+        """Keys of the notices without an ID that two children with different valid IDs share (by name and
+        birth date, or by what they reached before), or that are contested already."""
+        found = {key for key, (contested, _reached) in self.state.items() if contested}
+        for identity, entries in self.by_name_dob.items():
+            for key, _effective, written in entries:
+                if not written and len(self._known(key, identity)) >= 2:
+                    found.add(key)
+        return found
+
+    def hold_contested(self) -> list[QuarantinedRow]:
+        """Persist what this reading found contested (``hold_contested``); returns the quarantine rows made."""
+        new = {key for key in self.contested_notices() if not (self.state.get(key) or (False, set()))[0]}
+        for key in new:
+            self.state[key] = (True, (self.state.get(key) or (False, set()))[1])
+        return hold_contested(new) if new else []
+
+    def remember(self) -> None:
+        """Persist the IDs notices without an ID reached in this reading (``remember_reached``)."""
+        if self.reached_now:
+            remember_reached(self.reached_now)
 
     def __bool__(self) -> bool:
         return bool(self.by_nid or self.by_name_dob)
@@ -198,9 +343,11 @@ class PersonWideNotices:
             for key, effective_on, notice_nid in self.by_name_dob.get((name, dob), []):
                 if notice_nid and nid and nid != notice_nid:
                     continue
-                if not notice_nid and self.contested((name, dob), nid):
+                if not notice_nid and self.blocked(key, (name, dob), nid):
                     continue  # a notice without an ID names one child; two share this name and birth date
                 if reaches(effective_on):
+                    if not notice_nid and nid:
+                        self.reached_now[key].add(id_digest(nid))
                     return key
         return ""
 
@@ -239,7 +386,9 @@ class PersonWideNotices:
                         days.add(day.isoformat())
             for (wanted, dob), entries in self.by_name_dob.items():
                 if wanted == name and dob in days:
-                    return entries[0][0]
+                    for key, _effective, written in entries:
+                        if written or not self.blocked(key, (wanted, dob)):
+                            return key
         return ""
 
     def reach_in_store(self) -> dict[str, set[str]]:
@@ -295,9 +444,12 @@ def _id_as_written(value: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
 
 
-def _identities_linked_to(notice_keys: list[str]) -> list[tuple[str, Mapping, str]]:
+def _identities_linked_to(
+    notice_keys: list[str], state: Mapping[str, tuple[bool, set[str]]] | None = None
+) -> list[tuple[str, Mapping, str]]:
     """(notice key, values, national ID status) of every unsealed current record linked to the youth each of
-    these notices is linked to (the notice's own excepted)."""
+    these notices is linked to (the notice's own excepted). For a notice without an ID (a key of ``state``),
+    only a youth it may reach (``may_reach_youth``)."""
     youth_of = dict(
         RecordLink.objects.filter(feed=NOTICE_FEED, record_key__in=notice_keys).values_list(
             "record_key", "youth_id"
@@ -313,6 +465,12 @@ def _identities_linked_to(notice_keys: list[str]) -> list[tuple[str, Mapping, st
             seen.add(youth_id)
             youth_id = merged[youth_id]
         notices_of[youth_id].append(notice_key)
+    if state:
+        digests = youth_id_digests(y for y, keys in notices_of.items() if set(keys) & set(state))
+        for youth_id, keys in list(notices_of.items()):
+            notices_of[youth_id] = [
+                k for k in keys if k not in state or may_reach_youth(state[k], digests.get(youth_id, set()))
+            ]
     links = RecordLink.objects.filter(youth_id__in=list(notices_of)).exclude(feed=NOTICE_FEED)
     by_feed: dict[str, dict[str, int]] = defaultdict(dict)
     for feed, key, youth_id in links.values_list("feed", "record_key", "youth_id"):

@@ -50,7 +50,10 @@ from integrations.linkage.notices import (  # noqa: F401 (the names callers use 
     NOTICE_FEED,
     PersonWideNotices,
     _day,
+    may_reach_youth,
     named_keys,
+    without_id,
+    youth_id_digests,
 )
 from integrations.models import (
     BatchOrigin,
@@ -463,9 +466,19 @@ def _keys_of(notice: SourceRecord) -> tuple[list[str] | None, Youth | None, dict
         return sorted(set(named) | stored_variants(named)), youth, {}
     youth = _notice_youth(notice.record_key)
     notices = PersonWideNotices.current([notice.record_key])
+    notices.hold_contested()
     exact = notices.reach_in_store().get(notice.record_key, set())
     quarantined = notices.reach_in_quarantine().get(notice.record_key, {})
     exact |= {k for k in quarantined.values() if k}
+    if youth is not None and without_id(values):
+        # A notice without an ID reaches what linkage joined to it only when that youth can be the one child it
+        # names (insider review 15, F2: linkage joined it to one namesake after another).
+        digests = youth_id_digests([youth.pk]).get(youth.pk, set())
+        if may_reach_youth(notices.state.get(notice.record_key), digests):
+            notices.reached_now[notice.record_key] |= digests
+        else:
+            youth = None
+    notices.remember()
     # The person is also whoever holds a record with the notice's valid national ID (review 7b, F3: a notice
     # split off the person's record must not leave the person's other contacts out of its reach).
     holders = _youth_holding(values)
@@ -607,6 +620,25 @@ def _reach_of_every_notice() -> tuple[dict[str, list[str] | None], dict[str, dic
         for key, nid in nid_of.items():
             if youth_by_nid.get(nid):
                 persons.setdefault(key, set()).update(youth_by_nid[nid])
+    person_wide_notices = PersonWideNotices.current()
+    person_wide_notices.hold_contested()
+    # A notice without an ID reaches what linkage joined to it only when that youth can be the one child it
+    # names (insider review 15, F2).
+    idless = {k for k, v in notices if k in persons and not named_keys(v) and without_id(v)}
+    if idless:
+        digests = youth_id_digests({y for k in idless for y in persons[k]})
+        for key in idless:
+            allowed = {
+                y
+                for y in persons[key]
+                if may_reach_youth(person_wide_notices.state.get(key), digests.get(y, set()))
+            }
+            for y in allowed:
+                person_wide_notices.reached_now[key] |= digests.get(y, set())
+            if allowed:
+                persons[key] = allowed
+            else:
+                del persons[key]
     person_wide = persons
     contacts: dict[int, list[str]] = defaultdict(list)
     for key, youth_id in RecordLink.objects.filter(
@@ -619,9 +651,9 @@ def _reach_of_every_notice() -> tuple[dict[str, list[str] | None], dict[str, dic
             "record_key", "event_date"
         )
     )
-    person_wide_notices = PersonWideNotices.current()
     exact = person_wide_notices.reach_in_store()
     quarantined = person_wide_notices.reach_in_quarantine()
+    person_wide_notices.remember()
     for key, rows in quarantined.items():
         if any(rows.values()):
             exact.setdefault(key, set()).update(k for k in rows.values() if k)

@@ -1014,3 +1014,100 @@ def test_an_id_less_notice_that_came_first_still_refuses_its_one_childs_contact(
     deliver(tmp_path, "police.contacts", [P1])
     assert SealedRecord.objects.filter(record_key="SC-P1").exists()
     assert not SourceRecord.objects.filter(record_key="SC-P1", sealed_at__isnull=True).exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 15, F2: linkage must not carry an ID-less notice to one namesake after another
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _filler(tmp_path, n: int = 80) -> None:
+    """Police contacts of other children, so that linkage's term frequencies are a city's, not four records'
+    (in a world of four records every name is common and no pair without an ID links)."""
+    surnames, given = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周", "宇庭翔婷豪怡傑雅志佩俊惠明玲偉芳家文"
+    rows = [
+        contact(
+            f"SC-F{i:03d}",
+            {
+                "name": surnames[i % 20] + given[i % 18] + given[(i * 7 + 3) % 18],
+                "birth_date": (dt.date(2009, 1, 1) + dt.timedelta(days=13 * i)).isoformat(),
+                "sex": "MF"[i % 2],
+                "district": "中壢區",
+                "national_id": "",
+            },
+            "2024-02-01",
+            sealed=False,
+        )
+        for i in range(n)
+    ]
+    deliver(tmp_path, "police.contacts", rows)
+
+
+def _not_sealed(*keys: str) -> None:
+    for key in keys:
+        assert SourceRecord.objects.filter(record_key=key, sealed_at__isnull=True).exists(), key
+        assert not SealedRecord.objects.filter(record_key=key).exists(), key
+
+
+def test_linkage_never_carries_an_id_less_notice_to_either_of_two_namesakes(city_linkage, tmp_path):
+    """Order 1: both children are known when the notice comes; linkage joins the notice to one of them, then,
+    once that one were emptied, to the other. Nobody is sealed, and the notice waits for the court."""
+    _filler(tmp_path)
+    twin = _twin_contact("SC-T1")
+    deliver(tmp_path, "police.contacts", [P1, twin, {**P1, "contact_no": "SC-N1", "national_id": ""}])
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    service.link_all()
+    service.link_all()
+    _not_sealed("SC-P1", "SC-T1", "SC-N1")
+    action = SealingAction.objects.get(notice_key="SN-P")
+    assert action.contested and not action.sealed_keys
+    assert QuarantinedRow.objects.filter(feed="court.sealing", status=QuarantineStatus.OPEN).count() == 1
+
+
+def test_a_file_that_brings_two_namesakes_after_an_id_less_notice_contests_it_for_good(
+    city_linkage, tmp_path
+):
+    """Order 2: the notice came first; one police file brings both children. Neither is refused, neither is
+    sealed by the linkage runs that follow, and the notice waits in the quarantine for the court."""
+    _filler(tmp_path)
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    twin = _twin_contact("SC-T1")
+    deliver(tmp_path, "police.contacts", [P1, twin])
+    deliver(tmp_path, "police.contacts", [{**Q1, "contact_no": "SC-X1", "national_id": ""}])  # another run
+    service.link_all()
+    _not_sealed("SC-P1", "SC-T1")
+    assert SealingAction.objects.get(notice_key="SN-P").contested
+    waiting = QuarantinedRow.objects.get(feed="court.sealing", status=QuarantineStatus.OPEN)
+    assert P["name"] not in json.dumps(waiting.raw, ensure_ascii=False)
+
+
+def test_an_id_less_notice_that_reached_one_child_never_reaches_a_second_under_another_id(
+    city_linkage, tmp_path
+):
+    """Order 3: the notice came first and refused the first child's contact by name; a contact of a second
+    child (same name and birth date, another valid ID) arrives later in its own file: it is not refused, the
+    notice is contested from then on, and linkage does not carry it to the second child."""
+    _filler(tmp_path)
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    deliver(tmp_path, "police.contacts", [P1])
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()  # the documented limit: one child at most
+    deliver(tmp_path, "police.contacts", [_twin_contact("SC-T1")])
+    service.link_all()
+    _not_sealed("SC-T1")
+    action = SealingAction.objects.get(notice_key="SN-P")
+    assert action.contested and len(action.reached_ids) == 1
+    assert P_NID not in json.dumps(action.reached_ids)
+
+
+def test_an_id_less_notice_with_one_child_still_reaches_through_linkage(city_linkage, tmp_path):
+    """The allowed side: one child under the name and birth date; what linkage joins to them is sealed."""
+    _filler(tmp_path)
+    # SC-N2: no ID and the name typed by sound (試/詩): only linkage can tie it to the child.
+    typed = {**P1, "contact_no": "SC-N2", "national_id": "", "name": "測詩安"}
+    deliver(tmp_path, "police.contacts", [P1, typed])
+    deliver(tmp_path, "court.sealing", [NOTICE_WITHOUT_ID])
+    service.link_all()
+    assert SealedRecord.objects.filter(record_key="SC-P1").exists()
+    assert SealedRecord.objects.filter(record_key="SC-N2").exists()
+    action = SealingAction.objects.get(notice_key="SN-P")
+    assert not action.contested and len(action.reached_ids) == 1
