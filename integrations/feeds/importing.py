@@ -511,6 +511,7 @@ def _open_batch(
         queued.encoding = encoding
         queued.status = BatchStatus.RUNNING
         return queued
+    file_name, checksum = sealing.batch_label(feed, origin, file_name, checksum)
     return ImportBatch.objects.create(
         feed=feed,
         file_name=file_name,
@@ -643,9 +644,14 @@ def import_kept_rows(
         ]
     with transaction.atomic():
         _lock_file(feed, queued.checksum)
-        already = ImportBatch.objects.filter(
-            feed=feed, checksum=queued.checksum, status=BatchStatus.COMPLETED
-        ).first()
+        # A batch that keeps no checksum (a court notice's, or one sealing neutralised) is nobody's duplicate.
+        already = (
+            ImportBatch.objects.filter(
+                feed=feed, checksum=queued.checksum, status=BatchStatus.COMPLETED
+            ).first()
+            if queued.checksum
+            else None
+        )
         if already is not None:
             return _duplicate(already, queued)
         batch = _open_batch(

@@ -25,6 +25,7 @@ from django.db import transaction
 
 from config.progress import ProgressCallback
 from integrations.feeds import contract, importing
+from integrations.linkage import sealing
 from integrations.linkage.sealing import SCRUBBED
 from integrations.models import BatchOrigin, BatchStatus, FeedUpload, ImportBatch
 
@@ -73,11 +74,17 @@ def queue_upload(
 ) -> ImportBatch:
     """Store an upload and give it a queued batch (one transaction); the caller queues the task after it."""
     contract.get_feed(feed)
+    name, checksum = sealing.batch_label(
+        feed,
+        origin,
+        importing.stored_file_name(file_name) if encoding != "json" else "(api)",
+        hashlib.sha256(data).hexdigest(),
+    )
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             feed=feed,
-            file_name=importing.stored_file_name(file_name) if encoding != "json" else "(api)",
-            checksum=hashlib.sha256(data).hexdigest(),
+            file_name=name,
+            checksum=checksum,
             encoding="json" if encoding == "json" else "",
             origin=origin,
             uploaded_by=uploaded_by,

@@ -81,10 +81,17 @@ NOT_PRINTABLE_ASCII = r"[^ -~]"
 
 
 def sealing_key(key: object) -> str:
-    """A record key as sealing compares it: NFKC (full-width is plain), trimmed, inner spaces as one, and
-    case-folded. A notice naming ``ins-d-002`` seals ``INS-D-002``: a clerk's transcription may change the
-    case, and refusing a record that merely differs in case is the safe side of Art. 83-1."""
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(key or ""))).strip()
+    """A record key as sealing compares it: NFKC (full-width is plain), without invisible format characters
+    (a zero-width space pasted from a PDF, a soft hyphen), every dash as ``-`` (a word processor's hyphen,
+    a minus sign), trimmed, inner spaces as one, and case-folded. A notice naming ``ins-d-002`` seals
+    ``INS-D-002`` and ``INS‐D‐002``: a clerk's transcription may change such details, and refusing a record that
+    merely differs in them is the safe side of Art. 83-1 (insider review 15, F3)."""
+    text = "".join(
+        "-" if unicodedata.category(ch) == "Pd" or ch == "\u2212" else ch
+        for ch in unicodedata.normalize("NFKC", str(key or ""))
+        if unicodedata.category(ch) != "Cf"
+    )
+    text = _SPACES.sub(" ", text).strip()
     return unicodedata.normalize("NFKC", text.casefold())
 
 
@@ -166,6 +173,11 @@ def sealed_among(feed: str, keys: Iterable[str]) -> set[str]:
         for start in range(0, len(wanted), 5000):
             found = registered.filter(**{field: wanted[start : start + 5000]})
             sealed |= {sealing_key(k) for k in found.values_list("record_key", flat=True)}
+    if keys:
+        # A sealed key written with a character outside printable ASCII (a notice's odd hyphen) folds in
+        # Python only: such keys are few, and each is a candidate.
+        odd = registered.filter(record_key__regex=NOT_PRINTABLE_ASCII).values_list("record_key", flat=True)
+        sealed |= {sealing_key(k) for k in odd}
     return {k for k in keys if sealing_key(k) in sealed}
 
 
@@ -318,10 +330,21 @@ def clear_unfinished_uploads(*, neutralise: Iterable[str] = ()) -> None:
             ).update(checksum="")
 
 
+def batch_label(feed: str, origin: str, name: str, checksum: str) -> tuple[str, str]:
+    """(file name, checksum) a batch keeps as it is opened: a court's sealing notices keep neither the court's
+    name for the file nor its checksum, since the name may name the children under the order and the checksum
+    would confirm that the platform received that file (insider review 15, F1)."""
+    if feed == NOTICE_FEED:
+        return file_name_after_sealing(feed, origin, name), ""
+    return name, checksum
+
+
 def failed_batch_label(feed: str, origin: str, name: str, checksum: str) -> tuple[str, str]:
     """(file name, checksum) a ``police.contacts`` upload that failed keeps when a sealing notice exists: the
     neutral name and no checksum at once, since its rows were never read and may name a sealed person
-    (otherwise they would go only at the next import's sweep)."""
+    (otherwise they would go only at the next import's sweep). A notice file keeps neither (``batch_label``)."""
+    if feed == NOTICE_FEED:
+        return batch_label(feed, origin, name, checksum)
     if feed != CONTACT_FEED or not SourceRecord.objects.filter(feed=NOTICE_FEED, is_current=True).exists():
         return name, checksum
     return file_name_after_sealing(feed, origin, name), ""

@@ -1111,3 +1111,69 @@ def test_an_id_less_notice_with_one_child_still_reaches_through_linkage(city_lin
     assert SealedRecord.objects.filter(record_key="SC-N2").exists()
     action = SealingAction.objects.get(notice_key="SN-P")
     assert not action.contested and len(action.reached_ids) == 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 15, F1: a court notice file keeps neither the court's name for it nor its checksum
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_notice_file_keeps_neither_its_name_nor_its_checksum(world, tmp_path):
+    from integrations.feeds import uploads
+    from integrations.models import ImportBatch
+
+    deliver(tmp_path, "court.sealing", [NOTICE_P], name=f"{P['name']}_{P_NID}_sealing.csv")
+    batch = ImportBatch.objects.get(feed="court.sealing")
+    assert (batch.file_name, batch.checksum) == ("court.sealing.csv", "")
+    # Queued through the API the same: the name and checksum are gone before any worker reads the file.
+    queued = uploads.queue_upload(feed="court.sealing", data=b"notice_no\n", file_name=f"{P['name']}.csv")
+    assert (queued.file_name, queued.checksum) == ("court.sealing.csv", "")
+    # The same file sent again is read again (idempotent), not taken for another batch's duplicate.
+    printed = deliver(tmp_path, "court.sealing", [NOTICE_P], name="again.csv")
+    assert "unchanged 1" in printed
+    # A police file keeps its (masked) name while it holds nothing sealed: the rule is the notices'.
+    deliver(tmp_path, "police.contacts", [P2], name="police-december.csv")
+    assert ImportBatch.objects.get(feed="police.contacts").file_name == "police-december.csv"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 15, F3: a sealed key comes back with an odd hyphen or an invisible character
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["SC\u2010Q1", "\u200bSC-Q1", "SC-Q1\u200d", "SC\u2212Q1", "SC\u00ad-Q1", "ＳＣ－Ｑ１", "sc\u2013q1"],
+)
+def test_a_sealed_key_written_with_another_dash_or_an_invisible_character_is_refused(
+    world, tmp_path, written
+):
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    assert SealedRecord.objects.filter(record_key="SC-Q1").exists()
+    summary = import_rows(feed="police.contacts", rows=[{**Q1, "contact_no": written}])
+    assert (summary.created, summary.sealed) == (0, 1), written
+
+
+def test_a_notice_naming_a_key_with_an_odd_hyphen_seals_the_stored_plain_key(world, tmp_path):
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "court.sealing", [{**NOTICE_Q, "contact_nos": "SC\u2010Q1"}])
+    assert not SourceRecord.objects.filter(record_key="SC-Q1").exists()
+    # ...and a later delivery of the plain key is refused too.
+    assert import_rows(feed="police.contacts", rows=[Q1]).sealed == 1
+
+
+def test_a_key_that_differs_by_more_than_dashes_and_invisible_characters_is_another_record(world, tmp_path):
+    """The refused side: SC-Q1 sealed, SC-Q11 and SCQ1 are other records."""
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    summary = import_rows(
+        feed="police.contacts", rows=[{**Q1, "contact_no": "SC-Q11"}, {**Q1, "contact_no": "SCQ1"}]
+    )
+    assert (summary.created, summary.sealed) == (2, 0)
+
+
+def test_a_notice_with_an_odd_hyphen_that_comes_first_refuses_the_plain_key_when_it_arrives(world, tmp_path):
+    deliver(tmp_path, "court.sealing", [{**NOTICE_Q, "contact_nos": "SC\u2010Q1"}])
+    assert import_rows(feed="police.contacts", rows=[Q1]).sealed == 1
+    assert not SourceRecord.objects.filter(record_key="SC-Q1").exists()
