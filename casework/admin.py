@@ -163,4 +163,4 @@ class TriageDecisionAdmin(PolicyScopedAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(PolicyScopedAdmin):
     scope = policy.visible_audit_entries
-    list_display = ["at", "username", "action", "object_type", "object_id", "youth_public_id"]
+    list_display = ["at", "username", "action", "shown_object", "youth_public_id"]

@@ -1375,6 +1375,34 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type} {self.object_id}"
 
+    # An entry about a youth whom sealing left an empty shell keeps, as it is shown, that the access happened
+    # (who, when, what kind, which youth ID) but not what a person typed or the paths and objects that named
+    # the sealed records: the purpose ("court asks about the knife matter"), ``/events/41557/``, the detail
+    # (insider review 15, F6). The log itself is append-only; ``policy.visible_audit_entries`` marks the rows.
+    @property
+    def withheld(self) -> bool:
+        return bool(getattr(self, "about_sealed_shell", False))
+
+    @property
+    def shown_purpose(self) -> str:
+        return (
+            str(_("(withheld: the youth's records were sealed)"))
+            if self.withheld and self.purpose
+            else self.purpose
+        )
+
+    @property
+    def shown_path(self) -> str:
+        return "" if self.withheld else self.path
+
+    @property
+    def shown_object(self) -> str:
+        return self.object_type if self.withheld else f"{self.object_type} {self.object_id}".strip()
+
+    @property
+    def shown_detail(self) -> dict:
+        return {} if self.withheld else self.detail
+
     @property
     def roles_label(self) -> str:
         """The roles as words in the reader's language (the log keeps their codes)."""

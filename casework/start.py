@@ -375,7 +375,7 @@ def _audit_panel(user, now: dt.datetime, *, action: str) -> tuple[str, int, tupl
     shown = list(entries[:MAX_LINES])
     lines = tuple(
         Line(
-            text=e.path or e.object_type or "—",
+            text=e.shown_path or e.object_type or "—",
             url=f"{reverse('audit-log')}?{query_string(username=e.username, action=action, since=since.isoformat())}",
             when=when(e.at),
             note=e.username or _("not signed in"),

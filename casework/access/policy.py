@@ -680,9 +680,12 @@ def visible_triage_decisions(user) -> QuerySet[TriageDecision]:
 
 
 def visible_audit_entries(user) -> QuerySet[AuditEntry]:
+    """The access log for those who may read it; each row marked ``about_sealed_shell`` when its youth is one
+    sealing left empty, so that what it names is withheld as it is shown (``AuditEntry.shown_*``)."""
     if not can_read_audit_log(user):
         return AuditEntry.objects.none()
-    return AuditEntry.objects.all()
+    shells = Youth.objects.filter(sealed_shells(), public_id=OuterRef("youth_public_id"))
+    return AuditEntry.objects.annotate(about_sealed_shell=Exists(shells))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -454,6 +454,17 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.withheld:  # about a youth sealing left an empty shell (AuditEntry.shown_*)
+            data.update(
+                object_id="",
+                path=instance.shown_path,
+                purpose=instance.shown_purpose,
+                detail=instance.shown_detail,
+            )
+        return data
+
 
 class MembershipSerializer(serializers.Serializer):
     bureau = serializers.CharField(source="bureau.code")

@@ -193,11 +193,11 @@ def export_audit_log(request, fmt: str):
             "username": e.username,
             "roles": e.roles,
             "action": e.get_action_display(),
-            "object": f"{e.object_type} {e.object_id}".strip(),
+            "object": e.shown_object,
             "youth": e.youth_public_id,
             "ip": e.ip_address or "",
-            "purpose": e.purpose,
-            "path": e.path,
+            "purpose": e.shown_purpose,
+            "path": e.shown_path,
         }
 
     return _list_export(

@@ -352,6 +352,39 @@ class TestOpeningARecord:
         login(client, "social")
         assert state_purpose(client, youth.public_id).status_code in (200, 302)
 
+    def _auditor_reads(self, client, world) -> dict[str, str]:
+        login(client, "auditor")
+        youth = world.y.none.public_id
+        api = APIClient()
+        api.force_authenticate(world.u.auditor)
+        return {
+            "page": client.get(reverse("audit-log"), {"youth": youth}).content.decode(),
+            "api": api.get("/api/audit/", {"youth": youth}, HTTP_ACCEPT_LANGUAGE="en").content.decode(),
+            "csv": client.get(reverse("export-audit-log", args=["csv"]), {"youth": youth}).content.decode(),
+        }
+
+    def test_the_access_log_withholds_the_purpose_and_paths_of_entries_about_a_shell(self, client, world):
+        """Insider review 15, F6: the log kept the typed purpose and the sealed events' paths of a youth whom
+        sealing left an empty shell; it still says that the access happened, by whom and when."""
+        g = grant(world)
+        login(client, "officer")
+        client.get(reverse("youth-detail", args=[world.y.none.public_id]))
+        self.shell(world)
+        for where, text in self._auditor_reads(client, world).items():
+            assert PURPOSE not in text, where
+            assert f"/youth/{world.y.none.public_id}/" not in text, where
+            assert "withheld" in text and world.y.none.public_id in text and "officer" in text, where
+        assert AuditEntry.objects.filter(purpose__contains=PURPOSE).exists()  # the log itself is unchanged
+        assert g.pk
+
+    def test_the_access_log_shows_the_purpose_of_entries_about_a_youth_with_records(self, client, world):
+        """The refused side: a youth who still has records is no shell; the auditor reads the purpose."""
+        grant(world)
+        login(client, "officer")
+        client.get(reverse("youth-detail", args=[world.y.none.public_id]))
+        for where, text in self._auditor_reads(client, world).items():
+            assert PURPOSE in text and "withheld" not in text, where
+
     def test_a_merged_record_is_not_opened(self, client, world):
         Youth.objects.filter(pk=world.y.none.pk).update(merged_into=world.y.case)
         login(client, "officer")
