@@ -86,6 +86,32 @@ class LegalBasis(models.TextChoices):
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _names_another_child(old: SourceRecord, current: SourceRecord) -> bool:
+    """Whether an earlier version of a record names a different child than its current version (a bureau that
+    re-used a record number, or corrected whom a record is about): its valid national ID differs from the
+    current one's, its student differs, or, without two valid IDs, both its name and its birth date differ. A
+    version that differs in one of them only is the same child's record with a typo, and theirs to see."""
+    ov, cv = old.values or {}, current.values or {}
+    if "student_no" in cv and old.feed != "school.students":
+        return (ov.get("school_code"), ov.get("student_no")) != (cv.get("school_code"), cv.get("student_no"))
+    if old.national_id_status == "valid" and current.national_id_status == "valid":
+        return ov.get("national_id") != cv.get("national_id")
+    return ov.get("name") != cv.get("name") and ov.get("birth_date") != cv.get("birth_date")
+
+
+def _about_this_person(records: list[SourceRecord]) -> list[SourceRecord]:
+    """The versions to hand out: every current one, and the earlier ones that do not name another child
+    (insider review 15, F4: an earlier version named another child and their police contact)."""
+    current = {(r.feed, r.record_key): r for r in records if r.is_current}
+    return [
+        r
+        for r in records
+        if r.is_current
+        or (r.feed, r.record_key) not in current
+        or not _names_another_child(r, current[(r.feed, r.record_key)])
+    ]
+
+
 def _kept(youth: Youth) -> Youth:
     seen = set()
     while youth.merged_into_id and youth.pk not in seen:
@@ -313,6 +339,7 @@ def collect(youth: Youth) -> Holdings:
         records += SourceRecord.objects.filter(
             feed=feed, record_key__in=keys, sealed_at__isnull=True
         ).select_related("batch")
+    records = _about_this_person(records)
     records.sort(key=lambda r: (r.feed, r.record_key, r.version))
     cols = columns(
         ("feed", _("Feed")),

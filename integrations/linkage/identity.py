@@ -250,7 +250,11 @@ def reverse_split(*, split: YouthSplit, actor: Actor) -> YouthSplit:
     _seal_what_moved(actor)
     split.reversed_at = timezone.now()
     split.reversed_by = _user(actor)
-    split.save(update_fields=["reversed_at", "reversed_by"])
+    # Sealing may have taken the split away as it came back (it moved only contacts now sealed: linkage evidence
+    # of a sealed record, sealing._forget_in_splits); the reversal is then logged without it.
+    YouthSplit.objects.filter(pk=split.pk).update(
+        reversed_at=split.reversed_at, reversed_by=split.reversed_by
+    )
     record(actor, AuditAction.REVERSE, split, youth=split.source, detail={"split": split.pk})
     return split
 

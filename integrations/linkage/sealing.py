@@ -43,7 +43,7 @@ from django.utils import timezone
 from casework.access.audit import Actor, record
 from casework.access.sealing import erase_derived_from_events
 from casework.history import erase_history_of
-from casework.models import AuditAction, Event, Youth
+from casework.models import AuditAction, Event, Youth, YouthSplit
 from integrations.feeds import contract
 from integrations.linkage.notices import (  # noqa: F401 (the names callers use through sealing)
     CONTACT_FEED,
@@ -247,6 +247,7 @@ def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
         RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=keys).values_list("youth_id", flat=True)
     )
     RecordLink.objects.filter(feed=CONTACT_FEED, record_key__in=keys).delete()
+    _forget_in_splits(keys)
     pairs = 0
     for side in ("left", "right"):
         pairs += ReviewPair.objects.filter(
@@ -268,6 +269,25 @@ def seal_keys(keys: Iterable[str], *, actor: Actor) -> dict:
         "derived": derived.counts,
         "youth_ids": youth_ids,
     }
+
+
+SPLIT_REASON_WITHHELD = "(withheld: the split concerned a record since sealed)"
+
+
+def _forget_in_splits(keys: list[str]) -> None:
+    """Linkage evidence (insider review 15, F5): a steward's split that moved a sealed contact keeps neither its
+    key nor the reason the steward wrote about it; a split that moved only sealed contacts goes, since it would
+    tie the sealed record to a youth and say that the youth it made once existed."""
+    sealed = {sealing_key(k) for k in keys}
+    for split in YouthSplit.objects.all().only("pk", "records", "reason"):
+        records = [r for r in split.records or [] if isinstance(r, list | tuple) and len(r) == 2]
+        kept = [r for r in records if not (r[0] == CONTACT_FEED and sealing_key(r[1]) in sealed)]
+        if len(kept) == len(records):
+            continue
+        if not kept:
+            split.delete()
+        else:
+            YouthSplit.objects.filter(pk=split.pk).update(records=kept, reason=SPLIT_REASON_WITHHELD)
 
 
 def neutral_file_name(feed: str) -> str:

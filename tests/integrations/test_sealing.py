@@ -1177,3 +1177,45 @@ def test_a_notice_with_an_odd_hyphen_that_comes_first_refuses_the_plain_key_when
     deliver(tmp_path, "court.sealing", [{**NOTICE_Q, "contact_nos": "SC\u2010Q1"}])
     assert import_rows(feed="police.contacts", rows=[Q1]).sealed == 1
     assert not SourceRecord.objects.filter(record_key="SC-Q1").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 15, F5: a steward's split keeps neither a sealed record's key nor the reason about it
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _split(keys: list[str], reason: str):
+    from integrations.linkage.identity import split_youth
+
+    youth = _youth_of(keys[0])
+    return split_youth(
+        youth=youth,
+        records=[("police.contacts", k) for k in keys],
+        reason=reason,
+        origin="manual",
+        actor=actor(None),
+    )
+
+
+def test_a_split_that_moved_only_a_sealed_contact_goes_with_it(city_linkage, tmp_path):
+    from casework.models import YouthSplit
+
+    deliver(tmp_path, "school.students", [ROSTER])
+    deliver(tmp_path, "police.contacts", [P1, P2])
+    split = _split(["SC-P1"], f"{MARKER} the name on this contact differs")
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "contact_nos": "SC-P1"}])
+    assert not YouthSplit.objects.filter(pk=split.pk).exists()
+    assert traces(MARKER) == []
+
+
+def test_a_split_that_moved_a_sealed_and_a_kept_contact_keeps_only_the_kept_one(city_linkage, tmp_path):
+    """The refused side of the above: the split stays, for the contact that is not sealed, without the key
+    of the sealed one and without the steward's words, which may be about it."""
+
+    deliver(tmp_path, "school.students", [ROSTER])
+    deliver(tmp_path, "police.contacts", [P1, P2])
+    split = _split(["SC-P1", "SC-P2"], f"{MARKER} both contacts are another child's")
+    deliver(tmp_path, "court.sealing", [{**NOTICE_P, "contact_nos": "SC-P1"}])
+    split.refresh_from_db()
+    assert split.records == [["police.contacts", "SC-P2"]]
+    assert MARKER not in split.reason and "withheld" in split.reason

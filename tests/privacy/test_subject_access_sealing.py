@@ -385,3 +385,41 @@ def test_a_split_off_record_emptied_by_a_notice_is_answered_as_never_issued(worl
     assert find_youth(created.public_id) == [] and youth_by_public_id(created.public_id) is None
     # The refused side: the source youth, which keeps its roster record, is answered.
     assert find_youth(youth.public_id) == [youth]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 15, F4: an earlier version of a record that named another child
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _source_rows(youth) -> list[dict]:
+    sheet = next(s for s in collect(youth).sheets if s.key == "source_records")
+    return [dict(row) for row in sheet.rows]
+
+
+def test_an_earlier_version_that_named_another_child_is_not_handed_out(world_linked, tmp_path):
+    """The police re-used a contact number: version 1 was another child's (another valid ID), version 2 is
+    Q's. Q's file holds version 2 only."""
+    from integrations.feeds.contract import make_national_id
+
+    other = {
+        **Q1,
+        "name": "路人戊",
+        "birth_date": "2012-01-06",
+        "national_id": make_national_id("C", 2, "2468013"),
+    }
+    deliver(tmp_path, "police.contacts", [other])
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    text = json.dumps(_source_rows(youth), ensure_ascii=False, default=str)
+    assert "路人戊" not in text and other["national_id"] not in text
+    assert SourceRecord.objects.filter(record_key="SC-Q1").count() == 2
+
+
+def test_an_earlier_version_with_a_typo_in_the_name_is_the_same_childs(world_linked, tmp_path):
+    """The refused side: a name corrected under the same ID and birth date is the child's own record."""
+    deliver(tmp_path, "police.contacts", [{**Q1, "name": Q1["name"][:-1] + "誤"}])
+    deliver(tmp_path, "police.contacts", [Q1])
+    youth = _youth_of("SC-Q1")
+    versions = [row for row in _source_rows(youth) if row.get("record_key") == "SC-Q1"]
+    assert len(versions) == 2
