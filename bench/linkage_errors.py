@@ -254,8 +254,31 @@ def run_project(data_dir: Path, db_url: str, work: Path) -> tuple[dict[str, str]
     links = pd.read_csv(out, dtype=str, keep_default_na=False)
     clusters = dict(zip(links["feed"] + "|" + links["record_key"], links["youth_id"], strict=True))
     info["exported_links"] = len(links)
+    # The open review pairs with their probabilities, to say which part of the review band holds true pairs.
+    rows = subprocess.run(
+        ["psql", db_url, "-Atc", REVIEW_SQL], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    info["review"] = [(a, b, float(p)) for a, b, p in (r.split("\t") for r in rows if r)]
     info["seconds"] = round(time.monotonic() - t0, 1)
     return clusters, info
+
+
+REVIEW_SQL = (
+    "SELECT left_feed || '|' || left_key, right_feed || '|' || right_key, coalesce(match_probability, 0) "
+    "FROM integrations_reviewpair WHERE status = 'open'"
+)
+
+
+def review_bands(review: list[tuple[str, str, float]], person: dict[str, str]) -> list[dict]:
+    """Review pairs per band of match probability, and how many of them are one person (the steward's
+    'same' answers): the evidence for where the review band should start."""
+    bands = [(0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
+    out = []
+    for low, high in bands:
+        inside = [(a, b) for a, b, p in review if low <= p < high]
+        same = sum(1 for a, b in inside if person.get(a) is not None and person.get(a) == person.get(b))
+        out.append({"band": f"{low:.1f}-{min(high, 1.0):.1f}", "pairs": len(inside), "same_person": same})
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -382,6 +405,10 @@ def print_report(
         share = f" ({100 * rp / res['data']['records']:.1f} per 100 records)" if rp is not None else ""
         print(f"Project run: {info['seconds']} s (link {info['link_seconds']} s); imports {info['imports']}")
         print(f"Project review_pairs: {rp}{share}")
+        for band in res.get("review_bands", []):
+            print(
+                f"  review band {band['band']}: {band['pairs']} pairs, {band['same_person']} of them one person"
+            )
     if "splink" in res["systems"]:
         print(f"Splink baseline: {res['splink_run']}")
     print("\n== Overall (pairwise)")
@@ -551,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
         info["review_pairs_per_100_records"] = round(100 * rp / len(truth), 2) if rp is not None else None
         res["project_run"] = info
         res["systems"]["project"] = evaluate(truth, clusters, persons)
+        res["review_bands"] = review_bands(
+            info.pop("review", []), dict(zip(truth["rid"], truth["person_id"], strict=True))
+        )
     if not args.skip_splink:
         clusters, info = run_splink(baseline_frame(raw_df), args.seed, args.splink_id_comparison)
         info["id_comparison"] = args.splink_id_comparison
