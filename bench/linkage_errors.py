@@ -256,7 +256,7 @@ def run_project(data_dir: Path, db_url: str, work: Path) -> tuple[dict[str, str]
     info["exported_links"] = len(links)
     # The open review pairs with their probabilities, to say which part of the review band holds true pairs.
     rows = subprocess.run(
-        ["psql", db_url, "-Atc", REVIEW_SQL], check=True, capture_output=True, text=True
+        ["psql", db_url, "-At", "-F", "\t", "-c", REVIEW_SQL], check=True, capture_output=True, text=True
     ).stdout.splitlines()
     info["review"] = [(a, b, float(p)) for a, b, p in (r.split("\t") for r in rows if r)]
     info["seconds"] = round(time.monotonic() - t0, 1)

@@ -433,7 +433,12 @@ class PersonWideNotices:
 
 def _keyed(condition: Q, **filters) -> list[int]:
     """Ids of the current unsealed person records whose linkage keys (``LinkageKey``, kept by the imports)
-    meet ``condition``: the indexed way to find records by birth date or national ID."""
+    meet ``condition``: the indexed way to find records by birth date or national ID. An installation that
+    predates the table has it filled first (``keys.sync``), so that nothing is missed."""
+    if not LinkageKey.objects.exists():
+        from integrations.linkage import keys
+
+        keys.sync()
     return list(LinkageKey.objects.filter(condition, **filters).values_list("source_record_id", flat=True))
 
 
