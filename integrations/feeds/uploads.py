@@ -150,6 +150,13 @@ def fail_upload(batch_id: int, reason: str = STOPPED, progress: dict | None = No
         fields = {"status": BatchStatus.FAILED, "error": reason}
         if progress is not None:
             fields["progress"] = progress
+        batch = ImportBatch.objects.filter(pk=batch_id).first()
+        if batch is not None:
+            # A failed police upload loses its name and checksum at once while any notice exists, whatever
+            # made it fail (insider review 16, N2; sealing.failed_batch_label).
+            fields["file_name"], fields["checksum"] = sealing.failed_batch_label(
+                batch.feed, batch.origin, batch.file_name, batch.checksum
+            )
         marked = ImportBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(**fields)
         FeedUpload.objects.filter(batch_id=batch_id).delete()
     cache.delete(_cache_key(batch_id))

@@ -370,3 +370,38 @@ def test_the_batches_page_shows_a_queued_uploads_linking_until_it_is_done(
         reverse("integrations:batch-list"), HTTP_ACCEPT_LANGUAGE="zh-hant"
     ).content.decode()
     assert 'data-linking="done"' in html and 'http-equiv="refresh"' not in html
+
+
+def _a_notice_exists():
+    from integrations.feeds.importing import import_rows
+
+    import_rows(
+        feed="court.sealing",
+        rows=[{"notice_no": "SN-UQ", "court_case_no": "113少調1", "effective_on": "2024-01-01",
+               "contact_nos": "PC-NOT-HERE", "name": "測試甲", "birth_date": "2011-01-01"}],
+    )  # fmt: skip
+
+
+def test_a_police_upload_that_crashes_while_a_notice_exists_loses_its_name_and_checksum_at_once(
+    client, key, monkeypatch
+):
+    """Insider review 16, N2: a crash (not a file that cannot be read) kept the bureau's name for the file,
+    which may name a sealed child, and its checksum until the next import's sweep."""
+    from integrations.feeds import importing
+
+    _a_notice_exists()
+    monkeypatch.setattr(importing, "_insert_source_records", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    response = upload(client, key, contacts(9000), name="測試甲_drugs.csv")
+    assert response.status_code == 503
+    batch = ImportBatch.objects.get(feed="police.contacts")
+    assert (batch.status, batch.file_name, batch.checksum) == (BatchStatus.FAILED, "police.contacts.csv", "")
+
+
+def test_a_police_upload_that_crashes_with_no_notice_keeps_its_name(client, key, monkeypatch):
+    """The refused side: with no notice, nothing can be sealed; the steward sees which file failed."""
+    from integrations.feeds import importing
+
+    monkeypatch.setattr(importing, "_insert_source_records", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    upload(client, key, contacts(9000), name="police-2024-03.csv")
+    batch = ImportBatch.objects.get(feed="police.contacts")
+    assert batch.file_name == "police-2024-03.csv" and batch.checksum
