@@ -542,7 +542,7 @@ def import_file_bytes(
     ``reading``, ``validating`` and ``storing`` with row counts."""
     contract.get_feed(feed)  # unknown feed: nothing to record against
     file_name = queued.file_name if queued is not None else stored_file_name(file_name)
-    checksum = hashlib.sha256(data).hexdigest()
+    checksum = sealing.file_checksum(feed, data)
     already = ImportBatch.objects.filter(feed=feed, checksum=checksum, status=BatchStatus.COMPLETED).first()
     if already is not None:
         return _duplicate(already, queued)
@@ -608,7 +608,7 @@ def import_rows(
     payload = json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False).encode(
         "utf-8", "surrogatepass"
     )
-    checksum = hashlib.sha256(payload).hexdigest()
+    checksum = sealing.file_checksum(feed, payload)
     with transaction.atomic():
         batch = _open_batch(
             feed=feed,

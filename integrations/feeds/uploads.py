@@ -13,7 +13,6 @@ and the figures must be visible before that. When it finishes they are kept on t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -78,7 +77,7 @@ def queue_upload(
         feed,
         origin,
         importing.stored_file_name(file_name) if encoding != "json" else "(api)",
-        hashlib.sha256(data).hexdigest(),
+        sealing.file_checksum(feed, data),
     )
     with transaction.atomic():
         batch = ImportBatch.objects.create(

@@ -30,12 +30,15 @@ case variant of itself.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -350,12 +353,22 @@ def clear_unfinished_uploads(*, neutralise: Iterable[str] = ()) -> None:
             ).update(checksum="")
 
 
-def batch_label(feed: str, origin: str, name: str, checksum: str) -> tuple[str, str]:
-    """(file name, checksum) a batch keeps as it is opened: a court's sealing notices keep neither the court's
-    name for the file nor its checksum, since the name may name the children under the order and the checksum
-    would confirm that the platform received that file (insider review 15, F1)."""
+def file_checksum(feed: str, data: bytes) -> str:
+    """The checksum a batch is known by (a file sent again is a duplicate): the SHA-256 of its bytes, and for a
+    court's notices a keyed one (HMAC-SHA-256 with the installation's secret key), which still tells a file sent
+    again, while nobody holding a copy of the court's file can confirm from it that the platform received it
+    (insider review 15, F1)."""
     if feed == NOTICE_FEED:
-        return file_name_after_sealing(feed, origin, name), ""
+        return hmac.new(settings.SECRET_KEY.encode(), data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def batch_label(feed: str, origin: str, name: str, checksum: str) -> tuple[str, str]:
+    """(file name, checksum) a batch keeps as it is opened: a court's sealing notices do not keep the court's
+    name for the file, which may name the children under the order (their checksum is keyed,
+    ``file_checksum``; insider review 15, F1)."""
+    if feed == NOTICE_FEED:
+        return file_name_after_sealing(feed, origin, name), checksum
     return name, checksum
 
 

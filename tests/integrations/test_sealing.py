@@ -1119,18 +1119,29 @@ def test_an_id_less_notice_with_one_child_still_reaches_through_linkage(city_lin
 
 
 def test_a_notice_file_keeps_neither_its_name_nor_its_checksum(world, tmp_path):
+    import hashlib
+
     from integrations.feeds import uploads
     from integrations.models import ImportBatch
 
-    deliver(tmp_path, "court.sealing", [NOTICE_P], name=f"{P['name']}_{P_NID}_sealing.csv")
+    name = f"{P['name']}_{P_NID}_sealing.csv"
+    deliver(tmp_path, "court.sealing", [NOTICE_P], name=name)
+    sha256 = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
     batch = ImportBatch.objects.get(feed="court.sealing")
-    assert (batch.file_name, batch.checksum) == ("court.sealing.csv", "")
-    # Queued through the API the same: the name and checksum are gone before any worker reads the file.
+    # The checksum is keyed: it tells the same file sent again, but a copy of the court's file cannot confirm it.
+    assert batch.file_name == "court.sealing.csv" and batch.checksum and batch.checksum != sha256
+    # Queued through the API the same: the name is gone before any worker reads the file.
     queued = uploads.queue_upload(feed="court.sealing", data=b"notice_no\n", file_name=f"{P['name']}.csv")
-    assert (queued.file_name, queued.checksum) == ("court.sealing.csv", "")
-    # The same file sent again is read again (idempotent), not taken for another batch's duplicate.
-    printed = deliver(tmp_path, "court.sealing", [NOTICE_P], name="again.csv")
-    assert "unchanged 1" in printed
+    assert queued.file_name == "court.sealing.csv"
+    assert queued.checksum != hashlib.sha256(b"notice_no\n").hexdigest()
+    # The same file sent again changes nothing: it is known as a duplicate by its keyed checksum.
+    from integrations.feeds.importing import import_file_bytes
+
+    again = import_file_bytes(
+        feed="court.sealing", data=(tmp_path / name).read_bytes(), file_name="again.csv"
+    )
+    assert again.status == "duplicate"
+    assert ImportBatch.objects.filter(feed="court.sealing", status="completed").count() == 1
     # A police file keeps its (masked) name while it holds nothing sealed: the rule is the notices'.
     deliver(tmp_path, "police.contacts", [P2], name="police-december.csv")
     assert ImportBatch.objects.get(feed="police.contacts").file_name == "police-december.csv"
