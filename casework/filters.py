@@ -186,8 +186,18 @@ class AuditEntryFilter(django_filters.FilterSet):
     until = django_filters.DateFilter(
         field_name="at", lookup_expr="date__lte", label=_("To date"), widget=DateInput
     )
-    purpose = django_filters.CharFilter(lookup_expr="icontains", label=_("Purpose contains"))
+    purpose = django_filters.CharFilter(method="purpose_contains", label=_("Purpose contains"))
 
     class Meta:
         model = AuditEntry
         fields = ["username", "action", "object_type", "youth", "since", "until", "purpose"]
+
+    def purpose_contains(self, queryset, name, value):
+        """Lines whose purpose holds ``value``, never one whose purpose is withheld as shown (about a youth
+        sealing left an empty shell): a search would read the hidden text back (insider review 16, N8)."""
+        if not value:
+            return queryset
+        found = queryset.filter(purpose__icontains=value)
+        if "about_sealed_shell" in queryset.query.annotations:
+            found = found.exclude(about_sealed_shell=True)
+        return found

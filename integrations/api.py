@@ -17,13 +17,14 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.access import policy
 from casework.access.audit import Actor, record
+from casework.api.parsers import JSONParser
 from casework.api.views import AuditedListMixin, AuditedRetrieveMixin, IsDataSteward, call_service
 from casework.models import AuditAction, YouthMerge, YouthSplit
 from integrations.feeds import contract, importing, uploads

@@ -166,6 +166,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "casework.api.views.exception_handler",
+    # DRF's own, except a JSON body nested too deeply answers 400, not 500 (casework/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "casework.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Per person, per feed token and per address (accounts/throttling.py); 429 with Retry-After beyond these.
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {

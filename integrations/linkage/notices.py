@@ -41,12 +41,24 @@ def _day(value) -> dt.date | None:
     return None
 
 
+# What a clerk writes between the numbers of a list besides the contract's ``;`` (the Chinese enumeration comma
+# 、, commas, slashes, spaces, line breaks): a notice whose list used one of them sealed nothing at all
+# (insider review 16, N5). Each entry counts as written and as split on these.
+_LIST_SEPARATORS = re.compile(r"[、,，/／\s]+")
+
+
 def named_keys(values: Mapping) -> list[str]:
     """The contact keys a notice names (blank: it names its person instead)."""
     named = values.get("contact_nos") or []
     if isinstance(named, str):
         named = named.split(";")
-    return sorted({str(k).strip() for k in named if str(k).strip()})
+    keys = set()
+    for entry in named:
+        entry = str(entry).strip()
+        if entry:
+            keys.add(entry)
+            keys |= {part for part in _LIST_SEPARATORS.split(entry) if part}
+    return sorted(keys)
 
 
 # Separators a raw row's cells are split into words by (a name or an ID may sit anywhere in a malformed row).

@@ -83,6 +83,15 @@ _SPACES = re.compile(r"\s+")
 NOT_PRINTABLE_ASCII = r"[^ -~]"
 
 
+# Invisible characters outside the format category (Unicode's default-ignorables: a combining grapheme joiner, a
+# Hangul filler, Mongolian and other variation selectors), and marks that stand for a hyphen (a minus sign, a
+# hyphen bullet, a middle dot): insider review 16, N6.
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
+_DASH_LIKE = "\u2212\u2043\u30fb\u00b7\uff65"
+
+
 def sealing_key(key: object) -> str:
     """A record key as sealing compares it: NFKC (full-width is plain), without invisible format characters
     (a zero-width space pasted from a PDF, a soft hyphen), every dash as ``-`` (a word processor's hyphen,
@@ -90,9 +99,9 @@ def sealing_key(key: object) -> str:
     ``INS-D-002`` and ``INS‐D‐002``: a clerk's transcription may change such details, and refusing a record that
     merely differs in them is the safe side of Art. 83-1 (insider review 15, F3)."""
     text = "".join(
-        "-" if unicodedata.category(ch) == "Pd" or ch == "\u2212" else ch
+        "-" if unicodedata.category(ch) == "Pd" or ch in _DASH_LIKE else ch
         for ch in unicodedata.normalize("NFKC", str(key or ""))
-        if unicodedata.category(ch) != "Cf"
+        if unicodedata.category(ch) != "Cf" and not _IGNORABLE.match(ch)
     )
     text = _SPACES.sub(" ", text).strip()
     return unicodedata.normalize("NFKC", text.casefold())

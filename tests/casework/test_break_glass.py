@@ -375,6 +375,11 @@ class TestOpeningARecord:
             assert f"/youth/{world.y.none.public_id}/" not in text, where
             assert "withheld" in text and world.y.none.public_id in text and "officer" in text, where
         assert AuditEntry.objects.filter(purpose__contains=PURPOSE).exists()  # the log itself is unchanged
+        # Nor can a search by purpose read the withheld text back (insider review 16, N8).
+        api = APIClient()
+        api.force_authenticate(world.u.auditor)
+        assert api.get("/api/audit/", {"purpose": PURPOSE[:6]}).json()["count"] == 0
+        assert "withheld" not in client.get(reverse("audit-log"), {"purpose": PURPOSE[:6]}).content.decode()
         assert g.pk
 
     def test_the_access_log_shows_the_purpose_of_entries_about_a_youth_with_records(self, client, world):
@@ -384,6 +389,9 @@ class TestOpeningARecord:
         client.get(reverse("youth-detail", args=[world.y.none.public_id]))
         for where, text in self._auditor_reads(client, world).items():
             assert PURPOSE in text and "withheld" not in text, where
+        api = APIClient()
+        api.force_authenticate(world.u.auditor)
+        assert api.get("/api/audit/", {"purpose": PURPOSE[:6]}).json()["count"] >= 1
 
     def test_a_merged_record_is_not_opened(self, client, world):
         Youth.objects.filter(pk=world.y.none.pk).update(merged_into=world.y.case)

@@ -179,3 +179,11 @@ def test_a_file_refused_as_a_whole_says_why_in_the_callers_language(client, keys
         HTTP_ACCEPT_LANGUAGE="en",
     )  # fmt: skip
     assert en.status_code == 400 and "NUL bytes" in str(en.json())
+
+
+def test_a_json_body_nested_past_the_recursion_limit_is_a_clear_400(client, keys):
+    """Insider review 16, N9: it answered 500 (RecursionError)."""
+    body = "[" * 100_000 + "]" * 100_000
+    response = post(client, "police.contacts", keys["police"], data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]

@@ -1230,3 +1230,36 @@ def test_a_split_that_moved_a_sealed_and_a_kept_contact_keeps_only_the_kept_one(
     split.refresh_from_db()
     assert split.records == [["police.contacts", "SC-P2"]]
     assert MARKER not in split.reason and "withheld" in split.reason
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Insider review 16, N5 and N6: a list written with 、 and keys with other invisible characters
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", ["、", ",", "，", " ", "/", "\n"])
+def test_a_notice_listing_its_contacts_with_another_separator_seals_them(world, tmp_path, separator):
+    deliver(tmp_path, "police.contacts", [P1, {**P2, "contact_no": "SC-P5", "occurred_on": "2024-06-01"}])
+    deliver(
+        tmp_path, "court.sealing", [{**NOTICE_P, "contact_nos": f"SC-P1{separator}SC-P5", "national_id": ""}]
+    )
+    assert not SourceRecord.objects.filter(record_key__in=["SC-P1", "SC-P5"]).exists()
+
+
+def test_a_notice_listing_one_contact_does_not_seal_another_whose_key_it_contains(world, tmp_path):
+    """The refused side: SC-P1 named, SC-P11 is another record."""
+    deliver(tmp_path, "police.contacts", [P1, {**P1, "contact_no": "SC-P11"}])
+    deliver(
+        tmp_path, "court.sealing", [{**NOTICE_P, "contact_nos": "SC-P1", "national_id": "", "name": "別人"}]
+    )
+    assert SourceRecord.objects.filter(record_key="SC-P11").exists()
+
+
+@pytest.mark.parametrize(
+    "written", ["SC-Q\u034f1", "SC-\u3164Q1", "SC-Q\u180b1", "SC-Q1\ufe0f", "SC\u2043Q1", "SC\u30fbQ1"]
+)
+def test_a_sealed_key_written_with_an_ignorable_character_is_refused(world, tmp_path, written):
+    deliver(tmp_path, "police.contacts", [Q1])
+    deliver(tmp_path, "court.sealing", [NOTICE_Q])
+    summary = import_rows(feed="police.contacts", rows=[{**Q1, "contact_no": written}])
+    assert (summary.created, summary.updated, summary.sealed) == (0, 0, 1), written
