@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +24,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+EARLIEST, LATEST = dt.date(1912, 1, 1), dt.date(2100, 12, 31)
+
+
+def check_period(*days: dt.date | None) -> None:
+    """A day far off (0001-01-01, 9999-12-31) overflowed the reports' date arithmetic: 500 (insider review 16,
+    N4). The records start after 1911 (the ROC calendar) and no report looks past 2100."""
+    if any(day and not (EARLIEST <= day <= LATEST) for day in days):
+        raise forms.ValidationError(_("The period must lie between 1912 and 2100."))
+
+
 class ReportForm(forms.Form):
     """Which of the user's bureaus to report on and, for reports over time, which Taipei dates."""
 
@@ -39,6 +51,7 @@ class ReportForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
+        check_period(start, end)
         if start and end and start > end:
             raise forms.ValidationError(_("The period must start on or before the day it ends."))
         return data

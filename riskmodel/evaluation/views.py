@@ -18,7 +18,7 @@ from casework.access import policy
 from casework.access.audit import Actor, record_list
 from casework.access.pages import require
 from casework.clock import taipei_today
-from casework.reports.forms import DateInput
+from casework.reports.forms import DateInput, check_period
 from charts.intervals import Interval, interval_chart
 from riskmodel.readings import indicator_name
 
@@ -36,6 +36,7 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
+        check_period(start, end)
         if start and end and start > end:
             raise forms.ValidationError(_("The period must start on or before the day it ends."))
         return data

@@ -19,6 +19,13 @@ from tests.integrations.test_linkage import (  # noqa: F401 (fixtures)
 )
 
 
+def _police(tmp_path, line: str, *options: str) -> None:
+    """Import one police contact (a CSV line after the header) through ``import_feed``."""
+    path = tmp_path / "police.csv"
+    path.write_text(PERSON_ROW + line + "\n", encoding="utf-8")
+    call_command("import_feed", "police.contacts", str(path), *options, verbosity=0)
+
+
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values("unique_id").reset_index(drop=True)
 
@@ -34,13 +41,12 @@ def test_a_resent_changed_record_replaces_its_keys(linked, tmp_path):  # noqa: F
         feed="police.contacts", is_current=True, sealed_at__isnull=True
     ).first()
     v = record.values
-    path = tmp_path / "police.csv"
-    path.write_text(
-        PERSON_ROW + f"{record.record_key},{v['occurred_on']},{v['recorded_on']},{v['kind']},{v['code']},"
-        f"{v.get('unit') or ''},{v.get('national_id') or ''},測試改名,,{v['birth_date']},{v.get('sex') or ''}\n",
-        encoding="utf-8",
+    _police(
+        tmp_path,
+        f"{record.record_key},{v['occurred_on']},{v['recorded_on']},{v['kind']},{v['code']},"
+        f"{v.get('unit') or ''},{v.get('national_id') or ''},測試改名,,{v['birth_date']},{v.get('sex') or ''}",
+        "--no-link",
     )
-    call_command("import_feed", "police.contacts", str(path), "--no-link", verbosity=0)
     current = SourceRecord.objects.get(feed="police.contacts", record_key=record.record_key, is_current=True)
     assert current.pk != record.pk
     assert not LinkageKey.objects.filter(source_record_id=record.pk).exists()
@@ -79,13 +85,10 @@ def test_an_incremental_run_reads_the_new_records_neighbourhood_not_the_city(lin
     record = next(r for r in roster if len(r.values["name"]) == 3)
     youth = RecordLink.objects.get(feed="school.students", record_key=record.record_key).youth_id
     v = record.values
-    path = tmp_path / "police.csv"
-    path.write_text(
-        PERSON_ROW + f"TEST0000101,2025-01-05,2025-01-06,deviant,runaway,測試分局,,{v['name']},,"
-        f"{v['birth_date']},{v['sex']}\n",
-        encoding="utf-8",
+    _police(
+        tmp_path,
+        f"TEST0000101,2025-01-05,2025-01-06,deviant,runaway,測試分局,,{v['name']},,{v['birth_date']},{v['sex']}",
     )
-    call_command("import_feed", "police.contacts", str(path), verbosity=0)
     assert RecordLink.objects.get(feed="police.contacts", record_key="TEST0000101").youth_id == youth
     run = LinkageRun.objects.filter(mode=LinkageRun.Mode.INCREMENTAL).latest("pk")
     assert run.figures["new_or_changed"] == 1
